@@ -1,0 +1,98 @@
+"""`runofshow check`: the validated schedule as a table, in every zone that matters."""
+
+from __future__ import annotations
+
+import pendulum
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from runofshow.core.agenda import Agenda, format_duration
+from runofshow.core.text import literal
+
+
+def span(start: pendulum.DateTime, end: pendulum.DateTime, tz: str, first_day: pendulum.Date) -> str:
+    """ "18:00–18:01" in `tz`, with "+1" on a time that falls on a later day."""
+
+    def one(moment: pendulum.DateTime) -> str:
+        local = moment.in_tz(tz)
+        days = (local.date() - first_day).days
+        mark = f"{days:+d}d" if days else ""
+        return local.format("HH:mm:ss" if local.second else "HH:mm") + mark
+
+    return f"{one(start)}–{one(end)}"
+
+
+def zone_label(moment: pendulum.DateTime, tz: str) -> str:
+    """The short name people use for `tz` at `moment`, e.g. KST, UTC, -03."""
+    return moment.in_tz(tz).format("zz") or tz
+
+
+def render_check(agenda: Agenda) -> Group:
+    """Everything `check` prints, as one Rich renderable."""
+    session = agenda.session
+    tz = session.timezone
+    zones = [tz, *[z for z in session.also_show if z != tz]]
+    start, end = agenda.start, agenda.end
+    first_days = {z: start.in_tz(z).date() for z in zones}
+
+    heading = Text(literal(session.title), style="bold")
+    when = Text(start.in_tz(tz).format("ddd D MMM YYYY") + " · ")
+    when.append(" · ".join(f"{span(start, end, z, first_days[z])} {zone_label(start, z)}" for z in zones))
+    when.append(f" · {format_duration(agenda.duration_s)} planned")
+    lines: list[Text | Table] = [heading, when, Text(f"Time zone: {tz}", style="dim")]
+    if session.host:
+        host = Text("Host: ") + Text(literal(session.host))
+        if session.host_timezone:
+            host_day = start.in_tz(session.host_timezone).date()
+            host.append(
+                f" ({span(start, end, session.host_timezone, host_day)} "
+                f"{zone_label(start, session.host_timezone)}, {session.host_timezone})"
+            )
+        lines.append(host)
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
+    table.add_column("#", justify="right")
+    for z in zones:
+        table.add_column(zone_label(start, z), no_wrap=True)
+    table.add_column("Length", justify="right", no_wrap=True)
+    table.add_column("Title", ratio=3, min_width=16)
+    table.add_column("Speaker, their time", ratio=2, min_width=14)
+    for segment in agenda.segments:
+        length = Text(format_duration(segment.duration_s))
+        if segment.flexible:
+            length.append("~", style="cyan")
+        speaker = Text(literal(segment.speaker or ""))
+        if segment.country:
+            speaker.append(f" ({literal(segment.country)})", style="dim")
+        if segment.timezone:
+            moment = segment.start.in_tz(segment.timezone)
+            speaker.append(f"\n{moment.format('HH:mm')} {zone_label(segment.start, segment.timezone)}", style="cyan")
+        table.add_row(
+            str(segment.number),
+            *[span(segment.start, segment.end, z, first_days[z]) for z in zones],
+            length,
+            Text(literal(segment.title)),
+            speaker,
+        )
+    lines.append(Text(""))
+    lines.append(table)
+
+    gaps = agenda.gaps
+    summary = Text(f"\n{len(agenda.segments)} segments, {format_duration(agenda.duration_s)} planned")
+    if gaps:
+        described = ", ".join(f"{format_duration(g.seconds)} after {g.after}" for g in gaps)
+        summary.append(f"; gaps: {described}.")
+    else:
+        summary.append(", no gaps.")
+    flexible = [s.number for s in agenda.segments if s.flexible]
+    if flexible:
+        summary.append(f" Flexible (~): {', '.join(map(str, flexible))}.", style="cyan")
+    lines.append(summary)
+    return Group(*lines)
+
+
+def print_check(agenda: Agenda, console: Console | None = None) -> None:
+    """Print the schedule of a validated agenda."""
+    (console or Console()).print(render_check(agenda))
