@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from runofshow import __version__
+from runofshow.core.text import literal
 
 
 class UserError(Exception):
@@ -17,7 +18,7 @@ class UserError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """One line, not a usage dump, for a bad command line."""
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: {literal(message)} (see {self.prog} --help)\n")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -31,6 +32,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate an agenda and print its schedule")
     check.add_argument("agenda", help="agenda file (TOML)")
+
+    status = commands.add_parser("status", help="show a session's state now, from its journal")
+    status.add_argument("journal", help="journal file (.jsonl)")
+    status.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     return parser
 
 
@@ -40,6 +45,12 @@ def _check(args: argparse.Namespace) -> int:
 
     print_check(load_agenda(args.agenda))
     return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from runofshow.status import run_status
+
+    return run_status(args.journal, args.json)
 
 
 def _default(args: argparse.Namespace) -> int:
@@ -53,13 +64,16 @@ def _default(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `runofshow` script; returns the exit status."""
     from runofshow.core.agenda import AgendaError
+    from runofshow.core.engine import CommandError
+    from runofshow.core.journal import JournalError
 
     args = _build_parser().parse_args(argv)
-    handlers = {"check": _check, None: _default}
+    handlers = {"check": _check, "status": _status, None: _default}
     try:
         return handlers[args.command](args)
-    except (AgendaError, UserError) as error:
-        print(f"runofshow: {error}", file=sys.stderr)
+    except (AgendaError, JournalError, CommandError, UserError) as error:
+        # A file name may hold a newline or an escape sequence: keep the one line literal.
+        print(f"runofshow: {literal(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

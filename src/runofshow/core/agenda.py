@@ -220,13 +220,15 @@ class _Lines:
     def _key_in_block(self, start: int | None, key: str) -> int | None:
         if start is None:
             return None
-        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-        for index in range(start + 1, len(self.lines)):
-            line = self.lines[index]
-            if _TABLE.match(line) or _ARRAY_TABLE.match(line):
-                break
-            if pattern.match(line):
-                return index + 1
+        # "warnings.wrap_up" may be written as `warnings = { wrap_up = ... }`.
+        for name in dict.fromkeys((key, key.split(".")[0])):
+            pattern = re.compile(rf"^\s*\"?{re.escape(name)}\"?\s*=")
+            for index in range(start + 1, len(self.lines)):
+                line = self.lines[index]
+                if _TABLE.match(line) or _ARRAY_TABLE.match(line):
+                    break
+                if pattern.match(line):
+                    return index + 1
         return start + 1
 
     def table(self, name: str, key: str | None = None) -> int | None:
@@ -471,16 +473,21 @@ class _Parser:
             raise self._fail(None, "", "segments must be written as [[segments]] tables")
         tz = zoneinfo.ZoneInfo(session.timezone)
         segments: list[Segment] = []
-        previous: dt.datetime | None = None  # naive local time of the previous end
+        previous: dt.datetime | None = None  # the previous segment's end
         for index, item in enumerate(raw):
             if unknown := self._unknown(list(item), SEGMENT_KEYS):
                 key, message = unknown
                 raise self.segment_error(index, item, key, message)
             title = self._text(item, "title", required=True, error=lambda k, m, i=index, s=item: self.segment_error(i, s, k, m))
             assert title is not None
-            start, end = self._times(index, item, raw, session, previous, tz)
-            previous = end.replace(tzinfo=None)
-            segments.append(self._segment(index, item, title, start, end, session, defaults))
+            try:
+                start, end = self._times(index, item, raw, session, previous, tz)
+                segments.append(self._segment(index, item, title, start, end, session, defaults))
+            except OverflowError:
+                raise self.segment_error(
+                    index, item, None, "its times fall outside the calendar (years 1 to 9999)"
+                ) from None
+            previous = end
         return tuple(segments)
 
     def _place(self, clock: dt.time, after: dt.datetime) -> dt.datetime | None:
@@ -519,7 +526,7 @@ class _Parser:
             if previous is None:
                 start_local = dt.datetime.combine(session.date, start_clock)
             else:
-                placed = self._place(start_clock, previous)
+                placed = self._place(start_clock, previous.replace(tzinfo=None))
                 if placed is None:
                     raise fail(
                         "start",
@@ -527,11 +534,12 @@ class _Parser:
                         f"{previous:%H:%M:%S} (segments overlap)",
                     )
                 start_local = placed
+            start = self._aware(start_local, tz, lambda m: fail("start", m))
         elif previous is None:
             raise fail("start", "missing; the first segment needs a start time")
         else:
-            start_local = previous
-        start = self._aware(start_local, tz, lambda m: fail("start", m))
+            # Carry the previous end as an instant: its wall time may be ambiguous.
+            start_local, start = previous.replace(tzinfo=None), previous
 
         duration: int | None = None
         if "duration" in item:
@@ -541,20 +549,23 @@ class _Parser:
                 raise fail("duration", str(error)) from None
             if duration <= 0:
                 raise fail("duration", "must be longer than zero")
+            if duration > MAX_SEGMENT.total_seconds():
+                raise fail("duration", f"segment is {format_duration(duration)} long; the most is 12:00:00")
         if "end" in item:
             end_clock = clock("end", item["end"])
             end_local = self._place(end_clock, start_local)
             if end_local is None:
                 raise fail("end", f"ends at {end_clock:%H:%M:%S}, before it starts at {start_local:%H:%M:%S}")
             end = self._aware(end_local, tz, lambda m: fail("end", m))
-            if duration is not None and int((end - start).total_seconds()) != duration:
+            if duration is not None and _elapsed(start, end) != duration:
                 raise fail(
                     "duration",
                     f"is {format_duration(duration)} but start to end is "
-                    f"{format_duration((end - start).total_seconds())}; give one of them",
+                    f"{format_duration(_elapsed(start, end))}; give one of them",
                 )
         elif duration is not None:
-            end = start + dt.timedelta(seconds=duration)
+            # Real seconds, not wall-clock ones: a daylight-saving change may fall inside.
+            end = (start.astimezone(dt.UTC) + dt.timedelta(seconds=duration)).astimezone(tz)
         elif index + 1 < len(raw) and isinstance(raw[index + 1], dict) and "start" in raw[index + 1]:
             next_start = raw[index + 1]["start"]
             try:
@@ -569,16 +580,18 @@ class _Parser:
                     "start",
                     f"starts at {next_clock:%H:%M:%S}, before segment {index + 1} starts at {start_local:%H:%M:%S}",
                 )
-            end = self._aware(end_local, tz, lambda m: fail("start", m))
+            end = self._aware(
+                end_local, tz, lambda m: self.segment_error(index + 1, raw[index + 1], "start", m)
+            )
         else:
             raise fail("end", "missing; give an end time or a duration")
-        length = end - start
-        if length <= dt.timedelta(0):
+        length = _elapsed(start, end)
+        if length <= 0:
             raise fail("end", "ends when it starts; a segment needs a length")
-        if length > MAX_SEGMENT:
+        if length > MAX_SEGMENT.total_seconds():
             raise fail(
                 "end" if "end" in item else "duration",
-                f"segment is {format_duration(length.total_seconds())} long; the most is 12:00:00",
+                f"segment is {format_duration(length)} long; the most is 12:00:00",
             )
         return start, end
 
@@ -620,7 +633,7 @@ class _Parser:
         flexible = item.get("flexible", False)
         if not isinstance(flexible, bool):
             raise fail("flexible", "must be true or false")
-        duration = int((end - start).total_seconds())
+        duration = _elapsed(start, end)
         min_duration = duration // 2 if flexible else duration
         if "min_duration" in item:
             if not flexible:
@@ -657,6 +670,11 @@ class _Parser:
             wrap_up_s=wrap_up,
             final_s=final,
         )
+
+
+def _elapsed(start: dt.datetime, end: dt.datetime) -> int:
+    """Real seconds from `start` to `end`; plain subtraction in one zone gives wall-clock seconds."""
+    return int((end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds())
 
 
 def bundled_agenda() -> Path:

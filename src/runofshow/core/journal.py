@@ -1,0 +1,444 @@
+"""The durable, append-only session log: the single source of truth.
+
+A journal is JSON Lines. Line 1 is a header that carries the whole agenda, so
+the file alone is enough to follow or review a session; every later line is
+one event (see docs/journal.md). Each record goes out in one `write` and is
+fsynced before the command that made it is reported done.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import getpass
+import json
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runofshow import __version__
+from runofshow.core.agenda import Agenda, AgendaError, parse_agenda
+from runofshow.core.clock import Reading, format_instant, parse_instant
+from runofshow.core.engine import LIVE, REHEARSAL, Engine, Event, ReplayError
+
+FORMAT = 1
+MAGIC = "runofshow-journal"
+
+
+class JournalError(Exception):
+    """A journal that cannot be used as asked; `str()` is one line for the user."""
+
+
+class JournalLocked(JournalError):
+    """Another controller holds the journal."""
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The first record: who runs which session, in which mode, on which agenda."""
+
+    session_id: str
+    tool: str
+    mode: str
+    agenda_path: str
+    agenda_text: str
+    wall_us: int
+    mono: float
+    boot: str | None
+    user: str
+    host: str
+    format: int = FORMAT
+
+    @property
+    def origin(self) -> Reading:
+        """The clock readings the journal's time axis starts from."""
+        return Reading(mono=self.mono, awake=self.mono, wall_us=self.wall_us, boot=self.boot)
+
+    @property
+    def owner(self) -> str:
+        """Whose session this is, as people say it: user@host."""
+        return f"{self.user}@{self.host}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The header record as written."""
+        return {
+            "type": "header",
+            "magic": MAGIC,
+            "format": self.format,
+            "session": self.session_id,
+            "tool": self.tool,
+            "mode": self.mode,
+            "wall": format_instant(self.wall_us),
+            "mono": self.mono,
+            "boot": self.boot,
+            "user": self.user,
+            "host": self.host,
+            "agenda_path": self.agenda_path,
+            "agenda": self.agenda_text,
+        }
+
+    @classmethod
+    def from_json(cls, record: Mapping[str, Any]) -> Header:
+        """Parse a header record; raise ValueError if it is not one."""
+        if record.get("type") != "header" or record.get("magic") != MAGIC:
+            raise ValueError("not a runofshow journal header")
+        version = record.get("format")
+        if not isinstance(version, int) or version > FORMAT:
+            raise ValueError(f"journal format {version} is newer than this runofshow ({__version__}) reads")
+        mode = record.get("mode")
+        if mode not in (LIVE, REHEARSAL):
+            raise ValueError(f"unknown mode {mode!r}")
+        text = record.get("agenda")
+        mono = record.get("mono")
+        if not isinstance(text, str) or not isinstance(mono, (int, float)):
+            raise ValueError("header lacks the agenda or the clock readings")
+        return cls(
+            session_id=str(record.get("session", "")),
+            tool=str(record.get("tool", "")),
+            mode=mode,
+            agenda_path=str(record.get("agenda_path", "")),
+            agenda_text=text,
+            wall_us=parse_instant(str(record.get("wall"))),
+            mono=float(mono),
+            boot=record.get("boot") if isinstance(record.get("boot"), str) else None,
+            user=str(record.get("user", "")),
+            host=str(record.get("host", "")),
+            format=version,
+        )
+
+
+def new_header(agenda: Agenda, mode: str, reading: Reading) -> Header:
+    """A header for a fresh session on `agenda`."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Header(
+        session_id=uuid.uuid4().hex,
+        tool=f"runofshow {__version__}",
+        mode=mode,
+        agenda_path=agenda.path,
+        agenda_text=agenda.source,
+        wall_us=reading.wall_us,
+        mono=round(reading.mono, 6),
+        boot=reading.boot,
+        user=user,
+        host=socket.gethostname(),
+    )
+
+
+def encode(record: Mapping[str, Any]) -> bytes:
+    """One record as one line of UTF-8 JSON, newline included."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+@dataclass(frozen=True, slots=True)
+class Torn:
+    """A last record that was cut short (no newline, or not JSON)."""
+
+    line: int
+    offset: int
+    length: int
+
+
+class Replayer:
+    """Turns journal bytes, fed in any pieces, into events applied to one engine.
+
+    Only whole lines are read, so a half-written record is never seen. A bad
+    line is held back: if another line follows it, the journal is corrupt; if
+    the file ends there, it was a torn write that recovery may cut off.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.header: Header | None = None
+        self.agenda: Agenda | None = None
+        self.engine: Engine | None = None
+        self.good_size = 0
+        self.lines = 0
+        self._partial = b""
+        self._suspect: tuple[int, str] | None = None
+
+    def feed(self, data: bytes) -> list[Event]:
+        """Consume `data`; return the events it completed, already applied."""
+        if not data:
+            return []
+        chunks = (self._partial + data).split(b"\n")
+        self._partial = chunks.pop()
+        applied: list[Event] = []
+        for line in chunks:
+            self.lines += 1
+            if self._suspect is not None:
+                where, problem = self._suspect
+                raise JournalError(f"{self.name}:{where}: corrupt record ({problem}) followed by more records; not changing it")
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                if self.header is None:
+                    raise JournalError(f"{self.name}: not a runofshow journal (its first line is not JSON)") from None
+                self._suspect = (self.lines, f"not JSON: {error}")
+                continue
+            try:
+                event = self._take(record)
+            except (ValueError, ReplayError) as error:
+                if self.header is None:
+                    raise JournalError(f"{self.name}: not a runofshow journal ({error})") from None
+                raise JournalError(f"{self.name}:{self.lines}: bad record: {error}") from None
+            self.good_size += len(line) + 1
+            if event is not None:
+                applied.append(event)
+        return applied
+
+    def _take(self, record: object) -> Event | None:
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+        if self.header is None:
+            self.header = Header.from_json(record)
+            try:
+                self.agenda = parse_agenda(self.header.agenda_text, self.header.agenda_path or "<journal agenda>")
+            except AgendaError as error:
+                raise ValueError(f"the agenda it carries is invalid: {error}") from None
+            self.engine = Engine(self.agenda, self.header.mode, self.header.origin)
+            return None
+        event = Event.from_json(record)
+        assert self.engine is not None
+        self.engine.apply(event)
+        return event
+
+    def finish(self) -> Torn | None:
+        """At the end of the file: say whether the last record was torn."""
+        if self.header is None:
+            if self._partial or self._suspect:
+                raise JournalError(f"{self.name}: not a runofshow journal (its first line is not a header)")
+            raise JournalError(f"{self.name}: empty file, not a runofshow journal")
+        if self._suspect is not None:
+            line, _ = self._suspect
+            return Torn(line=line, offset=self.good_size, length=-1)
+        if self._partial:
+            return Torn(line=self.lines + 1, offset=self.good_size, length=len(self._partial))
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """A journal read whole: its header, agenda, engine state, and any torn tail."""
+
+    header: Header
+    agenda: Agenda
+    engine: Engine
+    good_size: int
+    size: int
+    torn: Torn | None
+
+
+def replay(path: str | Path) -> Replayed:
+    """Read a journal and replay it, without changing the file."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise JournalError(f"{name}: no such journal") from None
+    except IsADirectoryError:
+        raise JournalError(f"{name}: is a directory, not a journal") from None
+    except OSError as error:
+        raise JournalError(f"{name}: cannot read: {error.strerror or error}") from None
+    replayer = Replayer(name)
+    replayer.feed(data)
+    torn = replayer.finish()
+    assert replayer.header is not None and replayer.agenda is not None and replayer.engine is not None
+    return Replayed(replayer.header, replayer.agenda, replayer.engine, replayer.good_size, len(data), torn)
+
+
+# ---------------------------------------------------------------------------
+# Locking
+
+
+def lock_path(path: str | Path) -> Path:
+    """The lock file that sits beside a journal."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+class JournalLock:
+    """An exclusive flock held by the one controller of a journal.
+
+    The kernel drops it when the process dies, so a killed controller leaves
+    no stale lock; the file itself stays, holding the last holder's PID.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = lock_path(path)
+        self.fd: int | None = None
+
+    def acquire(self, journal: str | Path) -> None:
+        """Take the lock or raise JournalLocked naming the holder."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise JournalLocked(
+                f"{journal}: already in use by another runofshow ({holder}); "
+                f"quit it first, or watch it with: runofshow follow {journal}"
+            ) from None
+        os.ftruncate(fd, 0)
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "unknown"
+        os.pwrite(fd, f"PID {os.getpid()} {user}@{socket.gethostname()}\n".encode(), 0)
+        self.fd = fd
+
+    def release(self) -> None:
+        """Let go of the lock (the file stays, so no one can race on a new inode)."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 200, 0).decode(errors="replace").strip()
+    except OSError:
+        text = ""
+    return text or "PID unknown"
+
+
+def holder(path: str | Path) -> str | None:
+    """Who holds the journal's lock now ("PID 123 user@host"), or None if no one."""
+    target = lock_path(path)
+    try:
+        fd = os.open(target, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_holder(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class JournalWriter:
+    """Appends records, each in one write plus fsync, and holds them when the disk fails.
+
+    A failed write may have left part of a record in the file, so before any
+    later attempt the file is cut back to the end of the last record known to
+    be durable. Held records go out in order, each exactly once.
+    """
+
+    def __init__(self, path: Path, fd: int, size: int) -> None:
+        self.path = path
+        self.fd = fd
+        self.good_size = size
+        self.held: list[bytes] = []
+        self.error: str | None = None
+        self._dirty = False
+
+    @classmethod
+    def create(cls, path: str | Path, header: Header) -> JournalWriter:
+        """Write a new journal's header atomically and open it for appending."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise JournalError(f"{path}: already exists")
+        line = encode(header.to_json())
+        temp = path.with_name(f".{path.name}.{os.getpid()}.new")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+        _fsync_dir(path.parent)
+        return cls.open(path, len(line))
+
+    @classmethod
+    def open(cls, path: str | Path, good_size: int) -> JournalWriter:
+        """Open an existing journal for appending after its last good record."""
+        path = Path(path)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        return cls(path, fd, good_size)
+
+    @property
+    def healthy(self) -> bool:
+        """True when every record handed in is on disk."""
+        return not self.held
+
+    def append(self, record: Mapping[str, Any]) -> bool:
+        """Queue one record and try to make it durable; True if it (and all before it) is."""
+        self.held.append(encode(record))
+        return self.flush()
+
+    def flush(self) -> bool:
+        """Write the held records in order; stop at the first failure and keep the rest."""
+        while self.held:
+            line = self.held[0]
+            try:
+                if self._dirty:
+                    os.ftruncate(self.fd, self.good_size)
+                    os.fsync(self.fd)
+                    self._dirty = False
+                written = os.write(self.fd, line)
+                if written != len(line):
+                    self._dirty = True
+                    raise OSError(errno.ENOSPC, f"short write ({written} of {len(line)} bytes)")
+                os.fsync(self.fd)
+            except OSError as error:
+                self._dirty = True
+                self.error = error.strerror or str(error)
+                return False
+            self.good_size += len(line)
+            self.held.pop(0)
+        self.error = None
+        return True
+
+    def close(self) -> None:
+        """Close the file; held records, if any, stay unwritten (the caller reports them)."""
+        os.close(self.fd)
+
+
+def repair_torn_tail(path: Path, replayed: Replayed) -> str:
+    """Copy the journal aside, cut it back to its last good record, and say what was done."""
+    assert replayed.torn is not None
+    stamp = format_instant(replayed.header.wall_us)[:19].replace(":", "").replace("-", "")
+    aside = path.with_name(f"{path.name}.torn-{stamp}-{replayed.size}")
+    shutil.copy2(path, aside)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, replayed.good_size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    lost = replayed.size - replayed.good_size
+    return (
+        f"{path}:{replayed.torn.line}: the last record was cut short ({lost} bytes, never acknowledged); "
+        f"a copy of the file is at {aside.name}, and the session goes on from record {replayed.engine.seq}"
+    )
