@@ -9,10 +9,7 @@ from typing import NoReturn
 
 from runofshow import __version__
 from runofshow.core.text import literal
-
-
-class UserError(Exception):
-    """A mistake the user can fix; shown as one line on stderr, exit status 2."""
+from runofshow.errors import UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,6 +29,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate an agenda and print its schedule")
     check.add_argument("agenda", help="agenda file (TOML)")
+
+    run = commands.add_parser("run", help="run a session on the live screen (resumes it if it is under way)")
+    run.add_argument("agenda", nargs="?", help="agenda file (TOML); default: the bundled seed agenda")
+    run.add_argument("--log", metavar="FILE", help="journal file to write or resume (default: one per agenda and day)")
+    run.add_argument("--rehearsal", action="store_true", help="plan from the moment you start, not the agenda's clock times")
+    run.add_argument("--new", action="store_true", help="start a fresh journal even if today's session is not ended")
 
     status = commands.add_parser("status", help="show a session's state now, from its journal")
     status.add_argument("journal", help="journal file (.jsonl)")
@@ -53,12 +56,16 @@ def _status(args: argparse.Namespace) -> int:
     return run_status(args.journal, args.json)
 
 
-def _default(args: argparse.Namespace) -> int:
-    from runofshow.check import print_check
-    from runofshow.core.agenda import bundled_agenda, load_agenda
+def _run(args: argparse.Namespace) -> int:
+    from runofshow.run import run_session
 
-    print_check(load_agenda(bundled_agenda()))
-    return 0
+    return run_session(args.agenda, log=args.log, rehearsal=args.rehearsal, new=args.new)
+
+
+def _default(args: argparse.Namespace) -> int:
+    from runofshow.run import run_session
+
+    return run_session(None, log=None, rehearsal=False, new=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from runofshow.core.journal import JournalError
 
     args = _build_parser().parse_args(argv)
-    handlers = {"check": _check, "status": _status, None: _default}
+    handlers = {"check": _check, "run": _run, "status": _status, None: _default}
     try:
         return handlers[args.command](args)
     except (AgendaError, JournalError, CommandError, UserError) as error:

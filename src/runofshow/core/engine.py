@@ -243,7 +243,7 @@ class View:
     @property
     def next_segment(self) -> SegmentView | None:
         """The row that `next` would move to."""
-        index = 0 if self.current is None else self.current + 1
+        index = 1 if self.current is None else self.current + 1
         if self.ended or index >= len(self.segments):
             return None
         return self.segments[index]

@@ -64,6 +64,9 @@ class Ack:
 class Controller:
     """The one process allowed to write a session's journal."""
 
+    #: Screens may send commands to a controller (a follower's source says True).
+    read_only = False
+
     def __init__(
         self,
         path: Path,

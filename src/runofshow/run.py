@@ -1,0 +1,46 @@
+"""`runofshow run`: open (or resume) a session's journal and put the live screen on it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from runofshow.core.agenda import bundled_agenda, load_agenda
+from runofshow.core.clock import SystemClock
+from runofshow.core.paths import default_journal
+from runofshow.core.session import Controller, choose_mode
+from runofshow.errors import UserError
+
+
+def run_session(agenda_path: str | None, *, log: str | None, rehearsal: bool, new: bool) -> int:
+    """Run the moderator's screen until the moderator quits; print where the journal is."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError(
+            "the live screen needs a terminal; for scripts use 'runofshow status JOURNAL --json'"
+        )
+    agenda = load_agenda(agenda_path or bundled_agenda())
+    clock = SystemClock()
+    reading = clock.read()
+    mode = choose_mode(agenda, reading, rehearsal)
+    path = Path(log) if log else default_journal(agenda, mode, reading, new=new)
+    controller = Controller.open(path, clock, agenda=agenda, mode=mode)
+
+    from runofshow.tui.app import RunofshowApp, journal_label
+
+    label = journal_label(path)
+    try:
+        RunofshowApp(controller, journal_label=label, notes=controller.notes).run()
+    finally:
+        ended = controller.engine.ended
+        controller.close()
+        problem = controller.journal_error
+    print(f"Journal: {label}")
+    if problem:
+        print(f"runofshow: the journal could not be written ({problem}); records were lost", file=sys.stderr)
+        return 1
+    if ended:
+        print(f"The session has ended. Review it with: runofshow report {label}")
+    else:
+        again = "runofshow" if agenda_path is None else f"runofshow run {agenda_path}"
+        print(f"The session is not ended; resume it with: {again}" + (f" --log {log}" if log else ""))
+    return 0

@@ -1,0 +1,1 @@
+"""The Textual screens. Nothing in runofshow.core imports from here."""

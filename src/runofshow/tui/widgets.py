@@ -1,0 +1,322 @@
+"""The pieces of the live screen. Each takes a View and shows part of it; none reads a clock."""
+
+from __future__ import annotations
+
+import math
+
+import pendulum
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Digits, ProgressBar, Static
+
+from runofshow.core.agenda import format_duration
+from runofshow.core.engine import LIVE, SegmentView, View
+from runofshow.core.text import literal
+from runofshow.status import describe_offset
+
+ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
+
+
+def countdown_text(view: View) -> str:
+    """The big number: m:ss left (rounded up), +m:ss over (rounded down), or the wait before a live start.
+
+    Rounding up while counting down means 0:00 appears exactly when time is
+    up; rounding down in overtime means +0:01 appears one second later.
+    """
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return clock_face(math.ceil(view.starts_in_s - 1e-9))
+        return clock_face(view.focus.allotted_s)
+    if view.ended:
+        return clock_face(sum(row.actual_s or 0.0 for row in view.segments))
+    remaining = view.remaining_s
+    if remaining > 0:
+        return clock_face(math.ceil(remaining - 1e-9))
+    return "+" + clock_face(math.floor(-remaining + 1e-9))
+
+
+def clock_face(seconds: float) -> str:
+    """Whole seconds as m:ss, or h:mm:ss from an hour up."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def seconds_to_next_change(view: View) -> float:
+    """How long until the big number next changes, from the view's own figures."""
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return _to_boundary(view.starts_in_s)
+        return math.inf
+    if view.ended or view.paused:
+        return math.inf
+    return _to_boundary(view.remaining_s)
+
+
+def _to_boundary(value: float) -> float:
+    fraction = value - math.floor(value)
+    return fraction if fraction > 1e-6 else 1.0
+
+
+def clock(moment: pendulum.DateTime, zone: str) -> str:
+    """HH:MM in `zone` (minutes only: the countdown is the second-accurate display)."""
+    return moment.in_tz(zone).format("HH:mm")
+
+
+class Countdown(Vertical):
+    """The big countdown, coloured by how urgent it is, with a one-line label above."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-label")
+        yield Digits("", id="countdown-digits")
+
+    def show(self, view: View, flash: bool) -> None:
+        """Show `view`; `flash` alternates each second in overtime so that it blinks."""
+        label = self.query_one("#countdown-label", Static)
+        digits = self.query_one("#countdown-digits", Digits)
+        if not view.started:
+            text = "starts in" if view.starts_in_s and view.starts_in_s > 0 else "space starts it"
+        elif view.ended:
+            text = "session ended · total"
+        elif view.paused:
+            text = "PAUSED · " + ("over" if view.remaining_s <= 0 else "left")
+        elif view.remaining_s <= 0:
+            text = "TIME'S UP · over by"
+        else:
+            text = {"wrap_up": "WRAP UP · left", "final": "FINAL MINUTE · left"}.get(view.alert, "left")
+        _set(label, text)
+        value = countdown_text(view)
+        if digits.value != value:
+            digits.update(value)
+        for name in ALERT_CLASSES:
+            self.set_class(name == f"-{view.alert}", name)
+        self.set_class(view.paused, "-paused")
+        self.set_class(flash and view.alert == "overtime" and not view.paused, "-flash")
+
+
+def _set(widget: Static, content: str | Text) -> None:
+    """Update a Static only when its content changes, to keep redraws (and CPU) down."""
+    key = content.markup if isinstance(content, Text) else content
+    if getattr(widget, "_shown", None) != key:
+        widget._shown = key  # type: ignore[attr-defined]
+        widget.update(content)
+
+
+class SegmentCard(Vertical):
+    """Who is on now: title, speaker, role, organisation, country, their local time, the note."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="segment-title")
+        yield Static("", id="segment-speaker")
+        yield Static("", id="segment-note")
+
+    def show(self, view: View) -> None:
+        """Show the current (or first) segment."""
+        row = view.focus
+        segment = row.segment
+        title = Text(f"{segment.number}/{len(view.segments)}  ", style="bold")
+        title.append(literal(segment.title), style="bold")
+        if row.skipped:
+            title.append("  (skipped)", style="dim")
+        _set(self.query_one("#segment-title", Static), title)
+        speaker = Text()
+        if segment.speaker:
+            speaker.append(literal(segment.speaker), style="bold")
+        details = [segment.role, segment.organization, segment.country]
+        for detail in details:
+            if detail:
+                speaker.append(" · " if speaker else "")
+                speaker.append(literal(detail))
+        if segment.timezone:
+            local = view.now.in_tz(segment.timezone)
+            speaker.append(" · " if speaker else "")
+            speaker.append(f"{local.format('HH:mm')} there", style="cyan")
+        _set(self.query_one("#segment-speaker", Static), speaker)
+        note = Text(literal(segment.notes), style="italic") if segment.notes else Text("")
+        _set(self.query_one("#segment-note", Static), note)
+
+
+class ProgressLine(Vertical):
+    """The segment's progress bar and what comes next."""
+
+    def compose(self) -> ComposeResult:
+        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="segment-progress")
+        yield Static("", id="next-up")
+
+    def show(self, view: View) -> None:
+        """Show how far through its time the current segment is."""
+        bar = self.query_one(ProgressBar)
+        total = max(1.0, view.allotted_s if view.started else view.focus.allotted_s)
+        done = min(total, view.elapsed_s) if view.started and not view.ended else (total if view.ended else 0.0)
+        step = round(done)
+        if (bar.total, bar.progress) != (total, step):
+            bar.update(total=total, progress=step)
+        upcoming = view.next_segment
+        if upcoming is None:
+            text = Text("Next: end of the session" if not view.ended else "")
+        else:
+            text = Text("Next: ", style="dim")
+            text.append(literal(upcoming.segment.title))
+            if upcoming.segment.speaker:
+                text.append(f" — {literal(upcoming.segment.speaker)}")
+            text.append(f" ({format_duration(upcoming.allotted_s)})", style="dim")
+        _set(self.query_one("#next-up", Static), text)
+
+
+class AgendaTable(DataTable[Text]):
+    """Every segment: planned start–end, actual start, actual duration and over/under."""
+
+    COLUMNS = ("#", "Planned", "Title", "Started", "Took", "+/−")
+    WIDTHS = (2, 11, 0, 7, 7, 6)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", show_cursor=True, zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.can_focus = False
+        self._rows: list[tuple[str, ...]] = []
+        self._title_width = 24
+
+    def on_mount(self) -> None:
+        """Columns are fixed; rows are filled by `show`."""
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for name, width in zip(self.COLUMNS, self.WIDTHS):
+            self.add_column(name, key=name, width=width or self._title_width)
+
+    def set_title_width(self, width: int) -> None:
+        """Give the title column what the other columns leave of `width`."""
+        fixed = sum(self.WIDTHS) + 2 * self.cell_padding * len(self.COLUMNS) + 2
+        title = max(10, width - fixed)
+        if title != self._title_width:
+            self._title_width = title
+            if self.columns:
+                self.clear(columns=True)
+                self._add_columns()
+            self._rows = []
+
+    def show(self, view: View, zone: str) -> None:
+        """Redraw only rows whose text changed; the current row is highlighted."""
+        rows = [self._cells(row, zone) for row in view.segments]
+        if len(rows) != len(self._rows):
+            self.clear()
+            for index, cells in enumerate(rows):
+                self.add_row(*self._style(cells, view.segments[index]), key=str(index))
+        else:
+            for index, (old, new) in enumerate(zip(self._rows, rows)):
+                if old != new:
+                    for name, value in zip(self.COLUMNS, self._style(new, view.segments[index])):
+                        self.update_cell(str(index), name, value)
+        self._rows = rows
+        focus = 0 if view.current is None else view.current
+        if self.cursor_row != focus:
+            self.move_cursor(row=focus, animate=False)
+
+    def _cells(self, row: SegmentView, zone: str) -> tuple[str, ...]:
+        segment = row.segment
+        planned = f"{clock(row.planned_start, zone)}–{clock(row.planned_end, zone)}"
+        title = literal(segment.title)
+        if len(title) > self._title_width:
+            title = title[: self._title_width - 1] + "…"
+        started = clock(row.actual_start, zone) if row.actual_start else ""
+        if row.status == "current":
+            took, delta = "▶ now", ""
+        elif row.actual_s is not None:
+            took = format_duration(row.actual_s)
+            delta = format_duration(row.delta_s or 0.0, signed=True) if abs(row.delta_s or 0.0) >= 1 else "0:00"
+        else:
+            took, delta = "", ""
+        if row.skipped:
+            took = f"skip {took}".strip()
+        return (str(segment.number), planned, title, started, took, delta)
+
+    def _style(self, cells: tuple[str, ...], row: SegmentView) -> list[Text]:
+        style = "dim" if row.status in ("done", "skipped") else ""
+        out = [Text(cell, style=style) for cell in cells]
+        delta = row.delta_s or 0.0
+        if row.status in ("done", "skipped") and abs(delta) >= 1:
+            out[5].stylize("red" if delta > 0 else "green")
+        out[0].justify = out[4].justify = out[5].justify = "right"
+        return out
+
+
+class StatusBar(Static):
+    """Clocks, schedule, projected end, what the flexible segments must shrink to, mode and journal."""
+
+    def show(
+        self, view: View, zone: str, also: tuple[str, ...], journal: str, health: str | None, local: pendulum.Timezone
+    ) -> None:
+        """Two lines: the clocks and the schedule; the plan to catch up and the journal."""
+        mode = Text(" LIVE " if view.mode == LIVE else " REHEARSAL ", style="bold reverse")
+        first = Text()
+        first.append_text(mode)
+        short = view.now.in_tz(zone).format("zz")
+        first.append(f" {clock(view.now, zone)} {short}")
+        offsets = {view.now.in_tz(zone).utcoffset()}
+        for other in also:
+            moment = view.now.in_tz(other)
+            offsets.add(moment.utcoffset())
+            first.append(f" · {moment.format('HH:mm zz')}")
+        here = view.now.in_tz(local)
+        if here.utcoffset() not in offsets:
+            first.append(f" · {here.format('HH:mm')} here")
+        first.append(" │ ")
+        first.append(describe_offset(view.offset_s), style="bold red" if view.offset_s >= 60 else "bold")
+        first.append(f" │ ends {clock(view.projected_end, zone)} (plan {clock(view.planned_end, zone)})")
+        second = Text()
+        if view.flex:
+            second.append("To end on time: ", style="bold")
+            second.append(", ".join(f"#{f.number} → {format_duration(f.shrink_to_s)}" for f in view.flex))
+            if view.unrecoverable_s >= 1:
+                second.append(f"; {format_duration(view.unrecoverable_s)} can't be recovered", style="red")
+            second.append(" │ ")
+        if health:
+            second.append(f"JOURNAL FAILING: {health}", style="bold red")
+        else:
+            second.append("journal ✓ ", style="green")
+            second.append(journal.rsplit("/", 1)[-1], style="dim")
+        if view.uncertain:
+            second.append(" │ time after a restart is approximate", style="yellow")
+        _set(self, Text("\n").join([first, second]))
+
+
+class KeyBar(Static):
+    """Every key the screen answers to, wrapped onto as many lines as the width needs.
+
+    Textual's Footer keeps to one line and cuts off what does not fit; at
+    80 columns that would hide half the keys from a moderator.
+    """
+
+    def show(self, keys: list[tuple[str, str]]) -> None:
+        """`keys` is (key as shown, what it does), in order."""
+        text = Text()
+        for index, (key, description) in enumerate(keys):
+            if index:
+                text.append("  ")
+            text.append(key, style="bold #ffaf00")
+            text.append(f" {description}")
+        _set(self, text)
+
+
+class WorldClock(Static):
+    """Every participant's local time, for wide screens: who is up early, who late."""
+
+    def show(self, view: View, zone: str, host: str | None, host_zone: str | None) -> None:
+        """One line per zone: local time, zone name, and who is there."""
+        people: dict[str, list[str]] = {zone: ["session"]}
+        if host and host_zone:
+            people.setdefault(host_zone, []).append(host)
+        for row in view.segments:
+            segment = row.segment
+            if segment.speaker and segment.timezone:
+                names = people.setdefault(segment.timezone, [])
+                if segment.speaker not in names:
+                    names.append(segment.speaker)
+        text = Text("World clock\n", style="bold")
+        for name, who in people.items():
+            local = view.now.in_tz(name)
+            text.append(f"{local.format('HH:mm')} ", style="bold cyan")
+            text.append(f"{local.format('ddd')} {name.rsplit('/', 1)[-1].replace('_', ' '):<14} ")
+            text.append(literal(", ".join(who)) + "\n", style="dim")
+        _set(self, text)
