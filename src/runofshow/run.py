@@ -12,7 +12,16 @@ from runofshow.core.session import Controller, choose_mode
 from runofshow.errors import UserError
 
 
-def run_session(agenda_path: str | None, *, log: str | None, rehearsal: bool, new: bool) -> int:
+def run_session(
+    agenda_path: str | None,
+    *,
+    log: str | None,
+    rehearsal: bool,
+    new: bool,
+    serve: str | None = None,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> int:
     """Run the moderator's screen until the moderator quits; print where the journal is."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError(
@@ -23,18 +32,40 @@ def run_session(agenda_path: str | None, *, log: str | None, rehearsal: bool, ne
     reading = clock.read()
     mode = choose_mode(agenda, reading, rehearsal)
     path = Path(log) if log else default_journal(agenda, mode, reading, new=new)
+    server = None
+    if serve is not None:
+        from runofshow.sync.server import JournalServer, bind, parse_listen, session_token, tls_context
+
+        context = tls_context(certfile, keyfile)
+        sock = bind(*parse_listen(serve))
+        server = JournalServer(path, session_token(path), sock, clock, ssl_context=context)
+    elif certfile or keyfile:
+        raise UserError("--certfile and --keyfile go with --serve")
     controller = Controller.open(path, clock, agenda=agenda, mode=mode)
 
     from runofshow.tui.app import RunofshowApp, journal_label
 
     label = journal_label(path)
     try:
-        RunofshowApp(controller, journal_label=label, notes=controller.notes).run()
+        if server is None:
+            app = RunofshowApp(controller, journal_label=label, notes=controller.notes)
+        else:
+            controller.writer.listeners.append(server.publish)
+            app = RunofshowApp(
+                controller,
+                journal_label=label,
+                notes=controller.notes,
+                serving=server.follow_command(),
+                services=[server.start],
+            )
+        app.run()
     finally:
         ended = controller.engine.ended
         controller.close()
         problem = controller.journal_error
     print(f"Journal: {label}")
+    if server is not None:
+        server.sock.close()
     if problem:
         print(f"runofshow: the journal could not be written ({problem}); records were lost", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -360,6 +360,8 @@ class JournalWriter:
         self.held: list[bytes] = []
         self.error: str | None = None
         self._dirty = False
+        #: Called with each record's line once it is on disk (e.g. to send it to followers).
+        self.listeners: list[Callable[[bytes], None]] = []
 
     @classmethod
     def create(cls, path: str | Path, header: Header) -> JournalWriter:
@@ -417,6 +419,8 @@ class JournalWriter:
                 return False
             self.good_size += len(line)
             self.held.pop(0)
+            for listener in self.listeners:
+                listener(line)
         self.error = None
         return True
 

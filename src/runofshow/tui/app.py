@@ -1,4 +1,4 @@
-"""The live screen, for the moderator (`run`) and, read-only, for a co-host (`follow`).
+"""The live screens: the moderator's (`run`), the co-host's (`follow`) and the stage view.
 
 One authoritative tick lives on the App. It is not a fixed interval: each
 redraw is scheduled for the instant the big number next changes, computed
@@ -9,8 +9,8 @@ the app sleeps in between.
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,15 +28,17 @@ from runofshow.core.cues import cue_for
 from runofshow.core.engine import CommandError, Event, View
 from runofshow.core.text import literal
 from runofshow.tui.screens import ConfirmScreen, GotoScreen, HelpScreen
+from runofshow.core.display import seconds_to_next_change
 from runofshow.tui.widgets import (
     AgendaTable,
+    BigClock,
     Countdown,
     KeyBar,
     ProgressLine,
     SegmentCard,
     StatusBar,
     WorldClock,
-    seconds_to_next_change,
+    set_text,
 )
 
 #: Wake this long after a computed boundary, so the clock reads past it.
@@ -46,10 +48,14 @@ WIDE = 150
 
 
 class SessionSource(Protocol):
-    """What the screen needs from a session: a controller, or a follower of one."""
+    """What a screen needs from a session: a controller, or a follower of one."""
 
-    agenda: Agenda
     read_only: bool
+
+    @property
+    def agenda(self) -> Agenda:
+        """The session's agenda."""
+        ...
 
     def view(self) -> View:
         """The state now."""
@@ -61,18 +67,105 @@ class SessionSource(Protocol):
 
     @property
     def journal_error(self) -> str | None:
-        """Why the journal is not healthy, or None."""
+        """Why the journal is not being written, or None."""
         ...
+
+
+class SessionApp(App[None]):
+    """What every live screen shares: the clock-driven tick, warnings, and a total tick handler."""
+
+    CSS_PATH = "runofshow.tcss"
+    TITLE = "runofshow"
+
+    def __init__(
+        self,
+        source: SessionSource,
+        *,
+        changes: Callable[[], AsyncIterator[None]] | None = None,
+        services: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> None:
+        super().__init__()
+        self.source = source
+        #: For a follower: an async iterator that yields when new records may have arrived.
+        self.changes = changes
+        #: Coroutines to start with the app (e.g. the WebSocket server).
+        self.services = services
+        self.muted = False
+        self.bells = 0
+        self.tick_error: str | None = None
+        self._timer: Timer | None = None
+
+    def on_mount(self) -> None:
+        """Draw at once, then wake only when something on screen will change."""
+        for service in self.services:
+            self.run_worker(service(), exit_on_error=False)
+        if self.changes is not None:
+            self.run_worker(self._follow(self.changes()), exclusive=True, exit_on_error=False)
+        self.refresh_now()
+
+    async def _follow(self, changes: AsyncIterator[None]) -> None:
+        async for _ in changes:
+            self.refresh_now()
+
+    def refresh_now(self) -> None:
+        """Poll the source, redraw, and schedule the next wake-up. Never raises."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        delay = 1.0
+        try:
+            events = self.source.poll()
+            view = self.source.view()
+            self.react(events, view)
+            self.draw(view)
+            self.tick_error = None
+            delay = self.next_delay(view)
+        except Exception as error:  # an exception here would end the app mid-show
+            self.tick_error = f"{type(error).__name__}: {error}"
+            self.log.error("tick failed", error)
+            self.show_problem()
+        self._timer = self.set_timer(delay, self.refresh_now)
+
+    def next_delay(self, view: View) -> float:
+        """Seconds until the next visible change: the countdown, or the minute on the clocks."""
+        minute = 60.0 - (view.now_us / 1e6) % 60.0
+        return max(0.001, min(seconds_to_next_change(view), minute) + BOUNDARY_MARGIN_S)
+
+    def react(self, events: Sequence[Event], view: View) -> None:
+        """Ring once and toast for the newest warning among `events`."""
+        warnings = [event for event in events if event.type == "warning"]
+        if not warnings:
+            return
+        newest = warnings[-1]
+        level = newest.data.get("level")
+        title = {"wrap_up": "Wrap up", "final": "Final minute", "time_up": "Time's up"}.get(
+            str(level), f"Overtime +{newest.data.get('minute')} min"
+        )
+        severity = "warning" if level in ("wrap_up", "final") else "error"
+        self.notify(literal(cue_for(view) or title), title=title, severity=severity, timeout=8, markup=False)
+        if not self.muted:
+            self.bells += 1
+            self.bell()
+
+    def draw(self, view: View) -> None:
+        """Show `view`; each screen draws its own widgets."""
+        raise NotImplementedError
+
+    def show_problem(self) -> None:
+        """Make a failure visible; the full screen has a banner for it."""
+
+    def action_mute(self) -> None:
+        """Turn the bell off or on (toasts still show)."""
+        self.muted = not self.muted
+        self.notify("Bell muted" if self.muted else "Bell on", timeout=2)
 
 
 CONTROL_ACTIONS = frozenset({"toggle", "next", "previous", "extend", "skip", "goto", "end", "copy_cue"})
 
 
-class RunofshowApp(App[None]):
-    """The moderator's screen: big countdown, who is on, the agenda, and where the show stands."""
+class RunofshowApp(SessionApp):
+    """The full screen: big countdown, who is on, the agenda, and where the show stands."""
 
-    CSS_PATH = "runofshow.tcss"
-    TITLE = "runofshow"
     #: (keys, as shown, action, short description, palette title). The one list of keys:
     #: bindings, the key bar and the command palette are all made from it.
     KEYS = (
@@ -97,31 +190,24 @@ class RunofshowApp(App[None]):
         *,
         journal_label: str = "",
         notes: Iterable[str] = (),
-        banner: str | None = None,
         local_zone: str | None = None,
+        serving: str | None = None,
+        changes: Callable[[], AsyncIterator[None]] | None = None,
+        services: Sequence[Callable[[], Awaitable[None]]] = (),
     ) -> None:
-        super().__init__()
-        self.source = source
+        super().__init__(source, changes=changes, services=services)
         self.journal_label = journal_label
         self.notes = list(notes)
-        self.extra_banner = banner
-        self.muted = False
-        self.bells = 0
+        #: The follow command to show while serving the journal to co-hosts.
+        self.serving = serving
         self.last_cue: str | None = None
-        self.tick_error: str | None = None
-        self._timer: Timer | None = None
         self._view: View | None = None
-        self._zone = source.agenda.session.timezone
         self._local_zone = pendulum.timezone(local_zone) if local_zone else pendulum.local_timezone()
 
     # -- layout ----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        session = self.source.agenda.session
-        top = Text(literal(session.title), style="bold")
-        if self.source.read_only:
-            top = Text("FOLLOWING  ", style="bold reverse") + top
-        yield Static(top, id="top")
+        yield Static("", id="top")
         with Horizontal(id="body"):
             with Vertical(id="show"):
                 with Horizontal(id="now"):
@@ -136,114 +222,78 @@ class RunofshowApp(App[None]):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        """Draw at once, then wake only when something on screen will change."""
+        """Say what the moderator must know once, lay out, then start ticking."""
         for note in self.notes:
-            self.notify(literal(note), timeout=10)
+            self.notify(literal(note), timeout=10, markup=False)
         self._apply_size()
         keys = [(shown, short) for _, shown, action, short, _ in self.KEYS if self._allowed(action)]
         self.query_one(KeyBar).show([*keys, ("ctrl+p", "commands")])
-        self.refresh_now()
+        super().on_mount()
 
     def on_resize(self) -> None:
         """Switch between the stacked and the side-by-side layout."""
         self._apply_size()
         if self._view is not None:
-            self._draw(self._view)
+            self.draw(self._view)
 
     def _apply_size(self) -> None:
         width = self.size.width
         wide = width >= WIDE
         self.screen.set_class(wide, "-wide")
-        table = self.query_one(AgendaTable)
-        table.set_title_width(width // 2 - 2 if wide else width - 2)
+        self.query_one(AgendaTable).set_title_width(width // 2 - 2 if wide else width - 2)
 
-    # -- the tick ----------------------------------------------------------------
+    # -- drawing -------------------------------------------------------------------
 
-    def refresh_now(self) -> None:
-        """Poll the source, redraw, and schedule the next wake-up. Never raises."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        delay = 1.0
-        try:
-            events = self.source.poll()
-            view = self.source.view()
-            self._react(events, view)
-            self._draw(view)
-            self.tick_error = None
-            delay = self._next_delay(view)
-        except Exception as error:  # an exception here would end the app mid-show
-            self.tick_error = f"{type(error).__name__}: {error}"
-            self.log.error("tick failed", error)
-            self._show_banner()
-        self._timer = self.set_timer(delay, self.refresh_now)
-
-    def _next_delay(self, view: View) -> float:
-        """Seconds until the next visible change: the countdown, or the minute on the clocks."""
-        minute = 60.0 - (view.now_us / 1e6) % 60.0
-        delay = min(seconds_to_next_change(view), minute, self.extra_wakeup(view))
-        return max(0.001, delay + BOUNDARY_MARGIN_S)
-
-    def extra_wakeup(self, view: View) -> float:
-        """Another reason to wake (the follower's 'last record N s ago'); none here."""
-        return math.inf
-
-    def _react(self, events: Sequence[Event], view: View) -> None:
-        """Ring once and toast for the newest warning among `events`."""
-        warnings = [event for event in events if event.type == "warning"]
-        if not warnings:
-            return
-        newest = warnings[-1]
-        cue = cue_for(view)
-        level = newest.data.get("level")
-        title = {"wrap_up": "Wrap up", "final": "Final minute", "time_up": "Time's up"}.get(
-            str(level), f"Overtime +{newest.data.get('minute')} min"
-        )
-        severity = "warning" if level in ("wrap_up", "final") else "error"
-        self.notify(literal(cue or title), title=title, severity=severity, timeout=8, markup=False)
-        if not self.muted:
-            self.bells += 1
-            self.bell()
-
-    def _draw(self, view: View) -> None:
+    def draw(self, view: View) -> None:
+        """Every widget from one view."""
         self._view = view
+        agenda = self.source.agenda
+        session = agenda.session
+        top = Text(literal(session.title), style="bold")
+        if self.source.read_only:
+            owner = getattr(getattr(self.source, "header", None), "owner", "")
+            top = Text("FOLLOWING ", style="bold reverse") + Text(f" {owner} · ", style="bold") + top
+        set_text(self.query_one("#top", Static), top)
         self.query_one(Countdown).show(view, flash=int(-view.remaining_s) % 2 == 0)
         self.query_one(SegmentCard).show(view)
         self.query_one(ProgressLine).show(view)
         cue = cue_for(view)
         self.last_cue = cue
-        cue_widget = self.query_one("#cue", Static)
+        text = Text("")
         if cue:
             text = Text("Cue: ", style="bold") + Text(literal(cue))
             if not self.source.read_only:
                 text.append("   (c copies it)", style="dim")
-            cue_widget.update(text)
-        else:
-            cue_widget.update("")
-        self.query_one(AgendaTable).show(view, self._zone)
+        set_text(self.query_one("#cue", Static), text)
+        self.query_one(AgendaTable).show(view, session.timezone)
         if self.screen.has_class("-wide"):
-            session = self.source.agenda.session
-            self.query_one(WorldClock).show(view, self._zone, session.host, session.host_timezone)
-        self.query_one(StatusBar).show(
-            view,
-            self._zone,
-            self.source.agenda.session.also_show,
-            self.journal_label,
-            self.source.journal_error,
-            self._local_zone,
-        )
-        self._show_banner()
+            self.query_one(WorldClock).show(view, session.timezone, session.host, session.host_timezone)
+        self.query_one(StatusBar).show(view, session.timezone, session.also_show, self._link(view), self._local_zone, self.serving)
+        self.show_problem()
 
-    def _show_banner(self) -> None:
-        banner = self.query_one("#banner", Static)
+    def _link(self, view: View) -> tuple[bool, str]:
+        describe = getattr(self.source, "describe_link", None)
+        if describe is not None:
+            return describe(view)
         problem = self.source.journal_error
         if problem:
+            return False, f"JOURNAL FAILING: {problem}"
+        return True, f"journal ✓ {Path(self.journal_label).name}"
+
+    def show_problem(self) -> None:
+        """The red banner: a failing journal, a lost link, or a display error."""
+        banner = self.query_one("#banner", Static)
+        problem = self.source.journal_error
+        follower_problem = getattr(self.source, "problem", None)
+        if problem:
             message = f"JOURNAL WRITE FAILING: {problem}. Timing goes on in memory; records are written once the disk works."
+        elif follower_problem:
+            message = str(follower_problem)
         elif self.tick_error:
             message = f"Display error: {self.tick_error}"
         else:
-            message = self.extra_banner or ""
-        banner.update(Text(literal(message)))
+            message = ""
+        set_text(banner, Text(literal(message)))
         banner.set_class(bool(message), "-visible")
 
     # -- commands ------------------------------------------------------------------
@@ -257,7 +307,7 @@ class RunofshowApp(App[None]):
 
     def _command(self, name: str, **args: Any) -> None:
         command = getattr(self.source, "command", None)
-        if command is None:
+        if command is None or self.source.read_only:
             return
         try:
             ack = command(name, **args)
@@ -316,11 +366,6 @@ class RunofshowApp(App[None]):
 
         self.push_screen(ConfirmScreen("End the session now?", "The journal is closed for good; a report can be made from it."), answered)
 
-    def action_mute(self) -> None:
-        """Turn the bell off or on (toasts still show)."""
-        self.muted = not self.muted
-        self.notify("Bell muted" if self.muted else "Bell on", timeout=2)
-
     def action_copy_cue(self) -> None:
         """Copy the speaker's cue to the clipboard, and show it, since some terminals ignore OSC 52."""
         cue = self.last_cue
@@ -348,7 +393,7 @@ class RunofshowApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key."""
-        self.push_screen(HelpScreen(self.journal_label))
+        self.push_screen(HelpScreen(self.journal_label, read_only=self.source.read_only))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key is also a command in the palette (ctrl+p)."""
@@ -357,12 +402,26 @@ class RunofshowApp(App[None]):
                 yield SystemCommand(title, f"key: {shown}", partial(self.run_action, action))
         yield from super().get_system_commands(screen)
 
-    # -- helpers for followers ------------------------------------------------------
 
-    async def watch_source(self, changes: AsyncIterator[None]) -> None:
-        """Redraw whenever a follower's source says new records arrived."""
-        async for _ in changes:
-            self.refresh_now()
+class StageApp(SessionApp):
+    """For sharing in the meeting: the big countdown in its warning colour, the title and the speaker."""
+
+    BINDINGS = [Binding("q", "quit", "Quit", show=False), Binding("m", "mute", "Mute", show=False)]
+
+    def compose(self) -> ComposeResult:
+        yield BigClock(id="stage-clock")
+        yield Static("", id="stage-title")
+        yield Static("", id="stage-speaker")
+
+    def draw(self, view: View) -> None:
+        """The countdown, the title and the speaker; nothing else."""
+        self.query_one(BigClock).show(view, flash=int(-view.remaining_s) % 2 == 0)
+        segment = view.focus.segment
+        set_text(self.query_one("#stage-title", Static), Text(literal(segment.title), style="bold"))
+        set_text(self.query_one("#stage-speaker", Static), Text(literal(segment.speaker or "")))
+
+    def react(self, events: Sequence[Event], view: View) -> None:
+        """The stage is seen by the audience: colours only, no toasts or bells."""
 
 
 def journal_label(path: Path) -> str:

@@ -113,19 +113,33 @@ once and shows a toast with a cue to paste into the meeting chat.
 """
 
 
+FOLLOW_HELP = """\
+You are following a session that someone else runs: this screen
+has no control keys, and nothing you do here changes the session.
+
+m       mute / unmute the bell
+q       quit (the session goes on)
+?       this help;  ctrl+p  every command, searchable
+
+The countdown turns yellow at wrap-up, orange in the final minute,
+red at zero, and blinks in overtime, as on the moderator's screen.
+"""
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key, what the colours mean, and where the journal is."""
 
     BINDINGS = [Binding("escape,q,question_mark,enter", "close", "Close")]
 
-    def __init__(self, journal: str) -> None:
+    def __init__(self, journal: str, *, read_only: bool = False) -> None:
         super().__init__()
         self.journal = journal
+        self.read_only = read_only
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text("runofshow: keys", style="bold"))
-            yield Static(Text(HELP))
+            yield Static(Text(FOLLOW_HELP if self.read_only else HELP))
             yield Static(Text(f"Journal: {self.journal}", style="dim"))
             yield Static(Text("Esc or ? closes this help", style="dim"))
 

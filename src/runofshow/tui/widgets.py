@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import pendulum
 from rich.text import Text
@@ -11,53 +10,12 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Digits, ProgressBar, Static
 
 from runofshow.core.agenda import format_duration
+from runofshow.core.display import countdown_text
 from runofshow.core.engine import LIVE, SegmentView, View
 from runofshow.core.text import literal
 from runofshow.status import describe_offset
 
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
-
-
-def countdown_text(view: View) -> str:
-    """The big number: m:ss left (rounded up), +m:ss over (rounded down), or the wait before a live start.
-
-    Rounding up while counting down means 0:00 appears exactly when time is
-    up; rounding down in overtime means +0:01 appears one second later.
-    """
-    if not view.started:
-        if view.starts_in_s is not None and view.starts_in_s > 0:
-            return clock_face(math.ceil(view.starts_in_s - 1e-9))
-        return clock_face(view.focus.allotted_s)
-    if view.ended:
-        return clock_face(sum(row.actual_s or 0.0 for row in view.segments))
-    remaining = view.remaining_s
-    if remaining > 0:
-        return clock_face(math.ceil(remaining - 1e-9))
-    return "+" + clock_face(math.floor(-remaining + 1e-9))
-
-
-def clock_face(seconds: float) -> str:
-    """Whole seconds as m:ss, or h:mm:ss from an hour up."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def seconds_to_next_change(view: View) -> float:
-    """How long until the big number next changes, from the view's own figures."""
-    if not view.started:
-        if view.starts_in_s is not None and view.starts_in_s > 0:
-            return _to_boundary(view.starts_in_s)
-        return math.inf
-    if view.ended or view.paused:
-        return math.inf
-    return _to_boundary(view.remaining_s)
-
-
-def _to_boundary(value: float) -> float:
-    fraction = value - math.floor(value)
-    return fraction if fraction > 1e-6 else 1.0
 
 
 def clock(moment: pendulum.DateTime, zone: str) -> str:
@@ -86,7 +44,7 @@ class Countdown(Vertical):
             text = "TIME'S UP · over by"
         else:
             text = {"wrap_up": "WRAP UP · left", "final": "FINAL MINUTE · left"}.get(view.alert, "left")
-        _set(label, text)
+        set_text(label, text)
         value = countdown_text(view)
         if digits.value != value:
             digits.update(value)
@@ -96,7 +54,7 @@ class Countdown(Vertical):
         self.set_class(flash and view.alert == "overtime" and not view.paused, "-flash")
 
 
-def _set(widget: Static, content: str | Text) -> None:
+def set_text(widget: Static, content: str | Text) -> None:
     """Update a Static only when its content changes, to keep redraws (and CPU) down."""
     key = content.markup if isinstance(content, Text) else content
     if getattr(widget, "_shown", None) != key:
@@ -120,7 +78,7 @@ class SegmentCard(Vertical):
         title.append(literal(segment.title), style="bold")
         if row.skipped:
             title.append("  (skipped)", style="dim")
-        _set(self.query_one("#segment-title", Static), title)
+        set_text(self.query_one("#segment-title", Static), title)
         speaker = Text()
         if segment.speaker:
             speaker.append(literal(segment.speaker), style="bold")
@@ -133,9 +91,9 @@ class SegmentCard(Vertical):
             local = view.now.in_tz(segment.timezone)
             speaker.append(" · " if speaker else "")
             speaker.append(f"{local.format('HH:mm')} there", style="cyan")
-        _set(self.query_one("#segment-speaker", Static), speaker)
+        set_text(self.query_one("#segment-speaker", Static), speaker)
         note = Text(literal(segment.notes), style="italic") if segment.notes else Text("")
-        _set(self.query_one("#segment-note", Static), note)
+        set_text(self.query_one("#segment-note", Static), note)
 
 
 class ProgressLine(Vertical):
@@ -162,7 +120,7 @@ class ProgressLine(Vertical):
             if upcoming.segment.speaker:
                 text.append(f" — {literal(upcoming.segment.speaker)}")
             text.append(f" ({format_duration(upcoming.allotted_s)})", style="dim")
-        _set(self.query_one("#next-up", Static), text)
+        set_text(self.query_one("#next-up", Static), text)
 
 
 class AgendaTable(DataTable[Text]):
@@ -245,9 +203,15 @@ class StatusBar(Static):
     """Clocks, schedule, projected end, what the flexible segments must shrink to, mode and journal."""
 
     def show(
-        self, view: View, zone: str, also: tuple[str, ...], journal: str, health: str | None, local: pendulum.Timezone
+        self,
+        view: View,
+        zone: str,
+        also: tuple[str, ...],
+        link: tuple[bool, str],
+        local: pendulum.Timezone,
+        serving: str | None = None,
     ) -> None:
-        """Two lines: the clocks and the schedule; the plan to catch up and the journal."""
+        """The clocks and the schedule; the plan to catch up and the journal; the follow command if serving."""
         mode = Text(" LIVE " if view.mode == LIVE else " REHEARSAL ", style="bold reverse")
         first = Text()
         first.append_text(mode)
@@ -271,14 +235,15 @@ class StatusBar(Static):
             if view.unrecoverable_s >= 1:
                 second.append(f"; {format_duration(view.unrecoverable_s)} can't be recovered", style="red")
             second.append(" │ ")
-        if health:
-            second.append(f"JOURNAL FAILING: {health}", style="bold red")
-        else:
-            second.append("journal ✓ ", style="green")
-            second.append(journal.rsplit("/", 1)[-1], style="dim")
+        healthy, description = link
+        second.append(literal(description), style="green" if healthy else "bold red")
         if view.uncertain:
             second.append(" │ time after a restart is approximate", style="yellow")
-        _set(self, Text("\n").join([first, second]))
+        lines = [first, second]
+        if serving:
+            lines.append(Text("Co-host: ", style="bold") + Text(serving, style="cyan"))
+        self.set_class(bool(serving), "-serving")
+        set_text(self, Text("\n").join(lines))
 
 
 class KeyBar(Static):
@@ -294,9 +259,10 @@ class KeyBar(Static):
         for index, (key, description) in enumerate(keys):
             if index:
                 text.append("  ")
-            text.append(key, style="bold #ffaf00")
-            text.append(f" {description}")
-        _set(self, text)
+            # No-break spaces keep each key with its description when the bar wraps.
+            text.append(key.replace(" ", "\u00a0"), style="bold #ffaf00")
+            text.append("\u00a0" + description.replace(" ", "\u00a0"))
+        set_text(self, text)
 
 
 class WorldClock(Static):
@@ -319,4 +285,62 @@ class WorldClock(Static):
             text.append(f"{local.format('HH:mm')} ", style="bold cyan")
             text.append(f"{local.format('ddd')} {name.rsplit('/', 1)[-1].replace('_', ' '):<14} ")
             text.append(literal(", ".join(who)) + "\n", style="dim")
-        _set(self, text)
+        set_text(self, text)
+
+
+# A 3×5 pixel font for the stage clock; "#" is a lit pixel.
+_FONT = {
+    "0": ("###", "#.#", "#.#", "#.#", "###"),
+    "1": (".#.", "##.", ".#.", ".#.", "###"),
+    "2": ("###", "..#", "###", "#..", "###"),
+    "3": ("###", "..#", "###", "..#", "###"),
+    "4": ("#.#", "#.#", "###", "..#", "..#"),
+    "5": ("###", "#..", "###", "..#", "###"),
+    "6": ("###", "#..", "###", "#.#", "###"),
+    "7": ("###", "..#", "..#", "..#", "..#"),
+    "8": ("###", "#.#", "###", "#.#", "###"),
+    "9": ("###", "#.#", "###", "..#", "###"),
+    ":": (".", "#", ".", "#", "."),
+    "+": ("...", ".#.", "###", ".#.", "..."),
+}
+
+
+def big_text(value: str, width: int, height: int) -> list[str]:
+    """`value` drawn in block pixels, as large as fits `width` × `height` cells.
+
+    Half blocks give two pixel rows per cell; a pixel may be up to twice as
+    tall as it is wide, which keeps the digits readable on a wide screen.
+    """
+    glyphs = [_FONT[ch] for ch in value if ch in _FONT]
+    if not glyphs or width <= 0 or height <= 0:
+        return []
+    columns = sum(len(g[0]) for g in glyphs) + len(glyphs) - 1
+    across = max(1, width // columns)
+    down = max(1, min(2 * across, (2 * height) // 5))
+    pixels: list[str] = []
+    for row in range(5):
+        line = ".".join(g[row] for g in glyphs)
+        wide = "".join(ch * across for ch in line)
+        pixels.extend([wide] * down)
+    if len(pixels) % 2:
+        pixels.append("." * len(pixels[0]))
+    cells = {("#", "#"): "█", ("#", "."): "▀", (".", "#"): "▄", (".", "."): " "}
+    return ["".join(cells[(a, b)] for a, b in zip(top, bottom)) for top, bottom in zip(pixels[::2], pixels[1::2])]
+
+
+class BigClock(Static):
+    """The countdown in block letters that fill the space: for the stage view, shared on screen."""
+
+    def show(self, view: View, flash: bool) -> None:
+        """Draw the countdown at the largest size that fits, coloured by urgency."""
+        for name in ALERT_CLASSES:
+            self.set_class(name == f"-{view.alert}", name)
+        self.set_class(flash and view.alert == "overtime" and not view.paused, "-flash")
+        self.set_class(view.paused, "-paused")
+        size = self.content_size
+        lines = big_text(countdown_text(view), size.width, size.height)
+        set_text(self, Text("\n".join(lines)))
+
+    def on_resize(self) -> None:
+        """Redraw at the new size (the app keeps the view)."""
+        self.app.refresh_now()  # type: ignore[attr-defined]

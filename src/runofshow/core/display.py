@@ -1,0 +1,50 @@
+"""What the big number shows, and when it next changes: shared by every screen and `follow --json`."""
+
+from __future__ import annotations
+
+import math
+
+from runofshow.core.engine import View
+
+
+def countdown_text(view: View) -> str:
+    """The big number: m:ss left (rounded up), +m:ss over (rounded down), or the wait before a live start.
+
+    Rounding up while counting down means 0:00 appears exactly when time is
+    up; rounding down in overtime means +0:01 appears one second later.
+    """
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return clock_face(math.ceil(view.starts_in_s - 1e-9))
+        return clock_face(view.focus.allotted_s)
+    if view.ended:
+        # Start to end, pauses included: how long the audience was there.
+        return clock_face(round(sum((row.actual_s or 0.0) + row.paused_s for row in view.segments)))
+    remaining = view.remaining_s
+    if remaining > 0:
+        return clock_face(math.ceil(remaining - 1e-9))
+    return "+" + clock_face(math.floor(-remaining + 1e-9))
+
+
+def clock_face(seconds: float) -> str:
+    """Whole seconds as m:ss, or h:mm:ss from an hour up."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def seconds_to_next_change(view: View) -> float:
+    """How long until the big number next changes, from the view's own figures."""
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return _to_boundary(view.starts_in_s)
+        return math.inf
+    if view.ended or view.paused:
+        return math.inf
+    return _to_boundary(view.remaining_s)
+
+
+def _to_boundary(value: float) -> float:
+    fraction = value - math.floor(value)
+    return fraction if fraction > 1e-6 else 1.0

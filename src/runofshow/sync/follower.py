@@ -1,0 +1,137 @@
+"""Followers: read-only sources for the screen that replay a journal someone else writes.
+
+They feed the journal's bytes, as they arrive, to the same Replayer and
+engine that the controller and the report use, so a follower can only ever
+show what the journal says.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from runofshow.core.agenda import Agenda, format_duration
+from runofshow.core.clock import Clock, to_pendulum
+from runofshow.core.engine import Engine, Event, View
+from runofshow.core.journal import Header, JournalError, Replayer, holder
+
+#: How often a file follower asks whether a controller still holds the lock.
+HOLDER_CHECK_S = 2.0
+
+
+class Follower:
+    """A journal replayed as its bytes arrive; the screen's source when following."""
+
+    read_only = True
+    journal_error: str | None = None
+
+    def __init__(self, name: str, clock: Clock) -> None:
+        self.name = name
+        self.clock = clock
+        self.replayer = Replayer(name)
+        #: A problem to show (corrupt journal, lost connection); None when all is well.
+        self.problem: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the header has arrived, so there is a session to show."""
+        return self.replayer.engine is not None
+
+    @property
+    def header(self) -> Header:
+        """The session's header record."""
+        assert self.replayer.header is not None, "no header yet"
+        return self.replayer.header
+
+    @property
+    def agenda(self) -> Agenda:
+        """The agenda carried by the journal."""
+        assert self.replayer.agenda is not None, "no header yet"
+        return self.replayer.agenda
+
+    @property
+    def engine(self) -> Engine:
+        """The replayed state."""
+        assert self.replayer.engine is not None, "no header yet"
+        return self.replayer.engine
+
+    def view(self) -> View:
+        """The state now, by this machine's clock."""
+        return self.engine.view(self.clock.read())
+
+    def feed(self, data: bytes) -> list[Event]:
+        """Apply journal bytes; a corrupt journal becomes `problem`, not an exception."""
+        try:
+            events = self.replayer.feed(data)
+        except JournalError as error:
+            self.problem = str(error)
+            return []
+        return events
+
+    def restart(self) -> None:
+        """Forget everything and replay from the first byte (the journal was replaced)."""
+        self.replayer = Replayer(self.name)
+        self.problem = None
+
+    def last_record_text(self, view: View) -> str:
+        """When the last record came, as an absolute time and a coarse age."""
+        if view.last_event_us is None:
+            return "no records yet"
+        age = max(0.0, (view.now_us - view.last_event_us) / 1e6)
+        zone = self.agenda.session.timezone
+        at = to_pendulum(view.last_event_us).in_tz(zone).format("HH:mm:ss")
+        coarse = "under a minute ago" if age < 60 else f"{format_duration(age // 60 * 60)} ago"
+        return f"last record {at} ({coarse})"
+
+
+class FileFollower(Follower):
+    """Tails a journal on this machine; survives it being created late, replaced or truncated."""
+
+    def __init__(self, path: str | Path, clock: Clock) -> None:
+        super().__init__(str(path), clock)
+        self.path = Path(path)
+        self._identity: tuple[int, int] | None = None
+        self._offset = 0
+        self._holder: str | None = None
+        self._holder_checked: float | None = None
+
+    def poll(self) -> Sequence[Event]:
+        """Read whatever was appended since last time; reload if the file was replaced or cut."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            self.problem = f"{self.path}: {error.strerror or error}"
+            return []
+        try:
+            stat = os.fstat(fd)
+            identity = (stat.st_dev, stat.st_ino)
+            if identity != self._identity or stat.st_size < self._offset:
+                self.restart()
+                self._identity = identity
+                self._offset = 0
+            if stat.st_size <= self._offset:
+                return []
+            data = os.pread(fd, stat.st_size - self._offset, self._offset)
+        finally:
+            os.close(fd)
+        self._offset += len(data)
+        return self.feed(data)
+
+    def controller(self) -> str | None:
+        """Who holds the journal's lock ("PID 123 user@host"), checked at most every 2 s."""
+        now = self.clock.read().mono
+        if self._holder_checked is None or now - self._holder_checked >= HOLDER_CHECK_S:
+            self._holder = holder(self.path)
+            self._holder_checked = now
+        return self._holder
+
+    def describe_link(self, view: View) -> tuple[bool, str]:
+        """For the status line: following what, since when, and whether a controller is there."""
+        if self.problem:
+            return False, self.problem
+        owner = self.controller()
+        who = f"controller {owner}" if owner else "NO CONTROLLER holds the journal (the moderator has quit)"
+        return owner is not None or view.ended, f"following {self.path.name} · {self.last_record_text(view)} · {who}"
