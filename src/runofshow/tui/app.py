@@ -45,6 +45,8 @@ from runofshow.tui.widgets import (
 BOUNDARY_MARGIN_S = 0.003
 #: Width from which the agenda goes beside the countdown instead of below it.
 WIDE = 150
+#: A warning recorded longer ago than this is history, not news: no bell, no toast.
+FRESH_WARNING_US = 10_000_000
 
 
 class SessionSource(Protocol):
@@ -132,8 +134,14 @@ class SessionApp(App[None]):
         return max(0.001, min(seconds_to_next_change(view), minute) + BOUNDARY_MARGIN_S)
 
     def react(self, events: Sequence[Event], view: View) -> None:
-        """Ring once and toast for the newest warning among `events`."""
-        warnings = [event for event in events if event.type == "warning"]
+        """Ring once and toast for the newest warning among `events`.
+
+        Only fresh ones: a follower catching up on an hour of journal must not
+        ring for warnings that were given long ago.
+        """
+        warnings = [
+            event for event in events if event.type == "warning" and view.now_us - event.wall_us <= FRESH_WARNING_US
+        ]
         if not warnings:
             return
         newest = warnings[-1]

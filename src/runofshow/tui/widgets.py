@@ -308,15 +308,17 @@ _FONT = {
 def big_text(value: str, width: int, height: int) -> list[str]:
     """`value` drawn in block pixels, as large as fits `width` × `height` cells.
 
-    Half blocks give two pixel rows per cell; a pixel may be up to twice as
-    tall as it is wide, which keeps the digits readable on a wide screen.
+    Half blocks give two pixel rows per cell, and a half cell is about as
+    tall as a cell is wide, so `across` columns by `across` half rows make a
+    square pixel; when height is short, pixels get flatter rather than the
+    digits getting narrower.
     """
     glyphs = [_FONT[ch] for ch in value if ch in _FONT]
     if not glyphs or width <= 0 or height <= 0:
         return []
     columns = sum(len(g[0]) for g in glyphs) + len(glyphs) - 1
     across = max(1, width // columns)
-    down = max(1, min(2 * across, (2 * height) // 5))
+    down = max(1, min(across, (2 * height) // 5))
     pixels: list[str] = []
     for row in range(5):
         line = ".".join(g[row] for g in glyphs)
@@ -339,7 +341,10 @@ class BigClock(Static):
         self.set_class(view.paused, "-paused")
         size = self.content_size
         lines = big_text(countdown_text(view), size.width, size.height)
-        set_text(self, Text("\n".join(lines)))
+        # Centre by padding, not by text-align: the lines' trailing blanks would be trimmed.
+        left = " " * max(0, (size.width - max((len(line) for line in lines), default=0)) // 2)
+        top = ["\u00a0"] * max(0, (size.height - len(lines)) // 2)
+        set_text(self, Text("\n".join([*top, *(left + line.replace(" ", "\u00a0") for line in lines)])))
 
     def on_resize(self) -> None:
         """Redraw at the new size (the app keeps the view)."""
