@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 # Bidirectional embedding/override/isolate controls can reorder what a terminal
@@ -9,6 +10,7 @@ import unicodedata
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+@functools.lru_cache(maxsize=4096)
 def literal(text: str) -> str:
     """Return `text` with every control character made visible as an escape.
 

@@ -125,7 +125,10 @@ class SessionApp(App[None]):
         except Exception as error:  # an exception here would end the app mid-show
             self.tick_error = f"{type(error).__name__}: {error}"
             self.log.error("tick failed", error)
-            self.show_problem()
+            try:
+                self.show_problem()
+            except Exception as again:
+                self.log.error("cannot show the problem", again)
         self._timer = self.set_timer(delay, self.refresh_now)
 
     def next_delay(self, view: View) -> float:
@@ -231,6 +234,16 @@ class RunofshowApp(SessionApp):
 
     def on_mount(self) -> None:
         """Say what the moderator must know once, lay out, then start ticking."""
+        # Held, not queried each tick: while a dialog is open, queries go to the dialog's screen.
+        self.top = self.query_one("#top", Static)
+        self.countdown = self.query_one(Countdown)
+        self.card = self.query_one(SegmentCard)
+        self.progress = self.query_one(ProgressLine)
+        self.cue = self.query_one("#cue", Static)
+        self.world = self.query_one(WorldClock)
+        self.agenda_table = self.query_one(AgendaTable)
+        self.status = self.query_one(StatusBar)
+        self.banner = self.query_one("#banner", Static)
         for note in self.notes:
             self.notify(literal(note), timeout=10, markup=False)
         self._apply_size()
@@ -240,15 +253,16 @@ class RunofshowApp(SessionApp):
 
     def on_resize(self) -> None:
         """Switch between the stacked and the side-by-side layout."""
+        if self._view is None:
+            return  # not drawn yet: on_mount lays out first
         self._apply_size()
-        if self._view is not None:
-            self.draw(self._view)
+        self.draw(self._view)
 
     def _apply_size(self) -> None:
         width = self.size.width
         wide = width >= WIDE
-        self.screen.set_class(wide, "-wide")
-        self.query_one(AgendaTable).set_title_width(width // 2 - 2 if wide else width - 2)
+        self.top.screen.set_class(wide, "-wide")
+        self.agenda_table.set_title_width(width // 2 - 2 if wide else width - 2)
 
     # -- drawing -------------------------------------------------------------------
 
@@ -261,10 +275,10 @@ class RunofshowApp(SessionApp):
         if self.source.read_only:
             owner = getattr(getattr(self.source, "header", None), "owner", "")
             top = Text("FOLLOWING ", style="bold reverse") + Text(f" {owner} · ", style="bold") + top
-        set_text(self.query_one("#top", Static), top)
-        self.query_one(Countdown).show(view, flash=int(-view.remaining_s) % 2 == 0)
-        self.query_one(SegmentCard).show(view)
-        self.query_one(ProgressLine).show(view)
+        set_text(self.top, top)
+        self.countdown.show(view, flash=int(-view.remaining_s) % 2 == 0)
+        self.card.show(view)
+        self.progress.show(view)
         cue = cue_for(view)
         self.last_cue = cue
         text = Text("")
@@ -272,11 +286,11 @@ class RunofshowApp(SessionApp):
             text = Text("Cue: ", style="bold") + Text(literal(cue))
             if not self.source.read_only:
                 text.append("   (c copies it)", style="dim")
-        set_text(self.query_one("#cue", Static), text)
-        self.query_one(AgendaTable).show(view, session.timezone)
-        if self.screen.has_class("-wide"):
-            self.query_one(WorldClock).show(view, session.timezone, session.host, session.host_timezone)
-        self.query_one(StatusBar).show(view, session.timezone, session.also_show, self._link(view), self._local_zone, self.serving)
+        set_text(self.cue, text)
+        self.agenda_table.show(view, session.timezone)
+        if self.top.screen.has_class("-wide"):
+            self.world.show(view, session.timezone, session.host, session.host_timezone)
+        self.status.show(view, session.timezone, session.also_show, self._link(view), self._local_zone, self.serving)
         self.show_problem()
 
     def _link(self, view: View) -> tuple[bool, str]:
@@ -290,7 +304,7 @@ class RunofshowApp(SessionApp):
 
     def show_problem(self) -> None:
         """The red banner: a failing journal, a lost link, or a display error."""
-        banner = self.query_one("#banner", Static)
+        banner = self.banner
         problem = self.source.journal_error
         follower_problem = getattr(self.source, "problem", None)
         if problem:

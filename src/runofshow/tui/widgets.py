@@ -134,6 +134,7 @@ class AgendaTable(DataTable[Text]):
         self.can_focus = False
         self._rows: list[tuple[str, ...]] = []
         self._title_width = 24
+        self._key: tuple[object, ...] | None = None
 
     def on_mount(self) -> None:
         """Columns are fixed; rows are filled by `show`."""
@@ -155,7 +156,15 @@ class AgendaTable(DataTable[Text]):
             self._rows = []
 
     def show(self, view: View, zone: str) -> None:
-        """Redraw only rows whose text changed; the current row is highlighted."""
+        """Redraw only rows whose text changed; the current row is highlighted.
+
+        The rows change only with a new record (or, before a rehearsal starts,
+        with the minute the plan is anchored at), so most ticks cost nothing here.
+        """
+        key = (view.seq, view.segments[0].planned_start_us // 60_000_000, zone, self._title_width)
+        if key == self._key:
+            return
+        self._key = key
         rows = [self._cells(row, zone) for row in view.segments]
         if len(rows) != len(self._rows):
             self.clear()
