@@ -294,3 +294,17 @@ async def test_status_bar_shows_mode_and_clocks(make_app: AppFactory, clock: Fak
         line = status.content.plain if isinstance(status.content, Text) else str(status.content)
         assert "LIVE" in line and "17:55 KST" in line and "08:55 UTC" in line
         assert "ends 19:30 (plan 19:30)" in line
+
+
+async def test_ticks_go_on_under_a_dialog(make_app: AppFactory, clock: FakeClock) -> None:
+    """With help or a question on top, the countdown underneath keeps true time and warnings still ring."""
+    app, controller = make_app("rehearsal")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space", "question_mark")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await advance(app, clock, pilot, 60)
+        assert app.tick_error is None and app.is_running
+        assert digits(app) == "+0:00" and app.bells == 1
+        await pilot.press("escape", "e")
+        await advance(app, clock, pilot, 5)
+        assert app.tick_error is None and digits(app) == "+0:05"
