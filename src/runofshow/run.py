@@ -72,6 +72,9 @@ def run_session(
     if ended:
         print(f"The session has ended. Review it with: runofshow report {label}")
     else:
-        again = "runofshow" if agenda_path is None else f"runofshow run {agenda_path}"
-        print(f"The session is not ended; resume it with: {again}" + (f" --log {log}" if log else ""))
+        if log:
+            again = f"runofshow run {agenda_path or ''} --log {log}".replace("  ", " ")
+        else:
+            again = "runofshow" if agenda_path is None else f"runofshow run {agenda_path}"
+        print(f"The session is not ended; resume it with: {again}")
     return 0

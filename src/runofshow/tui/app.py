@@ -8,8 +8,9 @@ the app sleeps in between.
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+import asyncio
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,7 +21,6 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
 from runofshow.core.agenda import Agenda
@@ -39,6 +39,7 @@ from runofshow.tui.widgets import (
     StatusBar,
     WorldClock,
     set_text,
+    unchanged,
 )
 
 #: Wake this long after a computed boundary, so the clock reads past it.
@@ -95,7 +96,7 @@ class SessionApp(App[None]):
         self.muted = False
         self.bells = 0
         self.tick_error: str | None = None
-        self._timer: Timer | None = None
+        self._wake: asyncio.TimerHandle | None = None
 
     def on_mount(self) -> None:
         """Draw at once, then wake only when something on screen will change."""
@@ -111,9 +112,10 @@ class SessionApp(App[None]):
 
     def refresh_now(self) -> None:
         """Poll the source, redraw, and schedule the next wake-up. Never raises."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        began = time.perf_counter()
         delay = 1.0
         try:
             events = self.source.poll()
@@ -121,7 +123,8 @@ class SessionApp(App[None]):
             self.react(events, view)
             self.draw(view)
             self.tick_error = None
-            delay = self.next_delay(view)
+            # The timer counts from when it is set, after drawing: take the drawing off.
+            delay = max(0.001, self.next_delay(view) - (time.perf_counter() - began))
         except Exception as error:  # an exception here would end the app mid-show
             self.tick_error = f"{type(error).__name__}: {error}"
             self.log.error("tick failed", error)
@@ -129,7 +132,13 @@ class SessionApp(App[None]):
                 self.show_problem()
             except Exception as again:
                 self.log.error("cannot show the problem", again)
-        self._timer = self.set_timer(delay, self.refresh_now)
+        # A bare loop timer: a Textual Timer is a task of its own, made anew each second.
+        self._wake = asyncio.get_running_loop().call_later(delay, self.refresh_now)
+
+    def on_unmount(self) -> None:
+        """No wake-up after the screen is gone."""
+        if self._wake is not None:
+            self._wake.cancel()
 
     def next_delay(self, view: View) -> float:
         """Seconds until the next visible change: the countdown, or the minute on the clocks."""
@@ -269,24 +278,25 @@ class RunofshowApp(SessionApp):
     def draw(self, view: View) -> None:
         """Every widget from one view."""
         self._view = view
-        agenda = self.source.agenda
-        session = agenda.session
-        top = Text(literal(session.title), style="bold")
-        if self.source.read_only:
-            owner = getattr(getattr(self.source, "header", None), "owner", "")
-            top = Text("FOLLOWING ", style="bold reverse") + Text(f" {owner} · ", style="bold") + top
-        set_text(self.top, top)
+        session = self.source.agenda.session
+        owner = getattr(getattr(self.source, "header", None), "owner", "") if self.source.read_only else None
+        if not unchanged(self.top, (session.title, owner)):
+            top = Text(literal(session.title), style="bold")
+            if owner is not None:
+                top = Text("FOLLOWING ", style="bold reverse") + Text(f" {owner} · ", style="bold") + top
+            set_text(self.top, top, layout=False)
         self.countdown.show(view, flash=int(-view.remaining_s) % 2 == 0)
         self.card.show(view)
         self.progress.show(view)
         cue = cue_for(view)
         self.last_cue = cue
-        text = Text("")
-        if cue:
-            text = Text("Cue: ", style="bold") + Text(literal(cue))
-            if not self.source.read_only:
-                text.append("   (c copies it)", style="dim")
-        set_text(self.cue, text)
+        if not unchanged(self.cue, cue):
+            text = Text("")
+            if cue:
+                text = Text("Cue: ", style="bold") + Text(literal(cue))
+                if not self.source.read_only:
+                    text.append("   (c copies it)", style="dim")
+            set_text(self.cue, text)
         self.agenda_table.show(view, session.timezone)
         if self.top.screen.has_class("-wide"):
             self.world.show(view, session.timezone, session.host, session.host_timezone)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 
 import pendulum
+from rich.progress_bar import ProgressBar as RichBar
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Digits, ProgressBar, Static
+from textual.containers import Horizontal, Vertical
+from textual.color import Color
+from textual.widget import Widget
+from textual.widgets import DataTable, Digits, Static
 
 from runofshow.core.agenda import format_duration
 from runofshow.core.display import countdown_text
@@ -44,22 +47,51 @@ class Countdown(Vertical):
             text = "TIME'S UP · over by"
         else:
             text = {"wrap_up": "WRAP UP · left", "final": "FINAL MINUTE · left"}.get(view.alert, "left")
-        set_text(label, text)
+        set_text(label, text, layout=False)
         value = countdown_text(view)
         if digits.value != value:
             digits.update(value)
-        for name in ALERT_CLASSES:
-            self.set_class(name == f"-{view.alert}", name)
-        self.set_class(view.paused, "-paused")
-        self.set_class(flash and view.alert == "overtime" and not view.paused, "-flash")
+        show_alert(self, view, flash)
 
 
-def set_text(widget: Static, content: str | Text) -> None:
-    """Update a Static only when its content changes, to keep redraws (and CPU) down."""
+def show_alert(widget: Widget, view: View, flash: bool) -> None:
+    """Colour `widget` by urgency; in overtime, blink its background once a second.
+
+    The colour classes change a few times a segment. The blink is an inline
+    style, because toggling a class re-applies the whole stylesheet to the
+    widget and its children, every second, for as long as the overtime lasts.
+    """
+    for name in ALERT_CLASSES:
+        widget.set_class(name == f"-{view.alert}", name)
+    widget.set_class(view.paused, "-paused")
+    blinking = flash and view.alert == "overtime" and not view.paused
+    if blinking != getattr(widget, "_blinking", False):
+        widget._blinking = blinking  # type: ignore[attr-defined]
+        widget.styles.background = Color.parse(widget.app.current_theme.error or "red").with_alpha(0.4) if blinking else None
+
+
+def unchanged(widget: Widget, key: object) -> bool:
+    """True if `widget` last showed `key`; remember it otherwise.
+
+    Most of what is on screen changes once a minute or on a new record, not
+    every second: a cheap key lets a tick skip the formatting entirely.
+    """
+    if getattr(widget, "_shown_key", None) == key:
+        return True
+    widget._shown_key = key  # type: ignore[attr-defined]
+    return False
+
+
+def set_text(widget: Static, content: str | Text, *, layout: bool = True) -> None:
+    """Update a Static only when its content changes, to keep redraws (and CPU) down.
+
+    `layout=False` for a widget whose size cannot change with its text (one
+    fixed line): Textual then repaints it without laying out the whole screen.
+    """
     key = content.markup if isinstance(content, Text) else content
     if getattr(widget, "_shown", None) != key:
         widget._shown = key  # type: ignore[attr-defined]
-        widget.update(content)
+        widget.update(content, layout=layout)
 
 
 class SegmentCard(Vertical):
@@ -74,6 +106,8 @@ class SegmentCard(Vertical):
         """Show the current (or first) segment."""
         row = view.focus
         segment = row.segment
+        if unchanged(self, (segment.number, row.skipped, view.now_us // 60_000_000)):
+            return
         title = Text(f"{segment.number}/{len(view.segments)}  ", style="bold")
         title.append(literal(segment.title), style="bold")
         if row.skipped:
@@ -96,22 +130,31 @@ class SegmentCard(Vertical):
         set_text(self.query_one("#segment-note", Static), note)
 
 
-class ProgressLine(Vertical):
-    """The segment's progress bar and what comes next."""
+class ProgressLine(Horizontal):
+    """The segment's progress bar and what comes next.
+
+    The bar is drawn from Rich's renderable rather than Textual's ProgressBar,
+    whose own once-a-second timer (for an ETA we do not show) doubled the
+    wake-ups; it is redrawn only when it visibly grows.
+    """
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="segment-progress")
+        yield Static("", id="segment-progress")
         yield Static("", id="next-up")
 
     def show(self, view: View) -> None:
         """Show how far through its time the current segment is."""
-        bar = self.query_one(ProgressBar)
+        bar = self.query_one("#segment-progress", Static)
         total = max(1.0, view.allotted_s if view.started else view.focus.allotted_s)
         done = min(total, view.elapsed_s) if view.started and not view.ended else (total if view.ended else 0.0)
-        step = round(done)
-        if (bar.total, bar.progress) != (total, step):
-            bar.update(total=total, progress=step)
+        # Redraw only when the bar grows by half a cell (it has one fixed line: no layout).
+        steps = 2 * max(1, bar.size.width)
+        if not unchanged(bar, (steps, int(steps * done / total))):
+            bar.update(RichBar(total=total, completed=done), layout=False)
         upcoming = view.next_segment
+        key = (upcoming.number if upcoming else None, upcoming.allotted_s if upcoming else None, view.ended)
+        if unchanged(self, key):
+            return
         if upcoming is None:
             text = Text("Next: end of the session" if not view.ended else "")
         else:
@@ -120,7 +163,7 @@ class ProgressLine(Vertical):
             if upcoming.segment.speaker:
                 text.append(f" — {literal(upcoming.segment.speaker)}")
             text.append(f" ({format_duration(upcoming.allotted_s)})", style="dim")
-        set_text(self.query_one("#next-up", Static), text)
+        set_text(self.query_one("#next-up", Static), text, layout=False)
 
 
 class AgendaTable(DataTable[Text]):
@@ -221,6 +264,21 @@ class StatusBar(Static):
         serving: str | None = None,
     ) -> None:
         """The clocks and the schedule; the plan to catch up and the journal; the follow command if serving."""
+        minute = 60_000_000
+        key = (
+            view.now_us // minute,
+            round(view.offset_s),
+            view.projected_end.int_timestamp // 60,
+            view.planned_end.int_timestamp // 60,
+            view.flex,
+            round(view.unrecoverable_s),
+            link,
+            view.uncertain,
+            serving,
+            view.mode,
+        )
+        if unchanged(self, key):
+            return
         mode = Text(" LIVE " if view.mode == LIVE else " REHEARSAL ", style="bold reverse")
         first = Text()
         first.append_text(mode)
@@ -252,7 +310,7 @@ class StatusBar(Static):
         if serving:
             lines.append(Text("Co-host: ", style="bold") + Text(serving, style="cyan"))
         self.set_class(bool(serving), "-serving")
-        set_text(self, Text("\n").join(lines))
+        set_text(self, Text("\n").join(lines), layout=False)
 
 
 class KeyBar(Static):
@@ -279,6 +337,8 @@ class WorldClock(Static):
 
     def show(self, view: View, zone: str, host: str | None, host_zone: str | None) -> None:
         """One line per zone: local time, zone name, and who is there."""
+        if unchanged(self, view.now_us // 60_000_000):
+            return
         people: dict[str, list[str]] = {zone: ["session"]}
         if host and host_zone:
             people.setdefault(host_zone, []).append(host)
@@ -344,10 +404,7 @@ class BigClock(Static):
 
     def show(self, view: View, flash: bool) -> None:
         """Draw the countdown at the largest size that fits, coloured by urgency."""
-        for name in ALERT_CLASSES:
-            self.set_class(name == f"-{view.alert}", name)
-        self.set_class(flash and view.alert == "overtime" and not view.paused, "-flash")
-        self.set_class(view.paused, "-paused")
+        show_alert(self, view, flash)
         size = self.content_size
         lines = big_text(countdown_text(view), size.width, size.height)
         # Centre by padding, not by text-align: the lines' trailing blanks would be trimmed.
