@@ -12,7 +12,7 @@ import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +81,19 @@ class Segment:
     notes: str | None = None
     wrap_up_s: int | None = DEFAULT_WRAP_UP_S
     final_s: int | None = DEFAULT_FINAL_S
+    #: Epoch seconds of `start` and `end`, worked out once: the engine does its
+    #: arithmetic on them many times a second, and pendulum's is slow.
+    start_epoch: int = field(init=False, repr=False, compare=False)
+    end_epoch: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start_epoch", int(self.start.timestamp()))
+        object.__setattr__(self, "end_epoch", int(self.end.timestamp()))
 
     @property
     def duration_s(self) -> int:
         """Planned length in whole seconds."""
-        return int((self.end - self.start).total_seconds())
+        return self.end_epoch - self.start_epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +126,7 @@ class Agenda:
     @property
     def duration_s(self) -> int:
         """Planned length from first start to last end, gaps included."""
-        return int((self.end - self.start).total_seconds())
+        return self.segments[-1].end_epoch - self.segments[0].start_epoch
 
     @property
     def gaps(self) -> tuple[Gap, ...]:
@@ -132,7 +140,7 @@ class Agenda:
 
     def offset_of(self, segment: Segment) -> int:
         """Seconds from the planned session start to the planned start of `segment`."""
-        return int((segment.start - self.start).total_seconds())
+        return segment.start_epoch - self.segments[0].start_epoch
 
 
 # ---------------------------------------------------------------------------

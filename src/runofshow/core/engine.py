@@ -22,7 +22,7 @@ from typing import Any
 
 import pendulum
 
-from runofshow.core.agenda import Agenda, Segment
+from runofshow.core.agenda import MAX_SEGMENT, Agenda, Segment, format_duration
 from runofshow.core.clock import Reading, format_instant, parse_instant, to_pendulum, to_us
 
 LIVE = "live"
@@ -155,11 +155,12 @@ class SegmentView:
 
     segment: Segment
     status: str
-    planned_start: pendulum.DateTime
-    planned_end: pendulum.DateTime
+    zone: str
+    planned_start_us: int
+    planned_end_us: int
     allotted_s: float
-    actual_start: pendulum.DateTime | None
-    actual_end: pendulum.DateTime | None
+    actual_start_us: int | None
+    actual_end_us: int | None
     actual_s: float | None
     delta_s: float | None
     paused_s: float
@@ -169,10 +170,33 @@ class SegmentView:
     skipped: bool
     warnings: tuple[Crossing, ...]
 
+    # Instants are kept as integers and made into pendulum objects only when
+    # asked for: the live screen builds a view every second.
+
     @property
     def number(self) -> int:
         """1-based, as in `check`."""
         return self.segment.number
+
+    @property
+    def planned_start(self) -> pendulum.DateTime:
+        """Start on the planned timeline, in the session's zone."""
+        return to_pendulum(self.planned_start_us).in_tz(self.zone)
+
+    @property
+    def planned_end(self) -> pendulum.DateTime:
+        """End on the planned timeline, in the session's zone."""
+        return to_pendulum(self.planned_end_us).in_tz(self.zone)
+
+    @property
+    def actual_start(self) -> pendulum.DateTime | None:
+        """When it first started (UTC), or None if it never ran."""
+        return None if self.actual_start_us is None else to_pendulum(self.actual_start_us)
+
+    @property
+    def actual_end(self) -> pendulum.DateTime | None:
+        """When it last stopped being current (UTC), or None."""
+        return None if self.actual_end_us is None else to_pendulum(self.actual_end_us)
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +486,7 @@ class Engine:
         here.last_end_t, here.last_end_us = entry.last_end_t, entry.last_end_us
         here.visits -= 1
         self.current = index - 1
+        self._rearm(index, t)  # its thresholds are ahead again: crossing them for real must be recorded
         back.last_end_t = None
         back.last_end_us = None
         back.skipped = False
@@ -573,12 +598,15 @@ class Engine:
             return "goto", {"from": number, "to": to}
         if command == "extend":
             seconds = args.get("seconds")
-            if not isinstance(seconds, (int, float)) or seconds == 0:
+            if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds == 0:
                 raise CommandError("extend needs a non-zero number of seconds")
             # Shortening stops at zero: a segment cannot be given less than no time.
             seconds = max(float(seconds), -self.allotted(index))
             if seconds == 0:
                 raise CommandError("the segment has no time left to take away")
+            # The agenda's own limit; far beyond it, instants such as the projected end overflow.
+            if self.allotted(index) + seconds > MAX_SEGMENT.total_seconds():
+                raise CommandError(f"a segment can be given at most {format_duration(MAX_SEGMENT.total_seconds())}")
             return "extend", {"segment": number, "seconds": seconds}
         return "end", {"segment": number}
 
@@ -647,11 +675,12 @@ class Engine:
                 SegmentView(
                     segment=segment,
                     status=status,
-                    planned_start=to_pendulum(start_us).in_tz(agenda.session.timezone),
-                    planned_end=to_pendulum(start_us + segment.duration_s * 1_000_000).in_tz(agenda.session.timezone),
+                    zone=agenda.session.timezone,
+                    planned_start_us=start_us,
+                    planned_end_us=start_us + segment.duration_s * 1_000_000,
                     allotted_s=self.allotted(index),
-                    actual_start=None if state.first_start_us is None else to_pendulum(state.first_start_us),
-                    actual_end=None if end_us is None else to_pendulum(end_us),
+                    actual_start_us=state.first_start_us,
+                    actual_end_us=end_us,
                     actual_s=actual_s,
                     delta_s=None if actual_s is None else actual_s - segment.duration_s,
                     paused_s=state.paused_s + (max(0.0, t - self.paused_since) if index == self.current and self.paused_since is not None else 0.0),
