@@ -88,8 +88,10 @@ def test_bad_command_line_is_one_line_and_exit_2(args: list[str], phrase: str) -
     assert lines[0].startswith(phrase)
 
 
-def test_no_command_shows_the_bundled_seed(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
-    assert main([]) == 0
-    out = capsys.readouterr().out
-    assert "18:00–19:30 KST" in out and "09:00–10:30 UTC" in out
+def test_no_command_without_a_terminal_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    """Bare `runofshow` opens the live screen; piped, it explains instead of drawing garbage."""
+    assert main([]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "needs a terminal" in lines[0]

@@ -11,6 +11,9 @@ from runofshow import __version__
 from runofshow.core.text import literal
 from runofshow.errors import UserError
 
+#: `runofshow.report.FORMATS`, repeated so that parsing the command line imports no renderer.
+REPORT_FORMATS = ("table", "markdown", "csv", "json", "html", "svg")
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -35,10 +38,27 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log", metavar="FILE", help="journal file to write or resume (default: one per agenda and day)")
     run.add_argument("--rehearsal", action="store_true", help="plan from the moment you start, not the agenda's clock times")
     run.add_argument("--new", action="store_true", help="start a fresh journal even if today's session is not ended")
+    run.add_argument("--serve", metavar="[HOST:]PORT", help="also serve the journal to co-hosts over a WebSocket (host default 127.0.0.1)")
+    run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
+    run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
+
+    follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
+    follow.add_argument("target", metavar="JOURNAL|URL", help="a journal file on this machine, or ws://HOST:PORT from 'run --serve'")
+    follow.add_argument("--token", help="the session's token, shown on the moderator's screen (or put ?token= in the URL)")
+    views = follow.add_mutually_exclusive_group()
+    views.add_argument("--stage", action="store_true", help="a full-screen countdown for speakers, to share in the meeting")
+    views.add_argument("--json", action="store_true", help="no screen: one JSON state line per change, for scripts and overlays")
+    follow.add_argument("--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)")
 
     status = commands.add_parser("status", help="show a session's state now, from its journal")
     status.add_argument("journal", help="journal file (.jsonl)")
     status.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+
+    report = commands.add_parser("report", help="how long each segment took against the plan; several journals: compare them")
+    report.add_argument("journals", nargs="+", metavar="JOURNAL", help="journal file(s) (.jsonl)")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="table", help="output format (default: table)")
+    report.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    report.add_argument("--tz", metavar="ZONE", help="show times in this IANA zone (default: the session's)")
     return parser
 
 
@@ -56,10 +76,30 @@ def _status(args: argparse.Namespace) -> int:
     return run_status(args.journal, args.json)
 
 
+def _report(args: argparse.Namespace) -> int:
+    from runofshow.report import run_report
+
+    return run_report(args.journals, args.format, args.output, args.tz)
+
+
 def _run(args: argparse.Namespace) -> int:
     from runofshow.run import run_session
 
-    return run_session(args.agenda, log=args.log, rehearsal=args.rehearsal, new=args.new)
+    return run_session(
+        args.agenda,
+        log=args.log,
+        rehearsal=args.rehearsal,
+        new=args.new,
+        serve=args.serve,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+    )
+
+
+def _follow(args: argparse.Namespace) -> int:
+    from runofshow.follow import run_follow
+
+    return run_follow(args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile)
 
 
 def _default(args: argparse.Namespace) -> int:
@@ -75,7 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from runofshow.core.journal import JournalError
 
     args = _build_parser().parse_args(argv)
-    handlers = {"check": _check, "run": _run, "status": _status, None: _default}
+    handlers = {
+        "check": _check,
+        "run": _run,
+        "follow": _follow,
+        "status": _status,
+        "report": _report,
+        None: _default,
+    }
     try:
         return handlers[args.command](args)
     except (AgendaError, JournalError, CommandError, UserError) as error:

@@ -1,0 +1,42 @@
+"""The scripted journals, made once per test run, and a way to run `report` as a user does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from report_journals import drive_crashed, drive_detached, drive_live, drive_rehearsal
+
+
+@pytest.fixture(scope="session")
+def journals(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with live.jsonl, rehearsal.jsonl, crashed.jsonl and detached.jsonl (read-only by convention)."""
+    folder = tmp_path_factory.mktemp("journals")
+    drive_live(folder / "live.jsonl")
+    drive_rehearsal(folder / "rehearsal.jsonl")
+    drive_crashed(folder / "crashed.jsonl")
+    drive_detached(folder / "detached.jsonl")
+    return folder
+
+
+@pytest.fixture
+def in_journals(journals: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work inside the journals folder, so reports name the files as `live.jsonl`."""
+    monkeypatch.chdir(journals)
+    return journals
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m runofshow ARGS` in a fresh process: real stdout, stderr and exit status."""
+    return subprocess.run(
+        [sys.executable, "-m", "runofshow", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "COLUMNS": "120"},
+        cwd=cwd,
+        timeout=60,
+    )
