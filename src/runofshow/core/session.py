@@ -9,7 +9,7 @@ events are written, in order, once the disk works again.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,7 @@ class Controller:
         return controller
 
     def _reopened(self) -> None:
-        reading = self.clock.read()
+        reading = self._read()
         engine = self.engine
         _, by_wall = engine.t_of(reading)
         since_last = (reading.wall_us - engine.ref_us) / 1e6
@@ -158,6 +158,15 @@ class Controller:
             self.notes.append(f"resumed {self.path.name}: {_minutes(since_last)} passed since its last record, counted {how}")
 
     # -- recording -----------------------------------------------------------
+
+    def _read(self) -> Reading:
+        """The clock as the journal stores it (mono to the microsecond).
+
+        Deciding on exactly the readings that get recorded keeps the live state
+        and a replay in step, even at the very instant a threshold is crossed.
+        """
+        reading = self.clock.read()
+        return replace(reading, mono=round(reading.mono, 6))
 
     def _record(self, kind: str, data: dict[str, Any], reading: Reading) -> tuple[Event, bool]:
         event = Event(
@@ -180,7 +189,7 @@ class Controller:
         Warnings that came due before the command are recorded first, so that
         each is stamped at its own instant and never lost to a quick keypress.
         """
-        reading = self.clock.read()
+        reading = self._read()
         noticed = self._poll(reading)
         kind, data = self.engine.event_for(name, reading, **args)
         event, durable = self._record(kind, data, reading)
@@ -191,7 +200,7 @@ class Controller:
 
         Cheap when nothing is due; call it once per displayed second.
         """
-        return self._poll(self.clock.read())
+        return self._poll(self._read())
 
     def _poll(self, reading: Reading) -> list[Event]:
         events: list[Event] = []
@@ -224,7 +233,7 @@ class Controller:
 
     def view(self) -> View:
         """The state now, from the journal's events and the clock."""
-        return self.engine.view(self.clock.read())
+        return self.engine.view(self._read())
 
     @property
     def journal_error(self) -> str | None:
@@ -237,7 +246,7 @@ class Controller:
         """Leave the session without ending it: the next open resumes it."""
         try:
             if not self.engine.ended:
-                self._record("detach", {}, self.clock.read())
+                self._record("detach", {}, self._read())
             else:
                 self.writer.flush()
         finally:
