@@ -224,7 +224,7 @@ class Session(RuleBasedStateMachine):
         self._pass(downtime)
         resumed = self._reopen()
         if fragment:
-            assert "cut short" in resumed.notes[0]
+            assert "last record was damaged" in resumed.notes[0]
         view = resumed.view()
         assert (view.current, view.paused, view.ended) == (before.current, before.paused, before.ended)
         if reboot:

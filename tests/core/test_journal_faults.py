@@ -200,7 +200,7 @@ def test_a_torn_tail_at_every_offset_recovers_to_the_records_before_it(
         controller = Controller.open(journal, clock)
         try:
             if cut > last:
-                assert "cut short" in controller.notes[0]
+                assert "last record was damaged" in controller.notes[0]
                 (aside,) = tmp_path.glob("session.jsonl.torn-*")
                 assert aside.read_bytes() == six_events[:cut]
             assert controller.engine.seq == 6  # the five kept, then the reopen
@@ -377,7 +377,7 @@ def test_a_failing_disk_holds_records_and_writes_them_once_in_order(
     second = view.segments[1]
     assert (second.actual_s, second.paused_s, second.allotted_s, second.status) == (355, 30, 330, "done")
     assert [e.type for e in held].count("warning") == 3  # wrap-up, final and time's up of segment 2
-    reason = "short write" if fault == "short" else os.strerror(Disk.FAULTS[fault])
+    reason = "No space left on device (wrote" if fault == "short" else os.strerror(Disk.FAULTS[fault])
     assert controller.journal_error is not None and controller.journal_error.startswith(reason)
     assert controller.journal_error.endswith(f"; {len(held)} record(s) held in memory")
 

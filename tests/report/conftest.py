@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,16 +24,3 @@ def in_journals(journals: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Work inside the journals folder, so reports name the files as `live.jsonl`."""
     monkeypatch.chdir(journals)
     return journals
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m runofshow ARGS` in a fresh process: real stdout, stderr and exit status."""
-    return subprocess.run(
-        [sys.executable, "-m", "runofshow", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env={**os.environ, "COLUMNS": "120"},
-        cwd=cwd,
-        timeout=60,
-    )

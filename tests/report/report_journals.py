@@ -8,6 +8,9 @@ host) so that golden files compare byte for byte on any machine.
 from __future__ import annotations
 
 import getpass
+import os
+import subprocess
+import sys
 import socket
 import uuid
 from collections.abc import Iterator
@@ -158,3 +161,16 @@ def drive_detached(path: Path) -> Path:
     show.run(100)
     show.controller.close()
     return path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m runofshow ARGS` in a fresh process: real stdout, stderr and exit status."""
+    return subprocess.run(
+        [sys.executable, "-m", "runofshow", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "COLUMNS": "120"},
+        cwd=cwd,
+        timeout=60,
+    )

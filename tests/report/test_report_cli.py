@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from report_journals import run_cli
 from report_journals import LIVE_RUN_S, REPO, SEED_NAME
 
 from runofshow import cli, report

@@ -69,26 +69,30 @@ class Event:
 
     @classmethod
     def from_json(cls, record: Mapping[str, Any]) -> Event:
-        """Parse a journal record; raise ValueError if it is not one."""
-        seq, kind, wall, mono, boot, data = (
-            record.get("seq"),
-            record.get("type"),
-            record.get("wall"),
-            record.get("mono"),
-            record.get("boot"),
-            record.get("data", {}),
-        )
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        """Parse a journal record; raise ValueError if it is not one.
+
+        On the replay path of every reader, so it checks types exactly
+        (`type(x) is int` also refuses a bool) rather than with isinstance.
+        """
+        try:
+            seq, kind, wall, mono = record["seq"], record["type"], record["wall"], record["mono"]
+        except KeyError as missing:
+            raise ValueError(f"no {missing.args[0]!r} in the record") from None
+        boot = record.get("boot")
+        data = record.get("data", {})
+        if type(seq) is not int or seq < 1:
             raise ValueError("seq must be a positive whole number")
-        if not isinstance(kind, str) or not isinstance(wall, str):
+        if type(kind) is not str or type(wall) is not str:
             raise ValueError("type and wall must be text")
-        if not isinstance(mono, (int, float)) or isinstance(mono, bool) or not math.isfinite(mono):
+        if type(mono) is int:
+            mono = float(mono)
+        elif type(mono) is not float or not math.isfinite(mono):
             raise ValueError("mono must be a number")
-        if boot is not None and not isinstance(boot, str):
+        if boot is not None and type(boot) is not str:
             raise ValueError("boot must be text or null")
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             raise ValueError("data must be an object")
-        return cls(seq, kind, parse_instant(wall), float(mono), boot, data)
+        return cls(seq, kind, parse_instant(wall), mono, boot, data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,7 +595,7 @@ class Engine:
             return "previous", {"from": number, "to": number - 1, "undo": self.can_undo()}
         if command == "goto":
             to = args.get("to")
-            if not isinstance(to, int) or not 1 <= to <= last:
+            if type(to) is not int or not 1 <= to <= last:
                 raise CommandError(f"there is no segment {to}; pick 1 to {last}")
             if to == number:
                 raise CommandError(f"segment {to} is already current")

@@ -180,6 +180,9 @@ class Controller:
         durable = self.writer.append(event.to_json())
         if not durable:
             self._schedule_retry(reading)
+        elif self._failures:
+            self._retry_at = None
+            self._failures = 0  # the disk works again: a later fault starts over at the shortest wait
         self.engine.apply(event)
         return event, durable
 
