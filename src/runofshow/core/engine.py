@@ -304,6 +304,8 @@ class Engine:
         self.seq = 0
         self.last_event_us: int | None = None
         self._undo: list[_Entry] = []
+        #: Whether the latest `previous` was an undo (its time went back), for readers that follow spans.
+        self.last_previous_undid = False
         # The reference instant: where the `t` axis, monotonic and wall time last met.
         self.ref_t = 0.0
         self.ref_mono = origin.mono
@@ -473,7 +475,8 @@ class Engine:
         index = self._need_running_session(event)
         if index == 0:
             raise ReplayError("previous from the first segment")
-        if not self.can_undo():
+        self.last_previous_undid = self.can_undo()
+        if not self.last_previous_undid:
             self._move(event, t, index - 1, skip=False)
             return
         # Undo: the segment left behind returns to how it was, and the time

@@ -184,8 +184,10 @@ class Replayer:
     the file ends there, it was a torn write that recovery may cut off.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, on_event: Callable[[Event, Engine], None] | None = None) -> None:
         self.name = name
+        #: Called after each event is applied, for readers that follow the state as it goes.
+        self.on_event = on_event
         self.header: Header | None = None
         self.agenda: Agenda | None = None
         self.engine: Engine | None = None
@@ -247,6 +249,8 @@ class Replayer:
         event = Event.from_json(record)
         assert self.engine is not None
         self.engine.apply(event)
+        if self.on_event is not None:
+            self.on_event(event, self.engine)
         return event
 
     def finish(self) -> Torn | None:
@@ -275,8 +279,8 @@ class Replayed:
     torn: Torn | None
 
 
-def replay(path: str | Path) -> Replayed:
-    """Read a journal and replay it, without changing the file."""
+def replay(path: str | Path, on_event: Callable[[Event, Engine], None] | None = None) -> Replayed:
+    """Read a journal and replay it, without changing the file; `on_event` sees each event applied."""
     name = str(path)
     try:
         data = Path(path).read_bytes()
@@ -286,7 +290,7 @@ def replay(path: str | Path) -> Replayed:
         raise JournalError(f"{name}: is a directory, not a journal") from None
     except OSError as error:
         raise JournalError(f"{name}: cannot read: {error.strerror or error}") from None
-    replayer = Replayer(name)
+    replayer = Replayer(name, on_event)
     replayer.feed(data, collect=False)
     torn = replayer.finish()
     assert replayer.header is not None and replayer.agenda is not None and replayer.engine is not None

@@ -17,7 +17,7 @@ import pendulum
 
 from runofshow.core.clock import Reading, to_pendulum, to_us
 from runofshow.core.engine import Crossing, Engine, Event, View
-from runofshow.core.journal import JournalError, Replayer, holder
+from runofshow.core.journal import JournalError, Replayed, holder, replay
 
 # A segment's outcome.
 DONE = "done"
@@ -257,30 +257,19 @@ def merge_spans(spans: Sequence[tuple[float, float]], tolerance: float = 0.0) ->
     return merged
 
 
-def _read(path: str | Path, name: str) -> tuple[Replayer, _Runs | None, str | None]:
-    """Feed the journal to a replayer one line at a time, noting who ran when after each event."""
-    replayer = Replayer(name)
+def _read(path: str | Path) -> tuple[Replayed, _Runs | None, str | None]:
+    """Replay the journal, noting who ran when after each event, and the last event's type."""
     runs: _Runs | None = None
     last_type: str | None = None
-    try:
-        with open(path, "rb") as file:
-            for line in file:
-                # Whether a `previous` undoes is decided by the state before it is applied.
-                engine = replayer.engine
-                undo = b'"previous"' in line and engine is not None and engine.can_undo()
-                for event in replayer.feed(line):
-                    assert replayer.engine is not None
-                    if runs is None:
-                        runs = _Runs(len(replayer.engine.segments))
-                    runs.after(event, replayer.engine, undo and event.type == "previous")
-                    last_type = event.type
-    except FileNotFoundError:
-        raise JournalError(f"{name}: no such journal") from None
-    except IsADirectoryError:
-        raise JournalError(f"{name}: is a directory, not a journal") from None
-    except OSError as error:
-        raise JournalError(f"{name}: cannot read: {error.strerror or error}") from None
-    return replayer, runs, last_type
+
+    def note(event: Event, engine: Engine) -> None:
+        nonlocal runs, last_type
+        if runs is None:
+            runs = _Runs(len(engine.segments))
+        runs.after(event, engine, event.type == "previous" and engine.last_previous_undid)
+        last_type = event.type
+
+    return replay(path, on_event=note), runs, last_type
 
 
 _EARLIEST_US = to_us(pendulum.datetime(1900, 1, 1))
@@ -304,15 +293,15 @@ def _check_sane(name: str, view: View) -> None:
 def load(path: str | Path) -> SessionReport:
     """Replay the journal at `path` and report on it; raise JournalError if it is not one.
 
-    The file is read line by line, so memory stays flat however long the
-    journal is; a torn last line is left out, as every reader does.
+    The journal is replayed once, with the spans noted as each event is
+    applied and no list of events kept; a torn last line is left out, as
+    every reader does.
     """
     name = str(path)
     try:
-        replayer, runs, last_type = _read(path, name)
-        torn = replayer.finish()
-        assert replayer.header is not None and replayer.agenda is not None and replayer.engine is not None
-        engine = replayer.engine
+        replayed, runs, last_type = _read(path)
+        torn = replayed.torn
+        engine = replayed.engine
         # The last record is the report's "now": a finished journal always reads the same.
         last = Reading(mono=engine.ref_mono, awake=engine.ref_mono, wall_us=engine.ref_us, boot=engine.ref_boot)
         view = engine.view(last)
@@ -320,8 +309,8 @@ def load(path: str | Path) -> SessionReport:
         # Records that parse but hold impossible values (Infinity seconds, the year 9999, deep nesting).
         raise JournalError(f"{name}: corrupt journal ({type(error).__name__}: {error})") from None
     _check_sane(name, view)
-    header = replayer.header
-    agenda = replayer.agenda
+    header = replayed.header
+    agenda = replayed.agenda
     if runs is None:
         runs = _Runs(len(engine.segments))
     runs.close(engine.ref_t)
