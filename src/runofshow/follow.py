@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -29,7 +30,7 @@ def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, ca
 async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
     clock = SystemClock()
     source: Follower
-    if target.startswith(("ws://", "wss://")):
+    if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
         remote = RemoteFollower(target, token, clock, cafile=cafile)
         await remote.first_contact()
         source, changes, label = remote, remote.changes, remote.url
@@ -57,15 +58,18 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
 async def _wait_for_header(follower: FileFollower, watch: FileWatch, *, quiet: bool) -> None:
     """Wait, saying so once, until the journal exists and its header can be read."""
     told = False
-    async for _ in watch.changes():
-        follower.poll()
-        if follower.ready:
-            return
-        if follower.problem:
-            raise UserError(follower.problem)
-        if not told and not quiet:
-            print(f"Waiting for {follower.path} to be written… (ctrl+c to stop)", file=sys.stderr)
-            told = True
+    # Closed on the way out, not left to the garbage collector: its clean-up would stop the
+    # watch's next iteration (the screen's) from hearing of changes.
+    async with contextlib.aclosing(watch.changes()) as changes:
+        async for _ in changes:
+            follower.poll()
+            if follower.ready:
+                return
+            if follower.problem:
+                raise UserError(follower.problem)
+            if not told and not quiet:
+                print(f"Waiting for {follower.path} to be written… (ctrl+c to stop)", file=sys.stderr)
+                told = True
 
 
 async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None]]) -> int:

@@ -92,7 +92,9 @@ class FileFollower(Follower):
         super().__init__(str(path), clock)
         self.path = Path(path)
         self._identity: tuple[int, int] | None = None
+        #: Where the last whole line read ends, and that line: a file cut or rewritten in place loses it.
         self._offset = 0
+        self._last_line = b""
         self._holder: str | None = None
         self._holder_checked: float | None = None
 
@@ -108,17 +110,31 @@ class FileFollower(Follower):
         try:
             stat = os.fstat(fd)
             identity = (stat.st_dev, stat.st_ino)
-            if identity != self._identity or stat.st_size < self._offset:
+            if identity != self._identity or not self._still_there(fd, stat.st_size):
                 self.restart()
                 self._identity = identity
                 self._offset = 0
+                self._last_line = b""
             if stat.st_size <= self._offset:
                 return []
             data = os.pread(fd, stat.st_size - self._offset, self._offset)
         finally:
             os.close(fd)
-        self._offset += len(data)
-        return self.feed(data)
+        # Whole lines only: a half-written record may yet be cut off and another written in its place.
+        end = data.rfind(b"\n") + 1
+        if not end:
+            return []
+        self._offset += end
+        self._last_line = data[data.rfind(b"\n", 0, end - 1) + 1 : end]
+        return self.feed(data[:end])
+
+    def _still_there(self, fd: int, size: int) -> bool:
+        """Whether the last line read is still where it was: not cut off, nor the file rewritten in place."""
+        if not self._last_line:
+            return True
+        if size < self._offset:
+            return False
+        return os.pread(fd, len(self._last_line), self._offset - len(self._last_line)) == self._last_line
 
     def controller(self) -> str | None:
         """Who holds the journal's lock ("PID 123 user@host"), checked at most every 2 s."""

@@ -143,6 +143,10 @@ class RemoteFollower(Follower):
             if record.get("type") == "header":
                 if self.ready and record.get("session") == self.header.session_id:
                     continue
+                if self.ready:
+                    # Another session behind the same address: this connection asked for the old
+                    # one's records after its seq, so ask again from the start.
+                    self._resync = True
                 self.restart()
                 applied += self.feed(line + b"\n")
                 continue
@@ -151,9 +155,9 @@ class RemoteFollower(Follower):
             seq = record.get("seq")
             if not isinstance(seq, int) or seq <= self.engine.seq:
                 continue  # already applied (a reconnect's catch-up overlaps)
-            if seq != self.engine.seq + 1:
-                self.problem = f"record {seq} arrived after {self.engine.seq}; reloading"
-                self.restart()
+            if seq != self.engine.seq + 1 or self._resync:
+                # Keep showing what we have; reconnecting asks for everything after it.
+                self.problem = f"record {seq} arrived after {self.engine.seq}; catching up"
                 self._resync = True
                 continue
             applied += self.feed(line + b"\n")
@@ -168,7 +172,9 @@ class RemoteFollower(Follower):
                     await asyncio.sleep(BACKOFF_S[min(self.attempts - 1, len(BACKOFF_S) - 1)])
                 self.attempts += 1
                 try:
-                    connection = await asyncio.wait_for(self._open(), 10)
+                    # Not wait_for: on Python 3.11 it swallows a cancel that comes as the connection opens.
+                    async with asyncio.timeout(10):
+                        connection = await self._open()
                 except (OSError, TimeoutError, WebSocketException, UserError) as error:
                     self.problem = f"connection lost, reconnecting (attempt {self.attempts}): {_reason(error)}"
                     yield

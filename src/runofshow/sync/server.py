@@ -105,10 +105,10 @@ def tls_context(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | N
 
 
 class _Client:
-    """One follower's queue of records still to send."""
+    """One follower's queue of records still to send; None once the follower has gone."""
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue()
 
 
 class JournalServer:
@@ -207,16 +207,21 @@ class JournalServer:
         # Register before reading the file: a record published meanwhile waits
         # in the queue and is sent after the catch-up, unless already sent.
         self._clients.add(client)
-        drain = asyncio.create_task(self._discard_input(connection))
+        drain = asyncio.create_task(self._discard_input(connection, client))
         try:
             last = await self._catch_up(connection, since)
             await self._heartbeat(connection, last)
             while True:
                 try:
-                    seq, text = await asyncio.wait_for(client.queue.get(), HEARTBEAT_S)
+                    # Not wait_for: on Python 3.11 it swallows a cancel that comes as a record does.
+                    async with asyncio.timeout(HEARTBEAT_S):
+                        item = await client.queue.get()
                 except TimeoutError:
                     await self._heartbeat(connection, last)
                     continue
+                if item is None:
+                    break
+                seq, text = item
                 if seq > last:
                     await connection.send(text)
                     last = seq
@@ -250,8 +255,13 @@ class JournalServer:
         reading = self.clock.read()
         await connection.send(json.dumps({"type": "heartbeat", "wall": format_instant(reading.wall_us), "seq": last}))
 
-    async def _discard_input(self, connection: ServerConnection) -> None:
-        """Read and drop whatever a follower sends: followers cannot change the session."""
+    async def _discard_input(self, connection: ServerConnection, client: _Client) -> None:
+        """Read and drop whatever a follower sends: followers cannot change the session.
+
+        When the connection closes, wake the sender at once, so that a gone
+        follower (or the server closing) does not wait for the next heartbeat.
+        """
         with contextlib.suppress(Exception):
             async for _ in connection:
                 pass
+        client.queue.put_nowait(None)

@@ -13,7 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 IN_MODIFY = 0x00000002
@@ -83,7 +83,7 @@ class FileWatch:
             if name == self._name or name.startswith(self._name + b".lock"):
                 self._event.set()
 
-    async def changes(self) -> AsyncIterator[None]:
+    async def changes(self) -> AsyncGenerator[None, None]:
         """Yield once now, then after every change (or the safety interval)."""
         loop = asyncio.get_running_loop()
         if self._fd is not None:
@@ -94,7 +94,9 @@ class FileWatch:
                 self._event.clear()
                 timeout = SAFETY_INTERVAL_S if self._fd is not None else POLL_INTERVAL_S
                 try:
-                    await asyncio.wait_for(self._event.wait(), timeout)
+                    # Not wait_for: on Python 3.11 it swallows a cancel that comes as the event is set.
+                    async with asyncio.timeout(timeout):
+                        await self._event.wait()
                 except TimeoutError:
                     if self._fd is not None:
                         yield  # the safety look
