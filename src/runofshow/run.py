@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
@@ -50,6 +51,8 @@ def run_session(
         if server is None:
             app = RunofshowApp(controller, journal_label=label, notes=controller.notes)
         else:
+            from runofshow.sync.server import close_served
+
             controller.writer.listeners.append(server.publish)
             app = RunofshowApp(
                 controller,
@@ -57,6 +60,7 @@ def run_session(
                 notes=controller.notes,
                 serving=server.follow_command(),
                 services=[server.start],
+                shutdown=partial(close_served, controller, server),
             )
         app.run()
     finally:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from followkit import Driven
+from followkit import TOKEN, Driven
 
 from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock
@@ -22,9 +22,6 @@ from runofshow.sync.remote import RemoteFollower
 from runofshow.sync import watch as watch_module
 from runofshow.sync.server import JournalServer, bind
 from runofshow.sync.watch import FileWatch
-
-TOKEN = "test-token"
-
 
 @pytest.fixture(scope="session")
 def agenda() -> Agenda:

@@ -25,6 +25,10 @@ from runofshow.sync.watch import FileWatch
 TIMEOUT_S = 10.0
 
 
+#: The token every test server uses.
+TOKEN = "test-token"
+
+
 class Driven:
     """A follower whose changes() runs in a task that polls after each yield, as the screens do.
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOKEN
+from followkit import TOKEN
 from followkit import TIMEOUT_S, free_port, make_certificate
 
 from runofshow.core.agenda import Agenda

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN
+from followkit import TOKEN
 from followkit import SCRIPT, TIMEOUT_S, Driven, assert_same_state, free_port, make_certificate, play
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus

@@ -246,7 +246,9 @@ class Controller:
         return f"{self.writer.error or 'write failed'}; {len(self.writer.held)} record(s) held in memory"
 
     def close(self) -> None:
-        """Leave the session without ending it: the next open resumes it."""
+        """Leave the session without ending it: the next open resumes it. Closing twice is harmless."""
+        if self.lock.fd is None:
+            return
         try:
             if not self.engine.ended:
                 self._record("detach", {}, self._read())

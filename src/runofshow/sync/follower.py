@@ -32,6 +32,8 @@ class Follower:
         self.replayer = Replayer(name)
         #: A problem to show (corrupt journal, lost connection); None when all is well.
         self.problem: str | None = None
+        #: The type of the last record applied ("detach" once the moderator has quit).
+        self.last_type: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -67,6 +69,8 @@ class Follower:
         except JournalError as error:
             self.problem = str(error)
             return []
+        if events:
+            self.last_type = events[-1].type
         return events
 
     def restart(self) -> None:

@@ -201,6 +201,8 @@ class RemoteFollower(Follower):
 
     def describe_link(self, view: View) -> tuple[bool, str]:
         """For the status line: which server, and whether the link is up."""
+        if self.last_type == "detach" and not view.ended:
+            return False, f"following {self.url} · the moderator ({self.header.owner}) has quit; the session goes on"
         if self.problem:
             return False, f"{self.url}: {self.problem}"
         return True, f"following {self.url} · {self.last_record_text(view)} · {self.header.owner}"

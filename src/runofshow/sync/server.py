@@ -25,6 +25,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from runofshow.core.clock import Clock, format_instant
+from runofshow.core.session import Controller
 from runofshow.errors import UserError
 
 #: How often a follower hears from the server when nothing happens (liveness and clock sync).
@@ -168,6 +169,13 @@ class JournalServer:
             server_header=None,
         )
 
+    async def drain(self, timeout: float = 1.0) -> None:
+        """Wait (up to `timeout`) until every follower has been sent what was published."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while any(not client.queue.empty() for client in self._clients):
+                    await asyncio.sleep(0.01)
+
     async def close(self) -> None:
         """Stop serving and drop every follower."""
         if self._server is not None:
@@ -265,3 +273,10 @@ class JournalServer:
             async for _ in connection:
                 pass
         client.queue.put_nowait(None)
+
+
+async def close_served(controller: Controller, server: JournalServer) -> None:
+    """Leave a served session: record the detach while followers can still be sent it, then stop serving."""
+    controller.close()
+    await server.drain()
+    await server.close()

@@ -86,9 +86,12 @@ class SessionApp(App[None]):
         *,
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
+        shutdown: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__()
         self.source = source
+        #: Run as the app closes, in its event loop (e.g. to tell network followers goodbye).
+        self.shutdown = shutdown
         #: For a follower: an async iterator that yields when new records may have arrived.
         self.changes = changes
         #: Coroutines to start with the app (e.g. the WebSocket server).
@@ -135,10 +138,15 @@ class SessionApp(App[None]):
         # A bare loop timer: a Textual Timer is a task of its own, made anew each second.
         self._wake = asyncio.get_running_loop().call_later(delay, self.refresh_now)
 
-    def on_unmount(self) -> None:
-        """No wake-up after the screen is gone."""
+    async def on_unmount(self) -> None:
+        """No wake-up after the screen is gone; then the shutdown, while the event loop still runs."""
         if self._wake is not None:
             self._wake.cancel()
+        if self.shutdown is not None:
+            try:
+                await self.shutdown()
+            except Exception as error:  # quitting must not fail; the caller closes what is left
+                self.log.error("shutdown failed", error)
 
     def next_delay(self, view: View) -> float:
         """Seconds until the next visible change: the countdown, or the minute on the clocks."""
@@ -214,8 +222,9 @@ class RunofshowApp(SessionApp):
         serving: str | None = None,
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
+        shutdown: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        super().__init__(source, changes=changes, services=services)
+        super().__init__(source, changes=changes, services=services, shutdown=shutdown)
         self.journal_label = journal_label
         self.notes = list(notes)
         #: The follow command to show while serving the journal to co-hosts.
