@@ -13,12 +13,16 @@ from runofshow.core.clock import SystemClock
 from runofshow.core.display import seconds_to_next_change
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
-from runofshow.sync.remote import RemoteFollower
+from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.sync.watch import FileWatch
 
 
 def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
     """Follow `target` (a journal path or a ws:// URL) until the user quits."""
+    if "://" in target:
+        split_url(target, token)  # a wrong address is the first thing to hear about
+    elif Path(target).is_dir():
+        raise UserError(f"{target}: is a directory; give the journal file in it")
     if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the follow screen needs a terminal; use --json for scripts")
     try:
@@ -44,8 +48,9 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
         source, changes, label = follower, watch.changes, str(path)
     if as_json:
         return await _json_lines(source, changes)
-    from runofshow.tui.app import RunofshowApp, StageApp, journal_label
+    from runofshow.tui.app import RunofshowApp, SessionApp, StageApp, journal_label
 
+    app: SessionApp
     if stage:
         app = StageApp(source, changes=changes)
     else:

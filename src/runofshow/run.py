@@ -8,7 +8,7 @@ from pathlib import Path
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import SystemClock
-from runofshow.core.paths import default_journal
+from runofshow.core.paths import find_journal
 from runofshow.core.session import Controller, choose_mode
 from runofshow.errors import UserError
 
@@ -24,15 +24,15 @@ def run_session(
     keyfile: str | None = None,
 ) -> int:
     """Run the moderator's screen until the moderator quits; print where the journal is."""
+    agenda = load_agenda(agenda_path or bundled_agenda())  # a bad agenda is the first thing to hear about
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError(
             "the live screen needs a terminal; for scripts use 'runofshow status JOURNAL --json'"
         )
-    agenda = load_agenda(agenda_path or bundled_agenda())
     clock = SystemClock()
     reading = clock.read()
     mode = choose_mode(agenda, reading, rehearsal)
-    path = Path(log) if log else default_journal(agenda, mode, reading, new=new)
+    path, ended_before = (Path(log), None) if log else find_journal(agenda, mode, reading, new=new)
     server = None
     if serve is not None:
         from runofshow.sync.server import JournalServer, bind, parse_listen, session_token, tls_context
@@ -43,6 +43,8 @@ def run_session(
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
     controller = Controller.open(path, clock, agenda=agenda, mode=mode)
+    if ended_before is not None:
+        controller.notes.append(f"{ended_before.name} has ended, so this is a new session in {path.name}")
 
     from runofshow.tui.app import RunofshowApp, journal_label
 

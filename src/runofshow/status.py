@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from runofshow.core.agenda import format_duration
+from runofshow.core.agenda import format_duration, format_length
 from runofshow.core.clock import SystemClock
 from runofshow.core.engine import LIVE, View
 from runofshow.core.journal import holder, replay
@@ -44,8 +44,8 @@ def status_lines(view: View, title: str, zone: str) -> list[str]:
     projected = view.projected_end.in_tz(zone).format("HH:mm:ss zz")
     lines.append(f"Schedule: {describe_offset(view.offset_s)}; ends {projected} (planned {planned})")
     if view.flex:
-        shrink = ", ".join(f"{f.number} to {format_duration(f.shrink_to_s)}" for f in view.flex)
-        lost = f"; {format_duration(view.unrecoverable_s)} cannot be recovered" if view.unrecoverable_s >= 1 else ""
+        shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
+        lost = f"; {format_length(view.unrecoverable_s)} cannot be recovered" if view.unrecoverable_s >= 1 else ""
         lines.append(f"To end on time, shrink {shrink}{lost}")
     if view.uncertain:
         lines.append("Note: some time was counted by the wall clock after a restart, so it is less certain")

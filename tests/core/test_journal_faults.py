@@ -394,7 +394,7 @@ def test_a_failing_disk_holds_records_and_writes_them_once_in_order(
     assert_journal_matches(controller)
     controller.close()
     reopened = open_controller(None)
-    assert reopened.notes[0].startswith("resumed")  # no torn tail to repair
+    assert reopened.notes[0].startswith("Resumed")  # no torn tail to repair
 
 
 def test_retries_back_off_while_the_disk_stays_full(

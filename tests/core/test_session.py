@@ -176,7 +176,7 @@ def test_after_a_crash_the_segment_is_still_running_and_the_downtime_counts(
     assert not view.uncertain
     reopen = resumed.engine.seq
     assert resumed.notes == [
-        "resumed session.jsonl: 0:03:20 passed since its last record, counted by the monotonic clock"
+        "Resumed session.jsonl: 0:03:20 since its last record, and the segment kept its time running"
     ]
     # Crossed while nobody was there: recorded now, each once, at its own instant.
     assert warnings(resumed.poll()) == [
@@ -200,7 +200,7 @@ def test_after_a_reboot_the_downtime_is_counted_by_the_wall_clock_and_flagged(
     resumed = open_controller(None)
     view = resumed.view()
     assert (view.current, view.paused, view.elapsed_s, view.uncertain) == (1, False, 400, True)
-    assert "counted by the wall clock" in resumed.notes[0]
+    assert "from its wall clock and less certain" in resumed.notes[0]
     assert '"uncertain":true' in resumed.path.read_text().splitlines()[-1]
     assert warnings(resumed.poll())[0] == ("final", 0, stamp("09:00:00"))
     clock.advance(30)  # from here on the new boot's monotonic clock counts again

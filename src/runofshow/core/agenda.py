@@ -186,6 +186,18 @@ def format_duration(seconds: float, *, signed: bool = False) -> str:
     return f"{sign}{minutes}:{secs:02d}"
 
 
+def format_length(seconds: float) -> str:
+    """A length that cannot be read as a time of day: "22m56s", "1h02m", "45s", "10m"."""
+    total = int(round(abs(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
+    return f"{secs}s"
+
+
 def zone(name: str) -> pendulum.Timezone:
     """Return the IANA zone `name`; raise ValueError with a clear text if unknown."""
     if not isinstance(name, str) or not name.strip():

@@ -244,7 +244,13 @@ class View:
     def as_status(self) -> dict[str, Any]:
         """The state as one flat JSON object, for `status --json` and `follow --json`."""
         focus = self.focus
-        remaining = self.remaining_s if self.started else focus.allotted_s
+        if self.started and not self.ended:
+            remaining, elapsed, allotted = self.remaining_s, self.elapsed_s, self.allotted_s
+        else:
+            # Before the start, the first segment as planned; after the end, the last one as it ran.
+            elapsed = focus.actual_s or 0.0
+            allotted = focus.allotted_s
+            remaining = allotted - elapsed
         return {
             "segment": focus.number,
             "title": focus.segment.title,
@@ -252,8 +258,8 @@ class View:
             "phase": self.phase,
             "alert": self.alert,
             "remaining_s": round(remaining, 3),
-            "elapsed_s": round(self.elapsed_s, 3),
-            "allotted_s": round(self.allotted_s if self.started else focus.allotted_s, 3),
+            "elapsed_s": round(elapsed, 3),
+            "allotted_s": round(allotted, 3),
             "offset_s": round(self.offset_s, 3),
             "projected_end": self.projected_end.isoformat(),
             "planned_end": self.planned_end.isoformat(),

@@ -19,7 +19,13 @@ def state_dir() -> Path:
 
 
 def default_journal(agenda: Agenda, mode: str, reading: Reading, *, new: bool = False) -> Path:
-    """The journal to use for `agenda` today: the latest one unless it has ended (or `new`).
+    """The journal to use for `agenda` today (see `find_journal`)."""
+    return find_journal(agenda, mode, reading, new=new)[0]
+
+
+def find_journal(agenda: Agenda, mode: str, reading: Reading, *, new: bool = False) -> tuple[Path, Path | None]:
+    """The journal to use for `agenda` today: the latest one unless it has ended (or `new`),
+    and the ended one it follows, if any, so that the moderator can be told.
 
     Names are `<agenda>_<date>[_rehearsal][-N].jsonl`; a live session is named
     by its own date, a rehearsal by the day it is held.
@@ -40,11 +46,11 @@ def default_journal(agenda: Agenda, mode: str, reading: Reading, *, new: bool = 
     while named(latest + 1).exists():
         latest += 1
     if not named(latest).exists():
-        return named(latest)
+        return named(latest), None
     if new:
-        return named(latest + 1)
+        return named(latest + 1), None
     try:
         ended = replay(named(latest)).engine.ended
     except JournalError:
         ended = False  # let opening it report the problem, rather than silently starting over
-    return named(latest + 1) if ended else named(latest)
+    return (named(latest + 1), named(latest)) if ended else (named(latest), None)

@@ -154,8 +154,15 @@ class Controller:
         self._record("reopen", data, reading)
         self._last = reading
         if engine.started and not engine.ended:
-            how = "by the wall clock (the machine restarted, so this is less certain)" if by_wall else "by the monotonic clock"
-            self.notes.append(f"resumed {self.path.name}: {_minutes(since_last)} passed since its last record, counted {how}")
+            how = (
+                "; the computer restarted meanwhile, so that time is from its wall clock and less certain"
+                if by_wall
+                else ""
+            )
+            self.notes.append(
+                f"Resumed {self.path.name}: {_minutes(since_last)} since its last record, and the segment "
+                f"kept its time running{how}"
+            )
 
     # -- recording -----------------------------------------------------------
 

@@ -62,6 +62,10 @@ class Follower:
         """The state now, by this machine's clock."""
         return self.engine.view(self.clock.read())
 
+    def poll(self) -> Sequence[Event]:
+        """Bring the state up to date with what has arrived; return the events applied."""
+        raise NotImplementedError
+
     def feed(self, data: bytes) -> list[Event]:
         """Apply journal bytes; a corrupt journal becomes `problem`, not an exception."""
         try:
@@ -112,18 +116,24 @@ class FileFollower(Follower):
             self.problem = f"{self.path}: {error.strerror or error}"
             return []
         try:
-            stat = os.fstat(fd)
-            identity = (stat.st_dev, stat.st_ino)
-            if identity != self._identity or not self._still_there(fd, stat.st_size):
-                self.restart()
-                self._identity = identity
-                self._offset = 0
-                self._last_line = b""
-            if stat.st_size <= self._offset:
-                return []
-            data = os.pread(fd, stat.st_size - self._offset, self._offset)
+            return self._read_new(fd)
+        except OSError as error:  # a directory, a device that fails: say so, never crash the screen
+            self.problem = f"{self.path}: {error.strerror or error}"
+            return []
         finally:
             os.close(fd)
+
+    def _read_new(self, fd: int) -> Sequence[Event]:
+        stat = os.fstat(fd)
+        identity = (stat.st_dev, stat.st_ino)
+        if identity != self._identity or not self._still_there(fd, stat.st_size):
+            self.restart()
+            self._identity = identity
+            self._offset = 0
+            self._last_line = b""
+        if stat.st_size <= self._offset:
+            return []
+        data = os.pread(fd, stat.st_size - self._offset, self._offset)
         # Whole lines only: a half-written record may yet be cut off and another written in its place.
         end = data.rfind(b"\n") + 1
         if not end:

@@ -45,10 +45,14 @@ class CorrectedClock:
 def split_url(url: str, token: str | None) -> tuple[str, str]:
     """Check a ws:// or wss:// URL and take the token from it or from `token`."""
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError:
+        raise UserError(f"{url}: the port must be a number, as in ws://HOST:8765") from None
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
         raise UserError(f"{url}: not a follow address; use ws://HOST:PORT (or wss://)")
     query = parse_qs(parts.query)
-    found = token or (query.get("token") or [None])[0]
+    found = token or next(iter(query.get("token", [])), None)
     if not found:
         raise UserError(f"{url}: a token is needed; copy the whole follow command from the moderator's screen")
     bare = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
@@ -195,8 +199,12 @@ class RemoteFollower(Follower):
             except (WebSocketException, OSError):
                 pass
             self.connected = False
-            self.problem = "connection lost, reconnecting"
             connection = None
+            if self.ready and self.engine.ended:
+                self.problem = None  # nothing more will come: stop knocking
+                yield
+                return
+            self.problem = "connection lost, reconnecting"
             yield
 
     def describe_link(self, view: View) -> tuple[bool, str]:
@@ -211,6 +219,12 @@ class RemoteFollower(Follower):
 def _reason(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return "no answer"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"certificate verify failed ({error.verify_message}); trust the server's certificate with --cafile"
+    if isinstance(error, ssl.SSLError):
+        return f"the secure connection failed ({error.reason or error}); check wss:// and --cafile"
+    if isinstance(error, ConnectionResetError):
+        return "the server closed the connection at once (ws:// against a wss:// server, or the other way round?)"
     if isinstance(error, ConnectionRefusedError) or "Connect call failed" in str(error):
         return "connection refused (is 'runofshow run --serve' running there?)"
     if isinstance(error, OSError) and error.strerror:

@@ -131,6 +131,7 @@ class JournalServer:
         self.ssl_context = ssl_context
         self._clients: set[_Client] = set()
         self._server: Server | None = None
+        self._closed = False
 
     @property
     def port(self) -> int:
@@ -178,12 +179,19 @@ class JournalServer:
 
     async def close(self) -> None:
         """Stop serving and drop every follower."""
+        self._closed = True
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
 
     def publish(self, line: bytes) -> None:
-        """Send a record that has just been made durable to every follower."""
+        """Send a record that has just been made durable to every follower.
+
+        Called from the journal writer, which may still write (a detach, say)
+        after serving has stopped: then there is no one to send to.
+        """
+        if self._closed:
+            return
         try:
             seq = int(json.loads(line)["seq"])
         except (ValueError, KeyError, TypeError):

@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pendulum
+from pendulum.tz.local_timezone import get_local_timezone
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 
-from runofshow.core.agenda import Agenda
+from runofshow.core.agenda import Agenda, format_duration, zone
 from runofshow.core.cues import cue_for
 from runofshow.core.engine import CommandError, Event, View
 from runofshow.core.text import literal
@@ -46,6 +48,8 @@ from runofshow.tui.widgets import (
 BOUNDARY_MARGIN_S = 0.003
 #: Width from which the agenda goes beside the countdown instead of below it.
 WIDE = 150
+#: A live start earlier than this before the plan asks first (a key pressed by mistake).
+EARLY_START_S = 60.0
 #: A warning recorded longer ago than this is history, not news: no bell, no toast.
 FRESH_WARNING_US = 10_000_000
 
@@ -169,7 +173,7 @@ class SessionApp(App[None]):
         title = {"wrap_up": "Wrap up", "final": "Final minute", "time_up": "Time's up"}.get(
             str(level), f"Overtime +{newest.data.get('minute')} min"
         )
-        severity = "warning" if level in ("wrap_up", "final") else "error"
+        severity: SeverityLevel = "warning" if level in ("wrap_up", "final") else "error"
         self.notify(literal(cue_for(view) or title), title=title, severity=severity, timeout=8, markup=False)
         if not self.muted:
             self.bells += 1
@@ -188,7 +192,7 @@ class SessionApp(App[None]):
         self.notify("Bell muted" if self.muted else "Bell on", timeout=2)
 
 
-CONTROL_ACTIONS = frozenset({"toggle", "next", "previous", "extend", "skip", "goto", "end", "copy_cue"})
+CONTROL_ACTIONS = frozenset({"start_pause", "next", "previous", "extend", "skip", "goto", "end", "copy_cue"})
 
 
 class RunofshowApp(SessionApp):
@@ -197,7 +201,7 @@ class RunofshowApp(SessionApp):
     #: (keys, as shown, action, short description, palette title). The one list of keys:
     #: bindings, the key bar and the command palette are all made from it.
     KEYS = (
-        ("space", "space", "toggle", "start/pause", "Start / pause / resume"),
+        ("space", "space", "start_pause", "start/pause", "Start / pause / resume"),
         ("n,right", "n →", "next", "next", "Next segment"),
         ("p,left", "p ←", "previous", "back", "Previous segment (right after a next: undo it)"),
         ("plus,equals_sign", "+", "extend(60)", "more time", "Give the segment 1 minute more"),
@@ -231,7 +235,9 @@ class RunofshowApp(SessionApp):
         self.serving = serving
         self.last_cue: str | None = None
         self._view: View | None = None
-        self._local_zone = pendulum.timezone(local_zone) if local_zone else pendulum.local_timezone()
+        self._local_zone: pendulum.Timezone | pendulum.FixedTimezone = (
+            zone(local_zone) if local_zone else get_local_timezone()
+        )
 
     # -- layout ----------------------------------------------------------------
 
@@ -244,6 +250,7 @@ class RunofshowApp(SessionApp):
                     yield SegmentCard(id="card")
                 yield ProgressLine(id="progress")
                 yield Static("", id="cue")
+                yield BigClock(id="wide-clock")
                 yield WorldClock(id="world")
             yield AgendaTable(id="agenda")
         yield Static("", id="banner")
@@ -259,14 +266,14 @@ class RunofshowApp(SessionApp):
         self.progress = self.query_one(ProgressLine)
         self.cue = self.query_one("#cue", Static)
         self.world = self.query_one(WorldClock)
+        self.wide_clock = self.query_one("#wide-clock", BigClock)
+        self.keys = self.query_one(KeyBar)
         self.agenda_table = self.query_one(AgendaTable)
         self.status = self.query_one(StatusBar)
         self.banner = self.query_one("#banner", Static)
         for note in self.notes:
             self.notify(literal(note), timeout=10, markup=False)
         self._apply_size()
-        keys = [(shown, short) for _, shown, action, short, _ in self.KEYS if self._allowed(action)]
-        self.query_one(KeyBar).show([*keys, ("ctrl+p", "commands")])
         super().on_mount()
 
     def on_resize(self) -> None:
@@ -308,14 +315,22 @@ class RunofshowApp(SessionApp):
             set_text(self.cue, text)
         self.agenda_table.show(view, session.timezone)
         if self.top.screen.has_class("-wide"):
+            self.wide_clock.show(view, flash=int(-view.remaining_s) % 2 == 0)
             self.world.show(view, session.timezone, session.host, session.host_timezone)
-        self.status.show(view, session.timezone, session.also_show, self._link(view), self._local_zone, self.serving)
+        if not unchanged(self.keys, view.ended):
+            # Once the session has ended, only the keys that still do something are listed.
+            keys = [(shown, short) for _, shown, action, short, _ in self.KEYS if self._listed(action, view)]
+            self.keys.show([*keys, ("ctrl+p", "commands")])
+        self.status.show(
+            view, session.timezone, session.also_show, self._link(view), self._local_zone, self.serving, self.muted
+        )
         self.show_problem()
 
     def _link(self, view: View) -> tuple[bool, str]:
         describe = getattr(self.source, "describe_link", None)
         if describe is not None:
-            return describe(view)
+            healthy, text = describe(view)
+            return bool(healthy), str(text)
         problem = self.source.journal_error
         if problem:
             return False, f"JOURNAL FAILING: {problem}"
@@ -326,6 +341,10 @@ class RunofshowApp(SessionApp):
         banner = self.banner
         problem = self.source.journal_error
         follower_problem = getattr(self.source, "problem", None)
+        if follower_problem is None and self.source.read_only and self._view is not None:
+            # A co-host must see that the moderator is gone, whatever the width of the status line.
+            healthy, text = self._link(self._view)
+            follower_problem = None if healthy else text
         if problem:
             message = f"JOURNAL WRITE FAILING: {problem}. Timing goes on in memory; records are written once the disk works."
         elif follower_problem:
@@ -341,6 +360,10 @@ class RunofshowApp(SessionApp):
 
     def _allowed(self, action: str) -> bool:
         return not (self.source.read_only and action.split("(")[0] in CONTROL_ACTIONS)
+
+    def _listed(self, action: str, view: View) -> bool:
+        """Shown in the key bar: allowed, and not a control once the session has ended."""
+        return self._allowed(action) and not (view.ended and action.split("(")[0] in CONTROL_ACTIONS)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A follower has no control keys at all."""
@@ -359,14 +382,31 @@ class RunofshowApp(SessionApp):
         if not ack.durable:
             self.notify("Not on disk yet: the journal is failing (see the red banner)", severity="error", timeout=6)
 
-    def action_toggle(self) -> None:
+    def action_start_pause(self) -> None:
         """Space: start the session, or pause / resume it."""
         view = self.source.view()
-        if not view.started:
-            self._command("start")
+        if view.ended:
+            self.notify("The session has ended: q quits, and 'runofshow report' reviews it", timeout=4)
+        elif not view.started:
+            early = view.starts_in_s or 0.0
+            if early < EARLY_START_S:
+                self._command("start")
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._command("start")
+
+            self.push_screen(
+                ConfirmScreen(
+                    f"Start now, {format_duration(early)} before the planned start?",
+                    "The plan keeps its clock times, so the show will count as ahead.",
+                ),
+                answered,
+            )
         elif view.paused:
             self._command("resume")
-        elif not view.ended:
+        else:
             self._command("pause")
 
     def action_next(self) -> None:
@@ -414,7 +454,7 @@ class RunofshowApp(SessionApp):
             self.notify("No cue now: one appears at wrap-up time", timeout=3)
             return
         self.copy_to_clipboard(cue)
-        self.notify(literal(cue), title="Copied to the clipboard", timeout=6, markup=False)
+        self.notify(literal(cue), title="Sent to the clipboard (if your terminal allows it)", timeout=8, markup=False)
 
     def action_quit_session(self) -> None:
         """Quit; while the show runs, ask first. The session is not ended."""
@@ -453,13 +493,21 @@ class StageApp(SessionApp):
         yield BigClock(id="stage-clock")
         yield Static("", id="stage-title")
         yield Static("", id="stage-speaker")
+        yield Static("", id="stage-note")
 
     def draw(self, view: View) -> None:
-        """The countdown, the title and the speaker; nothing else."""
+        """The countdown, the title and the speaker; below them, only what the audience must know."""
         self.query_one(BigClock).show(view, flash=int(-view.remaining_s) % 2 == 0)
         segment = view.focus.segment
-        set_text(self.query_one("#stage-title", Static), Text(literal(segment.title), style="bold"))
-        set_text(self.query_one("#stage-speaker", Static), Text(literal(segment.speaker or "")))
+        title = "The session has ended" if view.ended else literal(segment.title)
+        set_text(self.query_one("#stage-title", Static), Text(title, style="bold"))
+        set_text(self.query_one("#stage-speaker", Static), Text("" if view.ended else literal(segment.speaker or "")))
+        note = "paused" if view.paused else ""
+        describe = getattr(self.source, "describe_link", None)
+        if describe is not None and not view.ended:
+            healthy, text = describe(view)
+            note = note if healthy else str(text)
+        set_text(self.query_one("#stage-note", Static), Text(literal(note), style="dim"))
 
     def react(self, events: Sequence[Event], view: View) -> None:
         """The stage is seen by the audience: colours only, no toasts or bells."""

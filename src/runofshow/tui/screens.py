@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -137,11 +137,15 @@ class HelpScreen(ModalScreen[None]):
         self.read_only = read_only
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text("runofshow: keys", style="bold"))
+        # Scrolls (↑↓) when the terminal is too short for it, as at 80×24.
+        with VerticalScroll(id="dialog"):
+            yield Static(Text("runofshow: keys   (Esc or ? closes this help)", style="bold"))
             yield Static(Text(FOLLOW_HELP if self.read_only else HELP))
-            yield Static(Text(f"Journal: {self.journal}", style="dim"))
-            yield Static(Text("Esc or ? closes this help", style="dim"))
+            yield Static(Text(f"Journal: {self.journal}", style="dim", overflow="fold"))
+
+    def on_mount(self) -> None:
+        """Arrow keys scroll the help."""
+        self.query_one("#dialog").focus()
 
     def action_close(self) -> None:
         """Back to the show."""

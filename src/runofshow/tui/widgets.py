@@ -12,13 +12,15 @@ from textual.color import Color
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
-from runofshow.core.agenda import format_duration
+from runofshow.core.agenda import format_duration, format_length
 from runofshow.core.display import countdown_text
 from runofshow.core.engine import LIVE, SegmentView, View
 from runofshow.core.text import literal
 from runofshow.status import describe_offset
 
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
+#: The warning colours, as the README promises them: yellow, orange, red.
+BAR_COLOURS = {"wrap_up": "#ffd700", "final": "#ff8700", "overtime": "#ff2d2d", "done": "#808080"}
 
 
 def clock(moment: pendulum.DateTime, zone: str) -> str:
@@ -51,15 +53,20 @@ class Countdown(Vertical):
         value = countdown_text(view)
         if digits.value != value:
             digits.update(value)
-        show_alert(self, view, flash)
+        show_alert(self, view, flash, (label, digits))
 
 
-def show_alert(widget: Widget, view: View, flash: bool) -> None:
-    """Colour `widget` by urgency; in overtime, blink its background once a second.
+BLINK_BACKGROUND = Color.parse("#ff2d2d")
+BLINK_TEXT = Color.parse("#ffffff")
+
+
+def show_alert(widget: Widget, view: View, flash: bool, inked: tuple[Widget, ...] = ()) -> None:
+    """Colour `widget` by urgency; in overtime, blink it (white on red) once a second.
 
     The colour classes change a few times a segment. The blink is an inline
     style, because toggling a class re-applies the whole stylesheet to the
     widget and its children, every second, for as long as the overtime lasts.
+    `inked` are the children whose text colour flips with it.
     """
     for name in ALERT_CLASSES:
         widget.set_class(name == f"-{view.alert}", name)
@@ -67,7 +74,9 @@ def show_alert(widget: Widget, view: View, flash: bool) -> None:
     blinking = flash and view.alert == "overtime" and not view.paused
     if blinking != getattr(widget, "_blinking", False):
         widget._blinking = blinking  # type: ignore[attr-defined]
-        widget.styles.background = Color.parse(widget.app.current_theme.error or "red").with_alpha(0.4) if blinking else None
+        widget.styles.background = BLINK_BACKGROUND if blinking else None
+        for child in inked or (widget,):
+            child.styles.color = BLINK_TEXT if blinking else None
 
 
 def unchanged(widget: Widget, key: object) -> bool:
@@ -102,11 +111,18 @@ class SegmentCard(Vertical):
         yield Static("", id="segment-speaker")
         yield Static("", id="segment-note")
 
+    def on_resize(self) -> None:
+        """The note is cut to fit: cut it again for the new width."""
+        last = getattr(self, "_last_view", None)
+        if last is not None:
+            self.show(last)
+
     def show(self, view: View) -> None:
         """Show the current (or first) segment."""
+        self._last_view = view
         row = view.focus
         segment = row.segment
-        if unchanged(self, (segment.number, row.skipped, view.now_us // 60_000_000)):
+        if unchanged(self, (segment.number, row.skipped, view.now_us // 60_000_000, self.content_size.width)):
             return
         title = Text(f"{segment.number}/{len(view.segments)}  ", style="bold")
         title.append(literal(segment.title), style="bold")
@@ -126,7 +142,12 @@ class SegmentCard(Vertical):
             speaker.append(" · " if speaker else "")
             speaker.append(f"{local.format('HH:mm')} there", style="cyan")
         set_text(self.query_one("#segment-speaker", Static), speaker)
-        note = Text(literal(segment.notes), style="italic") if segment.notes else Text("")
+        text = literal(segment.notes or "")
+        # The note has two lines (six when wide); say so when it is cut, rather than stop mid-sentence.
+        room = int(self.content_size.width * (6 if self.screen.has_class("-wide") else 2) * 0.85)
+        if room > 10 and len(text) > room:
+            text = text[: room - 1].rsplit(" ", 1)[0] + " …"
+        note = Text(text, style="italic")
         set_text(self.query_one("#segment-note", Static), note)
 
 
@@ -149,8 +170,10 @@ class ProgressLine(Horizontal):
         done = min(total, view.elapsed_s) if view.started and not view.ended else (total if view.ended else 0.0)
         # Redraw only when the bar grows by half a cell (it has one fixed line: no layout).
         steps = 2 * max(1, bar.size.width)
-        if not unchanged(bar, (steps, int(steps * done / total))):
-            bar.update(RichBar(total=total, completed=done), layout=False)
+        if not unchanged(bar, (steps, int(steps * done / total), view.alert)):
+            # Full is not "finished, well done" (Rich's green): it is time's up.
+            colour = BAR_COLOURS.get(view.alert, "#5f87d7")
+            bar.update(RichBar(total=total, completed=done, complete_style=colour, finished_style=colour), layout=False)
         upcoming = view.next_segment
         key = (upcoming.number if upcoming else None, upcoming.allotted_s if upcoming else None, view.ended)
         if unchanged(self, key):
@@ -170,7 +193,7 @@ class AgendaTable(DataTable[Text]):
     """Every segment: planned start–end, actual start, actual duration and over/under."""
 
     COLUMNS = ("#", "Planned", "Title", "Started", "Took", "+/−")
-    WIDTHS = (2, 11, 0, 7, 7, 6)
+    WIDTHS = (2, 11, 0, 7, 9, 6)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", show_cursor=True, zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
@@ -260,8 +283,9 @@ class StatusBar(Static):
         zone: str,
         also: tuple[str, ...],
         link: tuple[bool, str],
-        local: pendulum.Timezone,
+        local: pendulum.Timezone | pendulum.FixedTimezone,
         serving: str | None = None,
+        muted: bool = False,
     ) -> None:
         """The clocks and the schedule; the plan to catch up and the journal; the follow command if serving."""
         minute = 60_000_000
@@ -276,6 +300,7 @@ class StatusBar(Static):
             view.uncertain,
             serving,
             view.mode,
+            muted,
         )
         if unchanged(self, key):
             return
@@ -297,15 +322,17 @@ class StatusBar(Static):
         first.append(f" │ ends {clock(view.projected_end, zone)} (plan {clock(view.planned_end, zone)})")
         second = Text()
         if view.flex:
-            second.append("To end on time: ", style="bold")
-            second.append(", ".join(f"#{f.number} → {format_duration(f.shrink_to_s)}" for f in view.flex))
+            second.append("To end on time, shrink ", style="bold")
+            second.append(", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex))
             if view.unrecoverable_s >= 1:
-                second.append(f"; {format_duration(view.unrecoverable_s)} can't be recovered", style="red")
+                second.append(f"; {format_length(view.unrecoverable_s)} can't be recovered", style="red")
             second.append(" │ ")
         healthy, description = link
         second.append(literal(description), style="green" if healthy else "bold red")
         if view.uncertain:
             second.append(" │ time after a restart is approximate", style="yellow")
+        if muted:
+            second.append(" │ bell off (m)", style="yellow")
         lines = [first, second]
         if serving:
             lines.append(Text("Co-host: ", style="bold") + Text(serving, style="cyan"))
@@ -317,19 +344,34 @@ class KeyBar(Static):
     """Every key the screen answers to, wrapped onto as many lines as the width needs.
 
     Textual's Footer keeps to one line and cuts off what does not fit; at
-    80 columns that would hide half the keys from a moderator.
+    80 columns that would hide half the keys from a moderator. The lines are
+    packed here, a key never apart from what it does (Rich would break at a
+    no-break space too).
     """
 
     def show(self, keys: list[tuple[str, str]]) -> None:
         """`keys` is (key as shown, what it does), in order."""
-        text = Text()
-        for index, (key, description) in enumerate(keys):
-            if index:
-                text.append("  ")
-            # No-break spaces keep each key with its description when the bar wraps.
-            text.append(key.replace(" ", "\u00a0"), style="bold #ffaf00")
-            text.append("\u00a0" + description.replace(" ", "\u00a0"))
-        set_text(self, text)
+        self.keys = keys
+        self._pack()
+
+    def on_resize(self) -> None:
+        """Pack again for the new width."""
+        self._pack()
+
+    def _pack(self) -> None:
+        keys = getattr(self, "keys", [])
+        width = max(20, self.content_size.width or 80)
+        lines: list[Text] = [Text()]
+        for key, description in keys:
+            item = Text.assemble((key, "bold #ffaf00"), f" {description}")
+            line = lines[-1]
+            if line and len(line) + 2 + len(item) > width:
+                lines.append(Text())
+                line = lines[-1]
+            if line:
+                line.append("  ")
+            line.append_text(item)
+        set_text(self, Text("\n").join(lines))
 
 
 class WorldClock(Static):
@@ -370,6 +412,9 @@ _FONT = {
     "8": ("###", "#.#", "###", "#.#", "###"),
     "9": ("###", "#.#", "###", "..#", "###"),
     ":": (".", "#", ".", "#", "."),
+    "E": ("###", "#..", "##.", "#..", "###"),
+    "N": ("#.#", "###", "###", "#.#", "#.#"),
+    "D": ("##.", "#.#", "#.#", "#.#", "##."),
     "+": ("...", ".#.", "###", ".#.", "..."),
 }
 
@@ -406,7 +451,7 @@ class BigClock(Static):
         """Draw the countdown at the largest size that fits, coloured by urgency."""
         show_alert(self, view, flash)
         size = self.content_size
-        lines = big_text(countdown_text(view), size.width, size.height)
+        lines = big_text("END" if view.ended else countdown_text(view), size.width, size.height)
         # Centre by padding, not by text-align: the lines' trailing blanks would be trimmed.
         left = " " * max(0, (size.width - max((len(line) for line in lines), default=0)) // 2)
         top = ["\u00a0"] * max(0, (size.height - len(lines)) // 2)
