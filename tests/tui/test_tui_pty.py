@@ -22,6 +22,19 @@ ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]P_^][^\x07\x1b]*(\x07|\x1b\\
 class Terminal:
     """A program on a pty, with what it printed so far (escape sequences removed)."""
 
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Never leave the program running: without its terminal it would spin."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
+
     def __init__(self, args: list[str], env: dict[str, str], size: tuple[int, int] = (100, 30)) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
@@ -63,36 +76,34 @@ class Terminal:
         try:
             return self.process.wait(max(0.1, deadline - time.monotonic())), self.text()
         finally:
-            if self.process.poll() is None:
-                self.process.kill()
-            os.close(self.master)
+            self.__exit__()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="pty details differ elsewhere")
 def test_bare_runofshow_rehearses_the_seed_and_resumes(tmp_path: Path) -> None:
     env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path), COLUMNS="100", LINES="30")
     command = [sys.executable, "-m", "runofshow"]
-    first = Terminal(command, env)
-    first.read_until("REHEARSAL")
-    first.read_until("Internet connection check")
-    first.send(b" ")
-    first.read_until("left")  # the countdown runs: the start is in the journal
-    first.send(b"q")
-    first.read_until("Quit runofshow?")
-    first.send(b"y")
-    status, output = first.finish()
+    with Terminal(command, env) as first:
+        first.read_until("REHEARSAL")
+        first.read_until("Internet connection check")
+        first.send(b" ")
+        first.read_until("left")  # the countdown runs: the start is in the journal
+        first.send(b"q")
+        first.read_until("Quit runofshow?")
+        first.send(b"y")
+        status, output = first.finish()
     assert status == 0
     assert "resume it with: runofshow" in output
     journals = list((tmp_path / "runofshow").glob("sse-alliances-2021-10-08_*_rehearsal.jsonl"))
     assert len(journals) == 1
     assert f"Journal: {journals[0]}" in output.replace("\r\n", "\n").replace("\n", "")
 
-    second = Terminal(command, env)
-    second.read_until("Resumed")
-    second.send(b"q")
-    second.read_until("Quit runofshow?")
-    second.send(b"y")
-    assert second.finish()[0] == 0
+    with Terminal(command, env) as second:
+        second.read_until("Resumed")
+        second.send(b"q")
+        second.read_until("Quit runofshow?")
+        second.send(b"y")
+        assert second.finish()[0] == 0
     assert len(list((tmp_path / "runofshow").glob("*.jsonl"))) == 1  # resumed, not a new journal
 
 
@@ -106,9 +117,13 @@ def test_quitting_a_served_session_with_a_follower_is_clean(tmp_path: Path) -> N
         port = probe.getsockname()[1]
     journal = tmp_path / "served.jsonl"
     env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path))
-    moderator = Terminal(
-        [sys.executable, "-m", "runofshow", "run", "--rehearsal", "--log", str(journal), "--serve", f"127.0.0.1:{port}"], env
-    )
+    command = [sys.executable, "-m", "runofshow", "run", "--rehearsal", "--log", str(journal), "--serve", f"127.0.0.1:{port}"]
+    with Terminal(command, env) as moderator:
+        served(moderator, tmp_path, port)
+
+
+def served(moderator: Terminal, tmp_path: Path, port: int) -> None:
+    """Follow the served session over the network, quit the moderator, and check the follower heard."""
     moderator.read_until("Co-host: runofshow follow")
     token = (tmp_path / "served.jsonl.token").read_text().strip()
     follower = subprocess.Popen(
