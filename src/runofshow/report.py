@@ -238,9 +238,9 @@ class _Shown:
             )
         else:
             lines.append("No segment ran over its plan.")
-        flexible = [str(x.number) for x in s.segments if x.flexible]
+        flexible = [str(x.number) for x in s.segments if x.flexible and x.status != NOT_RUN]
         if flexible:
-            which = ("Flexible segment " if len(flexible) == 1 else "Flexible segments ") + ", ".join(flexible)
+            which = ("Flexible segment (~) " if len(flexible) == 1 else "Flexible segments (~) ") + ", ".join(flexible)
             over, saved = format_duration(s.overrun_s), format_duration(s.flex_saved_s)
             if s.overrun_s < ON_TIME_S and s.flex_saved_s < ON_TIME_S:
                 lines.append(f"No fixed segment ran over, so {which.lower()} had nothing to absorb.")
@@ -251,19 +251,24 @@ class _Shown:
             else:
                 extra = format_duration(s.flex_saved_s - s.overrun_s)
                 lines.append(f"{which} absorbed all {over} that fixed segments ran over, and ran {extra} shorter still.")
+        elif any(x.flexible for x in s.segments):
+            over = "no fixed segment ran over" if s.overrun_s < ON_TIME_S else (
+                f"fixed segments ran over by {format_duration(s.overrun_s)} in all"
+            )
+            lines.append(f"The flexible segments did not run; {over}.")
         else:
             lines.append(f"No flexible segments; fixed segments ran over by {format_duration(s.overrun_s)} in all.")
         extras = []
         if s.pauses:
             extras.append(f"paused {format_duration(s.paused_s)} ({_times(s.pauses, 'pause')})")
         if s.extensions:
-            extras.append(f"extended {signed(s.extended_s)} ({_times(s.extensions, 'extension')})")
-        skipped = [str(x.number) for x in s.segments if x.status == SKIPPED]
+            extras.append(f"{_lengthened(s.extended_s)} ({_times(s.extensions, 'change')})")
+        skipped = [f"#{x.number}" for x in s.segments if x.status == SKIPPED]
         if skipped:
-            extras.append("skipped " + ", ".join(skipped))
-        missed = [str(x.number) for x in s.segments if x.status == NOT_RUN]
+            extras.append("skipped: " + ", ".join(skipped))
+        missed = [f"#{x.number}" for x in s.segments if x.status == NOT_RUN]
         if missed:
-            extras.append("not run " + ", ".join(missed))
+            extras.append("not run: " + ", ".join(missed))
         if extras:
             text = "; ".join(extras)
             lines.append(text[0].upper() + text[1:] + ".")
@@ -290,6 +295,13 @@ class _Shown:
             "warnings": ", ".join(warning_labels(segment.warnings)),
             "note": STATUS_WORDS[segment.status],
         }
+
+
+def _lengthened(seconds: float) -> str:
+    """ "extended 2:00" or "shortened 1:00": a minus sign before a length is easy to miss."""
+    if seconds < 0:
+        return f"shortened {format_duration(-seconds)}"
+    return f"extended {format_duration(seconds)}"
 
 
 def _times(count: int, noun: str = "time") -> str:
@@ -620,7 +632,12 @@ class _SegmentTable:
             notes = Text(row["note"], style=COLOURS.get(segment.status, ""))
             for key in ("paused", "extended", "warnings"):
                 if row[key]:
-                    notes.append(("; " if notes else "") + {"paused": "paused ", "extended": "extended ", "warnings": ""}[key] + row[key])
+                    value = row[key]
+                    if key == "extended":  # a minus sign before a length is easy to miss
+                        value = ("shortened " if value.startswith("-") else "extended ") + value.lstrip("+-")
+                    elif key == "paused":
+                        value = "paused " + value
+                    notes.append(("; " if notes else "") + value)
             planned, actual = (row["planned"], row["actual"]) if wide else (row["planned_start"], row["actual_start"])
             table.add_row(
                 Text(row["number"]),

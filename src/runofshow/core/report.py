@@ -165,18 +165,12 @@ class SessionReport:
     def flex_saved_s(self) -> float:
         """Time the flexible segments gave back by running shorter than planned.
 
-        A flexible segment cut short counts its unused time; in an ended
-        session, one that never ran counts all of it.
+        Only segments that ran count: one that never ran gave nothing back
+        while it ran, and saying it "absorbed" an overrun would mislead.
         """
-        total = 0.0
-        for s in self.segments:
-            if not s.flexible or s.status == OPEN:
-                continue
-            if s.status == NOT_RUN:
-                total += s.planned_s if self.ended else 0.0
-            else:
-                total += max(0.0, -(s.delta_s or 0.0))
-        return total
+        return sum(
+            max(0.0, -(s.delta_s or 0.0)) for s in self.segments if s.flexible and s.status not in (OPEN, NOT_RUN)
+        )
 
     @property
     def absorbed_s(self) -> float:
