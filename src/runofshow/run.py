@@ -66,7 +66,7 @@ def run_session(
             )
         app.run()
     finally:
-        ended = controller.engine.ended
+        started, ended = controller.engine.started, controller.engine.ended
         controller.close()
         problem = controller.journal_error
     print(f"Journal: {label}")
@@ -82,5 +82,6 @@ def run_session(
             again = f"runofshow run {agenda_path or ''} --log {log}".replace("  ", " ")
         else:
             again = "runofshow" if agenda_path is None else f"runofshow run {agenda_path}"
-        print(f"The session is not ended; resume it with: {again}")
+        state = "has not started" if not started else "is not ended"
+        print(f"The session {state}; come back to it with: {again}")
     return 0

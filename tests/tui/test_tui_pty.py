@@ -93,7 +93,7 @@ def test_bare_runofshow_rehearses_the_seed_and_resumes(tmp_path: Path) -> None:
         first.send(b"y")
         status, output = first.finish()
     assert status == 0
-    assert "resume it with: runofshow" in output
+    assert "The session is not ended; come back to it with: runofshow" in output
     journals = list((tmp_path / "runofshow").glob("sse-alliances-2021-10-08_*_rehearsal.jsonl"))
     assert len(journals) == 1
     assert f"Journal: {journals[0]}" in output.replace("\r\n", "\n").replace("\n", "")
@@ -143,7 +143,7 @@ def served(moderator: Terminal, tmp_path: Path, port: int) -> None:
         status, output = moderator.finish()
         assert status == 0, output[-2000:]
         assert "Traceback" not in output and "Event loop is closed" not in output
-        assert "resume it with" in output
+        assert "come back to it with" in output
         last = ""
         while '"seq": 2' not in last:  # the detach reaches the follower before the line drops
             last = follower.stdout.readline()
