@@ -1,4 +1,8 @@
-"""Shared fixtures: the seed agenda and a writer for agenda files in tmp_path."""
+"""Shared fixtures: the seed agenda (as a file and loaded), a fake clock, a journal path, agenda files.
+
+The seed runs 18:00–19:30 Asia/Seoul on 2021-10-08, that is 09:00–10:30 UTC;
+the fake clock starts at 08:55 UTC, so a live session is five minutes away.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
+from runofshow.core.clock import FakeClock
+
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "agendas" / "sse-alliances-2021-10-08.toml"
 
 WriteAgenda = Callable[..., Path]
+BEFORE_THE_SHOW = "2021-10-08T08:55:00Z"
 
 
 @pytest.fixture
@@ -29,3 +37,21 @@ def write_agenda(tmp_path: Path) -> WriteAgenda:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def agenda() -> Agenda:
+    """The seed agenda, loaded the way the CLI loads its default."""
+    return load_agenda(bundled_agenda())
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock at 08:55 UTC on the day of the seed session (17:55 in Seoul)."""
+    return FakeClock(BEFORE_THE_SHOW)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Path:
+    """Where a test's journal goes (not created yet)."""
+    return tmp_path / "session.jsonl"

@@ -1,8 +1,4 @@
-"""Fixtures for the core: the seed agenda, a fake clock five minutes before the show, journals in tmp_path.
-
-The seed runs 18:00–19:30 Asia/Seoul on 2021-10-08, that is 09:00–10:30 UTC;
-the fake clock starts at 08:55 UTC, so a live session is five minutes away.
-"""
+"""Fixtures for the core: shows driven without a journal, and controllers on one (see also tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,24 +8,10 @@ from pathlib import Path
 import pytest
 from showkit import Show, crash
 
-from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
+from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE, REHEARSAL
 from runofshow.core.session import Controller
-
-BEFORE_THE_SHOW = "2021-10-08T08:55:00Z"
-
-
-@pytest.fixture(scope="session")
-def agenda() -> Agenda:
-    """The seed agenda, loaded the way the CLI loads its default."""
-    return load_agenda(bundled_agenda())
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """A fake clock at 08:55 UTC on the day of the seed session (17:55 in Seoul)."""
-    return FakeClock(BEFORE_THE_SHOW)
 
 
 @pytest.fixture
@@ -42,12 +24,6 @@ def live(agenda: Agenda, clock: FakeClock) -> Show:
 def rehearsal(agenda: Agenda, clock: FakeClock) -> Show:
     """A rehearsal of the seed: its plan starts whenever it is started."""
     return Show(agenda, REHEARSAL, clock)
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Path:
-    """Where a test's journal goes (not created yet)."""
-    return tmp_path / "session.jsonl"
 
 
 @pytest.fixture

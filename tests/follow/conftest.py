@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from followkit import TOKEN, Driven
 
-from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
+from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE
 from runofshow.core.session import Controller
@@ -22,23 +22,6 @@ from runofshow.sync.remote import RemoteFollower
 from runofshow.sync import watch as watch_module
 from runofshow.sync.server import JournalServer, bind
 from runofshow.sync.watch import FileWatch
-
-@pytest.fixture(scope="session")
-def agenda() -> Agenda:
-    """The seed agenda: 18:00–19:30 KST on 2021-10-08 (09:00–10:30 UTC)."""
-    return load_agenda(bundled_agenda())
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """Five minutes before the seed session starts."""
-    return FakeClock("2021-10-08T08:55:00Z")
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Path:
-    """Where the session under test writes (not created yet)."""
-    return tmp_path / "session.jsonl"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
+from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
 from runofshow.tui.app import RunofshowApp
@@ -16,30 +16,12 @@ AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 
 
 @pytest.fixture
-def seed() -> Agenda:
-    """The workshop agenda: 18:00–19:30 KST on 2021-10-08 (09:00–10:30 UTC)."""
-    return load_agenda(bundled_agenda())
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """Five minutes before the workshop starts, KST 17:55."""
-    return FakeClock("2021-10-08T08:55:00Z")
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Path:
-    """Where the session under test writes."""
-    return tmp_path / "session.jsonl"
-
-
-@pytest.fixture
-def make_app(seed: Agenda, clock: FakeClock, journal: Path) -> AppFactory:
+def make_app(agenda: Agenda, clock: FakeClock, journal: Path) -> AppFactory:
     """Build the app the way `runofshow run` does, but on the fake clock and a fixed local zone."""
     opened: list[Controller] = []
 
     def build(mode: str = "live", **kwargs: object) -> tuple[RunofshowApp, Controller]:
-        controller = Controller.open(journal, clock, agenda=seed, mode=mode)
+        controller = Controller.open(journal, clock, agenda=agenda, mode=mode)
         opened.append(controller)
         app = RunofshowApp(controller, journal_label="session.jsonl", local_zone="UTC", **kwargs)  # type: ignore[arg-type]
         return app, controller

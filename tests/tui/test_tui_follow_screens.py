@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
+from tuikit import to_young_kim
+
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
@@ -23,19 +25,9 @@ def plain(widget: Static) -> str:
     return content.plain if isinstance(content, Text) else str(content)
 
 
-def young_kim_at(controller: Controller, clock: FakeClock, into_talk: float) -> None:
-    """18:00 start, three slots on time, then `into_talk` seconds of speaker 1."""
-    clock.set_wall("2021-10-08T09:00:00Z")
-    controller.command("start")
-    for seconds in (60, 300, 300):
-        clock.advance(seconds)
-        controller.command("next")
-    clock.advance(into_talk)
-
-
-async def test_follower_screen_has_no_control_keys(seed: Agenda, clock: FakeClock, journal: Path) -> None:
-    controller = Controller.open(journal, clock, agenda=seed, mode="live")
-    young_kim_at(controller, clock, 100)
+async def test_follower_screen_has_no_control_keys(agenda: Agenda, clock: FakeClock, journal: Path) -> None:
+    controller = Controller.open(journal, clock, agenda=agenda, mode="live")
+    to_young_kim(controller, clock, 100)
     follower = FileFollower(journal, clock)
     follower.poll()
     app = RunofshowApp(follower, journal_label=str(journal), local_zone="UTC")
@@ -55,9 +47,9 @@ async def test_follower_screen_has_no_control_keys(seed: Agenda, clock: FakeCloc
         assert "NO CONTROLLER" in plain(app.query_one("#status", Static))
 
 
-async def test_stage_view_shows_only_the_countdown_title_and_speaker(seed: Agenda, clock: FakeClock, journal: Path) -> None:
-    controller = Controller.open(journal, clock, agenda=seed, mode="live")
-    young_kim_at(controller, clock, 490)
+async def test_stage_view_shows_only_the_countdown_title_and_speaker(agenda: Agenda, clock: FakeClock, journal: Path) -> None:
+    controller = Controller.open(journal, clock, agenda=agenda, mode="live")
+    to_young_kim(controller, clock, 490)
     follower = FileFollower(journal, clock)
     app = StageApp(follower)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -85,9 +77,9 @@ def test_big_text_fits_and_scales() -> None:
     assert big_text("+1:05", 0, 10) == []
 
 
-def test_stage_snapshot_in_overtime(seed: Agenda, clock: FakeClock, journal: Path, snap_compare: SnapCompare) -> None:
-    controller = Controller.open(journal, clock, agenda=seed, mode="live")
-    young_kim_at(controller, clock, 600)
+def test_stage_snapshot_in_overtime(agenda: Agenda, clock: FakeClock, journal: Path, snap_compare: SnapCompare) -> None:
+    controller = Controller.open(journal, clock, agenda=agenda, mode="live")
+    to_young_kim(controller, clock, 600)
     controller.command("next")
     clock.advance(700)
     app = StageApp(FileFollower(journal, clock))
@@ -97,9 +89,9 @@ def test_stage_snapshot_in_overtime(seed: Agenda, clock: FakeClock, journal: Pat
         controller.close()
 
 
-def test_follow_snapshot(seed: Agenda, clock: FakeClock, journal: Path, snap_compare: SnapCompare) -> None:
-    controller = Controller.open(journal, clock, agenda=seed, mode="live")
-    young_kim_at(controller, clock, 200)
+def test_follow_snapshot(agenda: Agenda, clock: FakeClock, journal: Path, snap_compare: SnapCompare) -> None:
+    controller = Controller.open(journal, clock, agenda=agenda, mode="live")
+    to_young_kim(controller, clock, 200)
     controller.close()
     app = RunofshowApp(FileFollower(journal, clock), journal_label="session.jsonl", local_zone="UTC")
     assert snap_compare(app, terminal_size=(100, 30))

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tuikit import to_young_kim
+
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
 from runofshow.tui.app import RunofshowApp
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 SnapCompare = Callable[..., bool]
-
-
-def to_young_kim(controller: Controller, clock: FakeClock, into_talk: float) -> None:
-    """Start at 18:00 KST, run the first three slots on time, then `into_talk` s of speaker 1."""
-    clock.set_wall("2021-10-08T09:00:00Z")
-    controller.command("start")
-    for seconds in (60, 300, 300):
-        clock.advance(seconds)
-        controller.command("next")
-    clock.advance(into_talk)
 
 
 def test_before_the_start(make_app: AppFactory, snap_compare: SnapCompare) -> None:

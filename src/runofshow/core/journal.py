@@ -119,10 +119,7 @@ class Header:
 
 def new_header(agenda: Agenda, mode: str, reading: Reading) -> Header:
     """A header for a fresh session on `agenda`."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
+    user = _user()
     return Header(
         session_id=uuid.uuid4().hex,
         tool=f"runofshow {__version__}",
@@ -139,6 +136,14 @@ def new_header(agenda: Agenda, mode: str, reading: Reading) -> Header:
 
 _CRC_KEY = b',"crc":"'
 _CRC_TAIL = len(_CRC_KEY) + 8 + 2  # ,"crc":"0123abcd"}
+
+
+def _user() -> str:
+    """The login name, for saying whose session (or lock) this is."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def encode(record: Mapping[str, Any]) -> bytes:
@@ -339,11 +344,7 @@ class JournalLock:
                 f"quit it first, or watch it with: runofshow follow {journal}"
             ) from None
         os.ftruncate(fd, 0)
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "unknown"
-        os.pwrite(fd, f"PID {os.getpid()} {user}@{socket.gethostname()}\n".encode(), 0)
+        os.pwrite(fd, f"PID {os.getpid()} {_user()}@{socket.gethostname()}\n".encode(), 0)
         self.fd = fd
 
     def release(self) -> None:
