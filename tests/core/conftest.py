@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from showkit import Show, crash
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE, REHEARSAL
 from runofshow.core.session import Controller
+from showkit import Show, crash
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from runofshow.core.engine import (
     ReplayError,
 )
 from runofshow.status import describe_offset
-
 from showkit import Show
 
 

@@ -28,13 +28,13 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from showkit import assert_journal_matches, crash
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock, parse_instant
 from runofshow.core.engine import COMMANDS, LIVE, REHEARSAL, CommandError, Event
 from runofshow.core.journal import encode
 from runofshow.core.session import Controller
+from showkit import assert_journal_matches, crash
 
 AGENDA = load_agenda(bundled_agenda())
 SEGMENTS = len(AGENDA.segments)

@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from showkit import assert_journal_matches, crash
 
 from runofshow.core.clock import FakeClock, SystemClock
 from runofshow.core.engine import REHEARSAL, Event
@@ -34,6 +33,7 @@ from runofshow.core.journal import (
     replay,
 )
 from runofshow.core.session import RETRY_DELAYS, Controller
+from showkit import assert_journal_matches, crash
 
 OpenController = Callable[..., Controller]
 

@@ -11,15 +11,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from followkit import TOKEN, Driven
 
+from followkit import TOKEN, Driven
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE
 from runofshow.core.session import Controller
+from runofshow.sync import watch as watch_module
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower
-from runofshow.sync import watch as watch_module
 from runofshow.sync.server import JournalServer, bind
 from runofshow.sync.watch import FileWatch
 

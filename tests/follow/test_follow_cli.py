@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from followkit import TOKEN
-from followkit import TIMEOUT_S, free_port, make_certificate
 
+from followkit import TIMEOUT_S, TOKEN, free_port, make_certificate
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import SystemClock
 from runofshow.core.engine import REHEARSAL
@@ -137,7 +136,7 @@ async def test_follow_json_waits_for_the_journal_then_prints_a_line_per_change(
         ]
         for command, check in steps:
             seq = controller.command(command).event.seq
-            state = await lines.until(lambda s: bool(s["seq"] == seq))
+            state = await lines.until(lambda s, seq=seq: bool(s["seq"] == seq))
             assert check(state), (command, state)
             truth = controller.view().as_status()
             for key in ("segment", "title", "speaker", "phase", "mode", "paused", "started", "planned_end"):

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from followkit import SCRIPT, TIMEOUT_S, Driven, assert_same_state, play
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from followkit import SCRIPT, TIMEOUT_S, Driven, assert_same_state, play
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.journal import Replayer, replay

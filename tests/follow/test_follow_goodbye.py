@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from followkit import Driven
-
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
 from runofshow.sync.remote import RemoteFollower

@@ -10,11 +10,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from followkit import TOKEN
-from followkit import SCRIPT, TIMEOUT_S, Driven, assert_same_state, free_port, make_certificate, play
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from followkit import SCRIPT, TIMEOUT_S, TOKEN, Driven, assert_same_state, free_port, make_certificate, play
 from runofshow.core.clock import FakeClock, format_instant
 from runofshow.core.journal import Replayer
 from runofshow.core.session import Controller

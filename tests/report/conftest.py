@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from report_journals import drive_crashed, drive_detached, drive_live, drive_rehearsal
 
 

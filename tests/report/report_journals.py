@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import getpass
 import os
+import socket
 import subprocess
 import sys
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager

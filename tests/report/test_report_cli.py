@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from report_journals import run_cli
-from report_journals import LIVE_RUN_S, REPO, SEED_NAME
 
+from report_journals import LIVE_RUN_S, REPO, SEED_NAME, run_cli
 from runofshow import cli, report
 
 

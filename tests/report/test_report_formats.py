@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pendulum
 import pytest
-from report_journals import LIVE_RUN_S, Driver
 
+from report_journals import LIVE_RUN_S, Driver
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE

@@ -8,14 +8,13 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from tuikit import to_young_kim
-
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import RunofshowApp, StageApp
 from runofshow.tui.widgets import BigClock, KeyBar, big_text
+from tuikit import to_young_kim
 
 SnapCompare = Callable[..., bool]
 

@@ -9,6 +9,7 @@ discussion and is resumed 30 s later; the Q&A is skipped; the session ends at
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -19,8 +20,6 @@ from runofshow.core.journal import replay
 from runofshow.core.session import Controller
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.widgets import AgendaTable, Countdown, StatusBar
-
-from collections.abc import Callable
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tuikit import to_young_kim
-
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
 from runofshow.tui.app import RunofshowApp
+from tuikit import to_young_kim
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 SnapCompare = Callable[..., bool]

@@ -8,9 +8,9 @@ the app sleeps in between.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 import asyncio
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,10 +27,10 @@ from textual.widgets import Static
 
 from runofshow.core.agenda import Agenda, format_duration, zone
 from runofshow.core.cues import cue_for
+from runofshow.core.display import seconds_to_next_change
 from runofshow.core.engine import CommandError, Event, View
 from runofshow.core.text import literal
 from runofshow.tui.screens import ConfirmScreen, GotoScreen, HelpScreen
-from runofshow.core.display import seconds_to_next_change
 from runofshow.tui.widgets import (
     AgendaTable,
     BigClock,

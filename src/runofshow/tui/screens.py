@@ -86,7 +86,7 @@ class GotoScreen(ModalScreen[int | None]):
             number = int(key)
         if 1 <= number <= len(self.agenda.segments):
             self.query_one(OptionList).highlighted = number - 1
-        getattr(event, "stop")()
+        event.stop()
 
     def action_cancel(self) -> None:
         """Leave without jumping."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pendulum
 from rich.progress_bar import ProgressBar as RichBar
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.color import Color
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
