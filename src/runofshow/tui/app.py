@@ -190,6 +190,7 @@ class SessionApp(App[None]):
         """Turn the bell off or on (toasts still show)."""
         self.muted = not self.muted
         self.notify("Bell muted" if self.muted else "Bell on", timeout=2)
+        self.refresh_now()  # the status line says so at once
 
 
 CONTROL_ACTIONS = frozenset({"start_pause", "next", "previous", "extend", "skip", "goto", "end", "copy_cue"})
