@@ -44,7 +44,7 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
         path = Path(target)
         follower = FileFollower(path, clock)
         watch = FileWatch(path)
-        await _wait_for_header(follower, watch, quiet=as_json)
+        await _wait_for_header(follower, watch)
         source, changes, label = follower, watch.changes, str(path)
     if as_json:
         return await _json_lines(source, changes)
@@ -60,7 +60,7 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
     return 0
 
 
-async def _wait_for_header(follower: FileFollower, watch: FileWatch, *, quiet: bool) -> None:
+async def _wait_for_header(follower: FileFollower, watch: FileWatch) -> None:
     """Wait, saying so once, until the journal exists and its header can be read."""
     told = False
     # Closed on the way out, not left to the garbage collector: its clean-up would stop the
@@ -72,7 +72,7 @@ async def _wait_for_header(follower: FileFollower, watch: FileWatch, *, quiet: b
                 return
             if follower.problem:
                 raise UserError(follower.problem)
-            if not told and not quiet:
+            if not told:  # on stderr, so a script reading --json lines is not disturbed
                 print(f"Waiting for {follower.path} to be written… (ctrl+c to stop)", file=sys.stderr)
                 told = True
 
@@ -85,6 +85,12 @@ async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None
     try:
         while True:
             source.poll()
+            if not getattr(source, "caught_up", True):
+                # Still receiving the history: its states are not news to a script.
+                done, _ = await asyncio.wait({waiting}, timeout=1.0)
+                if waiting in done:
+                    waiting = asyncio.ensure_future(anext(iterator))
+                continue
             view = source.view()
             state = view.as_status()
             key = (state["seq"], state["phase"], round(view.remaining_s), round(view.offset_s), source.problem)

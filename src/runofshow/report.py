@@ -222,7 +222,7 @@ class _Shown:
         start = ""
         if s.mode != REHEARSAL and s.start_offset_s is not None:
             start = f"Started at {clock(s.actual_start)}, {_lateness(s.start_offset_s)}; "
-        offset = describe_offset(s.end_offset_s or 0.0)
+        offset = describe_offset(s.end_offset_s or 0.0, ended=s.ended).removeprefix("ended ")
         planned_end = clock(s.planned_end, with_seconds=self.planned_seconds)
         if s.ended:
             ending = f"ended at {clock(s.actual_end)}, {offset} (planned end {planned_end})."
@@ -895,7 +895,7 @@ def _session_line(letter: str, shown: _Shown) -> str:
     took = "not started"
     if s.started:
         took = f"{format_duration(s.actual_s or 0.0)} for {format_duration(s.planned_s)} planned, "
-        took += f"ended {describe_offset(s.end_offset_s or 0.0)}" if s.ended else f"not ended ({s.state})"
+        took += describe_offset(s.end_offset_s or 0.0, ended=True) if s.ended else f"not ended ({s.state})"
     return f"{letter}: {s.mode}, {when}; {took} — {literal(s.journal)}"
 
 

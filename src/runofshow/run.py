@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from functools import partial
 from pathlib import Path
@@ -78,10 +79,26 @@ def run_session(
     if ended:
         print(f"The session has ended. Review it with: runofshow report {label}")
     else:
-        if log:
-            again = f"runofshow run {agenda_path or ''} --log {log}".replace("  ", " ")
-        else:
-            again = "runofshow" if agenda_path is None else f"runofshow run {agenda_path}"
+        again = resume_command(agenda_path, rehearsal=rehearsal, log=log, serve=serve, certfile=certfile, keyfile=keyfile)
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")
     return 0
+
+
+def resume_command(
+    agenda_path: str | None,
+    *,
+    rehearsal: bool,
+    log: str | None,
+    serve: str | None,
+    certfile: str | None,
+    keyfile: str | None,
+) -> str:
+    """The command that comes back to the same journal, in the same mode, serving the same way."""
+    words: list[str] = ["--rehearsal"] if rehearsal else []
+    for flag, value in (("--log", log), ("--serve", serve), ("--certfile", certfile), ("--keyfile", keyfile)):
+        if value:
+            words += [flag, value]
+    if agenda_path is None and not words:
+        return "runofshow"
+    return shlex.join(["runofshow", "run", *([agenda_path] if agenda_path else []), *words])

@@ -12,10 +12,15 @@ from runofshow.core.journal import holder, replay
 from runofshow.core.text import literal
 
 
-def describe_offset(seconds: float) -> str:
-    """ "2:00 behind", "0:30 ahead" or "on time", as the moderator says it."""
+def describe_offset(seconds: float, *, ended: bool = False) -> str:
+    """ "2:00 behind", "0:30 ahead" or "on time" while the show runs; "ended 0:30 early" once over.
+
+    A session that ended early is not "ahead": whatever it left out is gone.
+    """
     if abs(seconds) < 1:
-        return "on time"
+        return "ended on time" if ended else "on time"
+    if ended:
+        return f"ended {format_duration(abs(seconds))} {'late' if seconds > 0 else 'early'}"
     return f"{format_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead'}"
 
 
@@ -28,8 +33,8 @@ def status_lines(view: View, title: str, zone: str) -> list[str]:
     lines = [f"{literal(title)} [{mode}]"]
     count = len(view.segments)
     if not view.started:
-        lead = f"starts in {format_duration(view.starts_in_s)}" if view.starts_in_s else "not started"
-        lines.append(f"Not started ({lead}); first: {segment.number}/{count} {literal(segment.title)}{who}")
+        lead = f" (starts in {format_duration(view.starts_in_s)})" if view.starts_in_s else ""
+        lines.append(f"Not started{lead}; first: {segment.number}/{count} {literal(segment.title)}{who}")
     elif view.ended:
         lines.append(f"Ended at {view.projected_end.in_tz(zone).format('HH:mm:ss zz')}")
     else:
@@ -42,7 +47,8 @@ def status_lines(view: View, title: str, zone: str) -> list[str]:
         lines.append(f"{state}{view.alert.replace('_', '-')}: {clock}")
     planned = view.planned_end.in_tz(zone).format("HH:mm:ss")
     projected = view.projected_end.in_tz(zone).format("HH:mm:ss zz")
-    lines.append(f"Schedule: {describe_offset(view.offset_s)}; ends {projected} (planned {planned})")
+    ends = "ended" if view.ended else "ends"
+    lines.append(f"Schedule: {describe_offset(view.offset_s, ended=view.ended)}; {ends} {projected} (planned {planned})")
     if view.flex:
         shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
         lost = f"; {format_length(view.unrecoverable_s)} cannot be recovered" if view.unrecoverable_s >= 1 else ""

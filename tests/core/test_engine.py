@@ -656,3 +656,17 @@ def test_modes_other_than_live_and_rehearsal_are_refused(agenda: Agenda, clock: 
 
 def test_live_mode_name(live: Show) -> None:
     assert live.view().mode == LIVE
+
+
+def test_a_change_to_a_segment_ahead_counts_in_the_projection(rehearsal: Show, clock: FakeClock) -> None:
+    """n, shorten the next segment by two minutes, p (undo): that segment keeps its change, and the end moves."""
+    rehearsal.command("start")
+    clock.advance(30)
+    rehearsal.command("next")
+    rehearsal.command("extend", seconds=-60)
+    rehearsal.command("extend", seconds=-60)
+    rehearsal.command("previous")
+    view = rehearsal.view()
+    assert view.current == 0 and view.segments[1].allotted_s == 180
+    assert view.offset_s == 0  # the current segment is on time...
+    assert (view.projected_end.int_timestamp - view.planned_end.int_timestamp) == -120  # ...and the show will end early

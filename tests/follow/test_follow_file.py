@@ -193,7 +193,7 @@ async def test_waits_for_a_journal_that_does_not_exist_yet(
     follower = FileFollower(path, clock)
     watch = FileWatch(path)
     assert not watch.uses_inotify  # nothing to watch yet: it looks every 20 ms
-    waiting = asyncio.create_task(_wait_for_header(follower, watch, quiet=False))
+    waiting = asyncio.create_task(_wait_for_header(follower, watch))
     await asyncio.sleep(0)  # one step: the first look, which finds nothing
     assert not waiting.done() and not follower.ready and follower.problem is None
     assert capsys.readouterr().err == f"Waiting for {path} to be written… (ctrl+c to stop)\n"
@@ -285,7 +285,7 @@ async def test_says_when_no_controller_holds_the_journal(
     clock.advance(2)  # the lock is looked at every 2 s
     follower.poll()
     ok, text = follower.describe_link(follower.view())
-    assert not ok and "NO CONTROLLER holds the journal" in text
+    assert not ok and "NO CONTROLLER: the moderator's program stopped" in text
     resumed = open_controller()
     clock.advance(2)
     follower.poll()
@@ -296,7 +296,7 @@ async def test_says_when_no_controller_holds_the_journal(
     clock.advance(2)
     follower.poll()
     ok, text = follower.describe_link(follower.view())
-    assert ok and "NO CONTROLLER" in text  # an ended session needs no controller: not an alarm
+    assert ok and "the session has ended" in text  # an ended session needs no controller: not an alarm
 
 
 @pytest.fixture(scope="module")

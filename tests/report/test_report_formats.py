@@ -69,7 +69,7 @@ def test_table_says_the_figures(in_journals: Path) -> None:
     at = cells.index("18:11–18:21")
     assert cells[at : at + 7] == ["18:11–18:21", "10:00", "18:11:30–18:26:30", "13:00", "+3:00", "paused", "2:00"]
     assert "Planned 1:30:00 (18:00–19:30); actual 1:32:30 (18:01:00–19:33:30)." in text
-    assert "Started at 18:01:00, 1:00 late; ended at 19:33:30, 3:30 behind (planned end 19:30)." in text
+    assert "Started at 18:01:00, 1:00 late; ended at 19:33:30, 3:30 late (planned end 19:30)." in text
     assert "Largest overruns: 4 Network of local governments promoting SSE +3:00; 7 Fab City" in text
     assert "Flexible segments (~) 8, 9 absorbed 3:00 of the 6:30 that fixed segments ran over." in text
     assert "Paused 2:00 (1 pause); extended 1:00 (1 change); skipped: #6." in text

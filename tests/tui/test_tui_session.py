@@ -307,3 +307,37 @@ async def test_ticks_go_on_under_a_dialog(make_app: AppFactory, clock: FakeClock
         await pilot.press("escape", "e")
         await advance(app, clock, pilot, 5)
         assert app.tick_error is None and digits(app) == "+0:05"
+
+
+async def test_the_layout_follows_a_resize_at_once(make_app: AppFactory) -> None:
+    app, _ = make_app("rehearsal")
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert not app.screen.has_class("-wide")
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        assert app.screen.has_class("-wide")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.screen.has_class("-wide")
+
+
+async def test_a_late_live_start_counts_up_its_lateness(make_app: AppFactory, clock: FakeClock) -> None:
+    """Past the planned start and not started: the screen says so, second by second."""
+    app, _ = make_app("live")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await advance(app, clock, pilot, 300 + 5.4)
+        assert digits(app) == "+0:05"
+        assert text_of(app, "#countdown-label").startswith("LATE")
+        assert "0:05 behind" in text_of(app, "#status")
+        assert app.next_delay(app.source.view()) < 1.0  # not the next minute
+
+
+async def test_space_well_before_a_live_start_asks_first(make_app: AppFactory, clock: FakeClock) -> None:
+    app, controller = make_app("live")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        assert app.screen.__class__.__name__ == "ConfirmScreen" and not controller.engine.started
+        await pilot.press("n")
+        assert not controller.engine.started
+        await pilot.press("space", "y")
+        assert controller.engine.started

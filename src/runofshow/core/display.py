@@ -16,6 +16,8 @@ def countdown_text(view: View) -> str:
     if not view.started:
         if view.starts_in_s is not None and view.starts_in_s > 0:
             return clock_face(math.ceil(view.starts_in_s - 1e-9))
+        if view.offset_s >= 1:  # a live session past its planned start: how late it is
+            return "+" + clock_face(math.floor(view.offset_s + 1e-9))
         return clock_face(view.focus.allotted_s)
     if view.ended:
         # Start to end, pauses included: how long the audience was there.
@@ -39,6 +41,8 @@ def seconds_to_next_change(view: View) -> float:
     if not view.started:
         if view.starts_in_s is not None and view.starts_in_s > 0:
             return _to_boundary(view.starts_in_s)
+        if view.offset_s > 0:  # late for a live start: the lateness grows every second
+            return _to_boundary(-view.offset_s)
         return math.inf
     if view.ended or view.paused:
         return math.inf

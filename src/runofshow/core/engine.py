@@ -726,7 +726,9 @@ class Engine:
             allotted = self.allotted(index)
             remaining = allotted - elapsed
             offset = t + max(0.0, remaining) - self.planned_end_t(index)
-            projected_t = planned_end_t + offset
+            # Segments ahead may carry changes already (after an undo, or a go-to back).
+            ahead = sum(state.extended_s for state in self.segments[index + 1 :])
+            projected_t = planned_end_t + offset + ahead
             segment = agenda.segments[index]
             if remaining <= 0:
                 alert = "overtime"
@@ -738,7 +740,8 @@ class Engine:
                 alert = "running"
             phase = "paused" if self.paused_since is not None else alert
 
-        flex, unrecoverable = self._flex_plan(t, offset) if not self.ended else ((), 0.0)
+        late = projected_t - planned_end_t
+        flex, unrecoverable = self._flex_plan(t, late) if not self.ended else ((), 0.0)
         return View(
             mode=self.mode,
             now=reading.wall,

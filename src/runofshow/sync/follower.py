@@ -163,5 +163,12 @@ class FileFollower(Follower):
         if self.problem:
             return False, self.problem
         owner = self.controller()
-        who = f"controller {owner}" if owner else "NO CONTROLLER holds the journal (the moderator has quit)"
-        return owner is not None or view.ended, f"following {self.path.name} · {self.last_record_text(view)} · {who}"
+        if view.ended:
+            return True, f"following {self.path.name} · the session has ended"
+        if owner:
+            who = f"controller {owner}"
+        elif self.last_type == "detach":
+            who = "NO CONTROLLER: the moderator has quit; the session goes on"
+        else:
+            who = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
+        return owner is not None, f"following {self.path.name} · {self.last_record_text(view)} · {who}"

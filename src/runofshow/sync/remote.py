@@ -73,6 +73,8 @@ class RemoteFollower(Follower):
         self._resync = False
         self.connected = False
         self.attempts = 0
+        #: Whether everything the server had when we connected has arrived.
+        self.caught_up = False
 
     def _address(self) -> str:
         since = self.engine.seq if self.ready else 0
@@ -124,6 +126,7 @@ class RemoteFollower(Follower):
         if not isinstance(record, dict):
             return
         if record.get("type") == "heartbeat":
+            self.caught_up = True  # the server sends one right after the catch-up
             try:
                 wall = parse_instant(record["wall"])
             except (ValueError, KeyError, TypeError):
@@ -189,8 +192,9 @@ class RemoteFollower(Follower):
                 yield
             try:
                 async for message in connection:
+                    was_caught_up = self.caught_up
                     self._take(message)
-                    if self._records:
+                    if self._records or self.caught_up != was_caught_up:
                         yield
                     if self._resync:
                         self._resync = False
@@ -209,7 +213,9 @@ class RemoteFollower(Follower):
 
     def describe_link(self, view: View) -> tuple[bool, str]:
         """For the status line: which server, and whether the link is up."""
-        if self.last_type == "detach" and not view.ended:
+        if view.ended:
+            return True, f"following {self.url} · the session has ended"
+        if self.last_type == "detach":
             return False, f"following {self.url} · the moderator ({self.header.owner}) has quit; the session goes on"
         if self.problem:
             return False, f"{self.url}: {self.problem}"

@@ -91,6 +91,24 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def reachable_address() -> str:
+    """This machine's address on the network others would reach it by, for the follow command.
+
+    Connecting a UDP socket only asks the routing table which interface it
+    would use; no packet is sent. The host name is the fallback (it often
+    resolves to 127.0.0.1 on the machine itself, useless to a co-host).
+    """
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routed like any outside address, never used
+        address = str(probe.getsockname()[0])
+    except OSError:
+        return socket.gethostname()
+    finally:
+        probe.close()
+    return socket.gethostname() if address.startswith("127.") else address
+
+
 def tls_context(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | None:
     """A server TLS context from a certificate and key, or None for plain ws://."""
     if certfile is None and keyfile is None:
@@ -147,7 +165,7 @@ class JournalServer:
         """The exact command a co-host types to follow this session."""
         host = self.sock.getsockname()[0]
         if host in ("0.0.0.0", "::"):
-            host = socket.gethostname()
+            host = reachable_address()
         if ":" in host:
             host = f"[{host}]"
         return f"runofshow follow {self.scheme}://{host}:{self.port} --token {self.token}"

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import pendulum
 from pendulum.tz.local_timezone import get_local_timezone
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -277,15 +278,15 @@ class RunofshowApp(SessionApp):
         self._apply_size()
         super().on_mount()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         """Switch between the stacked and the side-by-side layout."""
         if self._view is None:
             return  # not drawn yet: on_mount lays out first
-        self._apply_size()
+        self._apply_size(event.size.width)  # self.size is still the old one here
         self.draw(self._view)
 
-    def _apply_size(self) -> None:
-        width = self.size.width
+    def _apply_size(self, width: int | None = None) -> None:
+        width = self.size.width if width is None else width
         wide = width >= WIDE
         self.top.screen.set_class(wide, "-wide")
         self.agenda_table.set_title_width(width // 2 - 2 if wide else width - 2)
@@ -318,9 +319,10 @@ class RunofshowApp(SessionApp):
         if self.top.screen.has_class("-wide"):
             self.wide_clock.show(view, flash=int(-view.remaining_s) % 2 == 0)
             self.world.show(view, session.timezone, session.host, session.host_timezone)
-        if not unchanged(self.keys, view.ended):
+        if not unchanged(self.keys, (view.ended, self.muted)):
             # Once the session has ended, only the keys that still do something are listed.
             keys = [(shown, short) for _, shown, action, short, _ in self.KEYS if self._listed(action, view)]
+            keys = [(shown, "unmute" if short == "mute" and self.muted else short) for shown, short in keys]
             self.keys.show([*keys, ("ctrl+p", "commands")])
         self.status.show(
             view, session.timezone, session.also_show, self._link(view), self._local_zone, self.serving, self.muted

@@ -39,7 +39,12 @@ class Countdown(Vertical):
         label = self.query_one("#countdown-label", Static)
         digits = self.query_one("#countdown-digits", Digits)
         if not view.started:
-            text = "starts in" if view.starts_in_s and view.starts_in_s > 0 else "space starts it"
+            if view.starts_in_s and view.starts_in_s > 0:
+                text = "starts in"
+            elif view.offset_s >= 1:
+                text = "LATE · space starts it"
+            else:
+                text = "space starts it"
         elif view.ended:
             text = "session ended · total"
         elif view.paused:
@@ -117,8 +122,11 @@ class SegmentCard(Vertical):
             self.show(last)
 
     def show(self, view: View) -> None:
-        """Show the current (or first) segment."""
+        """Show the current (or first) segment; once the session has ended, how it went."""
         self._last_view = view
+        if view.ended:
+            self._show_end(view)
+            return
         row = view.focus
         segment = row.segment
         if unchanged(self, (segment.number, row.skipped, view.now_us // 60_000_000, self.content_size.width)):
@@ -148,6 +156,23 @@ class SegmentCard(Vertical):
             text = text[: room - 1].rsplit(" ", 1)[0] + " …"
         note = Text(text, style="italic")
         set_text(self.query_one("#segment-note", Static), note)
+
+
+    def _show_end(self, view: View) -> None:
+        if unchanged(self, ("ended", view.seq)):
+            return
+        ran = [row for row in view.segments if row.actual_s is not None]
+        skipped = [str(row.number) for row in view.segments if row.skipped]
+        not_run = [str(row.number) for row in view.segments if row.actual_s is None]
+        zone = view.segments[0].zone
+        set_text(self.query_one("#segment-title", Static), Text(f"The session has ended at {clock(view.projected_end, zone)}", style="bold"))
+        summary = f"{len(ran)} of {len(view.segments)} segments ran"
+        if skipped:
+            summary += f"; skipped: #{', #'.join(skipped)}"
+        if not_run:
+            summary += f"; not run: #{', #'.join(not_run)}"
+        set_text(self.query_one("#segment-speaker", Static), Text(summary))
+        set_text(self.query_one("#segment-note", Static), Text("Review it with: runofshow report JOURNAL (the path is below)", style="italic"))
 
 
 class ProgressLine(Horizontal):
@@ -317,8 +342,12 @@ class StatusBar(Static):
         if here.utcoffset() not in offsets:
             first.append(f" · {here.format('HH:mm')} here")
         first.append(" │ ")
-        first.append(describe_offset(view.offset_s), style="bold red" if view.offset_s >= 60 else "bold")
-        first.append(f" │ ends {clock(view.projected_end, zone)} (plan {clock(view.planned_end, zone)})")
+        first.append(
+            describe_offset(view.offset_s, ended=view.ended),
+            style="bold red" if view.offset_s >= 60 and not view.ended else "bold",
+        )
+        ends = "ended" if view.ended else "ends"
+        first.append(f" │ {ends} {clock(view.projected_end, zone)} (plan {clock(view.planned_end, zone)})")
         second = Text()
         if view.flex:
             second.append("To end on time, shrink ", style="bold")
