@@ -205,7 +205,7 @@ class RunofshowApp(SessionApp):
     KEYS = (
         ("space", "space", "start_pause", "start/pause", "Start / pause / resume"),
         ("n,right", "n →", "next", "next", "Next segment"),
-        ("p,left", "p ←", "previous", "back", "Previous segment (right after a next: undo it)"),
+        ("p,left", "p ←", "previous", "back", "Previous segment (undoes the n that led here)"),
         ("plus,equals_sign", "+", "extend(60)", "more time", "Give the segment 1 minute more"),
         ("minus,underscore", "−", "extend(-60)", "less time", "Give the segment 1 minute less"),
         ("s", "s", "skip", "skip", "Skip: cut this segment, start the next"),
@@ -417,7 +417,7 @@ class RunofshowApp(SessionApp):
         self._command("next")
 
     def action_previous(self) -> None:
-        """Back one segment (an undo right after a next)."""
+        """Back one segment (an undo of the n that led here)."""
         self._command("previous")
 
     def action_extend(self, seconds: int) -> None:

@@ -96,8 +96,8 @@ class GotoScreen(ModalScreen[int | None]):
 HELP = """\
 space   start the session / pause / resume
 n  →    next segment
-p  ←    previous segment (right after a next, undoes it: the
-        earlier segment goes on with its time intact)
+p  ←    previous segment; if you came here with n, it undoes
+        that n: the earlier segment goes on with its time intact
 +  −    give the current segment 1 minute more / less
 s       skip: cut this segment and start the next
 g       go to any segment (each keeps the time it has run)
