@@ -33,6 +33,7 @@ from rich.text import Text
 from runofshow.check import zone_label
 from runofshow.core.agenda import format_duration, zone
 from runofshow.core.clock import to_us
+from runofshow.core.display import describe_offset
 from runofshow.core.engine import REHEARSAL, Crossing
 from runofshow.core.report import (
     DETACHED,
@@ -52,7 +53,6 @@ from runofshow.core.report import (
 )
 from runofshow.core.text import literal, shorten
 from runofshow.errors import UserError
-from runofshow.status import describe_offset
 
 FORMATS = ("table", "markdown", "csv", "json", "html", "svg")
 #: Width of the table when it is written to a file rather than a terminal.

@@ -7,21 +7,10 @@ from pathlib import Path
 
 from runofshow.core.agenda import format_duration, format_length
 from runofshow.core.clock import SystemClock
+from runofshow.core.display import describe_offset
 from runofshow.core.engine import LIVE, View
 from runofshow.core.journal import holder, replay
 from runofshow.core.text import literal
-
-
-def describe_offset(seconds: float, *, ended: bool = False) -> str:
-    """ "2:00 behind", "0:30 ahead" or "on time" while the show runs; "ended 0:30 early" once over.
-
-    A session that ended early is not "ahead": whatever it left out is gone.
-    """
-    if abs(seconds) < 1:
-        return "ended on time" if ended else "on time"
-    if ended:
-        return f"ended {format_duration(abs(seconds))} {'late' if seconds > 0 else 'early'}"
-    return f"{format_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead'}"
 
 
 def status_lines(view: View, title: str, zone: str) -> list[str]:

@@ -16,6 +16,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock, format_instant, parse_instant
+from runofshow.core.display import describe_offset
 from runofshow.core.engine import (
     LIVE,
     REHEARSAL,
@@ -25,7 +26,6 @@ from runofshow.core.engine import (
     Flex,
     ReplayError,
 )
-from runofshow.status import describe_offset
 from showkit import Show
 
 

@@ -176,7 +176,7 @@ def test_after_a_crash_the_segment_is_still_running_and_the_downtime_counts(
     assert not view.uncertain
     reopen = resumed.engine.seq
     assert resumed.notes == [
-        "Resumed session.jsonl: 0:03:20 since its last record, and the segment kept its time running"
+        "Resumed session.jsonl: 3:20 since its last record, and the segment kept its time running"
     ]
     # Crossed while nobody was there: recorded now, each once, at its own instant.
     assert warnings(resumed.poll()) == [

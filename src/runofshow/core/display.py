@@ -1,9 +1,10 @@
-"""What the big number shows, and when it next changes: shared by every screen and `follow --json`."""
+"""What the big number shows, when it next changes, and how far off plan the show is: for every front end."""
 
 from __future__ import annotations
 
 import math
 
+from runofshow.core.agenda import format_duration
 from runofshow.core.engine import View
 
 
@@ -15,25 +16,17 @@ def countdown_text(view: View) -> str:
     """
     if not view.started:
         if view.starts_in_s is not None and view.starts_in_s > 0:
-            return clock_face(math.ceil(view.starts_in_s - 1e-9))
+            return format_duration(math.ceil(view.starts_in_s - 1e-9))
         if view.offset_s >= 1:  # a live session past its planned start: how late it is
-            return "+" + clock_face(math.floor(view.offset_s + 1e-9))
-        return clock_face(view.focus.allotted_s)
+            return "+" + format_duration(math.floor(view.offset_s + 1e-9))
+        return format_duration(view.focus.allotted_s)
     if view.ended:
         # Start to end, pauses included: how long the audience was there.
-        return clock_face(round(sum((row.actual_s or 0.0) + row.paused_s for row in view.segments)))
+        return format_duration(round(sum((row.actual_s or 0.0) + row.paused_s for row in view.segments)))
     remaining = view.remaining_s
     if remaining > 0:
-        return clock_face(math.ceil(remaining - 1e-9))
-    return "+" + clock_face(math.floor(-remaining + 1e-9))
-
-
-def clock_face(seconds: float) -> str:
-    """Whole seconds as m:ss, or h:mm:ss from an hour up."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        return format_duration(math.ceil(remaining - 1e-9))
+    return "+" + format_duration(math.floor(-remaining + 1e-9))
 
 
 def seconds_to_next_change(view: View) -> float:
@@ -52,3 +45,15 @@ def seconds_to_next_change(view: View) -> float:
 def _to_boundary(value: float) -> float:
     fraction = value - math.floor(value)
     return fraction if fraction > 1e-6 else 1.0
+
+
+def describe_offset(seconds: float, *, ended: bool = False) -> str:
+    """ "2:00 behind", "0:30 ahead" or "on time" while the show runs; "ended 0:30 early" once over.
+
+    A session that ended early is not "ahead": whatever it left out is gone.
+    """
+    if abs(seconds) < 1:
+        return "ended on time" if ended else "on time"
+    if ended:
+        return f"ended {format_duration(abs(seconds))} {'late' if seconds > 0 else 'early'}"
+    return f"{format_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead'}"

@@ -121,7 +121,6 @@ class SegmentState:
     last_end_t: float | None = None
     last_end_us: int | None = None
     skipped: bool = False
-    visits: int = 0
     pauses: int = 0
     extensions: int = 0
     fired: set[str] = field(default_factory=set)
@@ -302,7 +301,6 @@ class Engine:
         self.end_us: int | None = None
         self.anchor_t = 0.0
         self.anchor_us: int | None = None
-        self.paused_total = 0.0
         self.uncertain = False
         self.clock_jumps: list[float] = []
         self.suspends: list[float] = []
@@ -409,7 +407,6 @@ class Engine:
         if self.paused_since is not None:
             length = max(0.0, t - self.paused_since)
             self.segments[index].paused_s += length
-            self.paused_total += length
             self.paused_since = None
 
     def _leave(self, index: int, t: float, wall_us: int) -> None:
@@ -426,7 +423,6 @@ class Engine:
         if state.first_start_t is None:
             state.first_start_t = t
             state.first_start_us = wall_us
-        state.visits += 1
         state.last_end_t = None
         state.last_end_us = None
         state.skipped = False
@@ -497,7 +493,6 @@ class Engine:
         here.elapsed, here.paused_s = entry.elapsed, entry.paused_s
         here.first_start_t, here.first_start_us = entry.first_start_t, entry.first_start_us
         here.last_end_t, here.last_end_us = entry.last_end_t, entry.last_end_us
-        here.visits -= 1
         self.current = index - 1
         self._rearm(index, t)  # its thresholds are ahead again: crossing them for real must be recorded
         back.last_end_t = None

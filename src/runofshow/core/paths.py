@@ -18,11 +18,6 @@ def state_dir() -> Path:
     return Path(base) / "runofshow"
 
 
-def default_journal(agenda: Agenda, mode: str, reading: Reading, *, new: bool = False) -> Path:
-    """The journal to use for `agenda` today (see `find_journal`)."""
-    return find_journal(agenda, mode, reading, new=new)[0]
-
-
 def find_journal(agenda: Agenda, mode: str, reading: Reading, *, new: bool = False) -> tuple[Path, Path | None]:
     """The journal to use for `agenda` today: the latest one unless it has ended (or `new`),
     and the ended one it follows, if any, so that the moderator can be told.

@@ -8,12 +8,11 @@ events are written, in order, once the disk works again.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from runofshow.core.agenda import Agenda
+from runofshow.core.agenda import Agenda, format_duration
 from runofshow.core.clock import Clock, Reading
 from runofshow.core.engine import (
     JUMP_THRESHOLD_S,
@@ -160,7 +159,7 @@ class Controller:
                 else ""
             )
             self.notes.append(
-                f"Resumed {self.path.name}: {_minutes(since_last)} since its last record, and the segment "
+                f"Resumed {self.path.name}: {format_duration(max(0.0, since_last))} since its last record, and the segment "
                 f"kept its time running{how}"
             )
 
@@ -264,7 +263,3 @@ class Controller:
         finally:
             self.writer.close()
             self.lock.release()
-
-
-def _minutes(seconds: float) -> str:
-    return str(dt.timedelta(seconds=round(max(0.0, seconds))))

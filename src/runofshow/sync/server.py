@@ -30,7 +30,6 @@ from runofshow.errors import UserError
 
 #: How often a follower hears from the server when nothing happens (liveness and clock sync).
 HEARTBEAT_S = 2.0
-DEFAULT_PORT = 8765
 
 
 def session_token(journal: Path) -> str:

@@ -237,6 +237,7 @@ class RunofshowApp(SessionApp):
         self.serving = serving
         self.last_cue: str | None = None
         self._view: View | None = None
+        self._link_now: tuple[bool, str] | None = None
         self._local_zone: pendulum.Timezone | pendulum.FixedTimezone = (
             zone(local_zone) if local_zone else get_local_timezone()
         )
@@ -324,8 +325,9 @@ class RunofshowApp(SessionApp):
             keys = [(shown, short) for _, shown, action, short, _ in self.KEYS if self._listed(action, view)]
             keys = [(shown, "unmute" if short == "mute" and self.muted else short) for shown, short in keys]
             self.keys.show([*keys, ("ctrl+p", "commands")])
+        self._link_now = self._link(view)  # once a tick: a follower's may look at the lock file
         self.status.show(
-            view, session.timezone, session.also_show, self._link(view), self._local_zone, self.serving, self.muted
+            view, session.timezone, session.also_show, self._link_now, self._local_zone, self.serving, self.muted
         )
         self.show_problem()
 
@@ -344,9 +346,9 @@ class RunofshowApp(SessionApp):
         banner = self.banner
         problem = self.source.journal_error
         follower_problem = getattr(self.source, "problem", None)
-        if follower_problem is None and self.source.read_only and self._view is not None:
+        if follower_problem is None and self.source.read_only and self._link_now is not None:
             # A co-host must see that the moderator is gone, whatever the width of the status line.
-            healthy, text = self._link(self._view)
+            healthy, text = self._link_now
             follower_problem = None if healthy else text
         if problem:
             message = f"JOURNAL WRITE FAILING: {problem}. Timing goes on in memory; records are written once the disk works."

@@ -12,10 +12,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
 from runofshow.core.agenda import format_duration, format_length
-from runofshow.core.display import countdown_text
+from runofshow.core.display import countdown_text, describe_offset
 from runofshow.core.engine import LIVE, SegmentView, View
 from runofshow.core.text import literal
-from runofshow.status import describe_offset
 
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The warning colours, as the README promises them: yellow, orange, red.
