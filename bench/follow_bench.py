@@ -136,7 +136,12 @@ class Child:
     @classmethod
     async def start(cls, *args: str) -> Child:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, limit=2**26
+            sys.executable,
+            __file__,
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**26,
         )
         return cls(process)
 
@@ -144,7 +149,9 @@ class Child:
         assert self.process.stdout is not None
         line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
         if not line:
-            raise SystemExit(f"a follower process (PID {self.process.pid}) ended early, status {await self.process.wait()}")
+            raise SystemExit(
+                f"a follower process (PID {self.process.pid}) ended early, status {await self.process.wait()}"
+            )
         message: dict[str, Any] = json.loads(line)
         return message
 
@@ -172,7 +179,9 @@ class Stamps:
         self.issued[seq] = self.command_at
 
 
-async def drive(controller: Controller, stamps: Stamps, records: int, low: float, high: float, rng: random.Random) -> None:
+async def drive(
+    controller: Controller, stamps: Stamps, records: int, low: float, high: float, rng: random.Random
+) -> None:
     """start, then pause/resume every 50-100 ms, then end; the listener stamps each fsynced record."""
     commands = ["start", *("pause" if number % 2 == 0 else "resume" for number in range(records)), "end"]
     for number, command in enumerate(commands):
@@ -184,7 +193,9 @@ async def drive(controller: Controller, stamps: Stamps, records: int, low: float
 
 def open_controller(folder: Path) -> tuple[Controller, Stamps]:
     """A rehearsal of the seed agenda on a fresh journal, stamping each record after its fsync."""
-    controller = Controller.open(folder / "session.jsonl", SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
+    controller = Controller.open(
+        folder / "session.jsonl", SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL
+    )
     stamps = Stamps()
     controller.writer.listeners.append(stamps.listener)
     return controller, stamps
@@ -256,7 +267,10 @@ async def bench_ws(folder: Path, args: argparse.Namespace, rng: random.Random) -
     controller.writer.listeners.append(server.publish)  # after the stamp: the stamp is the fsync's
     await server.start()
     url = f"ws://127.0.0.1:{server.port}"
-    shares = [args.followers // args.processes + (1 if i < args.followers % args.processes else 0) for i in range(args.processes)]
+    shares = [
+        args.followers // args.processes + (1 if i < args.followers % args.processes else 0)
+        for i in range(args.processes)
+    ]
     children = [await Child.start("--role", "ws", url, str(share)) for share in shares if share]
     try:
         await asyncio.gather(*(child.ready() for child in children))
@@ -301,7 +315,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=300, help="pause/resume commands per run (default 300)")
     parser.add_argument("--followers", type=int, default=50, help="WebSocket followers at once (default 50)")
-    parser.add_argument("--processes", type=int, default=2, help="processes the WebSocket followers are spread over (default 2)")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="processes the WebSocket followers are spread over (default 2)"
+    )
     parser.add_argument("--low", type=float, default=0.05, help="shortest gap between commands, s (default 0.05)")
     parser.add_argument("--high", type=float, default=0.10, help="longest gap between commands, s (default 0.10)")
     parser.add_argument("--only", choices=("file", "ws"), help="run one of the two")

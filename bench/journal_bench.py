@@ -31,7 +31,9 @@ from runofshow.core.session import Controller
 
 def acknowledged_costs(folder: Path, count: int) -> list[float]:
     """Milliseconds per `command()` call, each returning only once its record is fsynced."""
-    controller = Controller.open(folder / "acks.jsonl", SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
+    controller = Controller.open(
+        folder / "acks.jsonl", SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL
+    )
     try:
         controller.command("start")
         costs = []
@@ -114,8 +116,10 @@ def main() -> None:
         print(f"replay of {args.events:,} events ({size_mib:.1f} MiB, built in {built:.2f} s):")
         verdict = "under" if figures["best_s"] < 1 else "OVER"
         print(f"  time  best {figures['best_s']:.3f} s, worst {figures['worst_s']:.3f} s of 3 ({verdict} the 1 s goal)")
-        print(f"  memory  tracemalloc peak {figures['peak_mib']:.1f} MiB; "
-              f"ru_maxrss {figures['maxrss_mib']:.1f} MiB (after imports, before replay: {figures['maxrss_before_mib']:.1f} MiB)")
+        print(
+            f"  memory  tracemalloc peak {figures['peak_mib']:.1f} MiB; "
+            f"ru_maxrss {figures['maxrss_mib']:.1f} MiB (after imports, before replay: {figures['maxrss_before_mib']:.1f} MiB)"
+        )
 
 
 if __name__ == "__main__":

@@ -120,8 +120,12 @@ def main() -> None:
     started = time.perf_counter()
     build(path, args.events)
     lines = path.read_bytes().count(b"\n")
-    print(f"journal: {path} ({lines - 1:,} events, {path.stat().st_size / 2**20:.1f} MB), built in {time.perf_counter() - started:.1f} s")
-    print(f"command: best and worst of {args.runs} runs; in process: replay + render under tracemalloc (which slows it)")
+    print(
+        f"journal: {path} ({lines - 1:,} events, {path.stat().st_size / 2**20:.1f} MB), built in {time.perf_counter() - started:.1f} s"
+    )
+    print(
+        f"command: best and worst of {args.runs} runs; in process: replay + render under tracemalloc (which slows it)"
+    )
     print(f"{'format':<9} {'command s':>11} {'peak RSS MB':>11} {'traced s':>9} {'tracemalloc MB':>14}")
     for fmt in ("table", "json", "csv", "markdown", "html", "svg"):
         runs = [as_command(path, fmt) for _ in range(args.runs)]

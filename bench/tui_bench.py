@@ -710,8 +710,16 @@ def measure(seconds: int, size: tuple[int, int], yardsticks: bool, folder: Path)
             if (code := terminal.proc.poll()) is not None:
                 died[terminal.name] = code
         result = Measurement(
-            terminals, drawn, anchor, allotted, (start, end), wall_minus_boot,
-            before, after, died, (load, os.getloadavg()[0]),
+            terminals,
+            drawn,
+            anchor,
+            allotted,
+            (start, end),
+            wall_minus_boot,
+            before,
+            after,
+            died,
+            (load, os.getloadavg()[0]),
         )
 
         mark = len(app.chunks)

@@ -157,7 +157,9 @@ def test_bundled_agenda_is_the_seed(seed: Path) -> None:
 # Crossing midnight
 
 
-MIDNIGHT = SESSION + """\
+MIDNIGHT = (
+    SESSION
+    + """\
 also_show = ["UTC"]
 
 [[segments]]
@@ -174,6 +176,7 @@ start = "01:15"
 end = "02:00"
 title = "After a pause"
 """
+)
 
 
 def test_midnight_crossing_moves_to_the_next_day() -> None:
@@ -237,8 +240,7 @@ def _new_york(date: str, segments: str) -> Agenda:
 def test_duration_across_fall_back_is_real_time() -> None:
     agenda = _new_york(
         "2021-11-07",
-        '[[segments]]\nstart = "00:30"\nduration = "2h"\ntitle = "A"\n'
-        '[[segments]]\nduration = "10m"\ntitle = "B"\n',
+        '[[segments]]\nstart = "00:30"\nduration = "2h"\ntitle = "A"\n[[segments]]\nduration = "10m"\ntitle = "B"\n',
     )
     a, b = agenda.segments
     assert a.duration_s == 2 * 3600
@@ -249,8 +251,7 @@ def test_duration_across_fall_back_is_real_time() -> None:
 def test_duration_across_spring_forward_is_real_time() -> None:
     agenda = _new_york(
         "2021-03-14",
-        '[[segments]]\nstart = "01:30"\nduration = "1h"\ntitle = "A"\n'
-        '[[segments]]\nduration = "10m"\ntitle = "B"\n',
+        '[[segments]]\nstart = "01:30"\nduration = "1h"\ntitle = "A"\n[[segments]]\nduration = "10m"\ntitle = "B"\n',
     )
     a, b = agenda.segments
     assert a.end.isoformat() == "2021-03-14T03:30:00-04:00"
@@ -269,7 +270,9 @@ def test_end_across_fall_back_counts_the_repeated_hour() -> None:
 
 
 ESC_SPEAKER = "\x1b[31mred\x1b[0m"
-UNICODE = SESSION.replace('"Alliances"', '"[bold]Panel[/bold] 🎤 사회적경제"') + """\
+UNICODE = (
+    SESSION.replace('"Alliances"', '"[bold]Panel[/bold] 🎤 사회적경제"')
+    + """\
 also_show = ["UTC"]
 host = "Kim [SSEGOV]"
 
@@ -290,6 +293,7 @@ duration = "5m"
 title = "שלום \\u202eevil"
 speaker = "[link=https://example.com]click[/link]"
 """
+)
 
 
 def test_unicode_and_brackets_are_kept_verbatim() -> None:
@@ -483,7 +487,10 @@ def test_end_taken_from_the_next_start(write_agenda: WriteAgenda) -> None:
 def test_utf8_bom_and_toml_local_times_are_accepted(write_agenda: WriteAgenda) -> None:
     path = write_agenda(
         b"\xef\xbb\xbf"
-        + (SESSION.replace('date = "2021-10-08"', "date = 2021-10-08") + "[[segments]]\nstart = 18:00:00\nend = 18:10:00\ntitle = \"A\"\n").encode()
+        + (
+            SESSION.replace('date = "2021-10-08"', "date = 2021-10-08")
+            + '[[segments]]\nstart = 18:00:00\nend = 18:10:00\ntitle = "A"\n'
+        ).encode()
     )
     segment = load_agenda(path).segments[0]
     assert (segment.start.isoformat(), segment.duration_s) == ("2021-10-08T18:00:00+09:00", 600)

@@ -69,7 +69,9 @@ CASES = [
     Case(
         "not-utf8",
         (SESSION + '\n[[segments]]\nstart = "18:00"\nend = "18:10"\n').encode()
-        + b'title = "Caf\xe9"  ' + MARK.encode() + b"\n",
+        + b'title = "Caf\xe9"  '
+        + MARK.encode()
+        + b"\n",
         "",
         "not UTF-8 text (byte 0xe9); save the file as UTF-8",
     ),
@@ -197,7 +199,8 @@ CASES = [
     ),
     Case(
         "unknown-time-zone-segment",
-        SESSION + f'\n[[segments]]\nstart = "18:00"\nend = "18:10"\ntitle = "Talk"\ntimezone = "Mars/Olympus"  {MARK}\n',
+        SESSION
+        + f'\n[[segments]]\nstart = "18:00"\nend = "18:10"\ntitle = "Talk"\ntimezone = "Mars/Olympus"  {MARK}\n',
         'segment 1 "Talk": timezone: ',
         'unknown time zone "Mars/Olympus"',
     ),
@@ -298,9 +301,9 @@ CASES = [
     ),
     Case(
         "dst-end-does-not-exist",
-        SESSION.replace("2021-10-08", "2021-03-14").replace("Asia/Seoul", "Europe/Berlin").replace(
-            "2021-03-14", "2021-03-28"
-        )
+        SESSION.replace("2021-10-08", "2021-03-14")
+        .replace("Asia/Seoul", "Europe/Berlin")
+        .replace("2021-03-14", "2021-03-28")
         + f'\n[[segments]]\nstart = "01:30"\nend = "02:15"  {MARK}\ntitle = "Gap"\n',
         'segment 1 "Gap": end: ',
         "2021-03-28 02:15:00 does not exist in Europe/Berlin",
@@ -308,7 +311,8 @@ CASES = [
     Case(
         # Inline-table warnings used to be reported on the [[segments]] line.
         "bad-warning-duration",
-        SESSION + f'\n[[segments]]\nstart = "18:00"\nend = "18:10"\ntitle = "One"\nwarnings = {{ wrap_up = "soon" }}  {MARK}\n',
+        SESSION
+        + f'\n[[segments]]\nstart = "18:00"\nend = "18:10"\ntitle = "One"\nwarnings = {{ wrap_up = "soon" }}  {MARK}\n',
         'segment 1 "One": warnings.wrap_up: ',
         "bad duration 'soon'",
     ),
@@ -347,7 +351,8 @@ CASES = [
     ),
     Case(
         "escape-sequence-in-title-shown-literally",
-        SESSION + f'\n[[segments]]\nstart = "18:00"\nend = "18:10"\ntitle = "Red\\u001b[31mAlert"\nspeeker = "x"  {MARK}\n',
+        SESSION
+        + f'\n[[segments]]\nstart = "18:00"\nend = "18:10"\ntitle = "Red\\u001b[31mAlert"\nspeeker = "x"  {MARK}\n',
         'segment 1 "Red\\x1b[31mAlert": speeker: ',
         'unknown key "speeker"',
     ),

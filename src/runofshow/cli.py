@@ -36,25 +36,43 @@ def _build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a session on the live screen (resumes it if it is under way)")
     run.add_argument("agenda", nargs="?", help="agenda file (TOML); default: the bundled seed agenda")
     run.add_argument("--log", metavar="FILE", help="journal file to write or resume (default: one per agenda and day)")
-    run.add_argument("--rehearsal", action="store_true", help="plan from the moment you start, not the agenda's clock times")
+    run.add_argument(
+        "--rehearsal", action="store_true", help="plan from the moment you start, not the agenda's clock times"
+    )
     run.add_argument("--new", action="store_true", help="start a fresh journal even if today's session is not ended")
-    run.add_argument("--serve", metavar="[HOST:]PORT", help="also serve the journal to co-hosts over a WebSocket (host default 127.0.0.1)")
+    run.add_argument(
+        "--serve",
+        metavar="[HOST:]PORT",
+        help="also serve the journal to co-hosts over a WebSocket (host default 127.0.0.1)",
+    )
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
 
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
-    follow.add_argument("target", metavar="JOURNAL|URL", help="a journal file on this machine, or ws://HOST:PORT from 'run --serve'")
-    follow.add_argument("--token", help="the session's token, shown on the moderator's screen (or put ?token= in the URL)")
+    follow.add_argument(
+        "target", metavar="JOURNAL|URL", help="a journal file on this machine, or ws://HOST:PORT from 'run --serve'"
+    )
+    follow.add_argument(
+        "--token", help="the session's token, shown on the moderator's screen (or put ?token= in the URL)"
+    )
     views = follow.add_mutually_exclusive_group()
-    views.add_argument("--stage", action="store_true", help="a full-screen countdown for speakers, to share in the meeting")
-    views.add_argument("--json", action="store_true", help="no screen: one JSON state line per change, for scripts and overlays")
-    follow.add_argument("--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)")
+    views.add_argument(
+        "--stage", action="store_true", help="a full-screen countdown for speakers, to share in the meeting"
+    )
+    views.add_argument(
+        "--json", action="store_true", help="no screen: one JSON state line per change, for scripts and overlays"
+    )
+    follow.add_argument(
+        "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
+    )
 
     status = commands.add_parser("status", help="show a session's state now, from its journal")
     status.add_argument("journal", help="journal file (.jsonl)")
     status.add_argument("--json", action="store_true", help="one JSON object, for scripts")
 
-    report = commands.add_parser("report", help="how long each segment took against the plan; several journals: compare them")
+    report = commands.add_parser(
+        "report", help="how long each segment took against the plan; several journals: compare them"
+    )
     report.add_argument("journals", nargs="+", metavar="JOURNAL", help="journal file(s) (.jsonl)")
     report.add_argument("--format", choices=REPORT_FORMATS, default="table", help="output format (default: table)")
     report.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")

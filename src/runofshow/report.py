@@ -89,7 +89,14 @@ the rows of several journals can share one file."""
 
 STATUS_WORDS = {DONE: "", SKIPPED: "skipped", OPEN: "open", NOT_RUN: "not run"}
 COLOURS = {"plan": "grey62", "over": "red3", "under": "green4", "skipped": "yellow3", "open": "dodger_blue2"}
-HTML_COLOURS = {"plan": "#b8b8b8", "over": "#c9302c", "under": "#3c9a3c", "skipped": "#d4a017", "open": "#2a7fd4", "paused": "#e2e2e2"}
+HTML_COLOURS = {
+    "plan": "#b8b8b8",
+    "over": "#c9302c",
+    "under": "#3c9a3c",
+    "skipped": "#d4a017",
+    "open": "#2a7fd4",
+    "paused": "#e2e2e2",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -192,7 +199,9 @@ class _Shown:
         if s.state == NOT_STARTED:
             notes.append("Not started: there is nothing to compare yet.")
         elif s.state == RUNNING:
-            notes.append(f"Still running ({literal(s.holder or '')}): reported up to its last record at {upto}; {where}.")
+            notes.append(
+                f"Still running ({literal(s.holder or '')}): reported up to its last record at {upto}; {where}."
+            )
         elif s.state == DETACHED:
             notes.append(f"Not ended: the moderator quit at {upto} without ending it; {where}.")
         elif s.state == INTERRUPTED:
@@ -218,7 +227,9 @@ class _Shown:
         if s.ended:
             lines = [f"{planned}; actual {actual} ({self.span(s.actual_start, s.actual_end)})."]
         else:
-            lines = [f"{planned}; {actual} so far ({clock(s.actual_start)} to the last record at {clock(s.last_record)})."]
+            lines = [
+                f"{planned}; {actual} so far ({clock(s.actual_start)} to the last record at {clock(s.last_record)})."
+            ]
         start = ""
         if s.mode != REHEARSAL and s.start_offset_s is not None:
             start = f"Started at {clock(s.actual_start)}, {_lateness(s.start_offset_s)}; "
@@ -250,10 +261,14 @@ class _Shown:
                 lines.append(f"{which} absorbed {saved} of the {over} that fixed segments ran over.")
             else:
                 extra = format_duration(s.flex_saved_s - s.overrun_s)
-                lines.append(f"{which} absorbed all {over} that fixed segments ran over, and ran {extra} shorter still.")
+                lines.append(
+                    f"{which} absorbed all {over} that fixed segments ran over, and ran {extra} shorter still."
+                )
         elif any(x.flexible for x in s.segments):
-            over = "no fixed segment ran over" if s.overrun_s < ON_TIME_S else (
-                f"fixed segments ran over by {format_duration(s.overrun_s)} in all"
+            over = (
+                "no fixed segment ran over"
+                if s.overrun_s < ON_TIME_S
+                else (f"fixed segments ran over by {format_duration(s.overrun_s)} in all")
             )
             lines.append(f"The flexible segments did not run; {over}.")
         else:
@@ -364,7 +379,13 @@ class Chart:
 
 
 _STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720)
-_LEGEND = (("plan", "planned"), ("under", "on time or under"), ("over", "over"), ("skipped", "skipped"), ("open", "open"))
+_LEGEND = (
+    ("plan", "planned"),
+    ("under", "on time or under"),
+    ("over", "over"),
+    ("skipped", "skipped"),
+    ("open", "open"),
+)
 
 
 def _step(high: float, most: int) -> int:
@@ -401,9 +422,7 @@ def timeline(shown: _Shown) -> Chart | None:
             )
         )
         rows.append(ChartRow(segment.number, segment.title, tuple(bars)))
-    high = max(
-        [bar_end for row in rows for bar in row.bars for _, bar_end in (*bar.spans, *bar.gaps)] or [1.0]
-    )
+    high = max([bar_end for row in rows for bar in row.bars for _, bar_end in (*bar.spans, *bar.gaps)] or [1.0])
     tz = shown.tz
 
     def ticks(most: int) -> list[tuple[float, str]]:
@@ -864,7 +883,14 @@ def session_html(shown: _Shown) -> str:
 
 def _svg(renderable: RenderableType, title: str, width: int) -> str:
     """A terminal picture of `renderable`, with no font fetched from the network."""
-    console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor", force_terminal=True, legacy_windows=False)
+    console = Console(
+        record=True,
+        file=io.StringIO(),
+        width=width,
+        color_system="truecolor",
+        force_terminal=True,
+        legacy_windows=False,
+    )
     console.print(renderable)
     svg = console.export_svg(title=title)
     return re.sub(r"@font-face \{.*?\}\s*", "", svg, flags=re.S)
@@ -959,7 +985,14 @@ def compare_table(view: _Compared) -> RenderableType:
     parts: list[RenderableType] = [Text(view.heading(), style="bold")]
     parts += [Text(line, style="dim") for line in view.session_lines()]
     parts += [Text(note, style="yellow") for note in view.notes()]
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", title="Actual durations (over/under)", title_justify="left")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold",
+        title="Actual durations (over/under)",
+        title_justify="left",
+    )
     for name in SEGMENT_HEADER:
         table.add_column(name, justify="right" if name in ("#", "Plan") else "left", no_wrap=name != "Segment")
     for letter in view.letters:
@@ -970,7 +1003,16 @@ def compare_table(view: _Compared) -> RenderableType:
             text, tone = _cell(cell)
             rendered.append(Text(text, style=COLOURS.get(tone, "")))
         table.add_row(*rendered)
-    kinds = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", title="Average over/under by kind", title_justify="left", caption=KINDS_NOTE, caption_justify="left")
+    kinds = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold",
+        title="Average over/under by kind",
+        title_justify="left",
+        caption=KINDS_NOTE,
+        caption_justify="left",
+    )
     kinds.add_column("Kind")
     for letter in view.letters:
         kinds.add_column(letter, justify="right", no_wrap=True)
@@ -995,7 +1037,11 @@ def compare_markdown(view: _Compared) -> str:
         {0, 3, *range(4, 4 + len(view.letters))},
     )
     out += ["", "## Average over/under by kind", "", KINDS_NOTE, ""]
-    out += _md_table(["Kind", *view.letters, "All"], [[_md_plain(c) for c in row] for row in view.kind_rows()], set(range(1, len(view.letters) + 2)))
+    out += _md_table(
+        ["Kind", *view.letters, "All"],
+        [[_md_plain(c) for c in row] for row in view.kind_rows()],
+        set(range(1, len(view.letters) + 2)),
+    )
     out += ["", "```text", _plain(TextChart(view.chart()), 100).rstrip("\n"), "```"]
     return "\n".join(out) + "\n"
 
@@ -1007,18 +1053,36 @@ def compare_html(view: _Compared) -> str:
     body.append("</ul>")
     body += [f'<p class="note">{html.escape(note)}</p>' for note in view.notes()]
     body.append("<h2>Actual durations (over/under)</h2><table><thead><tr>")
-    body.append("".join(f"<th>{html.escape(name)}</th>" for name in (*SEGMENT_HEADER, *view.letters)) + "</tr></thead><tbody>")
+    body.append(
+        "".join(f"<th>{html.escape(name)}</th>" for name in (*SEGMENT_HEADER, *view.letters)) + "</tr></thead><tbody>"
+    )
     for row, cells in zip(view.comparison.segments, view.segment_rows()):
-        tds = [f'<td class="n">{html.escape(cells[0])}</td>', f"<td>{html.escape(cells[1])}</td>", f"<td>{html.escape(cells[2])}</td>", f'<td class="n">{html.escape(cells[3])}</td>']
+        tds = [
+            f'<td class="n">{html.escape(cells[0])}</td>',
+            f"<td>{html.escape(cells[1])}</td>",
+            f"<td>{html.escape(cells[2])}</td>",
+            f'<td class="n">{html.escape(cells[3])}</td>',
+        ]
         for cell in row.rows:
             text, tone = _cell(cell)
-            tds.append(f'<td class="n {tone}">{html.escape(text)}</td>' if tone else f'<td class="n">{html.escape(text)}</td>')
+            tds.append(
+                f'<td class="n {tone}">{html.escape(text)}</td>' if tone else f'<td class="n">{html.escape(text)}</td>'
+            )
         body.append("<tr>" + "".join(tds) + "</tr>")
     body.append("</tbody></table>")
     body.append(f"<h2>Average over/under by kind</h2><p>{html.escape(KINDS_NOTE)}</p>")
-    body.append("<table><thead><tr>" + "".join(f"<th>{html.escape(n)}</th>" for n in ("Kind", *view.letters, "All")) + "</tr></thead><tbody>")
+    body.append(
+        "<table><thead><tr>"
+        + "".join(f"<th>{html.escape(n)}</th>" for n in ("Kind", *view.letters, "All"))
+        + "</tr></thead><tbody>"
+    )
     for cells in view.kind_rows():
-        body.append("<tr>" + f"<td>{html.escape(cells[0])}</td>" + "".join(f'<td class="n">{html.escape(c)}</td>' for c in cells[1:]) + "</tr>")
+        body.append(
+            "<tr>"
+            + f"<td>{html.escape(cells[0])}</td>"
+            + "".join(f'<td class="n">{html.escape(c)}</td>' for c in cells[1:])
+            + "</tr>"
+        )
     body.append("</tbody></table>")
     body.append("<h2>Durations</h2>")
     body.append(svg_chart(view.chart()))
@@ -1118,7 +1182,11 @@ def run_report(journals: Sequence[str], fmt: str = "table", output: str | None =
     sessions = [load(path) for path in journals]
     if output is None and fmt == "table":
         # A terminal gets colour and its own width; a pipe gets plain text.
-        shown = session_table(_Shown(sessions[0], tz or sessions[0].timezone)) if len(sessions) == 1 else compare_table(_Compared(compare(sessions), tz))
+        shown = (
+            session_table(_Shown(sessions[0], tz or sessions[0].timezone))
+            if len(sessions) == 1
+            else compare_table(_Compared(compare(sessions), tz))
+        )
         _guard_pipe(lambda: Console().print(shown))
         return 0
     text = render(sessions, fmt, tz)

@@ -27,9 +27,7 @@ def run_session(
     """Run the moderator's screen until the moderator quits; print where the journal is."""
     agenda = load_agenda(agenda_path or bundled_agenda())  # a bad agenda is the first thing to hear about
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UserError(
-            "the live screen needs a terminal; for scripts use 'runofshow status JOURNAL --json'"
-        )
+        raise UserError("the live screen needs a terminal; for scripts use 'runofshow status JOURNAL --json'")
     clock = SystemClock()
     reading = clock.read()
     mode = choose_mode(agenda, reading, rehearsal)
@@ -79,7 +77,9 @@ def run_session(
     if ended:
         print(f"The session has ended. Review it with: runofshow report {label}")
     else:
-        again = resume_command(agenda_path, rehearsal=rehearsal, log=log, serve=serve, certfile=certfile, keyfile=keyfile)
+        again = resume_command(
+            agenda_path, rehearsal=rehearsal, log=log, serve=serve, certfile=certfile, keyfile=keyfile
+        )
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")
     return 0

@@ -37,7 +37,9 @@ def status_lines(view: View, title: str, zone: str) -> list[str]:
     planned = view.planned_end.in_tz(zone).format("HH:mm:ss")
     projected = view.projected_end.in_tz(zone).format("HH:mm:ss zz")
     ends = "ended" if view.ended else "ends"
-    lines.append(f"Schedule: {describe_offset(view.offset_s, ended=view.ended)}; {ends} {projected} (planned {planned})")
+    lines.append(
+        f"Schedule: {describe_offset(view.offset_s, ended=view.ended)}; {ends} {projected} (planned {planned})"
+    )
     if view.flex:
         shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
         lost = f"; {format_length(view.unrecoverable_s)} cannot be recovered" if view.unrecoverable_s >= 1 else ""

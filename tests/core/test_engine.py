@@ -540,7 +540,9 @@ def test_as_status_has_the_documented_keys(rehearsal: Show) -> None:
 
 def test_as_status_before_a_live_start_and_with_a_flex_plan(live: Show) -> None:
     status = live.view().as_status()
-    assert {k: status[k] for k in ("speaker", "alert", "elapsed_s", "allotted_s", "starts_in_s", "started", "ended")} == {
+    assert {
+        k: status[k] for k in ("speaker", "alert", "elapsed_s", "allotted_s", "starts_in_s", "started", "ended")
+    } == {
         "speaker": None,
         "alert": "pending",
         "elapsed_s": 0.0,
@@ -549,7 +551,11 @@ def test_as_status_before_a_live_start_and_with_a_flex_plan(live: Show) -> None:
         "started": False,
         "ended": False,
     }
-    assert (status["planned_end"], status["now"], status["seq"]) == ("2021-10-08T10:30:00+00:00", "2021-10-08T08:55:00+00:00", 0)
+    assert (status["planned_end"], status["now"], status["seq"]) == (
+        "2021-10-08T10:30:00+00:00",
+        "2021-10-08T08:55:00+00:00",
+        0,
+    )
     started(live, "09:01:42")
     status = live.view().as_status()
     assert status["flex"] == [{"segment": 8, "shrink_to_s": 1368}, {"segment": 9, "shrink_to_s": 570}]

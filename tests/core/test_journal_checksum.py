@@ -22,7 +22,9 @@ def write_some(open_controller: Callable[..., Controller], clock: FakeClock) -> 
     controller.close()
 
 
-def test_every_record_is_sealed_and_still_plain_json(open_controller: Callable[..., Controller], clock: FakeClock, journal: Path) -> None:
+def test_every_record_is_sealed_and_still_plain_json(
+    open_controller: Callable[..., Controller], clock: FakeClock, journal: Path
+) -> None:
     write_some(open_controller, clock)
     lines = journal.read_bytes().splitlines()
     assert len(lines) >= 6  # header, start, three nexts (and the warnings between), detach

@@ -244,9 +244,7 @@ def test_a_second_process_is_refused_naming_the_holder(open_controller: OpenCont
     controller = open_controller(REHEARSAL)
     controller.command("start")
     before = journal.read_bytes()
-    second = subprocess.run(
-        [sys.executable, "-c", SECOND, str(journal)], capture_output=True, text=True, timeout=60
-    )
+    second = subprocess.run([sys.executable, "-c", SECOND, str(journal)], capture_output=True, text=True, timeout=60)
     assert second.returncode == 3, second.stderr
     message = second.stdout.strip()
     assert f"PID {os.getpid()} " in message

@@ -71,7 +71,9 @@ def test_live_when_the_agenda_is_today_in_its_zone(agenda: Agenda, now: str, reh
     assert choose_mode(agenda, FakeClock(now).read(), rehearsal) == mode
 
 
-def test_live_controller_started_at_1802_kst_is_two_minutes_behind(open_controller: OpenController, clock: FakeClock) -> None:
+def test_live_controller_started_at_1802_kst_is_two_minutes_behind(
+    open_controller: OpenController, clock: FakeClock
+) -> None:
     controller = open_controller(LIVE)
     clock.set_wall("2021-10-08T09:02:00Z")
     ack = controller.command("start")
@@ -92,7 +94,9 @@ def test_a_command_reports_the_warnings_it_recorded_first(open_controller: OpenC
     assert [e.seq for e in ack.noticed] + [ack.event.seq] == [4, 5, 6]
 
 
-def test_a_poll_with_nothing_due_writes_nothing(open_controller: OpenController, clock: FakeClock, journal: Path) -> None:
+def test_a_poll_with_nothing_due_writes_nothing(
+    open_controller: OpenController, clock: FakeClock, journal: Path
+) -> None:
     controller = into_segment_2(open_controller, clock, 10)
     size = journal.stat().st_size
     clock.advance(0.5)
@@ -111,7 +115,11 @@ def test_a_wall_clock_step_changes_no_remaining_time_and_is_one_clock_jump(
     before = controller.view()
     clock.step_wall(step)
     after = controller.view()
-    assert (after.remaining_s, after.elapsed_s, after.offset_s) == (before.remaining_s, before.elapsed_s, before.offset_s)
+    assert (after.remaining_s, after.elapsed_s, after.offset_s) == (
+        before.remaining_s,
+        before.elapsed_s,
+        before.offset_s,
+    )
     events = controller.poll()
     assert [(e.type, e.data) for e in events] == [("clock_jump", {"seconds": step})]
     assert controller.poll() == []
@@ -123,7 +131,9 @@ def test_a_wall_clock_step_changes_no_remaining_time_and_is_one_clock_jump(
     assert_journal_matches(controller)
 
 
-def test_a_warning_after_a_step_is_stamped_on_the_new_wall_clock(open_controller: OpenController, clock: FakeClock) -> None:
+def test_a_warning_after_a_step_is_stamped_on_the_new_wall_clock(
+    open_controller: OpenController, clock: FakeClock
+) -> None:
     controller = into_segment_2(open_controller, clock, 100)  # 08:57:40, wrap-up due in 80 s
     clock.step_wall(-3600)
     controller.poll()
@@ -175,9 +185,7 @@ def test_after_a_crash_the_segment_is_still_running_and_the_downtime_counts(
     assert (view.current, view.paused, view.elapsed_s, view.remaining_s) == (1, False, 400, -100)
     assert not view.uncertain
     reopen = resumed.engine.seq
-    assert resumed.notes == [
-        "Resumed session.jsonl: 3:20 since its last record, and the segment kept its time running"
-    ]
+    assert resumed.notes == ["Resumed session.jsonl: 3:20 since its last record, and the segment kept its time running"]
     # Crossed while nobody was there: recorded now, each once, at its own instant.
     assert warnings(resumed.poll()) == [
         ("final", 0, stamp("09:00:00")),
@@ -236,7 +244,9 @@ def test_quit_and_reopen_records_detach_and_reopen(open_controller: OpenControll
     assert_journal_matches(resumed)
 
 
-def test_closing_an_ended_session_adds_nothing(open_controller: OpenController, clock: FakeClock, journal: Path) -> None:
+def test_closing_an_ended_session_adds_nothing(
+    open_controller: OpenController, clock: FakeClock, journal: Path
+) -> None:
     controller = into_segment_2(open_controller, clock, 30)
     controller.command("end")
     size = journal.stat().st_size

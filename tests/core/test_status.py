@@ -128,9 +128,7 @@ def test_a_live_session_reports_mode_and_offset_by_the_agenda(agenda: Agenda, jo
     assert dt.datetime.fromisoformat(state["projected_end"]).tzinfo is not None
 
 
-def test_before_the_start_the_first_segment_is_shown_whole(
-    clock: FakeClock, agenda: Agenda, journal: Path
-) -> None:
+def test_before_the_start_the_first_segment_is_shown_whole(clock: FakeClock, agenda: Agenda, journal: Path) -> None:
     Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL).close()
     state = status_json(journal)
     assert (state["segment"], state["phase"], state["remaining_s"], state["paused"]) == (1, "pending", 60.0, False)
@@ -172,5 +170,3 @@ def test_status_does_not_import_textual(overtime: Controller, journal: Path) -> 
     result = subprocess.run([sys.executable, "-c", probe, str(journal)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"code": 0, "segment": 2, "textual": []}
-
-

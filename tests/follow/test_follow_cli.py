@@ -35,8 +35,14 @@ ENTRY = (
 async def follow(*args: str) -> asyncio.subprocess.Process:
     """Start `runofshow follow ARGS` in a subprocess with its output piped."""
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-c", ENTRY, "follow", *args,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        ENTRY,
+        "follow",
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -225,7 +231,9 @@ async def test_follow_refused_or_unreachable_is_one_clear_line_and_exit_2(
     assert process.stdout is not None and await process.stdout.read() == b""
 
 
-async def test_follow_over_tls_with_a_self_signed_certificate(tmp_path: Path, agenda: Agenda, kill_leftovers: Any) -> None:
+async def test_follow_over_tls_with_a_self_signed_certificate(
+    tmp_path: Path, agenda: Agenda, kill_leftovers: Any
+) -> None:
     cert, key = make_certificate(tmp_path)
     clock = SystemClock()
     journal = tmp_path / "session.jsonl"

@@ -132,7 +132,9 @@ async def test_a_replaced_journal_is_reloaded(
     second = open_controller(mode="rehearsal")  # a new session on the same path: a new file, a new inode
     play(second, clock, (1, "start", {}))
     follower = woken.follower
-    await woken.until(lambda: follower.ready and follower.header.session_id == second.header.session_id and follower.engine.seq == 1)
+    await woken.until(
+        lambda: follower.ready and follower.header.session_id == second.header.session_id and follower.engine.seq == 1
+    )
     assert_same_state(follower, second, clock.read())
     second.close()
     copy = tmp_path / "copy.jsonl"
@@ -208,7 +210,9 @@ async def test_waits_for_a_journal_that_does_not_exist_yet(
     watch.close()
 
 
-async def test_stopping_a_watch_stops_it_even_as_a_change_arrives(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_stopping_a_watch_stops_it_even_as_a_change_arrives(
+    journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The screen stops its watch on quit; the cancel must win whichever loop step it lands on.
 
     On Python 3.11, asyncio.wait_for swallows a cancel that arrives just as

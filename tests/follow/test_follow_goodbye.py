@@ -27,7 +27,9 @@ async def test_quitting_sends_the_detach_to_network_followers(
     driven = drive(follower)
     controller.command("start")
     await driven.reach(controller.engine.seq)
-    app = RunofshowApp(controller, journal_label="session.jsonl", local_zone="UTC", shutdown=partial(close_served, controller, server))
+    app = RunofshowApp(
+        controller, journal_label="session.jsonl", local_zone="UTC", shutdown=partial(close_served, controller, server)
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         clock.advance(5)
         await pilot.press("q", "y")

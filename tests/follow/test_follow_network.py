@@ -148,7 +148,14 @@ async def test_a_record_out_of_order_is_fetched_again_not_shown(
         play(controller, clock, step)
     driven = drive(follower)
     await driven.reach(controller.engine.seq)
-    bogus = {"seq": controller.engine.seq + 5, "type": "pause", "wall": format_instant(clock.wall_us), "mono": clock.mono, "boot": clock.boot, "data": {"segment": 2}}
+    bogus = {
+        "seq": controller.engine.seq + 5,
+        "type": "pause",
+        "wall": format_instant(clock.wall_us),
+        "mono": clock.mono,
+        "boot": clock.boot,
+        "data": {"segment": 2},
+    }
     follower._take(json.dumps(bogus))  # as if records had been lost on the way
     assert follower.poll() == []
     assert follower.ready and follower.engine.seq == controller.engine.seq  # still showing the session
@@ -184,14 +191,22 @@ async def test_refused_without_the_token_or_from_a_browser(
 async def test_the_token_in_a_bearer_header_is_accepted(open_controller: OpenController, serve: Serve) -> None:
     controller = open_controller()
     server = await serve(controller)
-    async with connect(f"ws://127.0.0.1:{server.port}/", additional_headers={"Authorization": f"Bearer {TOKEN}"}, proxy=None) as ws:
+    async with connect(
+        f"ws://127.0.0.1:{server.port}/", additional_headers={"Authorization": f"Bearer {TOKEN}"}, proxy=None
+    ) as ws:
         header = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT_S))
     assert header["type"] == "header" and header["session"] == controller.header.session_id
 
 
 @pytest.mark.parametrize(("token", "origin", "says"), [("wrong", False, "HTTP 401"), (TOKEN, True, "HTTP 403")])
 async def test_a_refused_follower_is_told_why(
-    open_controller: OpenController, serve: Serve, remote: Remote, token: str, origin: bool, says: str, monkeypatch: pytest.MonkeyPatch
+    open_controller: OpenController,
+    serve: Serve,
+    remote: Remote,
+    token: str,
+    origin: bool,
+    says: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = await serve(open_controller())
     follower = remote(server, token=token)
@@ -228,7 +243,16 @@ async def test_a_follower_that_sends_data_changes_nothing(
         assert [record.get("seq") for record in got] == [None, *range(1, controller.engine.seq + 1)]
         seq = controller.engine.seq
         attempts: list[str | bytes] = [
-            json.dumps({"seq": seq + 1, "type": "end", "wall": format_instant(clock.wall_us), "mono": clock.mono, "boot": clock.boot, "data": {"segment": 2}}),
+            json.dumps(
+                {
+                    "seq": seq + 1,
+                    "type": "end",
+                    "wall": format_instant(clock.wall_us),
+                    "mono": clock.mono,
+                    "boot": clock.boot,
+                    "data": {"segment": 2},
+                }
+            ),
             json.dumps({"command": "next"}),
             "next",
             b"\x00\xff binary",
@@ -292,7 +316,12 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 async def test_tls_with_a_self_signed_certificate(
-    open_controller: OpenController, clock: FakeClock, serve: Serve, remote: Remote, drive: Drive, certificate: tuple[Path, Path]
+    open_controller: OpenController,
+    clock: FakeClock,
+    serve: Serve,
+    remote: Remote,
+    drive: Drive,
+    certificate: tuple[Path, Path],
 ) -> None:
     cert, key = certificate
     controller = open_controller()

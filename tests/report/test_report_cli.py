@@ -167,7 +167,9 @@ def test_report_does_not_import_textual(journals: Path) -> None:
         "loaded = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "print(json.dumps({'status': status, 'printed': len(out.getvalue()), 'textual': loaded}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=journals, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=journals, timeout=60, check=True
+    )
     seen = json.loads(result.stdout)
     assert seen["status"] == 0 and seen["printed"] > 1000
     assert seen["textual"] == []

@@ -43,7 +43,16 @@ def test_live_session_gives_back_the_scripted_durations(journals: Path) -> None:
     assert report.state == ENDED and report.mode == LIVE
     assert {s.number: s.actual_s for s in report.segments} == LIVE_RUN_S
     assert {s.number: s.delta_s for s in report.segments} == {
-        1: 30, 2: 0, 3: -60, 4: 180, 5: 30, 6: -120, 7: 120, 8: -120, 9: -60, 10: 30,
+        1: 30,
+        2: 0,
+        3: -60,
+        4: 180,
+        5: 30,
+        6: -120,
+        7: 120,
+        8: -120,
+        9: -60,
+        10: 30,
     }
     assert [s.number for s in report.segments if s.status == SKIPPED] == [6]
     assert all(s.status == DONE for s in report.segments if s.number != 6)
@@ -58,7 +67,13 @@ def test_live_session_pauses_extensions_and_warnings(journals: Path) -> None:
     # Crossed at 9:00, 10:00, 11:00, 12:00 and 13:00 of running time; the pause (6:00–8:00 on the wall) comes before.
     started = four.actual_start
     assert started == at("2021-10-08T09:11:30Z")
-    assert [(w.crossed_us - us("2021-10-08T09:11:30Z")) // 1_000_000 for w in four.warnings] == [660, 720, 780, 840, 900]
+    assert [(w.crossed_us - us("2021-10-08T09:11:30Z")) // 1_000_000 for w in four.warnings] == [
+        660,
+        720,
+        780,
+        840,
+        900,
+    ]
     assert [w.label for w in report.segments[0].warnings] == ["time's up"]  # 1:00 is too short for wrap-up and final
     assert all(s.paused_s == 0 and s.extended_s == 0 for s in report.segments if s.number != 4)
 
@@ -112,7 +127,16 @@ def test_crashed_session_is_reported_up_to_its_last_record(journals: Path) -> No
     assert four.actual_s == 540 and four.actual_end is None
     assert [w.label for w in four.warnings] == ["wrap-up", "final"]
     assert {s.number: s.status for s in report.segments} == {
-        1: DONE, 2: DONE, 3: DONE, 4: OPEN, 5: DONE, 6: NOT_RUN, 7: NOT_RUN, 8: NOT_RUN, 9: NOT_RUN, 10: NOT_RUN,
+        1: DONE,
+        2: DONE,
+        3: DONE,
+        4: OPEN,
+        5: DONE,
+        6: NOT_RUN,
+        7: NOT_RUN,
+        8: NOT_RUN,
+        9: NOT_RUN,
+        10: NOT_RUN,
     }
     assert {s.number: s.actual_s for s in report.segments if s.ran} == {1: 60, 2: 300, 3: 120, 4: 540, 5: 200}
     assert report.actual_s == 60 + 300 + 120 + 200 + 540

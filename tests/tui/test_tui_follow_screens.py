@@ -46,7 +46,9 @@ async def test_follower_screen_has_no_control_keys(agenda: Agenda, clock: FakeCl
         assert "NO CONTROLLER" in plain(app.query_one("#status", Static))
 
 
-async def test_stage_view_shows_only_the_countdown_title_and_speaker(agenda: Agenda, clock: FakeClock, journal: Path) -> None:
+async def test_stage_view_shows_only_the_countdown_title_and_speaker(
+    agenda: Agenda, clock: FakeClock, journal: Path
+) -> None:
     controller = Controller.open(journal, clock, agenda=agenda, mode="live")
     to_young_kim(controller, clock, 490)
     follower = FileFollower(journal, clock)

@@ -117,7 +117,17 @@ def test_quitting_a_served_session_with_a_follower_is_clean(tmp_path: Path) -> N
         port = probe.getsockname()[1]
     journal = tmp_path / "served.jsonl"
     env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path))
-    command = [sys.executable, "-m", "runofshow", "run", "--rehearsal", "--log", str(journal), "--serve", f"127.0.0.1:{port}"]
+    command = [
+        sys.executable,
+        "-m",
+        "runofshow",
+        "run",
+        "--rehearsal",
+        "--log",
+        str(journal),
+        "--serve",
+        f"127.0.0.1:{port}",
+    ]
     with Terminal(command, env) as moderator:
         served(moderator, tmp_path, port)
 

@@ -38,7 +38,11 @@ def text_of(app: RunofshowApp, selector: str) -> str:
 def alert_class(app: RunofshowApp) -> str:
     """Which colour class the countdown carries."""
     countdown = app.query_one(Countdown)
-    return next(name for name in ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done") if countdown.has_class(name))
+    return next(
+        name
+        for name in ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
+        if countdown.has_class(name)
+    )
 
 
 async def advance(app: RunofshowApp, clock: FakeClock, pilot: object, seconds: float) -> None:
@@ -173,7 +177,9 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
     assert sum('"type":"detach"' in line for line in kinds) == 0
 
 
-async def test_quit_asks_while_running_and_the_session_resumes(make_app: AppFactory, clock: FakeClock, journal: Path) -> None:
+async def test_quit_asks_while_running_and_the_session_resumes(
+    make_app: AppFactory, clock: FakeClock, journal: Path
+) -> None:
     app, controller = make_app("rehearsal")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")

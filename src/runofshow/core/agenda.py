@@ -205,9 +205,7 @@ def zone(name: str) -> pendulum.Timezone:
     try:
         return pendulum.timezone(name)
     except Exception:  # pendulum raises InvalidTimezone, zoneinfo its own kinds
-        raise ValueError(
-            f"unknown time zone {_show(name)} (use an IANA name like Asia/Seoul)"
-        ) from None
+        raise ValueError(f"unknown time zone {_show(name)} (use an IANA name like Asia/Seoul)") from None
 
 
 def _show(value: object) -> str:
@@ -325,9 +323,7 @@ class _Parser:
         where = f"[session] {key}: " if key else "[session]: "
         return self._fail(self.lines.table("session", key), where, message)
 
-    def segment_error(
-        self, index: int, raw: Mapping[str, Any], key: str | None, message: str
-    ) -> AgendaError:
+    def segment_error(self, index: int, raw: Mapping[str, Any], key: str | None, message: str) -> AgendaError:
         title = raw.get("title") if isinstance(raw, Mapping) else None
         label = f"segment {index + 1}"
         if isinstance(title, str) and title.strip():
@@ -498,7 +494,9 @@ class _Parser:
             if unknown := self._unknown(list(item), SEGMENT_KEYS):
                 key, message = unknown
                 raise self.segment_error(index, item, key, message)
-            title = self._text(item, "title", required=True, error=lambda k, m, i=index, s=item: self.segment_error(i, s, k, m))
+            title = self._text(
+                item, "title", required=True, error=lambda k, m, i=index, s=item: self.segment_error(i, s, k, m)
+            )
             assert title is not None
             try:
                 start, end = self._times(index, item, raw, session, previous, tz)
@@ -600,9 +598,7 @@ class _Parser:
                     "start",
                     f"starts at {next_clock:%H:%M:%S}, before segment {index + 1} starts at {start_local:%H:%M:%S}",
                 )
-            end = self._aware(
-                end_local, tz, lambda m: self.segment_error(index + 1, raw[index + 1], "start", m)
-            )
+            end = self._aware(end_local, tz, lambda m: self.segment_error(index + 1, raw[index + 1], "start", m))
         else:
             raise fail("end", "missing; give an end time or a duration")
         length = _elapsed(start, end)
@@ -642,7 +638,9 @@ class _Parser:
         def fail(key: str | None, message: str) -> AgendaError:
             return self.segment_error(index, item, key, message)
 
-        text = {key: self._text(item, key, error=fail) for key in ("speaker", "role", "organization", "country", "notes")}
+        text = {
+            key: self._text(item, key, error=fail) for key in ("speaker", "role", "organization", "country", "notes")
+        }
         kind = self._text(item, "kind", error=fail) or "other"
         tz_name = item.get("timezone")
         if tz_name is not None:

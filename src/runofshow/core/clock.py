@@ -73,7 +73,9 @@ class SystemClock:
 class FakeClock:
     """A clock for tests: monotonic and wall time move only when told, and separately."""
 
-    def __init__(self, wall: str | dt.datetime = "2021-10-08T08:55:00Z", *, mono: float = 1000.0, boot: str = "boot-1") -> None:
+    def __init__(
+        self, wall: str | dt.datetime = "2021-10-08T08:55:00Z", *, mono: float = 1000.0, boot: str = "boot-1"
+    ) -> None:
         self.mono = mono
         self.awake = mono
         self.wall_us = parse_instant(wall) if isinstance(wall, str) else to_us(wall)

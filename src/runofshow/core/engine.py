@@ -691,7 +691,12 @@ class Engine:
                     actual_end_us=end_us,
                     actual_s=actual_s,
                     delta_s=None if actual_s is None else actual_s - segment.duration_s,
-                    paused_s=state.paused_s + (max(0.0, t - self.paused_since) if index == self.current and self.paused_since is not None else 0.0),
+                    paused_s=state.paused_s
+                    + (
+                        max(0.0, t - self.paused_since)
+                        if index == self.current and self.paused_since is not None
+                        else 0.0
+                    ),
                     extended_s=state.extended_s,
                     pauses=state.pauses,
                     extensions=state.extensions,

@@ -213,7 +213,9 @@ class Replayer:
             self.lines += 1
             if self._suspect is not None:
                 where, problem = self._suspect
-                raise JournalError(f"{self.name}:{where}: corrupt record ({problem}) followed by more records; not changing it")
+                raise JournalError(
+                    f"{self.name}:{where}: corrupt record ({problem}) followed by more records; not changing it"
+                )
             try:
                 text = line.decode()
                 record, end = decode(text)

@@ -202,9 +202,13 @@ class _Runs:
         t = engine.ref_t
         if self.origin is None and engine.started:
             self.origin = (t, event.wall_us)
-        state = None if not engine.started or engine.ended or engine.current is None else (
-            engine.current,
-            engine.running_since is not None,
+        state = (
+            None
+            if not engine.started or engine.ended or engine.current is None
+            else (
+                engine.current,
+                engine.running_since is not None,
+            )
         )
         if state == self.now and not undo:
             return
@@ -215,7 +219,7 @@ class _Runs:
             here, back = before[0], state[0]
             for spans in (self.runs, self.paused):
                 moved = [span for span in spans[here] if span[0] >= self.entered[here]]
-                del spans[here][len(spans[here]) - len(moved):]
+                del spans[here][len(spans[here]) - len(moved) :]
                 spans[back] = merge_spans(spans[back] + moved)
         if state is not None and (before is None or before[0] != state[0]):
             self.entered[state[0]] = t
@@ -497,4 +501,3 @@ def compare(sessions: Sequence[SessionReport]) -> Comparison:
             )
         )
     return Comparison(sessions, compared, tuple(averages))
-

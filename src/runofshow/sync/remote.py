@@ -91,7 +91,9 @@ class RemoteFollower(Follower):
         except InvalidStatus as error:
             code = error.response.status_code
             if code == 401:
-                raise UserError(f"{self.url}: the server refused the token (HTTP 401); check it on the moderator's screen") from None
+                raise UserError(
+                    f"{self.url}: the server refused the token (HTTP 401); check it on the moderator's screen"
+                ) from None
             if code == 403:
                 raise UserError(f"{self.url}: the server refused this client (HTTP 403)") from None
             raise UserError(f"{self.url}: the server answered HTTP {code}, not a runofshow session") from None

@@ -351,7 +351,9 @@ class RunofshowApp(SessionApp):
             healthy, text = self._link_now
             follower_problem = None if healthy else text
         if problem:
-            message = f"JOURNAL WRITE FAILING: {problem}. Timing goes on in memory; records are written once the disk works."
+            message = (
+                f"JOURNAL WRITE FAILING: {problem}. Timing goes on in memory; records are written once the disk works."
+            )
         elif follower_problem:
             message = str(follower_problem)
         elif self.tick_error:
@@ -443,14 +445,19 @@ class RunofshowApp(SessionApp):
         """End the session, after asking."""
         view = self.source.view()
         if not view.started or view.ended:
-            self.notify("The session has not started" if not view.started else "The session has already ended", timeout=3)
+            self.notify(
+                "The session has not started" if not view.started else "The session has already ended", timeout=3
+            )
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._command("end")
 
-        self.push_screen(ConfirmScreen("End the session now?", "The journal is closed for good; a report can be made from it."), answered)
+        self.push_screen(
+            ConfirmScreen("End the session now?", "The journal is closed for good; a report can be made from it."),
+            answered,
+        )
 
     def action_copy_cue(self) -> None:
         """Copy the speaker's cue to the clipboard, and show it, since some terminals ignore OSC 52."""
@@ -473,7 +480,9 @@ class RunofshowApp(SessionApp):
                 self.exit()
 
         self.push_screen(
-            ConfirmScreen("Quit runofshow?", "The session keeps running in the journal; run the same command to resume it."),
+            ConfirmScreen(
+                "Quit runofshow?", "The session keeps running in the journal; run the same command to resume it."
+            ),
             answered,
         )
 

@@ -156,7 +156,6 @@ class SegmentCard(Vertical):
         note = Text(text, style="italic")
         set_text(self.query_one("#segment-note", Static), note)
 
-
     def _show_end(self, view: View) -> None:
         if unchanged(self, ("ended", view.seq)):
             return
@@ -164,14 +163,20 @@ class SegmentCard(Vertical):
         skipped = [str(row.number) for row in view.segments if row.skipped]
         not_run = [str(row.number) for row in view.segments if row.actual_s is None]
         zone = view.segments[0].zone
-        set_text(self.query_one("#segment-title", Static), Text(f"The session has ended at {clock(view.projected_end, zone)}", style="bold"))
+        set_text(
+            self.query_one("#segment-title", Static),
+            Text(f"The session has ended at {clock(view.projected_end, zone)}", style="bold"),
+        )
         summary = f"{len(ran)} of {len(view.segments)} segments ran"
         if skipped:
             summary += f"; skipped: #{', #'.join(skipped)}"
         if not_run:
             summary += f"; not run: #{', #'.join(not_run)}"
         set_text(self.query_one("#segment-speaker", Static), Text(summary))
-        set_text(self.query_one("#segment-note", Static), Text("Review it with: runofshow report JOURNAL (the path is below)", style="italic"))
+        set_text(
+            self.query_one("#segment-note", Static),
+            Text("Review it with: runofshow report JOURNAL (the path is below)", style="italic"),
+        )
 
 
 class ProgressLine(Horizontal):
