@@ -21,12 +21,12 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from report_journals import LIVE_RUN_S, Driver
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE
 from runofshow.core.report import load
 from runofshow.report import CSV_FIELDS, FORMATS, SEGMENT_FIELDS, render
+from tests.kit.journals import LIVE_RUN_S, Driver
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("RUNOFSHOW_UPDATE_GOLDEN") == "1"

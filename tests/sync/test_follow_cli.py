@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from followkit import TIMEOUT_S, TOKEN, free_port, make_certificate
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import SystemClock
 from runofshow.core.engine import REHEARSAL
 from runofshow.core.session import Controller
 from runofshow.status import run_status
 from runofshow.sync.server import JournalServer, bind, tls_context
+from tests.kit.follow import TIMEOUT_S, TOKEN, free_port, make_certificate
 
 #: The keys the issue names; every key of `status --json` is checked too.
 NAMED_KEYS = {"segment", "title", "phase", "remaining_s", "offset_s", "projected_end", "mode", "paused"}
