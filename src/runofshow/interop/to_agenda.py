@@ -19,6 +19,7 @@ from runofshow.core.text import literal, shorten
 from runofshow.interop import columns, toml_out, values
 from runofshow.interop.columns import Column
 from runofshow.interop.sheet import Row, Sheet, is_blank, trimmed
+from runofshow.interop.table import length_text
 
 _VALIDATING = "\x00import"
 
@@ -178,7 +179,7 @@ class _Importer:
             self.first_date = day
         out["start"], out["end"] = start, end
         if (seconds := read("duration", values.length)) is not None:
-            out["duration"] = _length(seconds)
+            out["duration"] = length_text(seconds)
         title = read("title", values.text)
         if title is None:
             raise self.sheet.error("empty; every segment needs a title", number, self.by_field["title"].header)
@@ -201,12 +202,12 @@ class _Importer:
             if not out.get("flexible"):
                 column = self.by_field["min_duration"].header
                 raise self.sheet.error("only a flexible segment can shrink; mark it flexible", number, column)
-            out["min_duration"] = _length(seconds)
+            out["min_duration"] = length_text(seconds)
         out["notes"] = read("notes", values.text)
         warnings = {}
         for name in ("wrap_up", "final"):
             if name in self.by_field and (limit := read(name, values.warning)) is not values.BLANK:
-                warnings[name] = False if limit is None else _length(limit)
+                warnings[name] = False if limit is None else length_text(limit)
         out["warnings"] = warnings or None
         return out
 
@@ -285,9 +286,9 @@ class _Importer:
     # -- TOML ----------------------------------------------------------------
 
     def _toml(self, session: dict[str, Any], segments: list[dict[str, Any]], rows: list[int]) -> str:
-        where = self.sheet.where()
+        where = self.sheet.file
         if self.sheet.name is not None:
-            where += f' (sheet "{self.sheet.name}")'
+            where += f', sheet "{self.sheet.name}"'
         lines = [
             toml_out.comment(f"Imported by runofshow from {where}."),
             toml_out.comment(f"Every time below is in the session's zone ({session['timezone']})."),
@@ -330,10 +331,3 @@ class _Importer:
             column = self.by_field.get("duration")
         detail = re.sub(r"segment (\d+)", lambda m: f"row {rows[int(m.group(1)) - 1]}", detail)
         return self.sheet.error(detail, rows[index], column.header if column else None)
-
-
-def _length(seconds: int) -> str:
-    """Seconds as the agenda writes a length: "10m", "1h30m", "90s"."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if n) or "0s"
