@@ -33,7 +33,10 @@ SEED_PROGRAMME = [
         "3rd speaker presentation: Laying the Foundation for SSE Agenda in East and Central Africa\n"
         "- Mr. Bernard Luyiga  / SENECA",
     ],
-    ["18:41-18:51", "4th speaker presentation: Fab City global initiative and SSE\n-  Mr. Martin Van Den Borre / Fab City"],
+    [
+        "18:41-18:51",
+        "4th speaker presentation: Fab City global initiative and SSE\n-  Mr. Martin Van Den Borre / Fab City",
+    ],
     ["18:51-19:15", "Questions and discussions guided by the moderator"],
     ["19:15:-19:25", "Q&A: from participants via chat"],
     ["19:25-19:30", "Closing remarks by the speakers and the moderator"],

@@ -120,7 +120,11 @@ def test_session_facts_above_the_header(cli: Cli, tmp_path: Path) -> None:
     ]
     source.write_text(csv_text(rows))
     agenda = imported(cli, source)
-    assert (agenda.session.title, agenda.session.timezone, agenda.session.host) == ("Alliances", "Asia/Seoul", "Dara Huot")
+    assert (agenda.session.title, agenda.session.timezone, agenda.session.host) == (
+        "Alliances",
+        "Asia/Seoul",
+        "Dara Huot",
+    )
     # Options win over the sheet.
     other = tmp_path / "other.csv"
     other.write_text(csv_text(rows))
