@@ -27,9 +27,9 @@ def briefing(agenda: Agenda, names: Sequence[str], link: str | None = None) -> s
     """The briefing for `names` (every speaker, or one), as Markdown."""
     session, tz = agenda.session, agenda.session.timezone
     out = [f"# Speaker briefing: {md(session.title)}", ""]
-    out.append(f"{md(words.session_span(agenda, tz))} ({tz}, {words.offset(agenda.start, tz)})")
-    for extra in session.also_show:
-        out.append(f"· {md(words.session_span(agenda, extra))}")
+    when = f"{md(words.session_span(agenda, tz))} ({tz}, {words.offset(agenda.start, tz)})"
+    also = [md(words.session_span(agenda, extra)) for extra in session.also_show if extra != tz]
+    out.append("When: " + "; ".join([when, *also]))
     if session.host:
         out.append("")
         out.append(f"Moderator: {md(session.host)}")
@@ -39,6 +39,8 @@ def briefing(agenda: Agenda, names: Sequence[str], link: str | None = None) -> s
         out += ["", f"## {md(name)}", ""]
         for segment in (s for s in agenda.segments if s.speaker == name):
             out += _slot(agenda, segment)
+    while out[-1] == "":
+        out.pop()
     out += ["", "## How the timing works", "", *_how_cues_work(agenda, names)]
     return "\n".join(out) + "\n"
 
@@ -66,7 +68,7 @@ def _slot(agenda: Agenda, segment: Segment) -> list[str]:
 
 
 def _neighbour(segment: Segment, tz: str) -> str:
-    return f"{words.span(segment, tz)}, {md(words.who(segment))}"
+    return f"{words.span(segment, tz)} {words.abbreviation(segment.start, tz)}, {md(words.who(segment))}"
 
 
 def _how_cues_work(agenda: Agenda, names: Sequence[str]) -> list[str]:
