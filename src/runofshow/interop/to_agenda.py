@@ -137,8 +137,9 @@ class _Importer:
         for number, cells in rows:
             if not cells:
                 raise self.sheet.error("empty row inside the programme; delete it", number)
+            # A header word where a time belongs: a repeated or a second header row.
             time_cells = [self._cell(cells, f) for f in ("start", "end", "range") if f in self.by_field]
-            if columns.is_header(cells) or any(columns.field_of(cell) for cell in time_cells):
+            if any(columns.field_of(cell) for cell in time_cells):
                 raise self.sheet.error(
                     "looks like a second header row; keep one header row above the programme", number
                 )

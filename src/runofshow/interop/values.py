@@ -50,12 +50,13 @@ def clock(value: object) -> tuple[dt.time, dt.date | None]:
     """A time of day, and the date if the cell held a whole date and time."""
     _no_formula(value)
     if isinstance(value, dt.datetime):
-        return value.time().replace(microsecond=0, tzinfo=None), value.date()
+        # A spreadsheet keeps times as fractions of a day: 18:11 may come back as 18:10:59.999998.
+        rounded = value.replace(tzinfo=None) + dt.timedelta(microseconds=500_000)
+        return rounded.time().replace(microsecond=0), rounded.date()
     if isinstance(value, dt.time):
-        return value.replace(microsecond=0, tzinfo=None), None
+        return _rounded(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6), None
     if isinstance(value, dt.timedelta) and dt.timedelta(0) <= value < dt.timedelta(days=1):
-        seconds = round(value.total_seconds())
-        return dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60), None
+        return _rounded(value.total_seconds()), None
     if isinstance(value, str):
         if parsed := _clock_text(value.strip().rstrip(":")):
             return parsed, None
@@ -63,6 +64,11 @@ def clock(value: object) -> tuple[dt.time, dt.date | None]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(f"{show(value)} is a number, not a time; format the column as time, or write HH:MM")
     raise ValueError(f"{show(value)} is not a time (use HH:MM, like 18:06)")
+
+
+def _rounded(seconds: float) -> dt.time:
+    whole = round(seconds) % 86400
+    return dt.time(whole // 3600, whole // 60 % 60, whole % 60)
 
 
 def _clock_text(text: str) -> dt.time | None:
