@@ -92,7 +92,7 @@ def write_xlsx(tmp_path: Path) -> Callable[..., Path]:
     """Save `rows` (or a ready workbook) as an xlsx file in tmp_path."""
 
     def write(rows: Sequence[Sequence[Any]] | Any, name: str = "agenda.xlsx", **kwargs: Any) -> Path:
-        book = workbook(rows, **kwargs) if isinstance(rows, list) else rows
+        book: Any = workbook(rows, **kwargs) if isinstance(rows, list) else rows
         path = tmp_path / name
         book.save(path)
         return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from runofshow.core.agenda import Agenda, load_agenda
 from runofshow.interop.briefing import briefing
@@ -44,8 +45,8 @@ def test_every_speaker_and_the_link(cli: Cli, seed: Path, tmp_path: Path) -> Non
     assert "Fri 8 Oct 2021, 05:41–05:51 EDT (America/Toronto, UTC-04:00)" in text
 
 
-def test_markdown_in_agenda_text_is_shown_not_obeyed(write_agenda: object) -> None:
-    path = write_agenda(  # type: ignore[operator]
+def test_markdown_in_agenda_text_is_shown_not_obeyed(write_agenda: Any) -> None:
+    path = write_agenda(
         '[session]\ntitle = "**Bold** [x](http://evil)"\ndate = "2024-05-01"\ntimezone = "UTC"\n'
         '[[segments]]\nstart = "09:00"\nend = "09:10"\ntitle = "# <b>hi</b>"\nspeaker = "Kim [SSEGOV]\\u001b[2J"\n'
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -19,11 +20,11 @@ UTC = dt.UTC
 NOW = pendulum.datetime(2021, 9, 20, 8, 0, tz="UTC")
 
 
-def events(data: bytes) -> list[object]:
+def events(data: bytes) -> list[Any]:
     return list(Calendar.from_ical(data).walk("VEVENT"))
 
 
-def by_summary(agenda: Agenda) -> dict[str, object]:
+def by_summary(agenda: Agenda) -> dict[str, Any]:
     return {str(e["SUMMARY"]): e for e in events(calendar(agenda, agenda.segments, NOW))}
 
 
@@ -31,9 +32,9 @@ def test_one_event_per_segment_in_utc(agenda: Agenda) -> None:
     found = events(calendar(agenda, agenda.segments, NOW))
     assert [str(e["SUMMARY"]) for e in found] == [s.title for s in agenda.segments]
     first_talk = by_summary(agenda)["Network of local governments promoting SSE"]
-    start = first_talk["DTSTART"].dt  # type: ignore[index]
+    start = first_talk["DTSTART"].dt
     assert start == dt.datetime(2021, 10, 8, 9, 11, tzinfo=UTC) and start.utcoffset() == dt.timedelta(0)
-    assert first_talk["DTEND"].dt == dt.datetime(2021, 10, 8, 9, 21, tzinfo=UTC)  # type: ignore[index]
+    assert first_talk["DTEND"].dt == dt.datetime(2021, 10, 8, 9, 21, tzinfo=UTC)
 
 
 def test_the_session_zone_travels_with_the_file(agenda: Agenda) -> None:
@@ -58,14 +59,14 @@ def test_the_session_zone_travels_with_the_file(agenda: Agenda) -> None:
     ],
 )
 def test_each_speaker_gets_their_own_time(agenda: Agenda, title: str, own: str) -> None:
-    text = str(by_summary(agenda)[title]["DESCRIPTION"])  # type: ignore[index]
+    text = str(by_summary(agenda)[title]["DESCRIPTION"])
     assert f"Speaker's time: Fri 8 Oct 2021, {own}" in text.splitlines()
 
 
 def test_description_names_the_speaker_and_the_slots_around(agenda: Agenda) -> None:
     lines = str(
         by_summary(agenda)["Work Integration Social Enterprises & International Cooperation"]["DESCRIPTION"]
-    ).splitlines()  # type: ignore[index]
+    ).splitlines()
     assert lines[0] == "Speaker: Eric Leyton Inostroza, Project Manager"
     assert lines[1].startswith("Organization: European Network for Social Integration Enterprises (ENSIE)")
     assert "Before: 18:11–18:21 KST Network of local governments promoting SSE (Young Kim)" in lines
@@ -76,14 +77,14 @@ def test_description_names_the_speaker_and_the_slots_around(agenda: Agenda) -> N
     assert "Session time: Fri 8 Oct 2021, 18:21–18:31 KST (Asia/Seoul, UTC+09:00)" in lines
 
 
-def test_uids_are_stable_and_survive_a_change_of_time(agenda: Agenda, write_agenda: object) -> None:
+def test_uids_are_stable_and_survive_a_change_of_time(agenda: Agenda, write_agenda: Any) -> None:
     first = {str(e["SUMMARY"]): str(e["UID"]) for e in events(calendar(agenda, agenda.segments, NOW))}
     later = NOW.add(days=3)
     again = {str(e["SUMMARY"]): str(e["UID"]) for e in events(calendar(agenda, agenda.segments, later))}
     assert first == again and len(set(first.values())) == len(agenda.segments)
     moved = agenda.source.replace('start = "18:11"\nend = "18:21"', 'start = "18:11"\nend = "18:20"')
     assert moved != agenda.source
-    path = write_agenda(moved)  # type: ignore[operator]
+    path = write_agenda(moved)
     from runofshow.core.agenda import load_agenda
 
     changed = load_agenda(path)
@@ -118,8 +119,8 @@ def test_unknown_speaker_lists_the_speakers(cli: Cli, seed: Path) -> None:
     assert result.err.count("\n") == 1
 
 
-def test_hostile_text_cannot_break_the_calendar(write_agenda: object) -> None:
-    path = write_agenda(  # type: ignore[operator]
+def test_hostile_text_cannot_break_the_calendar(write_agenda: Any) -> None:
+    path = write_agenda(
         '[session]\ntitle = "S"\ndate = "2024-05-01"\ntimezone = "UTC"\n'
         '[[segments]]\nstart = "09:00"\nend = "09:10"\ntitle = "=HYPERLINK(\\"x\\")\\r\\nBEGIN:VEVENT\\u001b[31m"\n'
     )

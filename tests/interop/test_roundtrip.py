@@ -45,7 +45,7 @@ HOSTILE = [
 ]
 text = st.one_of(
     st.sampled_from(HOSTILE),
-    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12),
+    st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=12),
 )
 title = text.filter(lambda t: t.strip() != "")
 optional = st.one_of(st.none(), text)

@@ -111,7 +111,8 @@ def calendar(agenda: Agenda, segments: Sequence[Segment], now: pendulum.DateTime
         if link:
             event.add("url", link)
         cal.add_component(event)
-    return cal.to_ical()
+    data: bytes = cal.to_ical()
+    return data
 
 
 def _utc(moment: pendulum.DateTime) -> dt.datetime:

@@ -82,7 +82,8 @@ def _warnings(segment: Segment) -> tuple[Any, Any]:
 
     if (segment.wrap_up_s, segment.final_s) == (kept(DEFAULT_WRAP_UP_S), kept(DEFAULT_FINAL_S)):
         return None, None
-    return tuple(OFF if s is None else Length(s) for s in (segment.wrap_up_s, segment.final_s))
+    wrap_up, final = (OFF if s is None else Length(s) for s in (segment.wrap_up_s, segment.final_s))
+    return wrap_up, final
 
 
 def length_text(seconds: int) -> str:

@@ -97,11 +97,11 @@ def time_range(value: object) -> tuple[dt.time | None, dt.time | None, dt.date |
         start, day = clock(text)
         return start, None, day
     first, second = (part.strip().rstrip(":").strip() for part in match.groups())
-    start = _clock_text(first)
+    begins = _clock_text(first)
     end = _clock_text(second) if second else None
-    if start is None or (second and end is None):
+    if begins is None or (second and end is None):
         raise ValueError(f"{show(value)} is not a time range (use HH:MM-HH:MM, like 18:11-18:21)")
-    return start, end, None
+    return begins, end, None
 
 
 def length(value: object) -> int:
