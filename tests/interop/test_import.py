@@ -193,3 +193,14 @@ def test_unknown_columns_are_named(cli: Cli, tmp_path: Path) -> None:
     result = cli("import", source, "--timezone", "UTC", "--date", "2024-05-01")
     assert result.status == 0
     assert "Columns not read: Zoom room" in result.err
+
+
+def test_the_seed_programme_typed_into_excel(cli: Cli, write_xlsx: Callable[..., Path]) -> None:
+    agenda = imported(cli, write_xlsx(SEED_PROGRAMME), *SEED_OPTIONS)
+    assert [s.speaker for s in agenda.segments if s.speaker] == [
+        "Young Kim",
+        "Eric Leyton Inostroza",
+        "Bernard Luyiga",
+        "Martin Van Den Borre",
+    ]
+    assert agenda.duration_s == 90 * 60 and not agenda.gaps

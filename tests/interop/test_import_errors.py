@@ -188,3 +188,17 @@ def test_a_real_process_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.endswith(
         'programme.csv: row 2, column "Start": "18:6O" is not a time (use HH:MM, like 18:06)\n'
     )
+
+
+def test_bad_session_facts_name_their_row(cli: Cli, tmp_path: Path, write_xlsx: Callable[..., Path]) -> None:
+    source = tmp_path / "facts.csv"
+    source.write_text(csv_text([["Date", "8/10/2021"], ["Start", "End", "Title"], ["18:00", "18:10", "A"]]))
+    assert one_line(cli, source, "--timezone", "UTC").endswith(
+        'facts.csv: row 1, "Date": "8/10/2021" is not a date (use YYYY-MM-DD)'
+    )
+    book = workbook([["Start", "End", "Title"], [dt.time(18), dt.time(18, 10), "A"]])
+    facts = book.create_sheet("Session")
+    facts.append(["Session", None])
+    facts.append(["Session time zone", "Asia/Soul"])
+    line = one_line(cli, write_xlsx(book), "--date", "2021-10-08")
+    assert 'agenda.xlsx: sheet "Session", row 2, "Session time zone": unknown time zone "Asia/Soul"' in line

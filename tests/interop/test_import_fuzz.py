@@ -56,7 +56,7 @@ typed = st.one_of(
     st.booleans(),
     st.timedeltas(dt.timedelta(0), dt.timedelta(hours=30)).map(lambda d: dt.timedelta(seconds=int(d.total_seconds()))),
 )
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 OPTIONS = ("--timezone", "Asia/Seoul", "--date", "2021-10-08", "--force")
 
 

@@ -133,7 +133,7 @@ def _round_trip(source: str, fmt: str, tmp: Path) -> tuple[Agenda, Agenda, Path]
 
 
 SETTINGS = settings(
-    max_examples=80,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
 )

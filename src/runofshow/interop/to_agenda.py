@@ -18,7 +18,7 @@ from runofshow.core.agenda import Agenda, AgendaError, parse_agenda, zone
 from runofshow.core.text import literal, shorten
 from runofshow.interop import columns, toml_out, values
 from runofshow.interop.columns import Column
-from runofshow.interop.sheet import Row, Sheet, is_blank, trimmed
+from runofshow.interop.sheet import Row, Sheet, SheetError, is_blank, trimmed
 from runofshow.interop.table import length_text
 
 _VALIDATING = "\x00import"
@@ -54,7 +54,8 @@ class _Importer:
         self.sheet = sheet
         self.options = options
         self.output = output
-        self.preamble: dict[str, tuple[int | None, Any]] = {}
+        #: session fact -> (where it was written, for messages; its cell)
+        self.preamble: dict[str, tuple[str, Any]] = {}
         self.by_field: dict[str, Column] = {}
         self.header_row = 0
         self.first_date: dt.date | None = None
@@ -83,10 +84,11 @@ class _Importer:
     # -- the header and what sits above it -------------------------------------
 
     def _session_sheet(self) -> None:
-        for _, cells in trimmed(self.sheet.session_rows):
+        for number, cells in trimmed(self.sheet.session_rows):
             filled = [cell for cell in cells if not is_blank(cell)]
             if len(filled) == 2 and (key := columns.preamble_key(filled[0])):
-                self.preamble.setdefault(key, (None, filled[1]))
+                where = f'{literal(self.sheet.file)}: sheet "{columns.PREAMBLE_SHEET}", row {number}'
+                self.preamble.setdefault(key, (f'{where}, "{literal(str(filled[0]).strip())}"', filled[1]))
 
     def _find_header(self, rows: Sequence[tuple[int, Row]]) -> int:
         title_only: int | None = None
@@ -97,7 +99,7 @@ class _Importer:
                 return position
             filled = [cell for cell in cells if not is_blank(cell)]
             if len(filled) == 2 and (key := columns.preamble_key(filled[0])):
-                self.preamble[key] = (number, filled[1])
+                self.preamble[key] = (f'{self.sheet.where(number)}, "{literal(str(filled[0]).strip())}"', filled[1])
             elif title_only is None and "title" in {c.field for c in columns.header_columns(cells)}:
                 title_only = number
         times, titles = columns.accepted(columns.TIME_FIELDS), columns.accepted(("title",))
@@ -220,54 +222,40 @@ class _Importer:
     def _session(self) -> dict[str, Any]:
         opts = self.options
 
-        def given(key: str, option: str | None, flag: str) -> tuple[str, str | None, Any]:
+        def given(key: str, option: str | None = None, flag: str = "") -> tuple[str, Any]:
+            """(where the value came from, the value): an option wins over the sheet."""
             if option is not None:
-                return flag, None, option
-            row, raw = self.preamble.get(key, (None, None))
-            return "", str(row) if row else None, raw
+                return f"{literal(self.sheet.file)}: {flag}", option
+            return self.preamble.get(key, ("", None))
 
-        def fail(source: tuple[str, str | None, Any], label: str, message: str) -> Exception:
-            flag, row, _ = source
-            if flag:
-                return self.sheet.error(f"{flag}: {message}")
-            return self.sheet.error(message, int(row) if row else None, label)
+        def checked_zone(source: tuple[str, Any]) -> str | None:
+            name = values.text(source[1])
+            if name is None:
+                return None
+            try:
+                return zone(name).name
+            except ValueError as error:
+                raise SheetError(f"{source[0]}: {error}") from None
 
         session: dict[str, Any] = {}
-        title = given("title", opts.title, "--title")
-        session["title"] = values.text(title[2]) or Path(self.sheet.file).stem or "Imported programme"
-        day = given("date", opts.date, "--date")
-        session["date"] = self._date(day, fail)
-        tz = given("timezone", opts.timezone, "--timezone")
-        tz_name = values.text(tz[2])
-        if tz_name is None:
+        title = values.text(given("title", opts.title, "--title")[1])
+        session["title"] = title or Path(self.sheet.file).stem or "Imported programme"
+        session["date"] = self._date(given("date", opts.date, "--date"))
+        session["timezone"] = checked_zone(given("timezone", opts.timezone, "--timezone"))
+        if session["timezone"] is None:
             raise self.sheet.error(
                 "no time zone for the session; give it with --timezone ZONE (an IANA name like Asia/Seoul)"
             )
-        try:
-            session["timezone"] = zone(tz_name).name
-        except ValueError as error:
-            raise fail(tz, "Session time zone", str(error)) from None
-        _, also_row, also = given("also_show", None, "")
+        where, also = given("also_show")
         if (also_text := values.text(also)) is not None:
             names = [part.strip() for part in also_text.split(",") if part.strip()]
-            for name in names:
-                try:
-                    zone(name)
-                except ValueError as error:
-                    raise self.sheet.error(str(error), int(also_row) if also_row else None, "Also show") from None
-            session["also_show"] = names
-        session["host"] = values.text(given("host", opts.host, "--host")[2])
-        host_tz = given("host_timezone", None, "")
-        if (host_zone := values.text(host_tz[2])) is not None:
-            try:
-                zone(host_zone)
-            except ValueError as error:
-                raise fail(host_tz, "Host time zone", str(error)) from None
-            session["host_timezone"] = host_zone
+            session["also_show"] = [checked_zone((where, name)) for name in names]
+        session["host"] = values.text(given("host", opts.host, "--host")[1])
+        session["host_timezone"] = checked_zone(given("host_timezone"))
         return session
 
-    def _date(self, source: tuple[str, str | None, Any], fail: Any) -> str:
-        raw = source[2]
+    def _date(self, source: tuple[str, Any]) -> str:
+        where, raw = source
         if isinstance(raw, dt.datetime):
             return raw.date().isoformat()
         if isinstance(raw, dt.date):
@@ -282,7 +270,7 @@ class _Importer:
                 return dt.date.fromisoformat(text).isoformat()
             except ValueError:
                 pass
-        raise fail(source, "Date", f"{values.show(raw)} is not a date (use YYYY-MM-DD)")
+        raise SheetError(f"{where}: {values.show(raw)} is not a date (use YYYY-MM-DD)")
 
     # -- TOML ----------------------------------------------------------------
 
