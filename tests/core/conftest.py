@@ -9,7 +9,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE, REHEARSAL
+from runofshow.core.events import LIVE, REHEARSAL
 from runofshow.core.session import Controller
 from showkit import Show, crash
 

@@ -15,7 +15,7 @@ import pytest
 from followkit import TOKEN, Driven
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE
+from runofshow.core.events import LIVE
 from runofshow.core.session import Controller
 from runofshow.sync import watch as watch_module
 from runofshow.sync.follower import FileFollower

@@ -11,7 +11,7 @@ import pytest
 from report_journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE, REHEARSAL
+from runofshow.core.events import LIVE, REHEARSAL
 from runofshow.core.report import (
     DETACHED,
     DONE,
