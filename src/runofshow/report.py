@@ -49,7 +49,8 @@ from runofshow.core.report import (
     compare,
     load,
 )
-from runofshow.core.state import Crossing, merge_spans
+from runofshow.core.spans import merge_spans
+from runofshow.core.state import Crossing
 from runofshow.core.text import literal, shorten
 from runofshow.core.timefmt import clock_time, describe_offset, format_duration
 from runofshow.errors import UserError

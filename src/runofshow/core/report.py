@@ -18,7 +18,8 @@ import pendulum
 from runofshow.core.clock import to_pendulum, to_us
 from runofshow.core.events import EventType
 from runofshow.core.journal import JournalError, holder, replay
-from runofshow.core.state import Crossing, Span
+from runofshow.core.spans import Span
+from runofshow.core.state import Crossing
 from runofshow.core.view import View, derive
 
 # A segment's outcome.

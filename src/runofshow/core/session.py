@@ -140,10 +140,11 @@ class Controller:
         reading = self._read()
         engine = self.engine
         _, by_wall = engine.t_of(reading)
-        since_last = (reading.wall_us - engine.ref_us) / 1e6
+        last = engine.last_reading
+        since_last = (reading.wall_us - last.wall_us) / 1e6
         data: dict[str, Any] = {"since_last_s": round(since_last, 3), "uncertain": by_wall}
         if not by_wall:
-            jump = since_last - (reading.mono - engine.ref_mono)
+            jump = since_last - (reading.mono - last.mono)
             if abs(jump) >= JUMP_THRESHOLD_S:
                 data["clock_jump_s"] = round(jump, 3)
         self._record("reopen", data, reading)

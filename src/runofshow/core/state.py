@@ -15,7 +15,7 @@ Everything is read through properties and methods; only `apply` changes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from enum import Enum
 from typing import Any
@@ -23,14 +23,10 @@ from typing import Any
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Reading, parse_instant
 from runofshow.core.events import LIVE, REHEARSAL, WARNING_LEVELS, Event, EventType, Level
+from runofshow.core.spans import Span, Spans
 
 #: How many moves `previous` can undo in a row.
 UNDO_DEPTH = 64
-
-Span = tuple[int, int]
-"""A stretch of time as two instants in epoch microseconds."""
-
-_TSpan = tuple[float, float]
 
 
 class ReplayError(Exception):
@@ -97,84 +93,6 @@ class _Entry:
     last_end_us: int | None
 
 
-class _Spans:
-    """When each segment was running or paused, on the `t` axis, kept as events are applied.
-
-    Noted after each event from the state it leaves, so the spans agree with
-    the durations even across a wall-clock step; an undo hands the spans since
-    the undone move back to the segment before, as it hands back the time.
-    """
-
-    __slots__ = ("runs", "paused", "entered", "now", "since", "origin")
-
-    def __init__(self, count: int) -> None:
-        self.runs: list[list[_TSpan]] = [[] for _ in range(count)]
-        self.paused: list[list[_TSpan]] = [[] for _ in range(count)]
-        self.entered = [0.0] * count
-        self.now: tuple[int, bool] | None = None
-        self.since = 0.0
-        self.origin: tuple[float, int] | None = None  # (t, wall µs) of the start
-
-    def note(self, t: float, wall_us: int, state: tuple[int, bool] | None, started: bool, undo: bool) -> None:
-        if self.origin is None and started:
-            self.origin = (t, wall_us)
-        if state == self.now and not undo:
-            return
-        before = self.now
-        self.close(t)
-        if undo and before is not None and state is not None:
-            here, back = before[0], state[0]
-            for spans in (self.runs, self.paused):
-                moved = [span for span in spans[here] if span[0] >= self.entered[here]]
-                del spans[here][len(spans[here]) - len(moved) :]
-                spans[back] = merge_spans(spans[back] + moved)
-        if state is not None and (before is None or before[0] != state[0]):
-            self.entered[state[0]] = t
-        self.now, self.since = state, t
-
-    def close(self, t: float) -> None:
-        if self.now is not None and t > self.since:
-            index, running = self.now
-            spans = (self.runs if running else self.paused)[index]
-            if spans and spans[-1][1] == self.since:  # going on after an undo
-                spans[-1] = (spans[-1][0], t)
-            else:
-                spans.append((self.since, t))
-        self.now = None
-
-    def closed_at(self, index: int, t: float) -> tuple[list[_TSpan], list[_TSpan]]:
-        """Segment `index`'s spans with the one under way ended at `t`, leaving these unchanged."""
-        runs, paused = list(self.runs[index]), list(self.paused[index])
-        if self.now is not None and self.now[0] == index and t > self.since:
-            spans = runs if self.now[1] else paused
-            if spans and spans[-1][1] == self.since:
-                spans[-1] = (spans[-1][0], t)
-            else:
-                spans.append((self.since, t))
-        return runs, paused
-
-    def instants(self, spans: list[_TSpan]) -> tuple[Span, ...]:
-        """Spans on the `t` axis as wall instants, counted from the start."""
-        if self.origin is None:
-            return ()
-        t0, us0 = self.origin
-        return tuple((us0 + round((a - t0) * 1e6), us0 + round((b - t0) * 1e6)) for a, b in spans)
-
-    def snapshot(self) -> tuple[Any, ...]:
-        return (self.runs, self.paused, self.entered, self.now, self.since, self.origin)
-
-
-def merge_spans(spans: Sequence[_TSpan], tolerance: float = 0.0) -> list[_TSpan]:
-    """Spans in order, with those that overlap or lie within `tolerance` of each other joined."""
-    merged: list[_TSpan] = []
-    for start, end in sorted(spans):
-        if merged and start - merged[-1][1] <= tolerance:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 class State:
     """The timing state of one session, folded from its events."""
 
@@ -201,7 +119,7 @@ class State:
         self._last_event_us: int | None = None
         self._last_type: str | None = None
         self._undo: list[_Entry] = []
-        self._spans = _Spans(len(agenda.segments))
+        self._spans = Spans(len(agenda.segments))
         # The reference instant: where the `t` axis, monotonic and wall time last met.
         self._ref_t = 0.0
         self._ref_mono = origin.mono
@@ -326,18 +244,8 @@ class State:
         return self._ref_t
 
     @property
-    def ref_mono(self) -> float:
-        """The last event's monotonic reading (the origin's before any event)."""
-        return self._ref_mono
-
-    @property
-    def ref_us(self) -> int:
-        """The last event's wall instant (the origin's before any event)."""
-        return self._ref_us
-
-    @property
     def last_reading(self) -> Reading:
-        """The clock as the last event read it: the "now" of a report, so it never depends on when it is made."""
+        """The clock as the last event read it (the origin before any): a report's "now", and what a step is measured from."""
         return Reading(mono=self._ref_mono, awake=self._ref_mono, wall_us=self._ref_us, boot=self._ref_boot)
 
     def snapshot(self) -> tuple[Any, ...]:
@@ -524,14 +432,10 @@ class State:
     def _on_next(self, event: Event, t: float) -> None:
         index = self._need_running_session(event)
         if index + 1 >= len(self._segments):
-            raise ReplayError("next from the last segment")
-        self._move(event, t, index + 1, skip=False)
-
-    def _on_skip(self, event: Event, t: float) -> None:
-        index = self._need_running_session(event)
-        if index + 1 >= len(self._segments):
-            raise ReplayError("skip of the last segment")
-        self._move(event, t, index + 1, skip=True)
+            raise ReplayError(
+                "skip of the last segment" if event.type == EventType.SKIP else "next from the last segment"
+            )
+        self._move(event, t, index + 1, skip=event.type == EventType.SKIP)
 
     def _on_goto(self, event: Event, t: float) -> None:
         self._move(event, t, self._segment_number(event, "to"), skip=False)
@@ -612,13 +516,10 @@ class State:
         crossed_us = parse_instant(crossed) if isinstance(crossed, str) else event.wall_us
         state.warnings.append(Crossing(level, minute if level == Level.OVERTIME else 0, crossed_us))
 
-    def _on_clock_jump(self, event: Event, t: float) -> None:
+    def _on_clock(self, event: Event, t: float) -> None:
         seconds = event.data.get("seconds", 0.0)
-        self._clock_jumps.append(float(seconds) if isinstance(seconds, (int, float)) else 0.0)
-
-    def _on_suspend(self, event: Event, t: float) -> None:
-        seconds = event.data.get("seconds", 0.0)
-        self._suspends.append(float(seconds) if isinstance(seconds, (int, float)) else 0.0)
+        counted = self._clock_jumps if event.type == EventType.CLOCK_JUMP else self._suspends
+        counted.append(float(seconds) if isinstance(seconds, (int, float)) else 0.0)
 
     def _on_reopen(self, event: Event, t: float) -> None:
         self._reopens += 1
@@ -632,14 +533,14 @@ _HANDLERS: dict[str, Callable[[State, Event, float], bool | None]] = {
     EventType.PAUSE: State._on_pause,
     EventType.RESUME: State._on_resume,
     EventType.NEXT: State._on_next,
-    EventType.SKIP: State._on_skip,
+    EventType.SKIP: State._on_next,
     EventType.GOTO: State._on_goto,
     EventType.PREVIOUS: State._on_previous,
     EventType.EXTEND: State._on_extend,
     EventType.END: State._on_end,
     EventType.WARNING: State._on_warning,
-    EventType.CLOCK_JUMP: State._on_clock_jump,
-    EventType.SUSPEND: State._on_suspend,
+    EventType.CLOCK_JUMP: State._on_clock,
+    EventType.SUSPEND: State._on_clock,
     EventType.REOPEN: State._on_reopen,
     EventType.DETACH: State._on_detach,
 }

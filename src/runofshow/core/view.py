@@ -89,8 +89,8 @@ class View:
     started: bool
     ended: bool
     paused: bool
-    phase: str
-    alert: str
+    phase: Level
+    alert: Level
     current: int | None
     elapsed_s: float
     remaining_s: float
@@ -175,8 +175,8 @@ def status_json(view: View, extra: dict[str, Any] | None = None) -> dict[str, An
 class _Figures:
     """The headline figures of one instant, on the `t` axis."""
 
-    phase: str
-    alert: str
+    phase: Level
+    alert: Level
     elapsed: float
     remaining: float
     allotted: float

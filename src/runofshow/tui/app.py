@@ -56,6 +56,7 @@ WIDE = 150
 EARLY_START_S = 60.0
 #: A warning recorded longer ago than this is history, not news: no bell, no toast.
 FRESH_WARNING_US = 10_000_000
+_WARNING_TITLES: dict[str, str] = {Level.WRAP_UP: "Wrap up", Level.FINAL: "Final minute", Level.TIME_UP: "Time's up"}
 
 
 class SessionSource(Protocol):
@@ -174,9 +175,7 @@ class SessionApp(App[None]):
             return
         newest = warnings[-1]
         level = newest.data.get("level")
-        title = {Level.WRAP_UP: "Wrap up", Level.FINAL: "Final minute", Level.TIME_UP: "Time's up"}.get(
-            str(level), f"Overtime +{newest.data.get('minute')} min"
-        )
+        title = _WARNING_TITLES.get(str(level), f"Overtime +{newest.data.get('minute')} min")
         severity: SeverityLevel = "warning" if level in (Level.WRAP_UP, Level.FINAL) else "error"
         self.notify(literal(cue_for(view) or title), title=title, severity=severity, timeout=8, markup=False)
         if not self.muted:
