@@ -21,7 +21,7 @@ from runofshow.core.events import LIVE, REHEARSAL, Event
 from runofshow.core.state import ReplayError, State
 from runofshow.core.timefmt import describe_offset
 from runofshow.core.view import Flex, derive
-from showkit import Show
+from tests.kit.show import Show
 
 
 def utc(hhmmss: str) -> pendulum.DateTime:

@@ -35,7 +35,7 @@ from runofshow.core.decide import COMMANDS, CommandError, due_warnings
 from runofshow.core.events import LIVE, REHEARSAL, Event
 from runofshow.core.journal import encode
 from runofshow.core.session import Controller
-from showkit import assert_journal_matches, crash
+from tests.kit.show import assert_journal_matches, crash
 
 AGENDA = load_agenda(bundled_agenda())
 SEGMENTS = len(AGENDA.segments)

@@ -16,6 +16,9 @@ from runofshow.core.journal import replay
 from runofshow.core.session import Controller
 from runofshow.core.state import State
 from runofshow.core.view import View, derive
+from tests.kit import crash
+
+__all__ = ["Show", "assert_journal_matches", "crash", "state_of"]
 
 
 class Show:
@@ -70,12 +73,6 @@ class Show:
         for event in self.events:
             engine.apply(event)
         return engine
-
-
-def crash(controller: Controller) -> None:
-    """Drop a controller as kill -9 would: no detach record, and the kernel frees the lock."""
-    controller.writer.close()
-    controller.lock.release()
 
 
 def state_of(engine: State) -> tuple[Any, ...]:
