@@ -13,9 +13,11 @@ from pathlib import Path
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Clock
-from runofshow.core.engine import Engine, Event, View
+from runofshow.core.events import Event
 from runofshow.core.journal import Header, JournalError, Replayer, holder
 from runofshow.core.link import Link, LinkState, Via
+from runofshow.core.state import State
+from runofshow.core.view import View, derive
 
 #: How often a file follower asks whether a controller still holds the lock.
 HOLDER_CHECK_S = 2.0
@@ -51,14 +53,14 @@ class Follower:
         return self.replayer.agenda
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> State:
         """The replayed state."""
         assert self.replayer.engine is not None, "no header yet"
         return self.replayer.engine
 
     def view(self) -> View:
         """The state now, by this machine's clock."""
-        return self.engine.view(self.clock.read())
+        return derive(self.engine, self.clock.read())
 
     def poll(self) -> Sequence[Event]:
         """Bring the state up to date with what has arrived; return the events applied."""

@@ -19,7 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
 
 from runofshow.core.clock import Clock, Reading, parse_instant
-from runofshow.core.engine import Event
+from runofshow.core.events import Event
 from runofshow.core.link import Link, LinkState, Via
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower

@@ -24,8 +24,9 @@ from textual.screen import Screen
 from runofshow.core.agenda import zone
 from runofshow.core.cues import cue_for
 from runofshow.core.display import seconds_to_next_change
-from runofshow.core.engine import Event, View
+from runofshow.core.events import Event, Level
 from runofshow.core.text import literal
+from runofshow.core.view import View
 from runofshow.tui.screens import FollowScreen, LiveScreen, ModeratorScreen, SessionScreen, StageScreen
 from runofshow.tui.source import Controls, SessionSource
 
@@ -33,6 +34,7 @@ from runofshow.tui.source import Controls, SessionSource
 BOUNDARY_MARGIN_S = 0.003
 #: A warning recorded longer ago than this is history, not news: no bell, no toast.
 FRESH_WARNING_US = 10_000_000
+WARNING_TITLES: dict[str, str] = {Level.WRAP_UP: "Wrap up", Level.FINAL: "Final minute", Level.TIME_UP: "Time's up"}
 
 
 class SessionApp(App[None]):
@@ -140,10 +142,8 @@ class SessionApp(App[None]):
             return
         newest = warnings[-1]
         level = newest.data.get("level")
-        title = {"wrap_up": "Wrap up", "final": "Final minute", "time_up": "Time's up"}.get(
-            str(level), f"Overtime +{newest.data.get('minute')} min"
-        )
-        severity: SeverityLevel = "warning" if level in ("wrap_up", "final") else "error"
+        title = WARNING_TITLES.get(str(level), f"Overtime +{newest.data.get('minute')} min")
+        severity: SeverityLevel = "warning" if level in (Level.WRAP_UP, Level.FINAL) else "error"
         self.notify(literal(cue_for(view) or title), title=title, severity=severity, timeout=8, markup=False)
         if not self.muted:
             self.bells += 1

@@ -1,9 +1,6 @@
-"""Block letters for the big clock, as a Rich renderable that takes the size it is given."""
+"""Block letters for the big clock, drawn to fill whatever size they are given."""
 
 from __future__ import annotations
-
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.text import Text
 
 # A 3×5 pixel font for the stage clock; "#" is a lit pixel.
 _FONT = {
@@ -23,8 +20,6 @@ _FONT = {
     "D": ("##.", "#.#", "#.#", "#.#", "##."),
     "+": ("...", ".#.", "###", ".#.", "..."),
 }
-#: Lines to draw in when the renderable is given no height.
-DEFAULT_HEIGHT = 5
 
 
 def big_text(value: str, width: int, height: int) -> list[str]:
@@ -52,20 +47,10 @@ def big_text(value: str, width: int, height: int) -> list[str]:
     return ["".join(cells[(a, b)] for a, b in zip(top, bottom)) for top, bottom in zip(pixels[::2], pixels[1::2])]
 
 
-class BigText:
-    """`value` in block letters, centred in whatever width and height it is rendered in."""
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def lines(self, width: int, height: int) -> list[str]:
-        """The lines to show in `width` × `height` cells, padding included."""
-        lines = big_text(self.value, width, height)
-        # Centre by padding, not by justifying: the lines' trailing blanks would be trimmed.
-        left = " " * max(0, (width - max((len(line) for line in lines), default=0)) // 2)
-        top = ["\u00a0"] * max(0, (height - len(lines)) // 2)
-        return [*top, *(left + line.replace(" ", "\u00a0") for line in lines)]
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        height = DEFAULT_HEIGHT if options.height is None else options.height
-        yield Text("\n".join(self.lines(options.max_width, height)))
+def big_lines(value: str, width: int, height: int) -> list[str]:
+    """`value` in block letters, centred in `width` × `height` cells, the padding included."""
+    lines = big_text(value, width, height)
+    # Centre by padding, not by text-align: the lines' trailing blanks would be trimmed.
+    left = " " * max(0, (width - max((len(line) for line in lines), default=0)) // 2)
+    top = ["\u00a0"] * max(0, (height - len(lines)) // 2)
+    return [*top, *(left + line.replace(" ", "\u00a0") for line in lines)]

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 import pendulum
 
-from runofshow.core.agenda import Segment, format_duration, format_length
-from runofshow.core.display import countdown_text, describe_offset
-from runofshow.core.engine import LIVE, View
+from runofshow.core.agenda import Segment
+from runofshow.core.display import countdown_text
+from runofshow.core.events import LIVE, Level
+from runofshow.core.timefmt import describe_offset, format_duration, format_length
+from runofshow.core.view import View
 
 MINUTE_US = 60_000_000
 
@@ -31,7 +33,7 @@ def minute_of(instant_us: int) -> int:
 class Alert:
     """How urgent the countdown is, and whether it is in the lit half of its overtime blink."""
 
-    level: str
+    level: Level
     paused: bool
     blinking: bool
 
@@ -39,7 +41,7 @@ class Alert:
 def alert_of(view: View) -> Alert:
     """Urgency now; in overtime the blink is lit on every other second."""
     flash = int(-view.remaining_s) % 2 == 0
-    return Alert(view.alert, view.paused, flash and view.alert == "overtime" and not view.paused)
+    return Alert(view.alert, view.paused, flash and view.alert == Level.OVERTIME and not view.paused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ def countdown_model(view: View) -> CountdownModel:
     elif view.remaining_s <= 0:
         label = "TIME'S UP · over by"
     else:
-        label = {"wrap_up": "WRAP UP · left", "final": "FINAL MINUTE · left"}.get(view.alert, "left")
+        label = {Level.WRAP_UP: "WRAP UP · left", Level.FINAL: "FINAL MINUTE · left"}.get(view.alert, "left")
     return CountdownModel(label, countdown_text(view), alert_of(view))
 
 
@@ -129,7 +131,7 @@ class BarModel:
 
     total_s: float
     done_s: float
-    alert: str
+    alert: Level
 
 
 def bar_model(view: View) -> BarModel:

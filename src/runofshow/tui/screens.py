@@ -18,11 +18,12 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
 
-from runofshow.core.agenda import format_duration
 from runofshow.core.cues import cue_for
-from runofshow.core.engine import CommandError, View
+from runofshow.core.decide import CommandError
 from runofshow.core.link import Link
 from runofshow.core.text import literal
+from runofshow.core.timefmt import format_duration
+from runofshow.core.view import View
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, HelpScreen
 from runofshow.tui.models import (
     CueModel,

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from runofshow.core.agenda import Agenda
-from runofshow.core.engine import Event, View
+from runofshow.core.events import Event
 from runofshow.core.journal import Header
 from runofshow.core.link import Link
 from runofshow.core.session import Ack
+from runofshow.core.view import View
 
 
 class SessionSource(Protocol):

@@ -19,10 +19,11 @@ from textual.reactive import reactive, var
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
-from runofshow.core.agenda import format_duration
 from runofshow.core.clock import to_pendulum
+from runofshow.core.events import Level
 from runofshow.core.text import literal
-from runofshow.tui.bigclock import BigText, big_text
+from runofshow.core.timefmt import format_duration
+from runofshow.tui.bigclock import big_lines, big_text
 from runofshow.tui.models import (
     AgendaModel,
     Alert,
@@ -55,7 +56,7 @@ __all__ = [
 
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The warning colours, as the README promises them: yellow, orange, red.
-BAR_COLOURS = {"wrap_up": "#ffd700", "final": "#ff8700", "overtime": "#ff2d2d", "done": "#808080"}
+BAR_COLOURS = {Level.WRAP_UP: "#ffd700", Level.FINAL: "#ff8700", Level.OVERTIME: "#ff2d2d", Level.DONE: "#808080"}
 BLINK_BACKGROUND = Color.parse("#ff2d2d")
 BLINK_TEXT = Color.parse("#ffffff")
 
@@ -466,23 +467,25 @@ class WorldClock(Static):
         self.update(text)
 
 
-class BigClock(Widget):
+class BigClock(Static):
     """The countdown in block letters that fill the widget: for the stage view, shared on screen."""
 
-    #: The text and its urgency; a new text repaints, at whatever size the widget has then.
-    model: reactive[ClockModel | None] = reactive(None, init=False, layout=False)
+    #: The text and its urgency.
+    model: var[ClockModel | None] = var(None, init=False)
 
     def watch_model(self, old: ClockModel | None, new: ClockModel | None) -> None:
-        """Colour by urgency."""
-        if new is not None:
-            paint_alert(self, None if old is None else old.alert, new.alert)
+        """Colour by urgency; draw the text if it changed."""
+        if new is None:
+            return
+        paint_alert(self, None if old is None else old.alert, new.alert)
+        if old is None or old.text != new.text:
+            self._draw()
 
-    def render(self) -> RenderResult:
-        """The clock, sized by Textual from this widget's own region."""
-        return BigText("" if self.model is None else self.model.text)
+    def on_resize(self) -> None:
+        """Draw again at the new size: the letters are sized from this widget alone."""
+        self._draw()
 
-    @property
-    def content(self) -> Text:
-        """The clock as drawn at the widget's present size."""
-        size = self.content_size
-        return Text("\n".join(BigText("" if self.model is None else self.model.text).lines(size.width, size.height)))
+    def _draw(self) -> None:
+        if self.model is not None:
+            size = self.content_size
+            self.update(Text("\n".join(big_lines(self.model.text, size.width, size.height))), layout=False)

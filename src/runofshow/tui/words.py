@@ -6,9 +6,9 @@ it is decided here, and nowhere else.
 
 from __future__ import annotations
 
-from runofshow.core.agenda import format_duration
 from runofshow.core.clock import to_pendulum
 from runofshow.core.link import Link, LinkState, Via
+from runofshow.core.timefmt import clock_time, coarse_age
 
 STOPPED = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
 QUIT = "NO CONTROLLER: the moderator has quit; the session goes on"
@@ -19,9 +19,7 @@ def last_record_text(last_us: int | None, now_us: int, zone: str) -> str:
     if last_us is None:
         return "no records yet"
     age = max(0.0, (now_us - last_us) / 1e6)
-    at = to_pendulum(last_us).in_tz(zone).format("HH:mm:ss")
-    coarse = "under a minute ago" if age < 60 else f"{format_duration(age // 60 * 60)} ago"
-    return f"last record {at} ({coarse})"
+    return f"last record {clock_time(to_pendulum(last_us), zone)} ({coarse_age(age)})"
 
 
 def describe_link(link: Link, now_us: int, zone: str) -> str:
