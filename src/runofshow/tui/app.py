@@ -110,6 +110,15 @@ class SessionApp(App[None]):
         """Draw at once, then wake only when something on screen will change."""
         for service in self.services:
             self.run_worker(service(), exit_on_error=False)
+        watch = getattr(self.source, "watch", None)
+        if watch is not None:  # the journal's writer says when a record is on disk, fails or stalls
+            loop = asyncio.get_running_loop()
+
+            def changed() -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self.refresh_now)
+
+            watch(changed)
         if self.changes is not None:
             self.run_worker(self._follow(self.changes()), exclusive=True, exit_on_error=False)
         self.refresh_now()
@@ -238,6 +247,7 @@ class RunofshowApp(SessionApp):
         self.last_cue: str | None = None
         self._view: View | None = None
         self._link_now: tuple[bool, str] | None = None
+        self._journal_notice: str | None = None
         self._local_zone: pendulum.Timezone | pendulum.FixedTimezone = (
             zone(local_zone) if local_zone else get_local_timezone()
         )
@@ -339,6 +349,14 @@ class RunofshowApp(SessionApp):
         problem = self.source.journal_error
         if problem:
             return False, f"JOURNAL FAILING: {problem}"
+        health = getattr(self.source, "journal_health", None)
+        if health is not None and health.notice is not None and health.notice != self._journal_notice:
+            self._journal_notice = health.notice  # the journal file was deleted, replaced or cut short: say so
+            self.notify(literal(health.notice), title="Journal", severity="warning", timeout=30, markup=False)
+        if health is not None and health.notice is not None:
+            self.journal_label = str(getattr(self.source, "path", self.journal_label))
+        if health is not None and health.shows_pending:
+            return True, f"journal … {health.pending} pending {Path(self.journal_label).name}"
         return True, f"journal ✓ {Path(self.journal_label).name}"
 
     def show_problem(self) -> None:
@@ -381,12 +399,12 @@ class RunofshowApp(SessionApp):
         if command is None or self.source.read_only:
             return
         try:
-            ack = command(name, **args)
+            command(name, **args)
         except CommandError as error:
             self.notify(str(error), severity="warning", timeout=4)
             return
         self.refresh_now()
-        if not ack.durable:
+        if self.source.journal_error:
             self.notify("Not on disk yet: the journal is failing (see the red banner)", severity="error", timeout=6)
 
     def action_start_pause(self) -> None:
@@ -479,12 +497,13 @@ class RunofshowApp(SessionApp):
             if yes:
                 self.exit()
 
-        self.push_screen(
-            ConfirmScreen(
-                "Quit runofshow?", "The session keeps running in the journal; run the same command to resume it."
-            ),
-            answered,
+        problem = self.source.journal_error
+        detail = (
+            f"Records are NOT on disk ({problem}). Quitting saves them to a rescue file, named on exit."
+            if problem
+            else "The session keeps running in the journal; run the same command to resume it."
         )
+        self.push_screen(ConfirmScreen("Quit runofshow?", detail), answered)
 
     def action_help(self) -> None:
         """Show every key."""
