@@ -198,6 +198,16 @@ class JournalFile:
             target, lock_fd, f"{what}; the session was written again from memory to {target.name}, and goes on there"
         )
 
+    def cut_back(self) -> None:
+        """Leave no part of a failed record at the end of the file (best effort: the next open cuts it too)."""
+        if self._dirty:
+            try:
+                os.ftruncate(self.fd, self.good_size)
+                os.fsync(self.fd)
+                self._dirty = False
+            except OSError:
+                pass
+
     @property
     def reachable(self) -> bool:
         """Whether the journal still has a name on disk (a deleted file keeps its records only while open)."""

@@ -411,6 +411,8 @@ class Controller:
             answered = self.writer.stop(CLOSE_WAIT_S)
             self.writer.listeners.deliver_now()
             left = self.writer.held
+            if left and answered:
+                self.writer.file.cut_back()
             if left:
                 reason = self.writer.error if answered else "the journal did not answer"
                 self.rescue_problem = reason or "write failed"

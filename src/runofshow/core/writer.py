@@ -254,7 +254,8 @@ class JournalWriter:
 
     def close(self) -> None:
         """Stop (writing what is queued, but not retrying held records) and close the file."""
-        self.stop(timeout=STALL_S * 2, retry_held=False)
+        if not self._stopping:
+            self.stop(timeout=STALL_S * 2, retry_held=False)
         with self._cond:
             self._closed = True
             self._cond.notify_all()
