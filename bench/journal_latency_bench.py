@@ -22,7 +22,7 @@ from pathlib import Path
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import SystemClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.session import Controller
 
 

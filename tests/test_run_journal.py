@@ -21,7 +21,7 @@ import pytest
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import SystemClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import replay
 from runofshow.core.session import Controller
 from tests.core.test_journal_rescue import fill

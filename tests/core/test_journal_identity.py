@@ -17,7 +17,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda, parse_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import JournalError, holder, replay
 from runofshow.core.session import Controller
 from tests.kit.show import assert_journal_matches
@@ -30,7 +30,7 @@ HOLDER = textwrap.dedent(
     import sys
     from runofshow.core.agenda import bundled_agenda, load_agenda
     from runofshow.core.clock import SystemClock
-    from runofshow.core.engine import REHEARSAL
+    from runofshow.core.events import REHEARSAL
     from runofshow.core.session import Controller
 
     controller = Controller.open(sys.argv[1], SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)

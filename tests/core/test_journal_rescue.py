@@ -18,7 +18,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import encode, replay
 from runofshow.core.rescue import find_rescues, save_rescue
 from runofshow.core.session import Controller

@@ -17,7 +17,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import encode, replay
 from runofshow.core.session import Controller
 from runofshow.core.writer import PENDING_SHOW_S, STALL_S

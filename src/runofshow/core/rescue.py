@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runofshow.core.disk import FILE_MODE, fsync_dir
-from runofshow.core.engine import Event
+from runofshow.core.events import Event
 from runofshow.core.journal import Header, crc_ok, encode
 from runofshow.core.paths import state_dir
 

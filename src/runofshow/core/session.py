@@ -17,19 +17,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from runofshow.core.agenda import Agenda, format_duration
+from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Clock, Reading
+from runofshow.core.decide import due_warnings, event_for
 from runofshow.core.disk import JournalFile, Moved, create_journal, open_journal, repair_torn_tail
-from runofshow.core.engine import (
-    JUMP_THRESHOLD_S,
-    LIVE,
-    REHEARSAL,
-    SUSPEND_THRESHOLD_S,
-    Engine,
-    Event,
-    ReplayError,
-    View,
-)
+from runofshow.core.events import JUMP_THRESHOLD_S, LIVE, REHEARSAL, SUSPEND_THRESHOLD_S, Event
 from runofshow.core.journal import (
     Header,
     JournalError,
@@ -40,6 +32,9 @@ from runofshow.core.journal import (
     replay_bytes,
 )
 from runofshow.core.rescue import find_rescues, save_rescue
+from runofshow.core.state import ReplayError, State
+from runofshow.core.timefmt import format_duration
+from runofshow.core.view import View, derive
 from runofshow.core.writer import STALL_S, JournalHealth, JournalWriter
 
 #: How long `Ack.durable` waits for the writer's first try.
@@ -105,7 +100,7 @@ class Controller:
         path: Path,
         header: Header,
         agenda: Agenda,
-        engine: Engine,
+        engine: State,
         file: JournalFile,
         lock: JournalLock,
         clock: Clock,
@@ -172,7 +167,7 @@ class Controller:
                     lock.adopt(lock_fd, real)
                 finally:
                     os.close(lock_fd)
-                engine = Engine(agenda, mode, header.origin)
+                engine = State(agenda, mode, header.origin)
                 file = JournalFile(real, writing, encode(header.to_json()))
                 controller = cls(shown, header, agenda, engine, file, lock, clock, [], wait=wait)
                 controller._last = reading
@@ -230,10 +225,11 @@ class Controller:
         reading = self._read()
         engine = self.engine
         _, by_wall = engine.t_of(reading)
-        since_last = (reading.wall_us - engine.ref_us) / 1e6
+        last = engine.last_reading
+        since_last = (reading.wall_us - last.wall_us) / 1e6
         data: dict[str, Any] = {"since_last_s": round(since_last, 3), "uncertain": by_wall}
         if not by_wall:
-            jump = since_last - (reading.mono - engine.ref_mono)
+            jump = since_last - (reading.mono - last.mono)
             if abs(jump) >= JUMP_THRESHOLD_S:
                 data["clock_jump_s"] = round(jump, 3)
         self._record("reopen", data, reading)
@@ -284,7 +280,7 @@ class Controller:
         """
         reading = self._read()
         noticed = self._poll(reading)
-        kind, data = self.engine.event_for(name, reading, **args)
+        kind, data = event_for(self.engine, name, reading, **args)
         event = self._record(kind, data, reading)
         return Ack(event=event, noticed=tuple(noticed), writer=self.writer)
 
@@ -307,7 +303,7 @@ class Controller:
             if slept >= SUSPEND_THRESHOLD_S:
                 events.append(self._record("suspend", {"seconds": round(slept, 3)}, reading))
         self._last = reading
-        for data in self.engine.due_warnings(reading):
+        for data in due_warnings(self.engine, reading):
             events.append(self._record("warning", data, reading))
         self._maybe_retry(reading)
         return events
@@ -366,7 +362,7 @@ class Controller:
 
     def view(self) -> View:
         """The state now, from the journal's events and the clock."""
-        return self.engine.view(self._read())
+        return derive(self.engine, self._read())
 
     @property
     def journal_health(self) -> JournalHealth:
