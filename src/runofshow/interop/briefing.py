@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 
 from runofshow.core.agenda import Agenda, Segment
-from runofshow.core.cues import spoken_minutes
 from runofshow.core.text import literal
+from runofshow.core.timefmt import spoken_minutes
 from runofshow.interop import words
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!]|&(?=#?\w+;))")
