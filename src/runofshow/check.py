@@ -10,6 +10,7 @@ from rich.text import Text
 
 from runofshow.core.agenda import Agenda, format_duration
 from runofshow.core.text import literal
+from runofshow.core.zones import zone_label
 
 
 def span(start: pendulum.DateTime, end: pendulum.DateTime, tz: str, first_day: pendulum.Date) -> str:
@@ -22,11 +23,6 @@ def span(start: pendulum.DateTime, end: pendulum.DateTime, tz: str, first_day: p
         return local.format("HH:mm:ss" if local.second else "HH:mm") + mark
 
     return f"{one(start)}–{one(end)}"
-
-
-def zone_label(moment: pendulum.DateTime, tz: str) -> str:
-    """The short name people use for `tz` at `moment`, e.g. KST, UTC, -03."""
-    return moment.in_tz(tz).format("zz") or tz
 
 
 def render_check(agenda: Agenda) -> Group:

@@ -30,7 +30,6 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from runofshow.check import zone_label
 from runofshow.core.agenda import format_duration, zone
 from runofshow.core.clock import to_us
 from runofshow.core.display import describe_offset
@@ -52,6 +51,7 @@ from runofshow.core.report import (
     merge_spans,
 )
 from runofshow.core.text import literal, shorten
+from runofshow.core.zones import zone_label
 from runofshow.errors import UserError
 
 FORMATS = ("table", "markdown", "csv", "json", "html", "svg")
