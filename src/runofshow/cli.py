@@ -10,9 +10,7 @@ from typing import NoReturn
 from runofshow import __version__
 from runofshow.core.text import literal
 from runofshow.errors import UserError
-
-#: `runofshow.report.FORMATS`, repeated so that parsing the command line imports no renderer.
-REPORT_FORMATS = ("table", "markdown", "csv", "json", "html", "svg")
+from runofshow.report import FORMATS as REPORT_FORMATS
 
 
 class _Parser(argparse.ArgumentParser):
