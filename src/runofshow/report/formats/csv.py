@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from runofshow.core.report import SessionReport
+from runofshow.core.text import spreadsheet_safe
 from runofshow.report.compare import Compared
 from runofshow.report.records import SEGMENT_FIELDS, segment_record
 from runofshow.report.words import Shown, warning_labels
@@ -18,10 +19,13 @@ the rows of several journals can share one file."""
 
 
 def _csv_value(value: Any) -> Any:
+    """A cell: numbers as numbers, text that no spreadsheet runs as a formula and no terminal obeys."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
     return value
 
 
