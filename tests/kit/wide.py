@@ -34,6 +34,11 @@ duration = "10m"
 title = "مرحبا بالجميع في الجلسة"
 speaker = "김영 Young Kim (South Korea)"
 kind = "qa"
+
+[[segments]]
+duration = "5m"
+title = "🎤 마무리 인사와 감사의 말씀 🎤 마무리 🎤"
+kind = "closing"
 """
 
 WIDE_TEXTS = [
@@ -43,6 +48,7 @@ WIDE_TEXTS = [
     "Dara Huot",
     "مرحبا بالجميع في الجلسة",
     "김영 Young Kim (South Korea)",
+    "🎤 마무리 인사와 감사의 말씀 🎤 마무리 🎤",
 ]
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pendulum
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
@@ -15,7 +16,7 @@ from rich.text import Text
 from runofshow.core.agenda import format_duration
 from runofshow.core.clock import to_us
 from runofshow.core.report import Comparison, merge_spans
-from runofshow.core.text import literal, shorten
+from runofshow.core.text import literal
 from runofshow.report.words import Shown, tone
 
 COLOURS = {"plan": "grey62", "over": "red3", "under": "green4", "skipped": "yellow3", "open": "dodger_blue2"}
@@ -29,6 +30,27 @@ HTML_COLOURS = {
     "paused": "#e2e2e2",
 }
 """The SVG chart's colour for each tone."""
+
+
+#: Spaces kept between two axis labels, so that "19:20 19:30" never reads as one label.
+LABEL_GAP = 3
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to at most `width` terminal cells, the cut marked with an ellipsis.
+
+    Measured in cells, not characters: a CJK character or an emoji takes two,
+    so a title in Korean is cut where it reaches the bars, not twice as far.
+    """
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)) + "…"
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in exactly `width` terminal cells: clipped, or padded with spaces."""
+    text = clip(text, width)
+    return text + " " * (width - cell_len(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +173,7 @@ class TextChart:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         chart = self.chart
         width = options.max_width
-        tag = max(len(bar.label) for row in chart.rows for bar in row.bars)
+        tag = max(cell_len(bar.label) for row in chart.rows for bar in row.bars)
         label_width = max(12, min(32, width // 3))
         bars_width = max(10, width - label_width - 1)
         span = chart.high or 1.0
@@ -169,15 +191,15 @@ class TextChart:
             at = min(at, bars_width - len(text))
             if at >= free:
                 labels = labels[:at] + Text(text) + labels[at + len(text) :]
-                free = at + len(text) + 1
-        yield Text(chart.title.ljust(label_width)[:label_width] + " ", style="bold") + labels
+                free = at + len(text) + LABEL_GAP
+        yield Text(set_cell_size(chart.title, label_width) + " ", style="bold") + labels
         yield Text(" " * (label_width + 1)) + Text("".join(ruler), style="dim")
         for row in chart.rows:
             for index, bar in enumerate(row.bars):
                 name = f"{row.number:>2} {literal(row.title)}" if index == 0 else ""
                 room = label_width - tag - 1
                 tag_style = "dim" if index else ""
-                line = Text(shorten(name, room).ljust(room) + " " + " " * (tag - len(bar.label)))
+                line = Text(fit(name, room) + " " + " " * (tag - cell_len(bar.label)))
                 line.append(bar.label + " ", style=tag_style)
                 cells = [" "] * bars_width
                 styles: list[str | None] = [None] * bars_width
@@ -240,7 +262,7 @@ def svg_chart(chart: Chart, width: int = 960) -> str:
         out.append(f'<text x="{x(value)}" y="{top - 12}" class="tick">{html.escape(label)}</text>')
     for number, row in enumerate(chart.rows):
         y0 = top + number * row_height
-        name = shorten(f"{row.number} {literal(row.title)}", 44)
+        name = clip(f"{row.number} {literal(row.title)}", 44)
         out.append(f'<text x="0" y="{y0 + bar_height}" class="label">{html.escape(name)}</text>')
         for index, bar in enumerate(row.bars):
             y = y0 + index * (bar_height + 2)

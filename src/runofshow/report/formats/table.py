@@ -31,13 +31,14 @@ class _SegmentTable:
         wide = options.max_width >= 100
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
         table.add_column("#", justify="right", no_wrap=True)
-        table.add_column("Segment")
+        # Fold, not crop: a word wider than the column (a CJK title has no spaces) goes on, whole, below.
+        table.add_column("Segment", overflow="fold")
         table.add_column("Planned" if wide else "Plan", no_wrap=True)
         table.add_column("", justify="right", no_wrap=True)
         table.add_column("Actual", no_wrap=True)
         table.add_column("Took", justify="right", no_wrap=True)
         table.add_column("±", justify="right", no_wrap=True)
-        table.add_column("Notes")
+        table.add_column("Notes", overflow="fold")
         for segment in shown.session.segments:
             row = shown.cells(segment)
             title = Text(row.title)
@@ -87,7 +88,12 @@ def compare_table(view: Compared) -> RenderableType:
         title_justify="left",
     )
     for name in SEGMENT_HEADER:
-        table.add_column(name, justify="right" if name in ("#", "Plan") else "left", no_wrap=name != "Segment")
+        table.add_column(
+            name,
+            justify="right" if name in ("#", "Plan") else "left",
+            no_wrap=name != "Segment",
+            overflow="fold" if name == "Segment" else "ellipsis",
+        )
     for letter in view.letters:
         table.add_column(letter, justify="right", no_wrap=True)
     for row, cells in zip(view.comparison.segments, view.segment_rows()):
@@ -106,7 +112,7 @@ def compare_table(view: Compared) -> RenderableType:
         caption=KINDS_NOTE,
         caption_justify="left",
     )
-    kinds.add_column("Kind")
+    kinds.add_column("Kind", overflow="fold")
     for letter in view.letters:
         kinds.add_column(letter, justify="right", no_wrap=True)
     kinds.add_column("All", justify="right", no_wrap=True)
