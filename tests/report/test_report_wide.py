@@ -10,7 +10,7 @@ from rich.cells import cell_len
 
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE
+from runofshow.core.events import LIVE
 from runofshow.core.report import load
 from runofshow.report import render
 from tests.kit.journals import Driver

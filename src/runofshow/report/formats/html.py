@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.text import literal
 from runofshow.report.chart import svg_chart, timeline
 from runofshow.report.compare import KINDS_NOTE, SEGMENT_HEADER, Compared, cell
