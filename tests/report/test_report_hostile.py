@@ -13,9 +13,9 @@ import pytest
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import LIVE
-from runofshow.core.report import load
 from runofshow.core.text import spreadsheet_safe
 from runofshow.report import FORMATS, render
+from runofshow.report.model import load
 from tests.kit.journals import Driver
 
 HOSTILE = r"""

@@ -11,8 +11,8 @@ from rich.cells import cell_len
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import LIVE
-from runofshow.core.report import load
 from runofshow.report import render
+from runofshow.report.model import load
 from tests.kit.journals import Driver
 from tests.kit.wide import WIDE_AGENDA, WIDE_TEXTS, missing, too_wide
 

@@ -1,11 +1,12 @@
 """`runofshow report`: how long each segment really took, against the plan.
 
-The figures come from `runofshow.core.report`; this package only lays them
-out, as a terminal table with a timeline chart, or as Markdown, CSV, JSON,
-HTML or SVG for the minutes. Text from an agenda or a journal is always
+The figures come from `model` (the journal replayed by the core); the rest
+of the package only lays them out, as a terminal table with a timeline
+chart, or as Markdown, CSV, JSON, HTML or SVG for the minutes. Text from an agenda or a journal is always
 passed through `literal` and then escaped for the format, never used as
 markup.
 
+    model     the journal replayed: planned-vs-actual rows, plain Python
     words     every cell and sentence, as plain literal text
     chart     one chart model, drawn in the terminal and as SVG
     compare   several sessions side by side

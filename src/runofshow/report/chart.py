@@ -14,10 +14,10 @@ from rich.style import Style
 from rich.text import Text
 
 from runofshow.core.clock import to_us
-from runofshow.core.report import Comparison
 from runofshow.core.spans import merge_spans
 from runofshow.core.text import literal
 from runofshow.core.timefmt import format_duration
+from runofshow.report.model import Comparison
 from runofshow.report.words import Shown, tone
 
 COLOURS = {"plan": "grey62", "over": "red3", "under": "green4", "skipped": "yellow3", "open": "dodger_blue2"}

@@ -13,11 +13,11 @@ from pathlib import Path
 from rich.console import Console
 
 from runofshow.core.agenda import zone
-from runofshow.core.report import SessionReport, compare, load
 from runofshow.errors import UserError
 from runofshow.report.compare import Compared
 from runofshow.report.formats import FORMATS
 from runofshow.report.formats.table import compare_table, session_table
+from runofshow.report.model import SessionReport, compare, load
 from runofshow.report.words import Shown
 
 #: Width of the table when it is written to a file rather than a terminal.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from runofshow.core.report import OPEN, SKIPPED, Comparison, SegmentReport
 from runofshow.core.text import literal
 from runofshow.core.timefmt import describe_offset, format_duration
 from runofshow.report.chart import Chart, durations
+from runofshow.report.model import OPEN, SKIPPED, Comparison, SegmentReport
 from runofshow.report.words import STATUS_WORDS, Shown, delta_tone, signed
 
 SEGMENT_HEADER = ("#", "Segment", "Kind", "Plan")

@@ -6,8 +6,8 @@ from typing import Any
 
 import pendulum
 
-from runofshow.core.report import SegmentReport, SessionReport
 from runofshow.report.compare import Compared
+from runofshow.report.model import SegmentReport, SessionReport
 from runofshow.report.words import Shown, iso, seconds
 
 SEGMENT_FIELDS = (

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 import pendulum
 
 from runofshow.core.events import REHEARSAL, Level
-from runofshow.core.report import (
+from runofshow.core.state import Crossing
+from runofshow.core.text import literal, shorten
+from runofshow.core.timefmt import clock_time, describe_offset, format_duration
+from runofshow.core.zones import zone_label
+from runofshow.report.model import (
     DETACHED,
     DONE,
     INTERRUPTED,
@@ -25,10 +29,6 @@ from runofshow.core.report import (
     SegmentReport,
     SessionReport,
 )
-from runofshow.core.state import Crossing
-from runofshow.core.text import literal, shorten
-from runofshow.core.timefmt import clock_time, describe_offset, format_duration
-from runofshow.core.zones import zone_label
 
 #: Deltas smaller than this are "on time" in colour and in words.
 ON_TIME_S = 1.0

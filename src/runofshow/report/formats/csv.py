@@ -7,9 +7,9 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from runofshow.core.report import SessionReport
 from runofshow.core.text import spreadsheet_safe
 from runofshow.report.compare import Compared
+from runofshow.report.model import SessionReport
 from runofshow.report.records import SEGMENT_FIELDS, segment_record
 from runofshow.report.words import Shown, warning_labels
 

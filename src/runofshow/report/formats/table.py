@@ -9,9 +9,9 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from runofshow.core.report import NOT_RUN
 from runofshow.report.chart import COLOURS, TextChart, timeline
 from runofshow.report.compare import KINDS_NOTE, SEGMENT_HEADER, Compared, cell
+from runofshow.report.model import NOT_RUN
 from runofshow.report.words import Shown, delta_tone
 
 
