@@ -51,7 +51,7 @@ def run_session(
     label = journal_label(path)
     try:
         if server is None:
-            app = RunofshowApp(controller, journal_label=label, notes=controller.notes)
+            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes)
         else:
             from runofshow.sync.server import close_served
 
@@ -61,6 +61,7 @@ def run_session(
                 await server.start()
 
             app = RunofshowApp(
+                controller,
                 controller,
                 journal_label=label,
                 notes=controller.notes,

@@ -31,6 +31,7 @@ from runofshow.core.journal import (
     new_header,
     replay_bytes,
 )
+from runofshow.core.link import Link, LinkState, Via
 from runofshow.core.rescue import find_rescues, save_rescue
 from runofshow.core.state import ReplayError, State
 from runofshow.core.timefmt import format_duration
@@ -91,9 +92,6 @@ class Ack:
 
 class Controller:
     """The one process allowed to write a session's journal."""
-
-    #: Screens may send commands to a controller (a follower's source says True).
-    read_only = False
 
     def __init__(
         self,
@@ -391,6 +389,25 @@ class Controller:
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until every record handed in has been tried on disk (for scripts and tests, not screens)."""
         return self.writer.settle(timeout)
+
+    def link(self) -> Link:
+        """The journal as this process writes it: on disk, pending, failing or not answering (and why)."""
+        health = self.writer.health()
+        problem = health.problem
+        if health.stalled_s is not None:
+            state = LinkState.STALLED
+        else:
+            state = LinkState.FAILING if problem else LinkState.WRITING
+        return Link(
+            state,
+            Via.OWN,
+            self.path.name,
+            self.header.owner,
+            self.engine.last_event_us,
+            problem,
+            pending=health.pending if health.shows_pending else 0,
+            notice=health.notice,
+        )
 
     def close(self) -> None:
         """Leave the session without ending it: the next open resumes it. Closing twice is harmless.
