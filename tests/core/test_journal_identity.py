@@ -194,8 +194,13 @@ def test_another_agendas_journal_is_not_resumed_unasked(
         Controller.open(journal, clock, agenda=other, mode=REHEARSAL)
     assert "\n" not in str(refused.value)
     asked: list[str] = []
+
+    def no(question: str) -> bool:
+        asked.append(question)
+        return False
+
     with pytest.raises(JournalError, match="not resumed; nothing was changed"):
-        Controller.open(journal, clock, agenda=other, mode=REHEARSAL, confirm=lambda q: asked.append(q) or False)
+        Controller.open(journal, clock, agenda=other, mode=REHEARSAL, confirm=no)
     assert len(asked) == 1 and "'Another show'" in asked[0] and asked[0].endswith("resume that session?")
     assert journal.read_bytes() == before and holder(journal) is None
     resumed = Controller.open(journal, clock, agenda=other, mode=REHEARSAL, confirm=lambda q: True)

@@ -19,8 +19,10 @@ from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import encode, replay
+from runofshow.core.link import LinkState
 from runofshow.core.session import Controller
 from runofshow.core.writer import PENDING_SHOW_S, STALL_S
+from runofshow.tui.words import banner_text, describe_link
 from tests.kit.show import assert_journal_matches
 
 #: Generous bounds for a loaded machine; a pass never waits this long.
@@ -86,6 +88,11 @@ def test_a_command_takes_effect_at_once_while_fsync_hangs(
     assert stuck.stuck.wait(WAIT_S)  # the writer is inside fsync, and stays there
     assert controller.view().started  # applied at once: the engine is the truth in memory
     assert not ack.on_disk and controller.pending == 1 and controller.durable_seq == 0
+    while not controller.journal_health.shows_pending:  # shown once it has waited long enough to see
+        controller.writer.settle(0.05)
+    link = controller.link()
+    assert link.healthy and link.pending == 1
+    assert describe_link(link, 0, "UTC") == "journal … 1 pending session.jsonl"
     clock.advance(10)
     paused = controller.command("pause")  # queued behind the stuck record, and decided at once too
     assert controller.view().paused and controller.pending == 2
@@ -128,6 +135,10 @@ def test_a_hung_disk_is_reported_within_two_seconds_and_clears(
     health = controller.journal_health
     assert health.stalled_s is not None and health.pending == 1
     assert controller.journal_error is not None and controller.journal_error.startswith("journal not answering")
+    link = controller.link()
+    assert link.state is LinkState.STALLED and not link.healthy
+    assert describe_link(link, 0, "UTC").startswith("JOURNAL NOT ANSWERING: journal not answering")
+    assert "Timing goes on" in banner_text(link, 0, "UTC", following=False)
     # Before the stall, the screen was woken once the record had waited long enough to show as pending.
     shown = [t - began for t, problem in changes if problem is None]
     assert shown and PENDING_SHOW_S <= shown[0] < STALL_S

@@ -101,16 +101,16 @@ class Listeners:
         """Hand `line` to every listener, each where it asked to be called (on the writer's thread)."""
         with self._lock:
             items = list(self._items)
-            loops = {loop for _, loop in items if loop is not None}
-            for loop in loops:
-                self._outbox.setdefault(loop, deque()).append(line)
-        for listener, loop in items:
-            if loop is None:
+            loops = {where for _, where in items if where is not None}
+            for target in loops:
+                self._outbox.setdefault(target, deque()).append(line)
+        for listener, where in items:
+            if where is None:
                 listener(line)
-        for loop in loops:
-            if not loop.is_closed():
+        for target in loops:
+            if not target.is_closed():
                 try:
-                    loop.call_soon_threadsafe(self._deliver, loop)
+                    target.call_soon_threadsafe(self._deliver, target)
                 except RuntimeError:  # the loop closed just now
                     pass
 
