@@ -10,8 +10,10 @@ import re
 from collections.abc import Sequence
 
 from runofshow.core.agenda import Agenda, Segment
-from runofshow.core.cues import spoken_minutes
+from runofshow.core.cues import cue_text
+from runofshow.core.events import Level
 from runofshow.core.text import literal
+from runofshow.core.timefmt import spoken_minutes
 from runofshow.interop import words
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!]|&(?=#?\w+;))")
@@ -79,11 +81,11 @@ def _how_cues_work(agenda: Agenda, names: Sequence[str]) -> list[str]:
     lines = ["The moderator runs a countdown for every slot and sends you short cues in the chat:", ""]
     if wrap_ups:
         left = " or ".join(spoken_minutes(s) for s in wrap_ups)
-        lines.append(f'- with {left} left: "{name}, {spoken_minutes(wrap_ups[0])} left, please start wrapping up"')
+        lines.append(f'- with {left} left: "{cue_text(Level.WRAP_UP, wrap_ups[0], name)}"')
     if finals:
         left = " or ".join(spoken_minutes(s) for s in finals)
-        lines.append(f'- with {left} left: "{name}, {spoken_minutes(finals[0])} left, please conclude"')
-    lines.append(f'- at zero: "{name}, your time is up, please finish your last sentence"')
+        lines.append(f'- with {left} left: "{cue_text(Level.FINAL, finals[0], name)}"')
+    lines.append(f'- at zero: "{cue_text(Level.OVERTIME, 0.0, name)}"')
     lines.append("")
     if any(s.flexible for s in agenda.segments):
         flexible = ", ".join(md(s.title) for s in agenda.segments if s.flexible)
