@@ -111,3 +111,63 @@ def test_html_and_svg_name_the_journal_and_its_owner_only_in_a_footer(in_journal
     assert picture.count("dara@laptop") == 1
     assert picture.index("dara@laptop") > picture.index("planned")  # after the chart's legend
     assert json.loads(render([load("live.jsonl")], "json"))["session"]["owner"] == "dara@laptop"
+
+
+THREE = """
+[session]
+title = "Back to a talk"
+date = "2021-10-08"
+timezone = "UTC"
+
+[[segments]]
+start = "09:00"
+duration = "5m"
+title = "Opening"
+
+[[segments]]
+duration = "10m"
+title = "The talk we came back to"
+
+[[segments]]
+duration = "10m"
+title = "The next talk"
+"""
+
+
+def _drive_skip(path: Path, *, undo: bool) -> Path:
+    show = Driver(path, FakeClock("2021-10-08T09:00:00Z"), parse_agenda(THREE, "three.toml"), LIVE)
+    show.do("start")
+    show.run(300)
+    show.do("next")
+    show.run(30)
+    show.do("skip")  # the speaker is not there yet
+    if undo:
+        show.do("previous")  # a slip of the finger, taken back at once
+        show.run(570)
+        show.do("next")
+    show.run(600)
+    if not undo:
+        show.do("goto", to=2)  # the speaker has arrived
+        show.run(570)
+    show.do("end")
+    show.controller.close()
+    return path
+
+
+def test_a_segment_skipped_and_run_later_keeps_a_trace_of_the_skip(tmp_path: Path) -> None:
+    path = _drive_skip(tmp_path / "back.jsonl", undo=False)
+    data = json.loads(render([load(path)], "json"))
+    two = data["segments"][1]
+    assert (two["status"], two["skipped"], two["skips"], two["actual_duration_s"]) == ("done", False, 1, 600)
+    assert len(two["parts"]) == 2
+    text = render([load(path)], "table")
+    assert "skipped, then run" in text
+    assert "Skipped, then run: #2." in text
+    assert "skipped, then run" in render([load(path)], "markdown")
+
+
+def test_a_skip_taken_back_leaves_no_trace(tmp_path: Path) -> None:
+    path = _drive_skip(tmp_path / "undone.jsonl", undo=True)
+    data = json.loads(render([load(path)], "json"))
+    assert [s["skips"] for s in data["segments"]] == [0, 0, 0]
+    assert "skipped" not in render([load(path)], "table").lower()

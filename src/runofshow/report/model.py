@@ -66,6 +66,7 @@ class SegmentReport:
     extended_s: float
     extensions: int
     skipped: bool
+    skips: int
     warnings: tuple[Crossing, ...]
     runs: tuple[Span, ...]
     paused: tuple[Span, ...]
@@ -257,6 +258,7 @@ def load(path: str | Path) -> SessionReport:
                 extended_s=row.extended_s,
                 extensions=row.extensions,
                 skipped=row.skipped,
+                skips=engine.segments[row.number - 1].skips,
                 warnings=row.warnings,
                 runs=runs,
                 paused=paused,

@@ -33,6 +33,7 @@ SEGMENT_FIELDS = (
     "skipped",
     "warnings",
     "granted_delta_s",
+    "skips",
     "parts",
 )
 """What each segment carries in JSON (docs/report.md)."""
@@ -65,6 +66,7 @@ def segment_record(segment: SegmentReport, tz: str) -> dict[str, Any]:
             for w in segment.warnings
         ],
         "granted_delta_s": seconds(granted_delta(segment)),
+        "skips": segment.skips,
         "parts": [
             {"start": iso(to_pendulum(a), tz), "end": None if open_ else iso(to_pendulum(b), tz)}
             for (a, b), open_ in zip(segment.runs, _open_flags(segment))

@@ -106,6 +106,14 @@ def lateness(offset: float) -> str:
     return f"{format_duration(abs(whole(offset)))} {'late' if offset > 0 else 'early'}"
 
 
+def note(segment: SegmentReport) -> str:
+    """The segment's state in a word, with a trace of a skip it came back from."""
+    word = STATUS_WORDS[segment.status]
+    if not segment.skips or segment.status == SKIPPED:
+        return word
+    return f"{word}; skipped earlier" if word else "skipped, then run"
+
+
 def granted_delta(segment: SegmentReport) -> float | None:
     """Over (+) or under (−) what the segment was granted: its plan and every extension."""
     return None if segment.actual_s is None else segment.actual_s - segment.allotted_s
@@ -369,6 +377,9 @@ class Shown:
         skipped = [f"#{x.number}" for x in s.segments if x.status == SKIPPED]
         if skipped:
             extras.append("skipped: " + ", ".join(skipped))
+        returned = [f"#{x.number}" for x in s.segments if x.skips and x.status != SKIPPED]
+        if returned:
+            extras.append("skipped, then run: " + ", ".join(returned))
         missed = [f"#{x.number}" for x in s.segments if x.status == NOT_RUN]
         if missed:
             extras.append("not run: " + ", ".join(missed))
@@ -428,5 +439,5 @@ class Shown:
             paused=Tally(segment.paused_s, segment.pauses) if segment.pauses else None,
             extended=Tally(segment.extended_s, segment.extensions) if segment.extensions else None,
             warnings=tuple(warning_labels(segment.warnings)),
-            note=STATUS_WORDS[segment.status],
+            note=note(segment),
         )
