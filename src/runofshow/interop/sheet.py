@@ -209,6 +209,9 @@ def _read_xlsx(raw: bytes, name: str, wanted: str | None) -> Sheet:
 
 
 def _xlsx_rows(values: Any, formulas: Any, name: str) -> list[Row]:
+    # Some writers record a wrong sheet size; read every row there is, not the size the file claims.
+    values.reset_dimensions()
+    formulas.reset_dimensions()
     rows: list[Row] = []
     for index, (cells, raw_cells) in enumerate(
         zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True)), start=1
