@@ -216,3 +216,13 @@ def test_a_time_daylight_saving_skips(cli: Cli, tmp_path: Path) -> None:
         'row 2, column "Start": 2024-03-31 02:10:00 does not exist in Europe/Paris '
         "(the clocks jump over it for daylight saving)"
     )
+
+
+def test_an_opendocument_spreadsheet(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "programme.ods"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert one_line(cli, source, *ZONE_DATE).endswith(
+        "programme.ods: is an OpenDocument spreadsheet; save it as .xlsx or .csv"
+    )

@@ -172,6 +172,8 @@ def _read_xlsx(raw: bytes, name: str, wanted: str | None) -> Sheet:
         detail = shorten(literal(str(error) or type(error).__name__), 80)
         return SheetError(f"{literal(name)}: not a readable xlsx workbook ({detail}); is the file damaged?")
 
+    if raw[30:38] == b"mimetype" and b"opendocument" in raw[38:100]:
+        raise SheetError(f"{literal(name)}: is an OpenDocument spreadsheet; save it as .xlsx or .csv")
     try:
         values = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
