@@ -1,0 +1,186 @@
+"""The pages in real headless Chromium against a real `run --serve`: what a speaker and a co-host see."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+try:
+    from selenium.webdriver.common.by import By
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("selenium is not installed (pip install -e '.[test]')", allow_module_level=True)
+from runofshow.core.engine import COMMANDS
+from webkit import ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
+
+YELLOW, ORANGE, RED, GREEN = "rgb(255, 215, 0)", "rgb(255, 135, 0)", "rgb(255, 45, 45)", "rgb(95, 215, 135)"
+
+
+def text(driver: Any, element: str) -> str:
+    return str(driver.find_element(By.ID, element).text)
+
+
+def shown(driver: Any) -> str:
+    """The big number, once the first snapshot has come."""
+    return str(wait_for(lambda: "waiting" not in body_classes(driver) and text(driver, "count")))
+
+
+def body_classes(driver: Any) -> list[str]:
+    return str(driver.find_element(By.TAG_NAME, "body").get_attribute("class")).split()
+
+
+def colour(driver: Any) -> str:
+    return str(driver.execute_script("return getComputedStyle(document.getElementById('count')).color"))
+
+
+def open_page(driver: Any, url: str) -> None:
+    driver.get(url)
+    wait_for(lambda: "waiting" not in body_classes(driver))
+
+
+def test_stage_page_shows_the_controllers_countdown_speaker_and_title(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(1280, 720)
+    open_page(driver, session.stage_link)
+    for _ in range(3):
+        page = seconds_of(shown(driver))
+        controller = seconds_of(countdown_of(session.status()))
+        assert abs(page - controller) <= 1, (page, controller)
+        time.sleep(0.4)
+    # Markup-looking text is shown as written and never run.
+    assert text(driver, "title") == "<img src=x onerror=window.pwned=2> Opening"
+    assert text(driver, "speaker") == "Kim <b>[SSEGOV]</b>"
+    assert driver.execute_script("return window.pwned === undefined")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#title *, #speaker *, img")
+    # The stage page has no notes, no agenda and no owner anywhere.
+    source = driver.page_source
+    assert "SECRET" not in source and "another secret" not in source and "Second part" not in source
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "stage-1280x720.png"))
+
+
+def test_colour_changes_at_wrap_up_final_and_overtime(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    session = served()
+    driver = browser(1280, 720)
+    calm = browser(1280, 720, reduced_motion=True)
+    open_page(driver, session.stage_link)
+    open_page(calm, session.stage_link)
+    session.press(b" ")
+    wait_for(lambda: colour(driver) == GREEN)
+    wait_for(lambda: colour(driver) == YELLOW and "alert-wrap_up" in body_classes(driver), timeout=12)
+    assert 6 <= seconds_of(text(driver, "count")) <= 13
+    wait_for(lambda: colour(driver) == ORANGE and "alert-final" in body_classes(driver), timeout=8)
+    assert 0 <= seconds_of(text(driver, "count")) <= 7
+    wait_for(lambda: "alert-overtime" in body_classes(driver) and text(driver, "count").startswith("+"), timeout=9)
+    # Blinking in overtime; steady white on red for a viewer who asked for less motion.
+    assert driver.execute_script("return getComputedStyle(document.getElementById('count')).animationName") == "blink"
+    wait_for(lambda: "alert-overtime" in body_classes(calm))
+    style = calm.execute_script(
+        "const s = getComputedStyle(document.getElementById('count')); return [s.animationName, s.backgroundColor];"
+    )
+    assert style == ["none", RED]
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.set_window_size(390, 844)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    )
+    time.sleep(0.3)  # a layout after the resize, for the picture only
+    driver.save_screenshot(str(ARTIFACTS / "stage-390x844-overtime.png"))
+
+
+def test_cohost_page_shows_the_agenda_notes_and_schedule(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(1440, 900)
+    open_page(driver, session.cohost_link)
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#rows tr")) == 2)
+    rows = driver.find_elements(By.CSS_SELECTOR, "#rows tr")
+    assert "row-current" in str(rows[0].get_attribute("class"))
+    assert "<img src=x onerror=window.pwned=2> Opening" in rows[0].text
+    assert "Second part" in rows[1].text
+    assert text(driver, "notes") == "SECRET NOTE for co-hosts only"
+    assert text(driver, "offset") == "on time"
+    assert text(driver, "session") == "<script>window.pwned=1</script> Web & <b>test</b>"
+    assert driver.execute_script("return window.pwned === undefined")
+    assert "Next: Second part — Ana (0:20)" == text(driver, "next")
+    page = seconds_of(shown(driver))
+    assert abs(page - seconds_of(countdown_of(session.status()))) <= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "cohost-1440x900.png"))
+
+
+def test_pages_load_nothing_from_anywhere_else(served: Callable[..., Served], browser: Callable[..., Any]) -> None:
+    session = served()
+    driver = browser(1280, 720)
+    driver.get("about:blank")
+    requested_urls(driver)  # forget the browser's own start page
+    for link in (session.stage_link, session.cohost_link):
+        open_page(driver, link)
+    urls = requested_urls(driver)
+    assert any(url.startswith(f"ws://127.0.0.1:{session.port}/view?") for url in urls)
+    assert {url.split("?")[0].split("#")[0] for url in urls} <= {
+        f"{session.base}/",
+        f"{session.base}/stage",
+        f"{session.base}/app.js",
+        f"{session.base}/style.css",
+        f"{session.base}/favicon.ico",
+        f"ws://127.0.0.1:{session.port}/view",
+    }, urls
+    # The CSP held: nothing was refused, nothing went wrong in the page.
+    problems = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    assert all("favicon.ico" in entry["message"] for entry in problems), problems
+
+
+def test_reconnects_without_blanking_the_countdown(served: Callable[..., Served], browser: Callable[..., Any]) -> None:
+    """The moderator's program dies and comes back: the page marks the gap, keeps counting, and catches up."""
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(1280, 720)
+    open_page(driver, session.stage_link)
+    shown(driver)
+    session.terminal.process.kill()
+    session.terminal.process.wait()
+    wait_for(lambda: "offline" in body_classes(driver), timeout=5)
+    assert text(driver, "link") == "reconnecting…"
+    before = seconds_of(text(driver, "count"))
+    wait_for(lambda: seconds_of(text(driver, "count")) < before, timeout=3)  # still counting, from the clock
+    again = served(port=session.port)
+    wait_for(lambda: "offline" not in body_classes(driver), timeout=15)
+    assert text(driver, "count")
+    assert abs(seconds_of(text(driver, "count")) - seconds_of(countdown_of(again.status()))) <= 1
+
+
+def test_a_message_appears_within_a_second_and_clears(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    if "message" not in COMMANDS:
+        pytest.skip("the engine has no message command yet")
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(1280, 720)
+    open_page(driver, session.stage_link)
+    session.press(b"t")
+    session.terminal.read_until("Message")
+    session.press(b"\x15<b>Please</b> wrap up <script>x</script>\r")
+    sent = time.monotonic()
+    wait_for(lambda: text(driver, "message") == "<b>Please</b> wrap up <script>x</script>", timeout=3)
+    assert time.monotonic() - sent <= 1.0
+    assert "flash" in str(driver.find_element(By.ID, "message").get_attribute("class"))
+    session.press(b"T")
+    wait_for(lambda: not driver.find_element(By.ID, "message").is_displayed(), timeout=3)
