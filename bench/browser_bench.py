@@ -31,9 +31,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "web"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from webkit import launch_chromium, seconds_of, serve_session  # noqa: E402
+from tests.kit.web import launch_chromium, seconds_of, serve_session  # noqa: E402
 
 AGENDA = """\
 [session]

@@ -26,7 +26,7 @@ from runofshow.core.engine import (
     Flex,
     ReplayError,
 )
-from showkit import Show
+from tests.kit.show import Show
 
 
 def utc(hhmmss: str) -> pendulum.DateTime:

@@ -34,7 +34,7 @@ from runofshow.core.clock import FakeClock, parse_instant
 from runofshow.core.engine import COMMANDS, LIVE, REHEARSAL, CommandError, Event
 from runofshow.core.journal import encode
 from runofshow.core.session import Controller
-from showkit import assert_journal_matches, crash
+from tests.kit.show import assert_journal_matches, crash
 
 AGENDA = load_agenda(bundled_agenda())
 SEGMENTS = len(AGENDA.segments)

@@ -33,7 +33,7 @@ from runofshow.core.journal import (
     replay,
 )
 from runofshow.core.session import RETRY_DELAYS, Controller
-from showkit import assert_journal_matches, crash
+from tests.kit.show import assert_journal_matches, crash
 
 OpenController = Callable[..., Controller]
 

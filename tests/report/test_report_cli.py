@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from report_journals import LIVE_RUN_S, REPO, SEED_NAME, run_cli
 from runofshow import cli, report
+from tests.kit.journals import LIVE_RUN_S, REPO, SEED_NAME, run_cli
 
 
 def test_formats_agree_between_cli_and_renderer() -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from report_journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE, REHEARSAL
@@ -27,6 +26,7 @@ from runofshow.core.report import (
     load,
 )
 from runofshow.core.session import Controller
+from tests.kit.journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 
 
 def at(text: str) -> pendulum.DateTime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 
 
 @pytest.fixture
-def make_app(agenda: Agenda, clock: FakeClock, journal: Path) -> AppFactory:
+def make_app(agenda: Agenda, clock: FakeClock, journal: Path) -> Iterator[AppFactory]:
     """Build the app the way `runofshow run` does, but on the fake clock and a fixed local zone."""
     opened: list[Controller] = []
 

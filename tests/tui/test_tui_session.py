@@ -20,6 +20,7 @@ from runofshow.core.journal import replay
 from runofshow.core.session import Controller
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.widgets import AgendaTable, Countdown, StatusBar
+from tests.kit import crash
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 
@@ -50,12 +51,6 @@ async def advance(app: RunofshowApp, clock: FakeClock, pilot: object, seconds: f
     clock.advance(seconds)
     app.refresh_now()
     await pilot.pause()  # type: ignore[attr-defined]
-
-
-def crash(controller: Controller) -> None:
-    """What kill -9 leaves behind: the file as written, no detach record, the lock released by the kernel."""
-    controller.writer.close()
-    controller.lock.release()
 
 
 async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journal: Path) -> None:

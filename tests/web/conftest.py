@@ -2,7 +2,7 @@
 
 Chromium is Debian's `chromium` with `chromium-driver`, driven by Selenium. In
 CI (CI=true) a missing browser is a failure, never a skip; on a developer's
-machine the browser tests skip and say how to install it (`.ci/browser-deps`).
+machine the browser tests skip and say how to install it (`.ci/run` installs it).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from webkit import Served, launch_chromium, serve_session
+from tests.kit.web import Served, launch_chromium, serve_session
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - depends on the machine
         raise
     pytest.skip("selenium is not installed (pip install -e '.[test]')", allow_module_level=True)
 from runofshow.core.engine import COMMANDS
-from webkit import ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
+from tests.kit.web import ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
 
 YELLOW, ORANGE, RED, GREEN = "rgb(255, 215, 0)", "rgb(255, 135, 0)", "rgb(255, 45, 45)", "rgb(95, 215, 135)"
 

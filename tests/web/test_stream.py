@@ -13,7 +13,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from runofshow.sync.web import CSP
-from webkit import Served
+from tests.kit.web import Served
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:

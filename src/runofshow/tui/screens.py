@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -74,9 +75,9 @@ class GotoScreen(ModalScreen[int | None]):
         """Enter on an option picks it."""
         self.dismiss(int(event.option.id or 0))
 
-    def on_key(self, event: object) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Digits type a segment number; a second digit may follow within the same choice."""
-        key = getattr(event, "character", None)
+        key = event.character
         if key is None or not key.isdigit():
             return
         self._typed = (self._typed + key)[-2:]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from followkit import Driven
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import JournalServer, close_served
 from runofshow.tui.app import RunofshowApp
+from tests.kit.follow import Driven
 
 
 async def test_quitting_sends_the_detach_to_network_followers(
@@ -20,7 +20,7 @@ async def test_quitting_sends_the_detach_to_network_followers(
     drive: Callable[..., Driven],
     clock: FakeClock,
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     follower = remote(server)
     await follower.first_contact()

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
-from test_tui_pty import Terminal  # noqa: E402
+from tests.tui.test_tui_pty import Terminal
 
 #: Where screenshots go; git-ignored, kept by CI as artifacts.
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "web" / "artifacts"
 
 #: Two 20-second segments with early warnings, and text that looks like markup and script.
 AGENDA = """\
@@ -66,7 +65,7 @@ def chromium_paths() -> tuple[str, str]:
     driver = shutil.which("chromedriver")
     if browser and driver:
         return browser, driver
-    reason = "Chromium and chromedriver are not installed (run .ci/browser-deps, or apt-get install chromium chromium-driver)"
+    reason = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver, as .ci/run does)"
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)

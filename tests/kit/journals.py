@@ -23,6 +23,7 @@ from runofshow.core.agenda import Agenda, parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.engine import LIVE, REHEARSAL
 from runofshow.core.session import Controller
+from tests.kit import crash
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_NAME = "agendas/sse-alliances-2021-10-08.toml"
@@ -67,8 +68,7 @@ class Driver:
 
     def crash(self) -> None:
         """Drop the controller as kill -9 would: no record, and the lock is freed."""
-        self.controller.writer.close()
-        self.controller.lock.release()
+        crash(self.controller)
 
 
 # What each scripted session does; the durations are what the report must give back.

@@ -7,37 +7,18 @@ test's own event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from followkit import TOKEN, Driven
-from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE
 from runofshow.core.session import Controller
 from runofshow.sync import watch as watch_module
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import JournalServer, bind
 from runofshow.sync.watch import FileWatch
-
-
-@pytest.fixture
-def open_controller(journal: Path, clock: FakeClock, agenda: Agenda) -> Iterator[Callable[..., Controller]]:
-    """Open (or resume) the controller of `journal`; any left open are closed at the end."""
-    opened: list[Controller] = []
-
-    def open_(mode: str = LIVE, *, path: Path = journal) -> Controller:
-        controller = Controller.open(path, clock, agenda=agenda, mode=mode)
-        opened.append(controller)
-        return controller
-
-    yield open_
-    for controller in opened:
-        if controller.lock.fd is not None:
-            controller.close()
+from tests.kit.follow import TOKEN, Driven
 
 
 @pytest.fixture

@@ -7,18 +7,19 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from followkit import TIMEOUT_S, TOKEN, free_port, make_certificate
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import SystemClock
 from runofshow.core.engine import REHEARSAL
 from runofshow.core.session import Controller
 from runofshow.status import run_status
 from runofshow.sync.server import JournalServer, bind, tls_context
+from tests.kit.follow import TIMEOUT_S, TOKEN, free_port, make_certificate
 
 #: The keys the issue names; every key of `status --json` is checked too.
 NAMED_KEYS = {"segment", "title", "phase", "remaining_s", "offset_s", "projected_end", "mode", "paused"}
@@ -110,6 +111,11 @@ async def kill_leftovers() -> Any:
         await process.wait()
 
 
+def _at_seq(seq: int, state: dict[str, Any]) -> bool:
+    """Whether a follower's status line is the one for record `seq`."""
+    return bool(state["seq"] == seq)
+
+
 def assert_one_clear_line(err: str, *fragments: str) -> None:
     assert err.count("\n") == 1 and err.startswith("runofshow: "), err
     assert "Traceback" not in err
@@ -142,7 +148,7 @@ async def test_follow_json_waits_for_the_journal_then_prints_a_line_per_change(
         ]
         for command, check in steps:
             seq = controller.command(command).event.seq
-            state = await lines.until(lambda s, seq=seq: bool(s["seq"] == seq))
+            state = await lines.until(partial(_at_seq, seq))
             assert check(state), (command, state)
             truth = controller.view().as_status()
             for key in ("segment", "title", "speaker", "phase", "mode", "paused", "started", "planned_end"):

@@ -13,7 +13,6 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from followkit import SCRIPT, TIMEOUT_S, TOKEN, Driven, assert_same_state, free_port, make_certificate, play
 from runofshow.core.clock import FakeClock, format_instant
 from runofshow.core.journal import Replayer
 from runofshow.core.session import Controller
@@ -21,6 +20,7 @@ from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import HEARTBEAT_S, JournalServer, tls_context
+from tests.kit.follow import SCRIPT, TIMEOUT_S, TOKEN, Driven, assert_same_state, free_port, make_certificate, play
 
 OpenController = Callable[..., Controller]
 Serve = Callable[..., Awaitable[JournalServer]]
@@ -37,7 +37,7 @@ async def connected(remote: RemoteFollower, drive: Drive) -> Driven:
 async def test_file_and_network_followers_equal_the_controller_after_every_command(
     open_controller: OpenController, clock: FakeClock, journal: Path, serve: Serve, remote: Remote, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     followers = [await connected(remote(server), drive) for _ in range(3)]
     followers.append(drive(FileFollower(journal, clock)))
@@ -55,7 +55,7 @@ async def test_file_and_network_followers_equal_the_controller_after_every_comma
 async def test_a_server_restart_is_reconnected_with_no_gap(
     open_controller: OpenController, clock: FakeClock, serve: Serve, remote: Remote, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     port = server.port
     driven = await connected(remote(server), drive)
@@ -87,7 +87,7 @@ async def test_a_server_restart_is_reconnected_with_no_gap(
 async def test_survives_the_moderator_quitting_and_resuming_over_the_network(
     open_controller: OpenController, clock: FakeClock, serve: Serve, remote: Remote, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     port = server.port
     driven = await connected(remote(server), drive)
@@ -98,7 +98,7 @@ async def test_survives_the_moderator_quitting_and_resuming_over_the_network(
     await server.close()  # `runofshow run --serve` quits: the app's loop ends, then the controller closes
     controller.close()
     clock.advance(120)
-    resumed = open_controller()
+    resumed = open_controller("live")
     await serve(resumed, port=port)  # and comes back on the same port, with the same token
     await driven.reach(resumed.engine.seq)
     assert_same_state(follower, resumed, clock.read())
@@ -113,7 +113,7 @@ async def test_a_new_session_behind_the_same_address_is_followed_from_its_start(
     open_controller: OpenController, clock: FakeClock, serve: Serve, remote: Remote, drive: Drive, tmp_path: Path
 ) -> None:
     """The moderator starts another session on the same port: the follower must not keep the old one's seq."""
-    first = open_controller()
+    first = open_controller("live")
     server = await serve(first)
     port = server.port
     driven = await connected(remote(server), drive)
@@ -123,7 +123,7 @@ async def test_a_new_session_behind_the_same_address_is_followed_from_its_start(
     await driven.reach(first.engine.seq)
     await server.close()
     first.close()
-    second = open_controller(path=tmp_path / "second.jsonl")
+    second = open_controller("live", path=tmp_path / "second.jsonl")
     for step in SCRIPT[:3]:  # fewer records than the follower had
         play(second, clock, step)
     await serve(second, port=port)
@@ -140,7 +140,7 @@ async def test_a_record_out_of_order_is_fetched_again_not_shown(
     open_controller: OpenController, clock: FakeClock, serve: Serve, remote: Remote, drive: Drive
 ) -> None:
     """A gap in what arrives (it should never happen) makes the follower catch up; the screen keeps its state."""
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     follower = remote(server)
     await follower.first_contact(timeout=TIMEOUT_S)
@@ -180,7 +180,7 @@ async def test_a_record_out_of_order_is_fetched_again_not_shown(
 async def test_refused_without_the_token_or_from_a_browser(
     open_controller: OpenController, serve: Serve, query: str, headers: dict[str, str], status: int
 ) -> None:
-    server = await serve(open_controller())
+    server = await serve(open_controller("live"))
     with pytest.raises(InvalidStatus) as refused:
         async with connect(f"ws://127.0.0.1:{server.port}/{query}", additional_headers=headers, proxy=None):
             pass
@@ -189,7 +189,7 @@ async def test_refused_without_the_token_or_from_a_browser(
 
 
 async def test_the_token_in_a_bearer_header_is_accepted(open_controller: OpenController, serve: Serve) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     async with connect(
         f"ws://127.0.0.1:{server.port}/", additional_headers={"Authorization": f"Bearer {TOKEN}"}, proxy=None
@@ -208,7 +208,7 @@ async def test_a_refused_follower_is_told_why(
     says: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = await serve(open_controller())
+    server = await serve(open_controller("live"))
     follower = remote(server, token=token)
     if origin:  # a follower never sends one; make this one look like a browser
         real_connect = connect
@@ -231,7 +231,7 @@ async def test_an_unreachable_server_is_a_user_error() -> None:
 async def test_a_follower_that_sends_data_changes_nothing(
     open_controller: OpenController, clock: FakeClock, journal: Path, serve: Serve, remote: Remote, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     for step in SCRIPT[:3]:
         play(controller, clock, step)
     server = await serve(controller)
@@ -278,7 +278,7 @@ async def test_a_follower_that_sends_data_changes_nothing(
 async def test_a_follower_that_sends_too_much_is_dropped_alone(
     open_controller: OpenController, clock: FakeClock, serve: Serve, remote: Remote, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     bystander = await connected(remote(server), drive)
     async with connect(f"ws://127.0.0.1:{server.port}/?token={TOKEN}", proxy=None) as rogue:
@@ -294,7 +294,7 @@ async def test_a_follower_that_sends_too_much_is_dropped_alone(
 async def test_heartbeats_correct_the_clock_of_another_machine(
     open_controller: OpenController, clock: FakeClock, serve: Serve, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     server = await serve(controller)
     elsewhere = FakeClock("2021-10-08T08:54:30Z", mono=50.0, boot="laptop-2")  # 30 s slow, another boot
     follower = RemoteFollower(f"ws://127.0.0.1:{server.port}", TOKEN, elsewhere)
@@ -324,7 +324,7 @@ async def test_tls_with_a_self_signed_certificate(
     certificate: tuple[Path, Path],
 ) -> None:
     cert, key = certificate
-    controller = open_controller()
+    controller = open_controller("live")
     context = tls_context(str(cert), str(key))
     assert context is not None
     server = await serve(controller, ssl_context=context)

@@ -47,7 +47,7 @@ class Driven:
 
     async def _run(self) -> None:
         async for _ in self._changes:
-            self.applied += self.follower.poll()  # type: ignore[attr-defined]
+            self.applied += self.follower.poll()
             self.wakeups += 1
             self._changed.set()
 

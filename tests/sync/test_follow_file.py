@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from followkit import SCRIPT, TIMEOUT_S, Driven, assert_same_state, play
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.journal import Replayer, replay
@@ -20,15 +19,11 @@ from runofshow.core.session import Controller
 from runofshow.follow import _wait_for_header
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.watch import FileWatch
+from tests.kit import crash
+from tests.kit.follow import SCRIPT, TIMEOUT_S, Driven, assert_same_state, play
 
 OpenController = Callable[..., Controller]
 Drive = Callable[..., Driven]
-
-
-def crash(controller: Controller) -> None:
-    """Drop a controller as kill -9 would: no detach record, and the kernel frees the lock."""
-    controller.writer.close()
-    controller.lock.release()
 
 
 def tear_next_record(monkeypatch: pytest.MonkeyPatch, controller: Controller, keep: int) -> None:
@@ -49,7 +44,7 @@ def tear_next_record(monkeypatch: pytest.MonkeyPatch, controller: Controller, ke
 async def test_a_file_follower_equals_the_controller_after_every_command(
     open_controller: OpenController, clock: FakeClock, journal: Path, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     woken = drive(FileFollower(journal, clock))
     assert woken.watch is not None and woken.watch.uses_inotify
     polled = FileFollower(journal, clock)  # one polled by hand, right after each command
@@ -71,7 +66,7 @@ async def test_a_file_follower_equals_the_controller_after_every_command(
 async def test_a_torn_line_is_shown_only_once_it_is_whole(
     open_controller: OpenController, clock: FakeClock, journal: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     for step in SCRIPT[:3]:
         play(controller, clock, step)
     follower = FileFollower(journal, clock)
@@ -95,7 +90,7 @@ async def test_a_torn_line_left_by_a_crash_and_cut_off_on_resume(
     open_controller: OpenController, clock: FakeClock, journal: Path, drive: Drive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The follower saw half a record; the resumed controller cuts it off and writes another in its place."""
-    controller = open_controller()
+    controller = open_controller("live")
     for step in SCRIPT[:4]:
         play(controller, clock, step)
     follower = FileFollower(journal, clock)
@@ -107,7 +102,7 @@ async def test_a_torn_line_left_by_a_crash_and_cut_off_on_resume(
     follower.poll()
     assert follower.engine.seq == 4 and follower.problem is None
     clock.advance(30)
-    resumed = open_controller()  # repairs the torn tail, then writes a `reopen` record where it was
+    resumed = open_controller("live")  # repairs the torn tail, then writes a `reopen` record where it was
     assert any("last record was damaged" in note for note in resumed.notes)
     follower.poll()
     assert follower.problem is None
@@ -121,7 +116,7 @@ async def test_a_torn_line_left_by_a_crash_and_cut_off_on_resume(
 async def test_a_replaced_journal_is_reloaded(
     open_controller: OpenController, clock: FakeClock, journal: Path, tmp_path: Path, drive: Drive
 ) -> None:
-    first = open_controller()
+    first = open_controller("live")
     for step in SCRIPT[:6]:
         play(first, clock, step)
     woken = drive(FileFollower(journal, clock))
@@ -153,7 +148,7 @@ async def test_a_journal_rewritten_in_place_is_reloaded(
     for step in SCRIPT[:8]:
         play(other, clock, step)
     other.close()
-    controller = open_controller()
+    controller = open_controller("live")
     for step in SCRIPT[:2]:
         play(controller, clock, step)
     follower = FileFollower(journal, clock)
@@ -171,7 +166,7 @@ async def test_a_journal_rewritten_in_place_is_reloaded(
 async def test_a_truncated_journal_is_reloaded(
     open_controller: OpenController, clock: FakeClock, journal: Path, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     header_size = journal.stat().st_size
     for step in SCRIPT[:6]:
         play(controller, clock, step)
@@ -182,7 +177,7 @@ async def test_a_truncated_journal_is_reloaded(
     os.truncate(journal, header_size)  # back to the header: nothing has happened
     await woken.until(lambda: follower.engine.seq == 0)
     assert not follower.engine.started and follower.problem is None
-    resumed = open_controller()
+    resumed = open_controller("live")
     play(resumed, clock, (10, "start", {}))
     await woken.reach(resumed.engine.seq)
     assert_same_state(follower, resumed, clock.read())
@@ -199,7 +194,7 @@ async def test_waits_for_a_journal_that_does_not_exist_yet(
     await asyncio.sleep(0)  # one step: the first look, which finds nothing
     assert not waiting.done() and not follower.ready and follower.problem is None
     assert capsys.readouterr().err == f"Waiting for {path} to be written… (ctrl+c to stop)\n"
-    controller = open_controller(path=path)
+    controller = open_controller("live", path=path)
     await asyncio.wait_for(waiting, 10)
     assert follower.ready and follower.engine.seq == 0
     assert capsys.readouterr().err == ""  # said once, not once per look
@@ -254,7 +249,7 @@ async def test_a_file_that_is_not_a_journal_is_a_problem_not_a_crash(tmp_path: P
 async def test_survives_the_moderator_quitting_and_resuming(
     open_controller: OpenController, clock: FakeClock, journal: Path, drive: Drive
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     woken = drive(FileFollower(journal, clock))
     follower = woken.follower
     for step in SCRIPT[:5]:
@@ -265,7 +260,7 @@ async def test_survives_the_moderator_quitting_and_resuming(
     assert follower.engine.segments == controller.engine.segments
     assert_same_state(follower, controller, clock.read())
     clock.advance(90)
-    resumed = open_controller()  # and comes back: a `reopen` record
+    resumed = open_controller("live")  # and comes back: a `reopen` record
     await woken.reach(resumed.engine.seq)
     assert_same_state(follower, resumed, clock.read())
     for step in SCRIPT[5:9]:
@@ -279,7 +274,7 @@ async def test_survives_the_moderator_quitting_and_resuming(
 async def test_says_when_no_controller_holds_the_journal(
     open_controller: OpenController, clock: FakeClock, journal: Path
 ) -> None:
-    controller = open_controller()
+    controller = open_controller("live")
     play(controller, clock, SCRIPT[0])
     follower = FileFollower(journal, clock)
     follower.poll()
@@ -290,7 +285,7 @@ async def test_says_when_no_controller_holds_the_journal(
     follower.poll()
     ok, text = follower.describe_link(follower.view())
     assert not ok and "NO CONTROLLER: the moderator's program stopped" in text
-    resumed = open_controller()
+    resumed = open_controller("live")
     clock.advance(2)
     follower.poll()
     ok, text = follower.describe_link(follower.view())

@@ -13,6 +13,9 @@ from runofshow.core.clock import FakeClock
 from runofshow.core.engine import Engine, Event, View
 from runofshow.core.journal import replay
 from runofshow.core.session import Controller
+from tests.kit import crash
+
+__all__ = ["Show", "assert_journal_matches", "crash", "state_of"]
 
 
 class Show:
@@ -67,12 +70,6 @@ class Show:
         for event in self.events:
             engine.apply(event)
         return engine
-
-
-def crash(controller: Controller) -> None:
-    """Drop a controller as kill -9 would: no detach record, and the kernel frees the lock."""
-    controller.writer.close()
-    controller.lock.release()
 
 
 def state_of(engine: Engine) -> dict[str, Any]:
