@@ -13,7 +13,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.session import Controller
 from tests.kit import crash
 

@@ -8,18 +8,16 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from runofshow.core.agenda import Agenda, format_duration
+from runofshow.core.agenda import Agenda
 from runofshow.core.text import literal
+from runofshow.core.timefmt import clock_time, format_duration
 
 
 def span(start: pendulum.DateTime, end: pendulum.DateTime, tz: str, first_day: pendulum.Date) -> str:
     """ "18:00–18:01" in `tz`, with "+1" on a time that falls on a later day."""
 
     def one(moment: pendulum.DateTime) -> str:
-        local = moment.in_tz(tz)
-        days = (local.date() - first_day).days
-        mark = f"{days:+d}d" if days else ""
-        return local.format("HH:mm:ss" if local.second else "HH:mm") + mark
+        return clock_time(moment, tz, first_day=first_day, with_seconds=bool(moment.in_tz(tz).second))
 
     return f"{one(start)}–{one(end)}"
 

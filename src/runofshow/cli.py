@@ -129,7 +129,7 @@ def _default(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `runofshow` script; returns the exit status."""
     from runofshow.core.agenda import AgendaError
-    from runofshow.core.engine import CommandError
+    from runofshow.core.decide import CommandError
     from runofshow.core.journal import JournalError
 
     args = _build_parser().parse_args(argv)

@@ -31,10 +31,9 @@ from rich.table import Table
 from rich.text import Text
 
 from runofshow.check import zone_label
-from runofshow.core.agenda import format_duration, zone
+from runofshow.core.agenda import zone
 from runofshow.core.clock import to_us
-from runofshow.core.display import describe_offset
-from runofshow.core.engine import REHEARSAL, Crossing
+from runofshow.core.events import REHEARSAL, Level
 from runofshow.core.report import (
     DETACHED,
     DONE,
@@ -49,9 +48,11 @@ from runofshow.core.report import (
     SessionReport,
     compare,
     load,
-    merge_spans,
 )
+from runofshow.core.spans import merge_spans
+from runofshow.core.state import Crossing
 from runofshow.core.text import literal, shorten
+from runofshow.core.timefmt import clock_time, describe_offset, format_duration
 from runofshow.errors import UserError
 
 FORMATS = ("table", "markdown", "csv", "json", "html", "svg")
@@ -127,7 +128,7 @@ def warning_labels(warnings: Sequence[Crossing]) -> list[str]:
     """The warnings given, in order, with a run of overtime minutes shown as its last one."""
     labels: list[str] = []
     for index, crossing in enumerate(warnings):
-        if crossing.level == "overtime" and index and warnings[index - 1].level == "overtime":
+        if crossing.level == Level.OVERTIME and index and warnings[index - 1].level == Level.OVERTIME:
             labels[-1] = crossing.label
         else:
             labels.append(crossing.label)
@@ -144,9 +145,7 @@ class _Clock:
     def __call__(self, moment: pendulum.DateTime | None, *, with_seconds: bool = True) -> str:
         if moment is None:
             return ""
-        local = moment.in_tz(self.tz)
-        days = (local.date() - self.first_day).days
-        return local.format("HH:mm:ss" if with_seconds else "HH:mm") + (f"{days:+d}d" if days else "")
+        return clock_time(moment, self.tz, first_day=self.first_day, with_seconds=with_seconds)
 
 
 class _Shown:

@@ -6,7 +6,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE, REHEARSAL
+from runofshow.core.events import LIVE, REHEARSAL
 from tests.kit.show import Show
 
 

@@ -19,13 +19,13 @@ from runofshow.core.agenda import (
     AgendaError,
     Gap,
     bundled_agenda,
-    format_duration,
     load_agenda,
     parse_agenda,
     parse_duration,
     parse_time,
 )
 from runofshow.core.text import literal
+from runofshow.core.timefmt import format_duration
 
 WriteAgenda = Callable[..., Path]
 

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from runofshow.core.clock import Reading
-from runofshow.core.engine import Engine, Event
+from runofshow.core.events import Event
 from runofshow.core.session import Controller
+from runofshow.core.state import State
+from runofshow.core.view import derive
 from runofshow.sync.follower import Follower
 from runofshow.sync.server import bind
 from runofshow.sync.watch import FileWatch
@@ -80,16 +82,14 @@ class Driven:
             self.watch.close()
 
 
-def assert_same_state(follower: Follower | Engine, controller: Controller, reading: Reading) -> None:
+def assert_same_state(follower: Follower | State, controller: Controller, reading: Reading) -> None:
     """The follower shows what the controller shows, at the same reading, down to the engine's fields."""
-    engine = follower if isinstance(follower, Engine) else follower.engine
+    engine = follower if isinstance(follower, State) else follower.engine
     assert engine.seq == controller.engine.seq
-    ours, theirs = engine.view(reading), controller.engine.view(reading)
+    ours, theirs = derive(engine, reading), derive(controller.engine, reading)
     assert ours.as_status() == theirs.as_status()
     assert ours == theirs
-    mine = {k: v for k, v in vars(engine).items() if k != "agenda"}
-    truth = {k: v for k, v in vars(controller.engine).items() if k != "agenda"}
-    assert mine == truth
+    assert engine.snapshot() == controller.engine.snapshot()
     assert engine.agenda.source == controller.agenda.source
 
 

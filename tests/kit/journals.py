@@ -21,7 +21,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda, parse_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE, REHEARSAL
+from runofshow.core.events import LIVE, REHEARSAL
 from runofshow.core.session import Controller
 from tests.kit import crash
 

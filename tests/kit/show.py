@@ -10,9 +10,12 @@ from typing import Any
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import Engine, Event, View
+from runofshow.core.decide import due_warnings, event_for
+from runofshow.core.events import Event
 from runofshow.core.journal import replay
 from runofshow.core.session import Controller
+from runofshow.core.state import State
+from runofshow.core.view import View, derive
 from tests.kit import crash
 
 __all__ = ["Show", "assert_journal_matches", "crash", "state_of"]
@@ -31,7 +34,7 @@ class Show:
         self.mode = mode
         self.clock = clock
         self.origin = clock.read()
-        self.engine = Engine(agenda, mode, self.origin)
+        self.engine = State(agenda, mode, self.origin)
         self.events: list[Event] = []
 
     def record(self, kind: str, data: dict[str, Any]) -> Event:
@@ -44,17 +47,17 @@ class Show:
 
     def poll(self) -> list[Event]:
         """Record the warnings that are due now."""
-        return [self.record("warning", data) for data in self.engine.due_warnings(self.clock.read())]
+        return [self.record("warning", data) for data in due_warnings(self.engine, self.clock.read())]
 
     def command(self, name: str, **args: Any) -> Event:
         """Poll, then decide on and record the event for `name` (CommandError propagates)."""
         self.poll()
-        kind, data = self.engine.event_for(name, self.clock.read(), **args)
+        kind, data = event_for(self.engine, name, self.clock.read(), **args)
         return self.record(kind, data)
 
     def view(self) -> View:
         """The view at the clock's current reading."""
-        return self.engine.view(self.clock.read())
+        return derive(self.engine, self.clock.read())
 
     def warnings(self) -> list[tuple[int, str, int, str]]:
         """Every recorded warning as (segment, level, minute, crossed_at)."""
@@ -64,17 +67,17 @@ class Show:
             if e.type == "warning"
         ]
 
-    def replayed(self) -> Engine:
+    def replayed(self) -> State:
         """A fresh engine fed the same events, as a follower would build it."""
-        engine = Engine(self.agenda, self.mode, self.origin)
+        engine = State(self.agenda, self.mode, self.origin)
         for event in self.events:
             engine.apply(event)
         return engine
 
 
-def state_of(engine: Engine) -> dict[str, Any]:
-    """Everything an engine holds (segments, undo stack, time references), for comparing two engines."""
-    return dict(vars(engine))
+def state_of(engine: State) -> tuple[Any, ...]:
+    """Everything a state holds (segments, undo stack, spans, time references), for comparing two states."""
+    return engine.snapshot()
 
 
 def assert_journal_matches(controller: Controller) -> None:
@@ -83,4 +86,4 @@ def assert_journal_matches(controller: Controller) -> None:
     assert replayed.torn is None
     assert state_of(replayed.engine) == state_of(controller.engine)
     reading = controller.clock.read()
-    assert replayed.engine.view(reading) == controller.engine.view(reading)
+    assert derive(replayed.engine, reading) == derive(controller.engine, reading)

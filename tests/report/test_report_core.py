@@ -10,7 +10,7 @@ import pytest
 
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE, REHEARSAL
+from runofshow.core.events import LIVE, REHEARSAL
 from runofshow.core.report import (
     DETACHED,
     DONE,

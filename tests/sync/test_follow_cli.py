@@ -15,7 +15,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import SystemClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.session import Controller
 from runofshow.status import run_status
 from runofshow.sync.server import JournalServer, bind, tls_context

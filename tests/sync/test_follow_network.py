@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from runofshow.core.clock import FakeClock, format_instant
 from runofshow.core.journal import Replayer
 from runofshow.core.session import Controller
+from runofshow.core.view import derive
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower
@@ -237,7 +238,7 @@ async def test_a_follower_that_sends_data_changes_nothing(
     server = await serve(controller)
     bystander = await connected(remote(server), drive)
     before = journal.read_bytes()
-    state = controller.engine.view(clock.read())
+    state = derive(controller.engine, clock.read())
     async with connect(f"ws://127.0.0.1:{server.port}/?token={TOKEN}", proxy=None) as rogue:
         got = [json.loads(await asyncio.wait_for(rogue.recv(), TIMEOUT_S)) for _ in range(controller.engine.seq + 1)]
         assert [record.get("seq") for record in got] == [None, *range(1, controller.engine.seq + 1)]

@@ -18,6 +18,7 @@ from textual.widgets import Digits, Static
 from runofshow.core.clock import FakeClock, parse_instant, to_us
 from runofshow.core.journal import replay
 from runofshow.core.session import Controller
+from runofshow.core.view import derive
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.widgets import AgendaTable, Countdown, StatusBar
 from tests.kit import crash
@@ -152,7 +153,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
 
     # The journal, replayed, tells the same story to the second.
     replayed = replay(journal)
-    view = replayed.engine.view(clock.read())
+    view = derive(replayed.engine, clock.read())
     took = [row.actual_s for row in view.segments]
     assert took == [60, 300, 300, 600, 750, 660, 630, 1230, 0, 300]
     bernard = view.segments[5]

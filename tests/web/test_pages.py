@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - depends on the machine
     if os.environ.get("CI") == "true":
         raise
     pytest.skip("selenium is not installed (pip install -e '.[test]')", allow_module_level=True)
-from runofshow.core.engine import COMMANDS
+from runofshow.core.decide import COMMANDS
 from tests.kit.web import ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
 
 YELLOW, ORANGE, RED, GREEN = "rgb(255, 215, 0)", "rgb(255, 135, 0)", "rgb(255, 45, 45)", "rgb(95, 215, 135)"
@@ -68,6 +68,52 @@ def test_stage_page_shows_the_controllers_countdown_speaker_and_title(
     driver.save_screenshot(str(ARTIFACTS / "stage-1280x720.png"))
 
 
+def test_a_page_with_a_wrong_clock_shows_the_servers_time(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    """The viewer's machine is an hour and a bit off: the pings find the offset, and the number is still right."""
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(390, 844)
+    skew_ms = -3_723_456.0
+    driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": "const real = performance.timeOrigin;"
+            f"Object.defineProperty(performance, 'timeOrigin', {{get: () => real + ({skew_ms})}});"
+        },
+    )
+    open_page(driver, session.stage_link)
+    clock = wait_for(lambda: driver.execute_script("return window.runofshowClock"))
+    assert abs(clock["offsetMs"] + skew_ms) < 50, clock
+    for _ in range(2):
+        page = seconds_of(shown(driver))
+        assert abs(page - seconds_of(countdown_of(session.status()))) <= 1
+        time.sleep(0.5)
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "stage-390x844.png"))
+
+
+def test_the_projector_size(served: Callable[..., Served], browser: Callable[..., Any]) -> None:
+    """At 1920×1080 the digits fill the screen and nothing spills over."""
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(1920, 1080)
+    open_page(driver, session.stage_link)
+    shown(driver)
+    box = driver.execute_script(
+        "const r = document.getElementById('count').getBoundingClientRect();"
+        "return [r.width, r.height, document.documentElement.scrollWidth, document.documentElement.scrollHeight];"
+    )
+    width, height, scroll_width, scroll_height = box
+    assert width >= 0.6 * 1920 and height >= 0.4 * 1080, box
+    assert scroll_width <= 1920 and scroll_height <= 1080, box
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "stage-1920x1080.png"))
+
+
 def test_colour_changes_at_wrap_up_final_and_overtime(
     served: Callable[..., Served], browser: Callable[..., Any]
 ) -> None:
@@ -97,6 +143,7 @@ def test_colour_changes_at_wrap_up_final_and_overtime(
     )
     time.sleep(0.3)  # a layout after the resize, for the picture only
     driver.save_screenshot(str(ARTIFACTS / "stage-390x844-overtime.png"))
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
 
 
 def test_cohost_page_shows_the_agenda_notes_and_schedule(

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import math
 
-from runofshow.core.engine import View
-
-
-def spoken_minutes(seconds: float) -> str:
-    """ "2 minutes", "1 minute", "20 seconds": how the time left is said aloud.
-
-    Whole minutes, rounded up, down to half a minute; only the last 30 s are
-    counted in seconds, because a cue read a few seconds late must still be true.
-    """
-    if seconds >= 30:
-        minutes = max(1, math.ceil(seconds / 60 - 1e-9))
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    whole = max(1, math.ceil(seconds))
-    return f"{whole} second{'s' if whole != 1 else ''}"
+from runofshow.core.events import Level
+from runofshow.core.timefmt import spoken_minutes
+from runofshow.core.view import View
 
 
 def cue_for(view: View) -> str | None:
@@ -26,11 +15,11 @@ def cue_for(view: View) -> str | None:
         return None
     speaker = view.segments[view.current].segment.speaker
     remaining = view.remaining_s
-    if view.alert == "wrap_up":
+    if view.alert == Level.WRAP_UP:
         text = f"{spoken_minutes(remaining)} left, please start wrapping up"
-    elif view.alert == "final":
+    elif view.alert == Level.FINAL:
         text = f"{spoken_minutes(remaining)} left, please conclude"
-    elif view.alert == "overtime":
+    elif view.alert == Level.OVERTIME:
         over = -remaining
         if over < 60:
             text = "your time is up, please finish your last sentence" if speaker else "time is up for this segment"

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pendulum
 
-from runofshow.core.clock import Reading, to_pendulum, to_us
-from runofshow.core.engine import Crossing, Engine, Event, View
-from runofshow.core.journal import JournalError, Replayed, holder, replay
+from runofshow.core.clock import to_pendulum, to_us
+from runofshow.core.events import EventType
+from runofshow.core.journal import JournalError, holder, replay
+from runofshow.core.spans import Span
+from runofshow.core.state import Crossing
+from runofshow.core.view import View, derive
 
 # A segment's outcome.
 DONE = "done"
@@ -34,9 +37,6 @@ ENDED = "ended"
 
 #: How many of the largest overruns the totals name.
 TOP_OVERRUNS = 3
-
-Span = tuple[int, int]
-"""A stretch of time as two instants in epoch microseconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,94 +182,6 @@ class SessionReport:
 # Reading a journal
 
 
-class _Runs:
-    """Which segment was running or paused when, on the engine's own time axis.
-
-    It is read off the engine after each event, not folded separately, so it
-    agrees with the engine's durations even across a wall-clock step.
-    """
-
-    def __init__(self, count: int) -> None:
-        self.runs: list[list[tuple[float, float]]] = [[] for _ in range(count)]
-        self.paused: list[list[tuple[float, float]]] = [[] for _ in range(count)]
-        self.entered = [0.0] * count
-        self.now: tuple[int, bool] | None = None
-        self.since = 0.0
-        self.origin: tuple[float, int] | None = None  # (t, wall µs) of the start
-
-    def after(self, event: Event, engine: Engine, undo: bool) -> None:
-        """Note the state the engine is in once `event` has been applied."""
-        t = engine.ref_t
-        if self.origin is None and engine.started:
-            self.origin = (t, event.wall_us)
-        state = (
-            None
-            if not engine.started or engine.ended or engine.current is None
-            else (
-                engine.current,
-                engine.running_since is not None,
-            )
-        )
-        if state == self.now and not undo:
-            return
-        before = self.now
-        self.close(t)
-        if undo and before is not None and state is not None:
-            # The engine gave the time since the undone `next` back to the segment before.
-            here, back = before[0], state[0]
-            for spans in (self.runs, self.paused):
-                moved = [span for span in spans[here] if span[0] >= self.entered[here]]
-                del spans[here][len(spans[here]) - len(moved) :]
-                spans[back] = merge_spans(spans[back] + moved)
-        if state is not None and (before is None or before[0] != state[0]):
-            self.entered[state[0]] = t
-        self.now, self.since = state, t
-
-    def close(self, t: float) -> None:
-        """End the span under way at `t`."""
-        if self.now is not None and t > self.since:
-            index, running = self.now
-            spans = (self.runs if running else self.paused)[index]
-            if spans and spans[-1][1] == self.since:  # going on after an undo
-                spans[-1] = (spans[-1][0], t)
-            else:
-                spans.append((self.since, t))
-        self.now = None
-
-    def instants(self, spans: list[tuple[float, float]]) -> tuple[Span, ...]:
-        """Spans on the `t` axis as wall instants, counted from the start."""
-        if self.origin is None:
-            return ()
-        t0, us0 = self.origin
-        return tuple((us0 + round((a - t0) * 1e6), us0 + round((b - t0) * 1e6)) for a, b in spans)
-
-
-def merge_spans(spans: Sequence[tuple[float, float]], tolerance: float = 0.0) -> list[tuple[float, float]]:
-    """Spans in order, with those that overlap or lie within `tolerance` of each other joined."""
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(spans):
-        if merged and start - merged[-1][1] <= tolerance:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _read(path: str | Path) -> tuple[Replayed, _Runs | None, str | None]:
-    """Replay the journal, noting who ran when after each event, and the last event's type."""
-    runs: _Runs | None = None
-    last_type: str | None = None
-
-    def note(event: Event, engine: Engine) -> None:
-        nonlocal runs, last_type
-        if runs is None:
-            runs = _Runs(len(engine.segments))
-        runs.after(event, engine, event.type == "previous" and engine.last_previous_undid)
-        last_type = event.type
-
-    return replay(path, on_event=note), runs, last_type
-
-
 _EARLIEST_US = to_us(pendulum.datetime(1900, 1, 1))
 _LATEST_US = to_us(pendulum.datetime(9000, 1, 1))
 
@@ -297,21 +209,17 @@ def load(path: str | Path) -> SessionReport:
     """
     name = str(path)
     try:
-        replayed, runs, last_type = _read(path)
+        replayed = replay(path)
         torn = replayed.torn
         engine = replayed.engine
         # The last record is the report's "now": a finished journal always reads the same.
-        last = Reading(mono=engine.ref_mono, awake=engine.ref_mono, wall_us=engine.ref_us, boot=engine.ref_boot)
-        view = engine.view(last)
+        view = derive(engine, engine.last_reading)
     except (ArithmeticError, ValueError, RecursionError) as error:
         # Records that parse but hold impossible values (Infinity seconds, the year 9999, deep nesting).
         raise JournalError(f"{name}: corrupt journal ({type(error).__name__}: {error})") from None
     _check_sane(name, view)
     header = replayed.header
     agenda = replayed.agenda
-    if runs is None:
-        runs = _Runs(len(engine.segments))
-    runs.close(engine.ref_t)
 
     if not engine.started:
         state = NOT_STARTED
@@ -320,11 +228,11 @@ def load(path: str | Path) -> SessionReport:
         state, owner = ENDED, None
     else:
         owner = holder(name)
-        state = RUNNING if owner else DETACHED if last_type == "detach" else INTERRUPTED
+        state = RUNNING if owner else DETACHED if engine.last_type == EventType.DETACH else INTERRUPTED
 
     segments = []
     for row in view.segments:
-        index = row.number - 1
+        runs, paused = engine.spans(row.number - 1)
         status = {"current": OPEN, "skipped": SKIPPED, "done": DONE}.get(row.status, NOT_RUN)
         segment = row.segment
         segments.append(
@@ -349,8 +257,8 @@ def load(path: str | Path) -> SessionReport:
                 extensions=row.extensions,
                 skipped=row.skipped,
                 warnings=row.warnings,
-                runs=runs.instants(runs.runs[index]),
-                paused=runs.instants(runs.paused[index]),
+                runs=runs,
+                paused=paused,
             )
         )
 

@@ -11,10 +11,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from runofshow.core.agenda import Agenda, format_duration
+from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Clock, to_pendulum
-from runofshow.core.engine import Engine, Event, View
+from runofshow.core.events import Event
 from runofshow.core.journal import Header, JournalError, Replayer, holder
+from runofshow.core.state import State
+from runofshow.core.timefmt import clock_time, coarse_age
+from runofshow.core.view import View, derive
 
 #: How often a file follower asks whether a controller still holds the lock.
 HOLDER_CHECK_S = 2.0
@@ -53,14 +56,14 @@ class Follower:
         return self.replayer.agenda
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> State:
         """The replayed state."""
         assert self.replayer.engine is not None, "no header yet"
         return self.replayer.engine
 
     def view(self) -> View:
         """The state now, by this machine's clock."""
-        return self.engine.view(self.clock.read())
+        return derive(self.engine, self.clock.read())
 
     def poll(self) -> Sequence[Event]:
         """Bring the state up to date with what has arrived; return the events applied."""
@@ -88,9 +91,7 @@ class Follower:
             return "no records yet"
         age = max(0.0, (view.now_us - view.last_event_us) / 1e6)
         zone = self.agenda.session.timezone
-        at = to_pendulum(view.last_event_us).in_tz(zone).format("HH:mm:ss")
-        coarse = "under a minute ago" if age < 60 else f"{format_duration(age // 60 * 60)} ago"
-        return f"last record {at} ({coarse})"
+        return f"last record {clock_time(to_pendulum(view.last_event_us), zone)} ({coarse_age(age)})"
 
 
 class FileFollower(Follower):

@@ -19,7 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
 
 from runofshow.core.clock import Clock, Reading, parse_instant
-from runofshow.core.engine import Event, View
+from runofshow.core.events import Event
+from runofshow.core.view import View
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
 

@@ -36,10 +36,10 @@ from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from runofshow.core.agenda import format_duration, format_length
 from runofshow.core.clock import Clock, to_pendulum
-from runofshow.core.display import countdown_text, describe_offset
-from runofshow.core.engine import SegmentView, View
+from runofshow.core.display import countdown_text
+from runofshow.core.timefmt import describe_offset, format_duration, format_length
+from runofshow.core.view import SegmentView, View
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.links import Links, forget_served, note_served, page_links
 

@@ -26,11 +26,14 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 
-from runofshow.core.agenda import Agenda, format_duration, zone
+from runofshow.core.agenda import Agenda, zone
 from runofshow.core.cues import cue_for
+from runofshow.core.decide import CommandError
 from runofshow.core.display import seconds_to_next_change
-from runofshow.core.engine import CommandError, Event, View
+from runofshow.core.events import Event, Level
 from runofshow.core.text import literal
+from runofshow.core.timefmt import format_duration
+from runofshow.core.view import View
 from runofshow.tui.screens import ConfirmScreen, GotoScreen, HelpScreen
 from runofshow.tui.widgets import (
     AgendaTable,
@@ -53,6 +56,7 @@ WIDE = 150
 EARLY_START_S = 60.0
 #: A warning recorded longer ago than this is history, not news: no bell, no toast.
 FRESH_WARNING_US = 10_000_000
+_WARNING_TITLES: dict[str, str] = {Level.WRAP_UP: "Wrap up", Level.FINAL: "Final minute", Level.TIME_UP: "Time's up"}
 
 
 class SessionSource(Protocol):
@@ -171,10 +175,8 @@ class SessionApp(App[None]):
             return
         newest = warnings[-1]
         level = newest.data.get("level")
-        title = {"wrap_up": "Wrap up", "final": "Final minute", "time_up": "Time's up"}.get(
-            str(level), f"Overtime +{newest.data.get('minute')} min"
-        )
-        severity: SeverityLevel = "warning" if level in ("wrap_up", "final") else "error"
+        title = _WARNING_TITLES.get(str(level), f"Overtime +{newest.data.get('minute')} min")
+        severity: SeverityLevel = "warning" if level in (Level.WRAP_UP, Level.FINAL) else "error"
         self.notify(literal(cue_for(view) or title), title=title, severity=severity, timeout=8, markup=False)
         if not self.muted:
             self.bells += 1

@@ -11,19 +11,20 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
-from runofshow.core.agenda import format_duration, format_length
-from runofshow.core.display import countdown_text, describe_offset
-from runofshow.core.engine import LIVE, SegmentView, View
+from runofshow.core.display import countdown_text
+from runofshow.core.events import LIVE, Level
 from runofshow.core.text import literal
+from runofshow.core.timefmt import clock_time, describe_offset, format_duration, format_length
+from runofshow.core.view import SegmentView, View
 
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The warning colours, as the README promises them: yellow, orange, red.
-BAR_COLOURS = {"wrap_up": "#ffd700", "final": "#ff8700", "overtime": "#ff2d2d", "done": "#808080"}
+BAR_COLOURS = {Level.WRAP_UP: "#ffd700", Level.FINAL: "#ff8700", Level.OVERTIME: "#ff2d2d", Level.DONE: "#808080"}
 
 
 def clock(moment: pendulum.DateTime, zone: str) -> str:
     """HH:MM in `zone` (minutes only: the countdown is the second-accurate display)."""
-    return moment.in_tz(zone).format("HH:mm")
+    return clock_time(moment, zone, with_seconds=False)
 
 
 class Countdown(Vertical):
@@ -51,7 +52,7 @@ class Countdown(Vertical):
         elif view.remaining_s <= 0:
             text = "TIME'S UP · over by"
         else:
-            text = {"wrap_up": "WRAP UP · left", "final": "FINAL MINUTE · left"}.get(view.alert, "left")
+            text = {Level.WRAP_UP: "WRAP UP · left", Level.FINAL: "FINAL MINUTE · left"}.get(view.alert, "left")
         set_text(label, text, layout=False)
         value = countdown_text(view)
         if digits.value != value:
@@ -74,7 +75,7 @@ def show_alert(widget: Widget, view: View, flash: bool, inked: tuple[Widget, ...
     for name in ALERT_CLASSES:
         widget.set_class(name == f"-{view.alert}", name)
     widget.set_class(view.paused, "-paused")
-    blinking = flash and view.alert == "overtime" and not view.paused
+    blinking = flash and view.alert == Level.OVERTIME and not view.paused
     if blinking != getattr(widget, "_blinking", False):
         widget._blinking = blinking  # type: ignore[attr-defined]
         widget.styles.background = BLINK_BACKGROUND if blinking else None
