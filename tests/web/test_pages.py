@@ -86,7 +86,8 @@ def test_a_page_with_a_wrong_clock_shows_the_servers_time(
     )
     open_page(driver, session.stage_link)
     clock = wait_for(lambda: driver.execute_script("return window.runofshowClock"))
-    assert abs(clock["offsetMs"] + skew_ms) < 50, clock
+    # The midpoint of the quickest ping is off by at most half its round trip.
+    assert abs(clock["offsetMs"] + skew_ms) <= clock["rttMs"] / 2 + 2, clock
     for _ in range(2):
         page = seconds_of(shown(driver))
         assert abs(page - seconds_of(countdown_of(session.status()))) <= 1
@@ -125,9 +126,9 @@ def test_colour_changes_at_wrap_up_final_and_overtime(
     session.press(b" ")
     wait_for(lambda: colour(driver) == GREEN)
     wait_for(lambda: colour(driver) == YELLOW and "alert-wrap_up" in body_classes(driver), timeout=12)
-    assert 6 <= seconds_of(text(driver, "count")) <= 13
+    assert 6 <= seconds_of(text(driver, "count")) <= 12, text(driver, "count")
     wait_for(lambda: colour(driver) == ORANGE and "alert-final" in body_classes(driver), timeout=8)
-    assert 0 <= seconds_of(text(driver, "count")) <= 7
+    assert 0 <= seconds_of(text(driver, "count")) <= 6, text(driver, "count")
     wait_for(lambda: "alert-overtime" in body_classes(driver) and text(driver, "count").startswith("+"), timeout=9)
     # Blinking in overtime; steady white on red for a viewer who asked for less motion.
     assert driver.execute_script("return getComputedStyle(document.getElementById('count')).animationName") == "blink"

@@ -16,7 +16,8 @@ from runofshow.core.display import countdown_text
 from runofshow.core.session import Controller
 from runofshow.errors import UserError
 from runofshow.sync.links import forget_served, note_served, served_links, stage_token
-from runofshow.sync.web import STAGE_KEYS, WebViews, cohost_snapshot, countdown, same_origin, stage_snapshot
+from runofshow.sync.snapshots import STAGE_KEYS, cohost_snapshot, countdown, stage_snapshot
+from runofshow.sync.web import WebViews, same_origin
 
 
 def request(path: str = "/view", **headers: str) -> Request:

@@ -29,19 +29,16 @@ from collections.abc import Callable
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from runofshow.core.clock import Clock, to_pendulum
-from runofshow.core.display import countdown_text
-from runofshow.core.timefmt import describe_offset, format_duration, format_length
-from runofshow.core.view import SegmentView, View
+from runofshow.core.clock import Clock
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.links import Links, forget_served, note_served, page_links
+from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
 
 #: The WebSocket path the pages connect to.
 VIEW_PATH = "/view"
@@ -64,154 +61,6 @@ MAX_PAGE_MESSAGE = 512
 
 STAGE = "stage"
 COHOST = "cohost"
-
-
-# -- snapshots ---------------------------------------------------------------
-
-#: The only keys a stage-token holder ever gets. Notes, user, host and paths are not among them.
-STAGE_KEYS = (
-    "segment",
-    "title",
-    "speaker",
-    "phase",
-    "alert",
-    "remaining_s",
-    "elapsed_s",
-    "allotted_s",
-    "starts_in_s",
-    "paused",
-    "started",
-    "ended",
-    "seq",
-    "message",
-    "message_at",
-)
-
-
-def countdown(view: View) -> dict[str, Any]:
-    """What the big number does from this snapshot on.
-
-    `moving` numbers go down by one per second of real time (negative means
-    overtime or lateness); the page shows them with the rounding of
-    `countdown_text`. A number that is not moving is shown as `text`, which is
-    exactly what the terminal shows.
-    """
-    text = countdown_text(view)
-    if not view.started:
-        if view.starts_in_s is not None and view.starts_in_s > 0:
-            return {"moving": True, "value_s": round(view.starts_in_s, 3), "text": text}
-        if view.offset_s >= 1:
-            return {"moving": True, "value_s": round(-view.offset_s, 3), "text": text}
-        return {"moving": False, "value_s": None, "text": text}
-    if view.ended or view.paused:
-        return {"moving": False, "value_s": None, "text": text}
-    return {"moving": True, "value_s": round(view.remaining_s, 3), "text": text}
-
-
-def label(view: View) -> str:
-    """The words above the number, as on the moderator's screen."""
-    if not view.started:
-        if view.starts_in_s and view.starts_in_s > 0:
-            return "starts in"
-        return "late start" if view.offset_s >= 1 else "not started"
-    if view.ended:
-        return "session ended"
-    if view.paused:
-        return "paused"
-    if view.remaining_s <= 0:
-        return "time's up · over by"
-    return {"wrap_up": "wrap up", "final": "final minute"}.get(view.alert, "left")
-
-
-def stage_snapshot(view: View) -> dict[str, Any]:
-    """The stage display's fields, and nothing else."""
-    status = view.as_status()
-    out = {key: status.get(key) for key in STAGE_KEYS}
-    out["countdown"] = countdown(view)
-    out["label"] = label(view)
-    return out
-
-
-def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any]:
-    """Everything `runofshow follow` shows: the status, every row of the agenda, notes, behind/ahead."""
-    out = view.as_status()
-    zone = view.segments[0].zone
-    out["session"] = session_title
-    out["zone"] = zone
-    out["owner"] = owner
-    out["countdown"] = countdown(view)
-    out["label"] = label(view)
-    out["offset_text"] = describe_offset(view.offset_s, ended=view.ended)
-    out["projected_end_text"] = view.projected_end.in_tz(zone).format("HH:mm")
-    out["planned_end_text"] = view.planned_end.in_tz(zone).format("HH:mm")
-    out["notes"] = view.focus.segment.notes
-    out["flex_text"] = flex_text(view)
-    upcoming = view.next_segment
-    out["next"] = (
-        None
-        if upcoming is None
-        else {
-            "title": upcoming.segment.title,
-            "speaker": upcoming.segment.speaker,
-            "allotted_s": upcoming.allotted_s,
-            "length": format_duration(upcoming.allotted_s),
-        }
-    )
-    lateness = 0.0 if view.ended else max(0.0, view.offset_s)
-    rows = []
-    for row in view.segments:
-        expected = None
-        if row.status == "pending" and view.started:
-            expected = _hhmm(row.planned_start_us + int(lateness * 1e6), zone)
-        rows.append(
-            {
-                "segment": row.number,
-                "title": row.segment.title,
-                "speaker": row.segment.speaker,
-                "status": row.status,
-                "planned": f"{_hhmm(row.planned_start_us, zone)}–{_hhmm(row.planned_end_us, zone)}",
-                "started": None if row.actual_start_us is None else _hhmm(row.actual_start_us, zone),
-                "expected": expected,
-                "allotted_s": row.allotted_s,
-                "actual_s": None if row.actual_s is None else round(row.actual_s, 3),
-                "delta_s": None if row.delta_s is None else round(row.delta_s, 3),
-                "skipped": row.skipped,
-                "notes": row.segment.notes,
-                **_took(row),
-            }
-        )
-    out["rows"] = rows
-    return out
-
-
-def flex_text(view: View) -> str:
-    """What the flexible segments must shrink to, worded as on the moderator's screen."""
-    if not view.flex:
-        return ""
-    text = "To end on time, shrink " + ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
-    if view.unrecoverable_s >= 1:
-        text += f"; {format_length(view.unrecoverable_s)} can't be recovered"
-    return text
-
-
-def _took(row: SegmentView) -> dict[str, str]:
-    """The agenda table's "Took" and "+/−" cells, worded as in the terminal's table."""
-    if row.status == "current":
-        took, delta = "▶ now", ""
-    elif row.actual_s is not None:
-        took = format_duration(row.actual_s)
-        delta = format_duration(row.delta_s or 0.0, signed=True) if abs(row.delta_s or 0.0) >= 1 else "0:00"
-    else:
-        took, delta = "", ""
-    if row.skipped:
-        took = f"skip {took}".strip()
-    late = row.status in ("done", "skipped") and abs(row.delta_s or 0.0) >= 1
-    tone = ("over" if (row.delta_s or 0.0) > 0 else "under") if late else ""
-    return {"took": took, "delta": delta, "delta_class": tone}
-
-
-def _hhmm(wall_us: int, zone: str) -> str:
-    return to_pendulum(wall_us).in_tz(zone).format("HH:mm")
 
 
 # -- HTTP --------------------------------------------------------------------
@@ -325,6 +174,8 @@ class WebViews:
         self._source = FileFollower(path, clock)
         self._viewers: set[_Viewer] = set()
         self._ticker: asyncio.Task[None] | None = None
+        #: The loop the pages are served in (the server's), once one has connected.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def viewers(self) -> int:
@@ -372,26 +223,32 @@ class WebViews:
         return f"{follow_command}\nSpeaker link: {links.stage}\nCo-host link: {links.cohost}"
 
     async def start(self) -> None:
-        """Begin the once-a-second snapshots; leave a note of the address for `runofshow status`."""
+        """Leave a note of the address for `runofshow status`; any thread, any loop."""
         if self.base is not None:
             note_served(self.path, self.base)
-        if self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick())
 
     async def close(self) -> None:
-        """Stop the snapshots; the server closes the connections."""
+        """Take the note back. The snapshots stop by themselves once the server has closed every page."""
         if self.base is not None:
             forget_served(self.path)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(BaseException):
-                await self._ticker
-            self._ticker = None
 
     def publish(self, line: bytes) -> None:
-        """A record was made durable: read it back and send every page the new state now."""
-        if self._viewers:
+        """A record was made durable: read it back and send every page the new state now.
+
+        Safe from any thread: the work is done in the loop that serves the pages.
+        """
+        loop = self._loop
+        if loop is None or not self._viewers:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
             self._broadcast()
+        else:
+            with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+                loop.call_soon_threadsafe(self._broadcast)
 
     def snapshots(self) -> dict[str, str] | None:
         """The stage and co-host snapshot texts now, or None before the journal has a header."""
@@ -420,7 +277,8 @@ class WebViews:
             viewer.offer(texts[viewer.role])
 
     async def _tick(self) -> None:
-        while True:
+        """A fresh snapshot for every page once a second, for as long as there are pages."""
+        while self._viewers:
             # The next whole second of the server's clock, so snapshots land just after a boundary.
             await asyncio.sleep(VIEW_HEARTBEAT_S - (self._now_ms() / 1000) % VIEW_HEARTBEAT_S + 0.005)
             if self._viewers:
@@ -435,6 +293,9 @@ class WebViews:
             return
         viewer = _Viewer(role)
         self._viewers.add(viewer)
+        self._loop = asyncio.get_running_loop()
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick())
         texts = self.snapshots()
         if texts is not None:
             viewer.offer(texts[role])
