@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +19,13 @@ except ImportError:  # pragma: no cover - depends on the machine
     if os.environ.get("CI") == "true":
         raise
     pytest.skip("selenium is not installed (pip install -e '.[test]')", allow_module_level=True)
+from runofshow.core.agenda import load_agenda
+from runofshow.core.clock import SystemClock
 from runofshow.core.decide import COMMANDS
-from tests.kit.web import ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
+from runofshow.core.session import Controller
+from runofshow.sync import snapshots, web
+from runofshow.sync.server import JournalServer, bind
+from tests.kit.web import AGENDA, ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
 
 YELLOW, ORANGE, RED, GREEN = "rgb(255, 215, 0)", "rgb(255, 135, 0)", "rgb(255, 45, 45)", "rgb(95, 215, 135)"
 
@@ -232,3 +241,58 @@ def test_a_message_appears_within_a_second_and_clears(
     assert "flash" in str(driver.find_element(By.ID, "message").get_attribute("class"))
     session.press(b"T")
     wait_for(lambda: not driver.find_element(By.ID, "message").is_displayed(), timeout=3)
+
+
+def test_message_is_shown_literally_flashes_and_clears(
+    tmp_path: Path, browser: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's side of messages, whatever sends them: a server in this process adds one to the stage fields."""
+    message: dict[str, Any] = {"message": None, "message_at": None}
+    real = snapshots.stage_snapshot
+    monkeypatch.setattr(web, "stage_snapshot", lambda view: {**real(view), **message})
+    with served_in_process(tmp_path) as (base, views):
+        driver = browser(1280, 720)
+        open_page(driver, f"{base}/stage#stage-key")
+        assert not driver.find_element(By.ID, "message").is_displayed()
+        message.update(message="<b>Please</b> wrap up <script>window.pwned=3</script>", message_at="t1")
+        views.publish(b"")
+        sent = time.monotonic()
+        wait_for(lambda: text(driver, "message") == "<b>Please</b> wrap up <script>window.pwned=3</script>")
+        assert time.monotonic() - sent <= 1.0
+        box = driver.find_element(By.ID, "message")
+        assert "flash" in str(box.get_attribute("class")) and not box.find_elements(By.CSS_SELECTOR, "*")
+        assert driver.execute_script("return window.pwned === undefined")
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "stage-1280x720-message.png"))
+        wait_for(lambda: "flash" not in str(box.get_attribute("class")), timeout=7)  # 5 s of flashing
+        message.update(message=None, message_at=None)
+        views.publish(b"")
+        wait_for(lambda: not box.is_displayed(), timeout=2)
+
+
+@contextlib.contextmanager
+def served_in_process(folder: Path) -> Iterator[tuple[str, web.WebViews]]:
+    """A controller and its server in this process, the server in a loop of its own thread."""
+    agenda_path = folder / "agenda.toml"
+    agenda_path.write_text(AGENDA)
+    clock = SystemClock()
+    journal = folder / "inproc.jsonl"
+    controller = Controller.open(journal, clock, agenda=load_agenda(agenda_path), mode="rehearsal")
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    views = web.WebViews(journal, "cohost-key", "stage-key", clock)
+    server = JournalServer(journal, "cohost-key", sock, clock, web=views)
+    controller.writer.listeners.append(server.publish)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+        controller.command("start")
+        yield f"http://127.0.0.1:{port}", views
+    finally:
+        asyncio.run_coroutine_threadsafe(server.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        controller.close()
+        sock.close()

@@ -14,6 +14,15 @@ gets the whole view: every agenda row, notes, who runs the session. The stage
 token (for speakers, or shared with an audience) gets only what is on a stage
 display; it is refused the co-host stream and the journal stream.
 
+A page that reconnects sends the `seq` of its last snapshot (`since`); as
+each snapshot is the whole state, catching up is the next snapshot, sent at
+once. The page keeps counting from its last one while the link is down.
+
+The token travels as the `token` query parameter of the WebSocket handshake
+(taken from the page's URL fragment, which the browser never sends with the
+page request). Only the handshake carries it; tunnels and proxies that log
+request lines will see it, which is one more reason to use https.
+
 The page sends `{"type": "time", "id": N, "t0": ms}`; the server answers with
 its own time, so the page can estimate its clock offset from the pair with the
 smallest round trip (as NTP does). Anything else a page sends is ignored.
@@ -36,6 +45,8 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from runofshow.core.clock import Clock
+from runofshow.core.display import seconds_to_next_change
+from runofshow.core.view import View
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.links import Links, forget_served, note_served, page_links
 from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
@@ -176,6 +187,7 @@ class WebViews:
         self._ticker: asyncio.Task[None] | None = None
         #: The loop the pages are served in (the server's), once one has connected.
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_view: View | None = None
 
     @property
     def viewers(self) -> int:
@@ -256,6 +268,7 @@ class WebViews:
         if not self._source.ready:
             return None
         view = self._source.view()
+        self._last_view = view
         sent = view.now_us / 1000
         header = self._source.header
         full = cohost_snapshot(view, self._source.agenda.session.title, header.owner)
@@ -277,10 +290,16 @@ class WebViews:
             viewer.offer(texts[viewer.role])
 
     async def _tick(self) -> None:
-        """A fresh snapshot for every page once a second, for as long as there are pages."""
+        """A fresh snapshot for every page at least once a second, for as long as there are pages.
+
+        Timed to just after the big number's next change, where a warning
+        colour changes too: a page then shows it with its new number.
+        """
         while self._viewers:
-            # The next whole second of the server's clock, so snapshots land just after a boundary.
-            await asyncio.sleep(VIEW_HEARTBEAT_S - (self._now_ms() / 1000) % VIEW_HEARTBEAT_S + 0.005)
+            wait = VIEW_HEARTBEAT_S
+            if self._last_view is not None:
+                wait = min(wait, seconds_to_next_change(self._last_view))
+            await asyncio.sleep(wait + 0.005)
             if self._viewers:
                 with contextlib.suppress(Exception):  # a bad journal read must not end the stream
                     self._broadcast()

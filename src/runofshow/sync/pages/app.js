@@ -138,6 +138,7 @@
     lastMessage = key;
     box.textContent = text || "";
     box.hidden = !text;
+    document.body.classList.toggle("has-message", !!text);
     box.classList.remove("flash");
     if (flashTimer !== null) clearTimeout(flashTimer);
     if (text && fresh) {
