@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -116,3 +118,18 @@ def test_page_clock_pings_are_answered(served: Callable[..., Served]) -> None:
                 break
     assert message["id"] == 7 and message["t0"] == 123.5 and message["server_ms"] > 1e12
     assert session.status()["started"] is False
+
+
+def test_status_prints_the_links_while_served(served: Callable[..., Served]) -> None:
+    session = served()
+    screen = session.terminal.text()
+    assert f"Speaker link: {session.stage_link}" in screen and f"Co-host link: {session.cohost_link}" in screen
+    out = subprocess.run(
+        [sys.executable, "-m", "runofshow", "status", str(session.journal)], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"Speaker link: {session.stage_link}\n" in out and f"Co-host link: {session.cohost_link}\n" in out
+    session.stop()
+    out = subprocess.run(
+        [sys.executable, "-m", "runofshow", "status", str(session.journal)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "link:" not in out  # no longer served: no links to give out
