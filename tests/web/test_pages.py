@@ -132,6 +132,14 @@ def test_colour_changes_at_wrap_up_final_and_overtime(
     calm = browser(1280, 720, reduced_motion=True)
     open_page(driver, session.stage_link)
     open_page(calm, session.stage_link)
+    # Count the chime's tones: one when it is turned on, then 1, 2 and 3 at wrap-up, final and time's up.
+    driver.execute_script(
+        "window.__tones = 0; const make = AudioContext.prototype.createOscillator;"
+        "AudioContext.prototype.createOscillator = function () { window.__tones++; return make.call(this); };"
+    )
+    assert driver.execute_script("return window.__tones") == 0
+    driver.find_element(By.ID, "chime").click()
+    assert text(driver, "chime") == "chime on" and driver.execute_script("return window.__tones") == 1
     session.press(b" ")
     wait_for(lambda: colour(driver) == GREEN)
     wait_for(lambda: colour(driver) == YELLOW and "alert-wrap_up" in body_classes(driver), timeout=12)
@@ -139,6 +147,7 @@ def test_colour_changes_at_wrap_up_final_and_overtime(
     wait_for(lambda: colour(driver) == ORANGE and "alert-final" in body_classes(driver), timeout=8)
     assert 0 <= seconds_of(text(driver, "count")) <= 6, text(driver, "count")
     wait_for(lambda: "alert-overtime" in body_classes(driver) and text(driver, "count").startswith("+"), timeout=9)
+    assert wait_for(lambda: driver.execute_script("return window.__tones") == 7, timeout=3)
     # Blinking in overtime; steady white on red for a viewer who asked for less motion.
     assert driver.execute_script("return getComputedStyle(document.getElementById('count')).animationName") == "blink"
     wait_for(lambda: "alert-overtime" in body_classes(calm))

@@ -133,3 +133,13 @@ def test_status_prints_the_links_while_served(served: Callable[..., Served]) -> 
         [sys.executable, "-m", "runofshow", "status", str(session.journal)], capture_output=True, text=True, check=True
     ).stdout
     assert "link:" not in out  # no longer served: no links to give out
+
+
+def test_the_script_never_writes_markup() -> None:
+    """Every outside string reaches the page through textContent; nothing parses HTML or evaluates text."""
+    from importlib import resources
+
+    script = resources.files("runofshow.sync").joinpath("pages", "app.js").read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setHTML"):
+        assert sink not in script, sink
+    assert "textContent" in script

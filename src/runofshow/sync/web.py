@@ -330,6 +330,8 @@ class WebViews:
             pass
         finally:
             self._viewers.discard(viewer)
+            if not self._viewers and self._ticker is not None:
+                self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes
             reader.cancel()
             with contextlib.suppress(BaseException):
                 await reader

@@ -162,7 +162,7 @@
     setText("notes", v.notes);
     setText("offset", v.offset_text);
     setText("ends", `${v.ended ? "ended" : "ends"} ${v.projected_end_text} (plan ${v.planned_end_text})`);
-    setText("owner", v.owner);
+    setText("owner", message.problem ? `problem: ${message.problem}` : v.owner);
     setText("flex", v.flex_text);
     $("offset").className = v.offset_s >= 60 && !v.ended ? "behind" : "";
     if (v.next) {
