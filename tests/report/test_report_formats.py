@@ -24,8 +24,8 @@ import pytest
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import LIVE
-from runofshow.core.report import load
 from runofshow.report import CSV_FIELDS, FORMATS, SEGMENT_FIELDS, render
+from runofshow.report.model import load
 from tests.kit.journals import LIVE_RUN_S, Driver
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -25,6 +25,7 @@ from runofshow.core.journal import (
     repair_torn_tail,
     replay,
 )
+from runofshow.core.link import Link, LinkState, Via
 from runofshow.core.state import State
 from runofshow.core.timefmt import format_duration
 from runofshow.core.view import View, derive
@@ -58,9 +59,6 @@ class Ack:
 
 class Controller:
     """The one process allowed to write a session's journal."""
-
-    #: Screens may send commands to a controller (a follower's source says True).
-    read_only = False
 
     def __init__(
         self,
@@ -247,6 +245,12 @@ class Controller:
         if not self.writer.held:
             return None
         return f"{self.writer.error or 'write failed'}; {len(self.writer.held)} record(s) held in memory"
+
+    def link(self) -> Link:
+        """The journal as this process writes it: all on disk, or failing (and why)."""
+        problem = self.journal_error
+        state = LinkState.FAILING if problem else LinkState.WRITING
+        return Link(state, Via.OWN, self.path.name, self.header.owner, self.engine.last_event_us, problem)
 
     def close(self) -> None:
         """Leave the session without ending it: the next open resumes it. Closing twice is harmless."""
