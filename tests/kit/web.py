@@ -71,7 +71,9 @@ def chromium_paths() -> tuple[str, str]:
     pytest.skip(reason)
 
 
-def launch_chromium(profile: Path, width: int, height: int, *, reduced_motion: bool = False) -> Any:
+def launch_chromium(
+    profile: Path, width: int, height: int, *, reduced_motion: bool = False, trust_any_certificate: bool = False
+) -> Any:
     """Headless Chromium with a fresh profile, the network log on, at `width`×`height` CSS pixels."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -82,6 +84,8 @@ def launch_chromium(profile: Path, width: int, height: int, *, reduced_motion: b
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
+    if trust_any_certificate:  # a test's self-signed certificate
+        options.add_argument("--ignore-certificate-errors")
     options.add_argument(f"--window-size={width},{height}")
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     chrome = webdriver.Chrome(options=options, service=Service(executable_path=driver))
@@ -111,10 +115,11 @@ class Served:
     journal: Path
     port: int
     folder: Path
+    scheme: str = "http"
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def cohost_token(self) -> str:
@@ -170,7 +175,12 @@ class Served:
 
 
 def serve_session(
-    folder: Path, agenda: str | None = None, *, rehearsal: bool = True, port: int | None = None
+    folder: Path,
+    agenda: str | None = None,
+    *,
+    rehearsal: bool = True,
+    port: int | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> Served:
     """Run the moderator's program serving a journal in `folder` (resuming it if there is one) and wait for the links."""
     path = folder / "agenda.toml"
@@ -181,13 +191,15 @@ def serve_session(
     command = [sys.executable, "-m", "runofshow", "run", str(path), "--log", str(journal)]
     command += ["--rehearsal"] if rehearsal else []
     command += ["--serve", f"127.0.0.1:{port}"]
+    if tls is not None:
+        command += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
     terminal = Terminal(command, env, size=(120, 40))
     try:
         terminal.read_until("Co-host link")
     except AssertionError:
         terminal.__exit__()
         raise
-    return Served(terminal, journal, port, folder)
+    return Served(terminal, journal, port, folder, "https" if tls else "http")
 
 
 def countdown_of(state: dict[str, Any]) -> str:

@@ -35,8 +35,8 @@ def browser(tmp_path: Path) -> Iterator[Callable[..., object]]:
     """Open headless Chromium windows of a given size; each has its own fresh profile."""
     drivers: list[object] = []
 
-    def open_(width: int = 1280, height: int = 720, *, reduced_motion: bool = False) -> object:
-        driver = launch_chromium(tmp_path / f"profile-{len(drivers)}", width, height, reduced_motion=reduced_motion)
+    def open_(width: int = 1280, height: int = 720, **kwargs: bool) -> object:
+        driver = launch_chromium(tmp_path / f"profile-{len(drivers)}", width, height, **kwargs)
         drivers.append(driver)
         return driver
 
