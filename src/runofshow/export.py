@@ -48,13 +48,30 @@ def render(agenda: Agenda, fmt: str, *, speaker: str | None = None, link: str | 
     return briefing(agenda, names, link).encode("utf-8")
 
 
+def served_speaker_link(agenda: Agenda) -> str | None:
+    """The speakers' (stage) link of this agenda's live session, if `run --serve` is serving it right now."""
+    from runofshow.core.events import LIVE
+    from runofshow.core.journal import holder
+    from runofshow.core.paths import find_journal
+    from runofshow.sync.links import served_links
+
+    journal, _ = find_journal(agenda, LIVE, SystemClock().read())
+    if not journal.exists() or holder(journal) is None:
+        return None  # a note left by a server that is gone is not a link
+    links = served_links(journal)
+    return None if links is None else links.stage
+
+
 def run_export(
     agenda_path: str, fmt: str, output: str | None = None, *, speaker: str | None = None, link: str | None = None
 ) -> int:
     """Write the export to `output` (or stdout)."""
     if output not in (None, "-") and Path(output).resolve() == Path(agenda_path).resolve():
         raise UserError(f"{literal(output)}: is the agenda being exported; write to another file")
-    data = render(load_agenda(agenda_path), fmt, speaker=speaker, link=link)
+    agenda = load_agenda(agenda_path)
+    if link is None and fmt in ("md", "ics"):
+        link = served_speaker_link(agenda)
+    data = render(agenda, fmt, speaker=speaker, link=link)
     if output is None or output == "-":
         if fmt in BINARY and sys.stdout.isatty():
             raise UserError(f"{fmt} is a binary file; give -o FILE.{fmt}")
