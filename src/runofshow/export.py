@@ -49,17 +49,20 @@ def render(agenda: Agenda, fmt: str, *, speaker: str | None = None, link: str | 
 
 
 def served_speaker_link(agenda: Agenda) -> str | None:
-    """The speakers' (stage) link of this agenda's live session, if `run --serve` is serving it right now."""
-    from runofshow.core.events import LIVE
+    """The speakers' (stage) link of this agenda's session, live or today's rehearsal, while `run --serve` serves it."""
+    from runofshow.core.events import LIVE, REHEARSAL
     from runofshow.core.journal import holder
     from runofshow.core.paths import find_journal
     from runofshow.sync.links import served_links
 
-    journal, _ = find_journal(agenda, LIVE, SystemClock().read())
-    if not journal.exists() or holder(journal) is None:
-        return None  # a note left by a server that is gone is not a link
-    links = served_links(journal)
-    return None if links is None else links.stage
+    reading = SystemClock().read()
+    for mode in (LIVE, REHEARSAL):
+        journal, _ = find_journal(agenda, mode, reading)
+        if journal.exists() and holder(journal) is not None:  # a note left by a server that is gone is no link
+            links = served_links(journal)
+            if links is not None:
+                return links.stage
+    return None
 
 
 def run_export(
