@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -164,6 +165,8 @@ class Controller:
             except OSError as error:
                 raise JournalError(f"{shown}: cannot open the journal: {error.strerror or error}") from None
             try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise JournalError(f"{shown}: not a regular file, so not a journal")
                 lock.acquire(shown, fd)
                 if not _names(real, fd):
                     lock.release()
