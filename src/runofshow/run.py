@@ -45,11 +45,16 @@ def run_session(
     path, mode = choice.path, choice.mode
     server = None
     if serve is not None:
-        from runofshow.sync.server import JournalServer, bind, parse_listen, session_token, tls_context
+        from runofshow.sync.links import stage_token
+        from runofshow.sync.server import JournalServer, bind, page_base, parse_listen, session_token, tls_context
+        from runofshow.sync.web import WebViews
 
         context = tls_context(certfile, keyfile)
         sock = bind(*parse_listen(serve))
-        server = JournalServer(path, session_token(path), sock, clock, ssl_context=context)
+        token = session_token(path)
+        base = page_base(sock, context is not None)
+        web = WebViews(path, token, stage_token(path), clock, secure=context is not None, base=base)
+        server = JournalServer(path, token, sock, clock, ssl_context=context, web=web)
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
     controller = Controller.open(path, clock, agenda=agenda, mode=mode, wait=False, confirm=ask)
@@ -75,7 +80,7 @@ def run_session(
                 controller,
                 journal_label=label,
                 notes=controller.notes,
-                serving=server.follow_command(),
+                serving=web.serving_text(server.follow_command()),
                 services=[publish],
                 shutdown=partial(close_served, controller, server),
             )
