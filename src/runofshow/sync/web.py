@@ -40,7 +40,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection
+from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
@@ -69,6 +69,8 @@ PAGES: dict[str, tuple[str, str]] = {
 }
 #: Largest message a page may send (a clock ping is ~60 bytes).
 MAX_PAGE_MESSAGE = 512
+#: Unsent bytes above which a page skips a snapshot (so memory per page is bounded by about this).
+MAX_PAGE_BUFFER = 256 * 1024
 
 STAGE = "stage"
 COHOST = "cohost"
@@ -142,19 +144,6 @@ def same_origin(request: Request, secure: bool) -> bool:
 # -- the snapshot stream -----------------------------------------------------
 
 
-class _Viewer:
-    """One page: which snapshots it may have, and the latest one not yet sent (older ones are worthless)."""
-
-    def __init__(self, role: str) -> None:
-        self.role = role
-        self.latest: str | None = None
-        self.wake = asyncio.Event()
-
-    def offer(self, text: str) -> None:
-        self.latest = text
-        self.wake.set()
-
-
 class WebViews:
     """Serves the pages and streams view snapshots to every browser connected to `/view`.
 
@@ -183,7 +172,8 @@ class WebViews:
         self.secure = secure
         self._now_ms = now_ms or (lambda: self.clock.read().wall_us / 1000)
         self._source = FileFollower(path, clock)
-        self._viewers: set[_Viewer] = set()
+        #: Each page's connection, and what its token lets it see.
+        self._viewers: dict[ServerConnection, str] = {}
         self._ticker: asyncio.Task[None] | None = None
         #: The loop the pages are served in (the server's), once one has connected.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -212,6 +202,9 @@ class WebViews:
             return _plain(HTTPStatus.FORBIDDEN, "this page is not from this server\n")
         if self.role_of(request) is None:
             return _plain(HTTPStatus.UNAUTHORIZED, "a valid link is needed to see this session\n")
+        # Snapshots are small and go to many pages at once: compressing each one
+        # for each page separately costs more than it saves. Terminal followers keep it.
+        connection.protocol.available_extensions = []
         return None
 
     def role_of(self, request: Request) -> str | None:
@@ -283,11 +276,23 @@ class WebViews:
         }
 
     def _broadcast(self) -> None:
+        """Write the new snapshot to every page at once, in this loop, without a task per page.
+
+        A page whose connection still holds more than MAX_PAGE_BUFFER unsent
+        bytes skips this snapshot: each one is the whole state, so the next
+        one makes up for it, and a page that does not read costs at most that.
+        """
         texts = self.snapshots()
         if texts is None:
             return
-        for viewer in self._viewers:
-            viewer.offer(texts[viewer.role])
+        for role, text in texts.items():
+            ready = [
+                connection
+                for connection, given in self._viewers.items()
+                if given == role and _buffered(connection) <= MAX_PAGE_BUFFER
+            ]
+            if ready:
+                broadcast(ready, text)
 
     async def _tick(self) -> None:
         """A fresh snapshot for every page at least once a second, for as long as there are pages.
@@ -310,40 +315,25 @@ class WebViews:
         role = self.role_of(request) if request is not None else None
         if role is None:
             return
-        viewer = _Viewer(role)
-        self._viewers.add(viewer)
+        self._viewers[connection] = role
         self._loop = asyncio.get_running_loop()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick())
-        texts = self.snapshots()
-        if texts is not None:
-            viewer.offer(texts[role])
-        reader = asyncio.create_task(self._read(connection, viewer))
         try:
-            while not reader.done():
-                await viewer.wake.wait()
-                viewer.wake.clear()
-                text, viewer.latest = viewer.latest, None
-                if text is not None:
-                    await connection.send(text)
-        except Exception:  # a page that goes away must never disturb the show
-            pass
-        finally:
-            self._viewers.discard(viewer)
-            if not self._viewers and self._ticker is not None:
-                self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes
-            reader.cancel()
-            with contextlib.suppress(BaseException):
-                await reader
-
-    async def _read(self, connection: ServerConnection, viewer: _Viewer) -> None:
-        with contextlib.suppress(Exception):
+            texts = self.snapshots()
+            if texts is not None:
+                await connection.send(texts[role])
             async for message in connection:
                 if isinstance(message, str) and len(message) <= MAX_PAGE_MESSAGE:
                     answer = self._answer(message)
                     if answer is not None:
                         await connection.send(answer)
-        viewer.wake.set()
+        except Exception:  # a page that goes away must never disturb the show
+            pass
+        finally:
+            self._viewers.pop(connection, None)
+            if not self._viewers and self._ticker is not None:
+                self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes
 
     def _answer(self, message: str) -> str | None:
         """The server's time for a page's clock ping; nothing for anything else."""
@@ -357,3 +347,9 @@ class WebViews:
         if type(ident) is not int or type(t0) not in (int, float):
             return None
         return json.dumps({"type": "time", "id": ident, "t0": t0, "server_ms": self._now_ms()})
+
+
+def _buffered(connection: ServerConnection) -> int:
+    """Bytes written to a page's connection and not yet sent."""
+    transport = connection.transport
+    return 0 if transport is None else int(transport.get_write_buffer_size())
