@@ -5,6 +5,7 @@ from __future__ import annotations
 import pendulum
 
 from runofshow.core.agenda import Agenda, Segment
+from runofshow.core.timefmt import clock_time
 
 
 def offset(moment: pendulum.DateTime, tz: str) -> str:
@@ -25,8 +26,7 @@ def abbreviation(moment: pendulum.DateTime, tz: str) -> str:
 
 def clock(moment: pendulum.DateTime, tz: str) -> str:
     """ "18:11" (or "18:11:30") in `tz`."""
-    local = moment.in_tz(tz)
-    return local.format("HH:mm:ss" if local.second else "HH:mm")
+    return clock_time(moment, tz, with_seconds=bool(moment.second))
 
 
 def span(segment: Segment, tz: str) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from runofshow.core.agenda import Agenda
@@ -107,3 +108,44 @@ def agenda_workbook(agenda: Agenda) -> bytes:
     add_sheet(workbook, "Programme", table.headers(), table.segment_rows(agenda))
     add_sheet(workbook, "Session", ["Session", ""], [list(row) for row in table.session_rows(agenda)])
     return to_bytes(workbook)
+
+
+def use_1904_dates(workbook: Any) -> None:
+    """Count dates from 1904, the one date system in which Excel shows a negative duration (an early finish)."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook.epoch = CALENDAR_MAC_1904
+
+
+def record_cell(key: str, item: Any, text: Callable[[str], str]) -> Any:
+    """A report record's value as a typed cell: `*_s` as a duration, ISO times as times, text through `text`."""
+    if item is None or isinstance(item, bool):
+        return item
+    if key.endswith("_s") and isinstance(item, int | float):
+        return dt.timedelta(seconds=item)
+    if isinstance(item, int | float):
+        return item
+    if isinstance(item, list | tuple):
+        return text("; ".join(str(part) for part in item)) if item else None
+    if isinstance(item, dict):
+        return text("; ".join(f"{k}: {v}" for k, v in item.items()))
+    if isinstance(item, str) and _ISO.match(item):
+        # The sheet's zone is the report's (`timezone` in the totals); a cell has no offset.
+        return dt.datetime.fromisoformat(item).replace(tzinfo=None)
+    return text(str(item))
+
+
+def add_records(
+    workbook: Any,
+    title: str,
+    records: Sequence[Mapping[str, Any]],
+    text: Callable[[str], str],
+    keys: Sequence[str] = (),
+) -> Any:
+    """A sheet with one row per record and the records' keys as the header (the names json and csv use)."""
+    header = list(keys) or list(dict.fromkeys(key for record in records for key in record))
+    rows = [[record_cell(key, record.get(key), text) for key in header] for record in records]
+    return add_sheet(workbook, title, header, rows)
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
