@@ -1,4 +1,4 @@
-"""Modal screens: confirm, go to a segment, and help."""
+"""Modal screens: confirm, go to a segment, a message to the speaker, and help."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from runofshow.core.agenda import Agenda
@@ -92,6 +92,71 @@ class GotoScreen(ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         """Leave without jumping."""
+        self.dismiss(None)
+
+
+class MessageScreen(ModalScreen[str | None]):
+    """A one-line prompt for a message to the speaker: type one, or take a preset with ↑↓.
+
+    Enter sends what the line holds; an empty line clears the message on
+    every screen; Esc leaves without sending anything.
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("up", "preset(-1)", "Previous preset", show=False),
+        Binding("down", "preset(1)", "Next preset", show=False),
+    ]
+
+    def __init__(self, presets: tuple[str, ...], shown: str | None, max_length: int) -> None:
+        super().__init__()
+        self.presets = presets
+        #: The message on the screens now, if any.
+        self.shown = shown
+        self.max_length = max_length
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="message-prompt"):
+            now = Text("Message to the speaker", style="bold")
+            if self.shown:
+                now.append("  (now: ", style="dim")
+                now.append(literal(self.shown), style="dim")
+                now.append(")", style="dim")
+            yield Static(now)
+            if self.presets:
+                options = [Option(Text(literal(preset)), id=str(index)) for index, preset in enumerate(self.presets)]
+                yield OptionList(*options, id="message-presets")
+            yield Input(placeholder="type a message, or ↑↓ for a preset", max_length=self.max_length, id="message-line")
+            yield Static(Text("Enter sends · an empty line clears it · Esc cancels", style="dim"))
+
+    def on_mount(self) -> None:
+        """The line takes the keys; no preset is picked until ↑ or ↓."""
+        if self.presets:
+            self.query_one(OptionList).highlighted = None
+        self.query_one(Input).focus()
+
+    def action_preset(self, step: int) -> None:
+        """Put the previous or next preset on the line, ready to edit or send."""
+        if not self.presets:
+            return
+        presets = self.query_one(OptionList)
+        current = presets.highlighted
+        index = (0 if step > 0 else len(self.presets) - 1) if current is None else (current + step) % len(self.presets)
+        presets.highlighted = index
+        line = self.query_one(Input)
+        line.value = self.presets[index]
+        line.cursor_position = len(line.value)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click (or Enter in the list) sends that preset."""
+        self.dismiss(self.presets[int(event.option.id or 0)])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Send the line; an empty one clears the message."""
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        """Leave without sending."""
         self.dismiss(None)
 
 

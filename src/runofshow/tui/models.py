@@ -178,9 +178,10 @@ class CueModel:
     flash: Flash | None = None
 
 
-def cue_model(cue: str | None, copyable: bool, flash: Flash | None, now_us: int) -> CueModel:
+def cue_model(cue: str | None, copyable: bool, flash: Flash | None, view: View) -> CueModel:
     """The cue line now: the flash only until it expires."""
-    return CueModel(cue, copyable, flash if flash is not None and now_us < flash.until_us else None)
+    fresh = flash if flash is not None and view.now_us < flash.until_us else None
+    return CueModel(cue, copyable, fresh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,8 @@ class RowModel:
     title: str
     planned_start_us: int
     planned_end_us: int
+    #: When a segment ahead is expected to start, if the show goes on as projected.
+    expected_us: int | None
     started_us: int | None
     took: str
     delta: str
@@ -217,12 +220,14 @@ def row_models(view: View) -> tuple[RowModel, ...]:
         over = row.delta_s or 0.0
         colour = ("red" if over > 0 else "green") if past and abs(over) >= 1 else ""
         started = None if row.actual_start_us is None else minute_of(row.actual_start_us)
+        expected = None  # the expected start of each row ahead comes with the view
         rows.append(
             RowModel(
                 row.number,
                 row.segment.title,
                 minute_of(row.planned_start_us),
                 minute_of(row.planned_end_us),
+                expected,
                 started,
                 took,
                 delta,

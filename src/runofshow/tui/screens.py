@@ -8,6 +8,7 @@ redraw only when their model differs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import pendulum
@@ -84,6 +85,17 @@ HELP: Key = ("question_mark", "?", "help", "help", "Help: every key")
 def bindings(keys: tuple[Key, ...]) -> list[BindingType]:
     """The bindings for `keys`: the one list that the key bar and the palette also read."""
     return [Binding(names, action, short, key_display=shown) for names, shown, action, short, _ in keys]
+
+
+@lru_cache(maxsize=16)
+def listed_keys(keys: tuple[Key, ...], ended: bool, muted: bool) -> tuple[tuple[str, str], ...]:
+    """(key as shown, what it does) for the key bar: once the session has ended, only what still works."""
+    listed = [
+        (shown, "unmute" if action == "app.mute" and muted else short)
+        for _, shown, action, short, _ in keys
+        if not (ended and action.split("(")[0] in CONTROL_ACTIONS)
+    ]
+    return (*listed, ("ctrl+p", "commands"))
 
 
 class LiveScreen(Screen[None]):
@@ -166,6 +178,7 @@ class SessionScreen(LiveScreen):
         self.last_cue: str | None = None
         self._people: tuple[tuple[str, tuple[str, ...]], ...] | None = None
         self._size = Size(80, 24)
+        self._toasts_above = 0
 
     def compose(self) -> ComposeResult:
         self.top = TopBar(id="top")
@@ -239,7 +252,7 @@ class SessionScreen(LiveScreen):
         self.card.model = card_model(view)
         self.progress.model = (bar_model(view), next_model(view))
         self.last_cue = cue_for(view)
-        self.cue.model = cue_model(self.last_cue, not self.FOLLOWING, self.flash, view.now_us)
+        self.cue.model = cue_model(self.last_cue, not self.FOLLOWING, self.flash, view)
         self.agenda_table.model = agenda_model(view, zone)
         self.keys.model = self.listed_keys(view)
         self._fit_clock()
@@ -277,22 +290,20 @@ class SessionScreen(LiveScreen):
 
     def _lift_toasts(self) -> None:
         """Keep toasts clear of the banner, the status line and the keys, whatever their height now."""
-        below = self.banner.outer_size.height + self.status.outer_size.height + self.keys.outer_size.height
+        banner = self.banner.outer_size.height if self.banner.has_class("-visible") else 0
+        below = banner + (3 if self.serving else 2) + self.keys.rows + 1
+        if below == self._toasts_above:
+            return
         try:
             rack = self.query_one("#textual-toastrack")
         except NoMatches:
             return
-        if rack.styles.margin.bottom != below + 1:
-            rack.styles.margin = (0, 0, below + 1, 0)
+        rack.styles.margin = (0, 0, below, 0)
+        self._toasts_above = below
 
     def listed_keys(self, view: View) -> tuple[tuple[str, str], ...]:
         """The key bar: once the session has ended, only the keys that still do something."""
-        listed = [
-            (shown, "unmute" if action == "app.mute" and self.muted else short)
-            for _, shown, action, short, _ in self.KEYS
-            if not (view.ended and action.split("(")[0] in CONTROL_ACTIONS)
-        ]
-        return (*listed, ("ctrl+p", "commands"))
+        return listed_keys(self.KEYS, view.ended, self.muted)
 
     def action_help(self) -> None:
         """Show every key."""
@@ -473,7 +484,7 @@ class StageScreen(LiveScreen):
         yield self.link_mark
 
     def draw(self) -> None:
-        """The countdown, the title and the speaker; below them, only what the audience must know."""
+        """The countdown, the title and the speaker; nothing about the link but a mark."""
         view, link = self.view, self.link
         if view is None or link is None or not self.ready:
             return

@@ -322,7 +322,7 @@ class CueLine(Static):
 
 
 class AgendaTable(DataTable[Text]):
-    """Every segment: planned start–end, actual start, actual duration and over/under."""
+    """Every segment: planned start–end, actual start (or, ahead, the expected one), duration and over/under."""
 
     COLUMNS = ("#", "Planned", "Title", "Started", "Took", "+/−")
     WIDTHS = (2, 11, 0, 7, 9, 6)
@@ -379,10 +379,16 @@ class AgendaTable(DataTable[Text]):
         title = literal(row.title)
         if len(title) > self._title_width:
             title = title[: self._title_width - 1] + "…"
-        started = minute_clock(row.started_us, zone) if row.started_us is not None else ""
         style = "dim" if row.past else ""
-        cells = (str(row.number), planned, title, started, row.took, row.delta)
-        out = [Text(cell, style=style) for cell in cells]
+        if row.started_us is not None:
+            start = Text(minute_clock(row.started_us, zone), style=style)
+        elif row.expected_us is not None:  # ahead: when it should start if the show goes on as projected
+            start = Text(f"~{minute_clock(row.expected_us, zone)}", style="italic")
+        else:
+            start = Text("", style=style)
+        out = [Text(cell, style=style) for cell in (str(row.number), planned, title)]
+        out.append(start)
+        out += [Text(cell, style=style) for cell in (row.took, row.delta)]
         if row.colour:
             out[5].stylize(row.colour)
         out[0].justify = out[4].justify = out[5].justify = "right"

@@ -67,3 +67,19 @@ def banner_text(link: Link, now_us: int, zone: str, *, following: bool) -> str:
     if link.problem:
         return link.problem
     return "" if link.healthy or not following else describe_link(link, now_us, zone)
+
+
+#: The messages every moderator may need, after the cue of the moment.
+MESSAGE_PRESETS = ("Please wrap up", "Please unmute", "We can't hear you")
+
+
+def message_presets(
+    cue: str | None, next_speaker: str | None, agenda: tuple[str, ...], segment: tuple[str, ...]
+) -> tuple[str, ...]:
+    """What the message prompt offers: the cue now, the usual requests, who is next, then the agenda's own."""
+    presets = [cue] if cue else []
+    presets += MESSAGE_PRESETS
+    if next_speaker:
+        presets.append(f"Next: {next_speaker}")
+    presets += [*agenda, *segment]
+    return tuple(dict.fromkeys(presets))
