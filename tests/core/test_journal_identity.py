@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.clock import FakeClock
+from runofshow.core.clock import FakeClock, format_instant
 from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import JournalError, holder, replay
 from runofshow.core.session import Controller
@@ -234,3 +234,30 @@ def test_a_journal_that_is_not_a_regular_file_is_refused(tmp_path: Path, clock: 
         path.symlink_to("/dev/zero")  # would be read for ever
     with pytest.raises(JournalError, match="not a regular file"):
         Controller.open(path, clock)
+
+
+def test_symlinks_planted_beside_a_journal_are_never_written_through(
+    tmp_path: Path, clock: FakeClock, agenda: Agenda, journal: Path
+) -> None:
+    """In a shared folder, the lock note and the torn copy have names anyone can guess."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    (tmp_path / "session.jsonl.lock").symlink_to(victim)
+    controller = Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL)
+    controller.command("start")
+    controller.writer.close()  # as kill -9 leaves it, but with a torn last record:
+    controller.lock.release()
+    with open(journal, "ab") as out:
+        out.write(b'{"seq":2,"type":"pa')
+    size = journal.stat().st_size
+    stamp = replay(journal).header
+    name = format_instant(stamp.wall_us)[:19].replace(":", "").replace("-", "")
+    (tmp_path / f"session.jsonl.torn-{name}-{size}").symlink_to(victim)
+    resumed = Controller.open(journal, clock)
+    try:
+        assert any("last record was damaged" in note for note in resumed.notes)
+    finally:
+        resumed.close()
+    assert victim.read_text() == "precious\n"
+    (copy,) = tmp_path.glob("session.jsonl.torn-*-2")
+    assert not copy.is_symlink() and copy.stat().st_size == size

@@ -204,7 +204,7 @@ class Controller:
             elif confirm is None or not confirm(question):
                 raise JournalError(f"{question.removesuffix('?')}: not resumed; nothing was changed")
         if replayed.torn is not None:
-            notes.append(repair_torn_tail(Path(os.path.realpath(path)), fd, replayed))
+            notes.append(repair_torn_tail(Path(os.path.realpath(path)), fd, replayed, data))
         file = JournalFile(Path(os.path.realpath(path)), fd, data[: replayed.good_size])
         controller = cls(path, replayed.header, replayed.agenda, replayed.engine, file, lock, clock, notes, wait=wait)
         controller._merge_rescues()
