@@ -93,6 +93,15 @@ def run_session(
     print(f"Journal: {label}")
     if server is not None:
         server.sock.close()
+    program = invoked_as()
+    if controller.saved_copy is not None:
+        again = shlex.join([*program, "run", "--log", str(controller.saved_copy)])
+        print(
+            f"runofshow: {controller.rescue_problem}; the whole session is saved in {controller.saved_copy}; "
+            f"come back to it with: {again}",
+            file=sys.stderr,
+        )
+        return 1
     if controller.rescue_problem is not None:
         where = (
             f"they are saved in {controller.rescued}, and running the same command again puts them back"
@@ -106,7 +115,7 @@ def run_session(
         if controller.rescued is None:
             return 1
     if ended:
-        print(f"The session has ended. Review it with: {shlex.join([*invoked_as(), 'report'])} {label}")
+        print(f"The session has ended. Review it with: {shlex.join([*program, 'report'])} {label}")
     else:
         again = resume_command(
             agenda_path,
@@ -115,7 +124,7 @@ def run_session(
             serve=serve,
             certfile=certfile,
             keyfile=keyfile,
-            program=invoked_as(),
+            program=program,
         )
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")

@@ -6,6 +6,7 @@ The lock tests use real processes: a flock only means something between them.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -261,3 +262,33 @@ def test_symlinks_planted_beside_a_journal_are_never_written_through(
     assert victim.read_text() == "precious\n"
     (copy,) = tmp_path.glob("session.jsonl.torn-*-2")
     assert not copy.is_symlink() and copy.stat().st_size == size
+
+
+def test_a_journal_lost_for_good_is_saved_whole_on_quit(
+    tmp_path: Path, clock: FakeClock, agenda: Agenda, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    folder = tmp_path / "shows"
+    folder.mkdir()
+    journal = folder / "session.jsonl"
+    controller = Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL, wait=False)
+    noticed = threading.Event()
+    controller.watch(lambda: noticed.set() if controller.journal_health.notice else None)
+    controller.command("start")
+    assert controller.settle(WAIT_S)
+    before = journal.read_bytes()
+    shutil.rmtree(folder)
+    folder.write_text("not a folder any more\n")  # so the journal cannot be written again where it was
+    assert noticed.wait(WAIT_S)
+    assert "cannot be written again" in (controller.journal_health.notice or "")
+    controller.command("pause")
+    controller.close()
+    saved = controller.saved_copy
+    assert saved is not None and saved.parent == tmp_path / "state" / "runofshow" / "rescue"
+    assert controller.rescue_problem == "session.jsonl was deleted and could not be written again"
+    assert saved.read_bytes().startswith(before) and os.stat(saved).st_mode & 0o777 == 0o600
+    resumed = Controller.open(saved, clock)  # a journal of its own: the session goes on from it
+    try:
+        assert resumed.engine.paused_since is not None
+    finally:
+        resumed.close()

@@ -150,7 +150,7 @@ class JournalFile:
             return None
         try:
             there = os.stat(self.path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             there = None
         except OSError:
             return None
