@@ -209,8 +209,12 @@ class Controller:
             notes.append(repair_torn_tail(Path(os.path.realpath(path)), fd, replayed, data))
         file = JournalFile(Path(os.path.realpath(path)), fd, data[: replayed.good_size])
         controller = cls(path, replayed.header, replayed.agenda, replayed.engine, file, lock, clock, notes, wait=wait)
-        controller._merge_rescues()
-        controller._reopened()
+        try:
+            controller._merge_rescues()
+            controller._reopened()
+        except BaseException:
+            controller.writer.abandon()  # the descriptor is closed by `open`, which handed it over
+            raise
         return controller
 
     def _reopened(self) -> None:

@@ -252,6 +252,13 @@ class JournalWriter:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
+    def abandon(self) -> None:
+        """Stop the threads and leave the file open for whoever opened it (a controller that failed to open)."""
+        self.stop(timeout=STALL_S * 2, retry_held=False)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
     def close(self) -> None:
         """Stop (writing what is queued, but not retrying held records) and close the file."""
         if not self._stopping:
