@@ -17,9 +17,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
+from websockets.frames import CloseCode
 
 from runofshow.core.clock import Clock, Reading, parse_instant
 from runofshow.core.engine import Event, View
+from runofshow.core.text import literal
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
 
@@ -96,6 +98,8 @@ class RemoteFollower(Follower):
                 ) from None
             if code == 403:
                 raise UserError(f"{self.url}: the server refused this client (HTTP 403)") from None
+            if code == 503:
+                raise UserError(f"{self.url}: the server has as many followers as it takes (HTTP 503)") from None
             raise UserError(f"{self.url}: the server answered HTTP {code}, not a runofshow session") from None
         except InvalidURI:
             raise UserError(f"{self.url}: not a valid address") from None
@@ -205,12 +209,16 @@ class RemoteFollower(Follower):
             except (WebSocketException, OSError):
                 pass
             self.connected = False
-            connection = None
+            closed, connection = connection, None
             if self.ready and self.engine.ended:
                 self.problem = None  # nothing more will come: stop knocking
                 yield
                 return
-            self.problem = "connection lost, reconnecting"
+            if closed.close_code == CloseCode.TRY_AGAIN_LATER:
+                # Dropped for falling behind: catch up again from our seq, at once.
+                self.problem = f"the server dropped this follower ({literal(closed.close_reason)}); catching up"
+            else:
+                self.problem = "connection lost, reconnecting"
             yield
 
     def describe_link(self, view: View) -> tuple[bool, str]:
