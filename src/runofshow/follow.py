@@ -11,6 +11,7 @@ from pathlib import Path
 
 from runofshow.core.clock import SystemClock
 from runofshow.core.display import seconds_to_next_change
+from runofshow.core.text import json_safe
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
 from runofshow.sync.remote import RemoteFollower, split_url
@@ -97,7 +98,7 @@ async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None
             if key != last_key:
                 state["session"] = source.agenda.session.title
                 state["problem"] = source.problem
-                print(json.dumps(state, ensure_ascii=False), flush=True)
+                print(json_safe(json.dumps(state, ensure_ascii=False)), flush=True)
                 last_key = key
             if view.ended:
                 return 0

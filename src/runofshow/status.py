@@ -10,7 +10,7 @@ from runofshow.core.clock import SystemClock
 from runofshow.core.display import describe_offset
 from runofshow.core.engine import LIVE, View
 from runofshow.core.journal import holder, replay
-from runofshow.core.text import literal
+from runofshow.core.text import json_safe, literal
 
 
 def status_lines(view: View, title: str, zone: str) -> list[str]:
@@ -60,15 +60,15 @@ def run_status(path: str, as_json: bool) -> int:
         state["session"] = session.title
         state["journal"] = str(Path(path))
         state["controller"] = owner
-        print(json.dumps(state, ensure_ascii=False))
+        print(json_safe(json.dumps(state, ensure_ascii=False)))
         return 0
     for line in status_lines(view, session.title, session.timezone):
         print(line)
     ago = ""
     if view.last_event_us is not None:
         ago = f", last {format_duration((view.now_us - view.last_event_us) / 1e6)} ago"
-    who = f"controller {owner}" if owner else "no controller running"
-    print(f"Journal: {path} ({view.seq} records{ago}; {who})")
+    who = f"controller {literal(owner)}" if owner else "no controller running"
+    print(f"Journal: {literal(path)} ({view.seq} records{ago}; {who})")
     if replayed.torn is not None:
         print(f"Journal: its last record (line {replayed.torn.line}) is incomplete and was not counted")
     return 0

@@ -23,6 +23,7 @@ from typing import Any
 import pendulum
 
 from runofshow.core.text import literal, shorten
+from runofshow.errors import RunofshowError
 
 MAX_FILE_BYTES = 1_000_000
 #: The most segments an agenda may have: each keypress does work in proportion to them.
@@ -54,7 +55,7 @@ SEGMENT_KEYS = (
 TOP_KEYS = ("session", "warnings", "segments")
 
 
-class AgendaError(Exception):
+class AgendaError(RunofshowError):
     """A mistake in an agenda file; `str()` is the one line to show the user."""
 
 

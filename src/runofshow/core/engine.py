@@ -24,6 +24,7 @@ import pendulum
 
 from runofshow.core.agenda import MAX_SEGMENT, Agenda, Segment, format_duration
 from runofshow.core.clock import Reading, format_instant, parse_instant, to_pendulum, to_us
+from runofshow.errors import RunofshowError
 
 LIVE = "live"
 REHEARSAL = "rehearsal"
@@ -37,7 +38,7 @@ UNDO_DEPTH = 64
 COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end")
 
 
-class CommandError(Exception):
+class CommandError(RunofshowError):
     """A command that makes no sense now (e.g. pause before start); nothing was recorded."""
 
 

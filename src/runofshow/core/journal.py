@@ -27,6 +27,7 @@ from runofshow import __version__
 from runofshow.core.agenda import Agenda, AgendaError, parse_agenda
 from runofshow.core.clock import Reading, format_instant, parse_instant
 from runofshow.core.engine import LIVE, REHEARSAL, Engine, Event, ReplayError
+from runofshow.errors import RunofshowError
 
 FORMAT = 1
 MAGIC = "runofshow-journal"
@@ -35,7 +36,7 @@ LOCK_ATTEMPTS = 5
 _DECODER = json.JSONDecoder()
 
 
-class JournalError(Exception):
+class JournalError(RunofshowError):
     """A journal that cannot be used as asked; `str()` is one line for the user."""
 
 
@@ -304,6 +305,16 @@ def replay(path: str | Path, on_event: Callable[[Event, Engine], None] | None = 
     return Replayed(replayer.header, replayer.agenda, replayer.engine, replayer.good_size, len(data), torn)
 
 
+def cannot_use(path: Path, error: OSError) -> str:
+    """One line for a journal the system will not let us open, read or write."""
+    where = Path(error.filename) if error.filename else path
+    if isinstance(error, (FileExistsError, NotADirectoryError)) and where != path:
+        return f"{path}: cannot make the journal there: {where} is not a folder"
+    if isinstance(error, PermissionError):
+        return f"{path}: cannot use it as the journal: permission denied ({where})"
+    return f"{path}: cannot use it as the journal: {error.strerror or error}"
+
+
 # ---------------------------------------------------------------------------
 # Locking
 
@@ -345,8 +356,11 @@ class JournalLock:
                 f"{journal}: already in use by another runofshow ({holder}); "
                 f"quit it first, or watch it with: runofshow follow {journal}"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"PID {os.getpid()} {_user()}@{socket.gethostname()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"PID {os.getpid()} {_user()}@{socket.gethostname()}\n".encode(), 0)
+        except OSError:
+            pass  # a full disk: the lock holds all the same, only its holder goes unnamed
         self.fd = fd
 
     def release(self) -> None:
@@ -483,7 +497,11 @@ def repair_torn_tail(path: Path, replayed: Replayed) -> str:
     assert replayed.torn is not None
     stamp = format_instant(replayed.header.wall_us)[:19].replace(":", "").replace("-", "")
     aside = path.with_name(f"{path.name}.torn-{stamp}-{replayed.size}")
-    shutil.copy2(path, aside)
+    try:
+        shutil.copy2(path, aside)
+    except OSError:
+        aside.unlink(missing_ok=True)  # no empty or partial copy left to mislead anyone
+        raise
     fd = os.open(path, os.O_WRONLY)
     try:
         os.ftruncate(fd, replayed.good_size)

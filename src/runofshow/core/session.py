@@ -28,6 +28,7 @@ from runofshow.core.journal import (
     JournalError,
     JournalLock,
     JournalWriter,
+    cannot_use,
     new_header,
     repair_torn_tail,
     replay,
@@ -108,8 +109,8 @@ class Controller:
         """
         path = Path(path)
         lock = JournalLock(path)
-        lock.acquire(path)
         try:
+            lock.acquire(path)
             if path.exists():
                 return cls._resume(path, clock, lock, agenda)
             if agenda is None or mode is None:
@@ -121,6 +122,9 @@ class Controller:
             controller = cls(path, header, agenda, engine, writer, lock, clock, [])
             controller._last = reading
             return controller
+        except OSError as error:  # a read-only file, an unwritable folder, a full disk: the user can fix it
+            lock.release()
+            raise JournalError(cannot_use(path, error)) from None
         except BaseException:
             lock.release()
             raise

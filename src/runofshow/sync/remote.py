@@ -222,7 +222,11 @@ class RemoteFollower(Follower):
             yield
 
     def describe_link(self, view: View) -> tuple[bool, str]:
-        """For the status line: which server, and whether the link is up."""
+        """For the status line: which server, and whether the link is up (all of it safe to draw)."""
+        healthy, text = self._link(view)
+        return healthy, literal(text)
+
+    def _link(self, view: View) -> tuple[bool, str]:
         if view.ended:
             return True, f"following {self.url} · the session has ended"
         if self.last_type == "detach":
