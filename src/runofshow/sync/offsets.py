@@ -16,7 +16,7 @@ from bisect import bisect_right
 from pathlib import Path
 
 #: The most bytes one catch-up read takes into memory (a record longer than this is read whole).
-CHUNK_BYTES = 64 * 1024
+CHUNK_BYTES = 16 * 1024
 #: How much of the file one scan step reads.
 SCAN_BYTES = 1024 * 1024
 _SEQ_PREFIX = b'{"seq":'

@@ -14,11 +14,15 @@ records; one that falls QUEUE_RECORDS behind is closed with code 1013 and a
 reason, and reconnects from its seq. Whatever a follower sends is read and
 thrown away, so no follower can change the session.
 
-Memory, whatever the followers do: per connection at most one catch-up chunk
-(`offsets.CHUNK_BYTES`), the websockets write buffer (WRITE_LIMIT) and
-QUEUE_RECORDS references to record lines shared by all followers, plus what
-one incoming message may take (MAX_MESSAGE, MAX_QUEUE frames); at most
-`max_connections` connections; and the index, 16 bytes a record.
+Memory, whatever the followers do:
+- per connection: the websockets write buffer (WRITE_LIMIT; a catch-up chunk
+  is only read once it is half empty), QUEUE_RECORDS references to record
+  lines that all followers share, and what a follower may send before reading
+  pauses (MAX_QUEUE messages of at most MAX_MESSAGE, thrown away as read);
+- at most CATCH_UP_SLOTS catch-up chunks (`offsets.CHUNK_BYTES`) at once;
+- at most `max_connections` connections, counted from the TCP accept;
+- the index, 16 bytes a record, and the header line, once.
+Kernel socket buffers come on top, outside the process.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ OPEN_TIMEOUT_S = 5.0
 QUEUE_RECORDS = 256
 #: The websockets write buffer of one connection, in bytes: sending waits while it is fuller.
 WRITE_LIMIT = 32 * 1024
+#: Followers whose catch-up chunk is read and sent at once; the others wait their turn.
+CATCH_UP_SLOTS = 16
+#: How often a follower whose socket is full is looked at again.
+WRITABLE_POLL_S = 0.05
 #: The largest message a follower may send (it is thrown away; more closes the connection).
 MAX_MESSAGE = 2**16
 #: Incoming messages buffered per connection before reading from the socket pauses.
@@ -142,6 +150,7 @@ class JournalServer:
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
         self._stop: asyncio.Event | None = None
+        self._slots: asyncio.Semaphore | None = None
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._closed = False
@@ -230,6 +239,7 @@ class JournalServer:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
+        self._slots = asyncio.Semaphore(CATCH_UP_SLOTS)
         self._loop = asyncio.get_running_loop()
         # No await between here and the scan: records published meanwhile are
         # taken after it, and the index skips any it already has.
@@ -334,17 +344,36 @@ class JournalServer:
         await connection.send(self.index.header)
         last = since
         while True:
-            assert self._fd is not None
-            try:
-                records = self.index.chunk(self._fd, last)
-            except LookupError:  # the file changed under the index (cut back, rewritten): index it again
-                self.index.scan()
-                records = self.index.chunk(self._fd, last)
-            if not records:
-                return last
-            for _, line in records:
-                await connection.send(line.decode(errors="replace"))
-            last = records[-1][0]
+            await self._writable(connection)
+            assert self._slots is not None
+            async with self._slots:
+                assert self._fd is not None
+                try:
+                    records = self.index.chunk(self._fd, last)
+                except LookupError:  # the file changed under the index (cut back, rewritten): index it again
+                    self.index.scan()
+                    records = self.index.chunk(self._fd, last)
+                if not records:
+                    return last
+                for _, line in records:
+                    await connection.send(line.decode(errors="replace"))
+                last = records[-1][0]
+            # A send over loopback rarely waits, so without this one follower's catch-up would hold
+            # the loop: other handshakes would time out and live records wait.
+            await asyncio.sleep(0)
+
+    @staticmethod
+    async def _writable(connection: ServerConnection) -> None:
+        """Wait, holding no catch-up slot, until the connection's write buffer has room for a chunk.
+
+        A follower that does not read fills its socket, then this buffer; it
+        waits here, so it never holds a slot that readers are waiting for.
+        """
+        transport = connection.transport
+        while not transport.is_closing() and transport.get_write_buffer_size() > WRITE_LIMIT // 2:
+            await asyncio.sleep(WRITABLE_POLL_S)
+        if transport.is_closing():
+            raise ConnectionError("the follower has gone")
 
     async def _stream(self, follower: _Follower, last: int) -> None:
         connection = follower.connection
