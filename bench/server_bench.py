@@ -89,6 +89,8 @@ def build_journal(path: Path, events: int) -> None:
             kind = "start" if seq == 1 else ("pause" if seq % 2 == 0 else "resume")
             data = {"anchor": "2021-10-08T08:55:01.000000Z"} if seq == 1 else {"segment": 1}
             file.write(encode(Event(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data).to_json()))
+        file.flush()
+        os.fsync(file.fileno())  # else the first key's fsync writes the whole file back
 
 
 # ---------------------------------------------------------------------------
@@ -306,8 +308,8 @@ async def memory_run(journal: Path, args: argparse.Namespace, rng: random.Random
 
 async def main_async(args: argparse.Namespace) -> None:
     rng = random.Random(10)
-    sizes = [3_000] if args.quick else [3_000, 200_000]
-    counts = [0, 100] if args.quick else [0, 100, 1000]
+    sizes = args.records or ([3_000] if args.quick else [3_000, 200_000])
+    counts = args.followers or ([0, 100] if args.quick else [0, 100, 1000])
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="server-bench-") as folder:
         for records in sizes:
@@ -316,6 +318,8 @@ async def main_async(args: argparse.Namespace) -> None:
             print(f"(a) a {records:,}-record journal ({journal.stat().st_size / 2**20:.1f} MB), {args.keys} keys:")
             for followers in counts:
                 await latency_run(journal, followers, args, rng)
+        if args.no_memory:
+            return
         big = Path(folder) / "big.jsonl"
         build_journal(big, 30_000 if args.quick else 215_000)
         print("(b) memory:")
@@ -328,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--keys", type=int, default=120, help="keys pressed per run (default 120)")
     parser.add_argument("--processes", type=int, default=4, help="processes the followers are spread over")
     parser.add_argument("--quick", action="store_true", help="only the small journal and up to 100 followers")
+    parser.add_argument("--records", type=int, action="append", help="journal length(s) instead of the defaults")
+    parser.add_argument("--followers", type=int, action="append", help="follower count(s) instead of the defaults")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory run")
     parser.add_argument("--child", nargs=2, metavar=("URL", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
