@@ -51,7 +51,7 @@ from typing import Any
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import SystemClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.session import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower

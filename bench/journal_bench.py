@@ -24,7 +24,7 @@ from pathlib import Path
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.engine import REHEARSAL, Event
+from runofshow.core.events import REHEARSAL, Event
 from runofshow.core.journal import encode, new_header, replay
 from runofshow.core.session import Controller
 

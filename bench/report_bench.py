@@ -27,8 +27,10 @@ from pathlib import Path
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import REHEARSAL, CommandError, Engine, Event
+from runofshow.core.decide import CommandError, due_warnings, event_for
+from runofshow.core.events import REHEARSAL, Event
 from runofshow.core.journal import encode, new_header
+from runofshow.core.state import State
 
 STEP_S = 3.0
 MOVES = ("pause", "resume", "extend", "next")
@@ -39,7 +41,7 @@ def build(path: Path, events: int) -> None:
     agenda = load_agenda(bundled_agenda())
     clock = FakeClock("2021-10-07T05:00:00Z")
     header = new_header(agenda, REHEARSAL, clock.read())
-    engine = Engine(agenda, REHEARSAL, header.origin)
+    engine = State(agenda, REHEARSAL, header.origin)
     with open(path, "wb") as out:
         out.write(encode(header.to_json()))
 
@@ -49,11 +51,11 @@ def build(path: Path, events: int) -> None:
             engine.apply(event)
             out.write(encode(event.to_json()))
 
-        record(*engine.event_for("start", clock.read()))
+        record(*event_for(engine, "start", clock.read()))
         step = 0
         while engine.seq < events - 1:
             clock.advance(STEP_S)
-            for warning in engine.due_warnings(clock.read()):
+            for warning in due_warnings(engine, clock.read()):
                 if engine.seq < events - 1:
                     record("warning", warning)
             if engine.seq >= events - 1:
@@ -61,19 +63,19 @@ def build(path: Path, events: int) -> None:
             move = MOVES[step % len(MOVES)]
             step += 1
             try:
-                kind, data = engine.event_for(move, clock.read(), seconds=30)
+                kind, data = event_for(engine, move, clock.read(), seconds=30)
             except CommandError:  # `next` from the last segment: start the agenda over
-                kind, data = engine.event_for("goto", clock.read(), to=1)
+                kind, data = event_for(engine, "goto", clock.read(), to=1)
             record(kind, data)
         if engine.paused_since is not None:
             raise SystemExit("the script must not end paused")  # `end` works paused too, but keep it plain
-        record(*engine.event_for("end", clock.read()))
+        record(*event_for(engine, "end", clock.read()))
 
 
 def in_process(path: Path, fmt: str) -> tuple[float, float, int]:
     """Seconds and tracemalloc peak (MB) of replay + render here, and the report's length."""
-    from runofshow.core.report import load
     from runofshow.report import render
+    from runofshow.report.model import load
 
     tracemalloc.start()
     started = time.perf_counter()

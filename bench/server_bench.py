@@ -45,7 +45,8 @@ from websockets.asyncio.client import connect
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.engine import REHEARSAL, CommandError, Event
+from runofshow.core.decide import CommandError
+from runofshow.core.events import REHEARSAL, Event
 from runofshow.core.journal import encode, new_header
 from runofshow.core.session import Controller
 from runofshow.sync.offsets import CHUNK_BYTES

@@ -6,13 +6,16 @@ the fake clock starts at 08:55 UTC, so a live session is five minutes away.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock
+from runofshow.core.events import REHEARSAL
+from runofshow.core.session import Controller
+from tests.kit import crash
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "agendas" / "sse-alliances-2021-10-08.toml"
@@ -55,3 +58,23 @@ def clock() -> FakeClock:
 def journal(tmp_path: Path) -> Path:
     """Where a test's journal goes (not created yet)."""
     return tmp_path / "session.jsonl"
+
+
+@pytest.fixture
+def open_controller(journal: Path, clock: FakeClock, agenda: Agenda) -> Iterator[Callable[..., Controller]]:
+    """Open (or resume) controllers with the fake clock: `open_(mode, path=journal)`.
+
+    `mode` is "rehearsal" unless given (None: the journal's own, on resume).
+    Any left open at the end are dropped as kill -9 would drop them.
+    """
+    opened: list[Controller] = []
+
+    def open_(mode: str | None = REHEARSAL, *, path: Path = journal) -> Controller:
+        controller = Controller.open(path, clock, agenda=agenda, mode=mode)
+        opened.append(controller)
+        return controller
+
+    yield open_
+    for controller in opened:
+        if controller.lock.fd is not None:
+            crash(controller)

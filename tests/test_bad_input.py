@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from ptykit import Pty
 from runofshow.core.agenda import MAX_SEGMENTS, bundled_agenda, load_agenda
 from runofshow.core.clock import SystemClock
-from runofshow.core.engine import REHEARSAL
+from runofshow.core.events import REHEARSAL
 from runofshow.core.session import Controller
+from tests.kit.pty import Pty
 
 SESSION = """[session]
 title = "T"
@@ -118,7 +118,7 @@ def test_more_segments_than_the_limit(tmp_path: Path) -> None:
 def run_in_pty(tmp_path: Path, *args: str, **popen: object) -> tuple[int, str]:
     env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path))
     command = [sys.executable, "-m", "runofshow", "run", *args]
-    with Pty(command, env, **popen) as terminal:
+    with Pty(command, env, (120, 30), **popen) as terminal:
         return terminal.finish(timeout=30)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from runofshow.core.clock import SystemClock
 from runofshow.core.display import seconds_to_next_change
 from runofshow.core.text import json_safe
+from runofshow.core.view import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
 from runofshow.sync.remote import RemoteFollower, split_url
@@ -93,11 +94,9 @@ async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None
                     waiting = asyncio.ensure_future(anext(iterator))
                 continue
             view = source.view()
-            state = view.as_status()
+            state = status_json(view, {"session": source.agenda.session.title, "problem": source.problem})
             key = (state["seq"], state["phase"], round(view.remaining_s), round(view.offset_s), source.problem)
             if key != last_key:
-                state["session"] = source.agenda.session.title
-                state["problem"] = source.problem
                 print(json_safe(json.dumps(state, ensure_ascii=False)), flush=True)
                 last_key = key
             if view.ended:

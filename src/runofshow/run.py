@@ -50,12 +50,13 @@ def run_session(
     label = journal_label(path)
     try:
         if server is None:
-            app = RunofshowApp(controller, journal_label=label, notes=controller.notes)
+            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes)
         else:
             from runofshow.sync.server import close_served
 
             controller.writer.listeners.append(server.publish)
             app = RunofshowApp(
+                controller,
                 controller,
                 journal_label=label,
                 notes=controller.notes,

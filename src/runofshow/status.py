@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from runofshow.core.agenda import format_duration, format_length
 from runofshow.core.clock import SystemClock
-from runofshow.core.display import describe_offset
-from runofshow.core.engine import LIVE, View
+from runofshow.core.events import LIVE
 from runofshow.core.journal import holder, replay
 from runofshow.core.text import json_safe, literal
+from runofshow.core.timefmt import describe_offset, format_duration, format_length
+from runofshow.core.view import View, derive, status_json
 
 
 def status_lines(view: View, title: str, zone: str) -> list[str]:
@@ -52,14 +52,11 @@ def status_lines(view: View, title: str, zone: str) -> list[str]:
 def run_status(path: str, as_json: bool) -> int:
     """Print the state of the session in the journal at `path`."""
     replayed = replay(path)
-    view = replayed.engine.view(SystemClock().read())
+    view = derive(replayed.engine, SystemClock().read())
     session = replayed.agenda.session
     owner = holder(path)
     if as_json:
-        state = view.as_status()
-        state["session"] = session.title
-        state["journal"] = str(Path(path))
-        state["controller"] = owner
+        state = status_json(view, {"session": session.title, "journal": str(Path(path)), "controller": owner})
         print(json_safe(json.dumps(state, ensure_ascii=False)))
         return 0
     for line in status_lines(view, session.title, session.timezone):

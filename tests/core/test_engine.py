@@ -16,17 +16,12 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock, format_instant, parse_instant
-from runofshow.core.display import describe_offset
-from runofshow.core.engine import (
-    LIVE,
-    REHEARSAL,
-    CommandError,
-    Engine,
-    Event,
-    Flex,
-    ReplayError,
-)
-from showkit import Show
+from runofshow.core.decide import CommandError, event_for
+from runofshow.core.events import LIVE, REHEARSAL, Event
+from runofshow.core.state import ReplayError, State
+from runofshow.core.timefmt import describe_offset
+from runofshow.core.view import Flex, derive
+from tests.kit.show import Show
 
 
 def utc(hhmmss: str) -> pendulum.DateTime:
@@ -57,7 +52,7 @@ def in_segment_2(show: Show) -> Show:
 
 def assert_replay_matches(show: Show) -> None:
     """A follower that replays the events sees exactly what the live engine shows."""
-    assert show.replayed().view(show.clock.read()) == show.view()
+    assert derive(show.replayed(), show.clock.read()) == show.view()
 
 
 # -- before the start -----------------------------------------------------------
@@ -626,12 +621,12 @@ def test_commands_that_make_no_sense_are_refused_and_change_nothing(
         rehearsal.command("end")
     before = rehearsal.view()
     with pytest.raises(CommandError, match=message):
-        rehearsal.engine.event_for(command, rehearsal.clock.read(), **args)
+        event_for(rehearsal.engine, command, rehearsal.clock.read(), **args)
     assert rehearsal.view() == before
 
 
 def test_events_that_cannot_follow_are_refused_on_replay(agenda: Agenda, clock: FakeClock) -> None:
-    engine = Engine(agenda, REHEARSAL, clock.read())
+    engine = State(agenda, REHEARSAL, clock.read())
     reading = clock.read()
 
     def event(seq: int, kind: str, **data: Any) -> Event:
@@ -657,7 +652,7 @@ def test_events_that_cannot_follow_are_refused_on_replay(agenda: Agenda, clock: 
 
 def test_modes_other_than_live_and_rehearsal_are_refused(agenda: Agenda, clock: FakeClock) -> None:
     with pytest.raises(ValueError, match="mode"):
-        Engine(agenda, "dress", clock.read())
+        State(agenda, "dress", clock.read())
 
 
 def test_live_mode_name(live: Show) -> None:

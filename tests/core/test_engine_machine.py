@@ -31,10 +31,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock, parse_instant
-from runofshow.core.engine import COMMANDS, LIVE, REHEARSAL, CommandError, Event
+from runofshow.core.decide import COMMANDS, CommandError, due_warnings
+from runofshow.core.events import LIVE, REHEARSAL, Event
 from runofshow.core.journal import encode
 from runofshow.core.session import Controller
-from showkit import assert_journal_matches, crash
+from tests.kit.show import assert_journal_matches, crash
 
 AGENDA = load_agenda(bundled_agenda())
 SEGMENTS = len(AGENDA.segments)
@@ -156,7 +157,7 @@ class Session(RuleBasedStateMachine):
         self.live.poll()
         # At the reading the journal stores (mono to the microsecond), nothing due is left unrecorded.
         reading = self.clock.read()
-        assert self.live.engine.due_warnings(replace(reading, mono=round(reading.mono, 6))) == []
+        assert due_warnings(self.live.engine, replace(reading, mono=round(reading.mono, 6))) == []
         if self.phase == "running":
             self._no_crossing_missed()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.engine import REHEARSAL, Event
+from runofshow.core.events import REHEARSAL, Event
 from runofshow.core.journal import (
     JournalError,
     JournalLocked,
@@ -33,7 +33,7 @@ from runofshow.core.journal import (
     replay,
 )
 from runofshow.core.session import RETRY_DELAYS, Controller
-from showkit import assert_journal_matches, crash
+from tests.kit.show import assert_journal_matches, crash
 
 OpenController = Callable[..., Controller]
 
@@ -44,7 +44,7 @@ WRITER = textwrap.dedent(
     import sys
     from runofshow.core.agenda import bundled_agenda, load_agenda
     from runofshow.core.clock import SystemClock
-    from runofshow.core.engine import REHEARSAL
+    from runofshow.core.events import REHEARSAL
     from runofshow.core.session import Controller
 
     controller = Controller.open(sys.argv[1], SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
@@ -83,7 +83,7 @@ HOLDER = textwrap.dedent(
     import sys
     from runofshow.core.agenda import bundled_agenda, load_agenda
     from runofshow.core.clock import SystemClock
-    from runofshow.core.engine import REHEARSAL
+    from runofshow.core.events import REHEARSAL
     from runofshow.core.session import Controller
 
     controller = Controller.open(sys.argv[1], SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)

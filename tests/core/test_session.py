@@ -14,10 +14,10 @@ import pytest
 
 from runofshow.core.agenda import Agenda, parse_agenda
 from runofshow.core.clock import FakeClock, format_instant, parse_instant
-from runofshow.core.engine import LIVE, REHEARSAL, Event
+from runofshow.core.events import LIVE, REHEARSAL, Event
 from runofshow.core.journal import JournalError, holder
 from runofshow.core.session import Controller, choose_mode
-from showkit import assert_journal_matches, crash
+from tests.kit.show import assert_journal_matches, crash
 
 OpenController = Callable[..., Controller]
 

@@ -21,7 +21,7 @@ import pytest
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import FakeClock, SystemClock, to_pendulum
-from runofshow.core.engine import LIVE, REHEARSAL
+from runofshow.core.events import LIVE, REHEARSAL
 from runofshow.core.session import Controller
 
 TITLE = "Initiatives and alliances between local governments and SSE actors to build a new economy"

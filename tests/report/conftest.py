@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from report_journals import drive_crashed, drive_detached, drive_live, drive_rehearsal
+from tests.kit.journals import drive_crashed, drive_detached, drive_live, drive_rehearsal
 
 
 @pytest.fixture(scope="session")

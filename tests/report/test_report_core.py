@@ -1,4 +1,4 @@
-"""core.report on journals the controller wrote: the scripted durations come back to the second."""
+"""report.model on journals the controller wrote: the scripted durations come back to the second."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from report_journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE, REHEARSAL
-from runofshow.core.report import (
+from runofshow.core.events import LIVE, REHEARSAL
+from runofshow.core.session import Controller
+from runofshow.report.model import (
     DETACHED,
     DONE,
     ENDED,
@@ -26,7 +26,7 @@ from runofshow.core.report import (
     compare,
     load,
 )
-from runofshow.core.session import Controller
+from tests.kit.journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 
 
 def at(text: str) -> pendulum.DateTime:

@@ -21,12 +21,12 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from report_journals import LIVE_RUN_S, Driver
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
-from runofshow.core.engine import LIVE
-from runofshow.core.report import load
+from runofshow.core.events import LIVE
 from runofshow.report import CSV_FIELDS, FORMATS, SEGMENT_FIELDS, render
+from runofshow.report.model import load
+from tests.kit.journals import LIVE_RUN_S, Driver
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("RUNOFSHOW_UPDATE_GOLDEN") == "1"
@@ -107,13 +107,13 @@ def test_csv_and_json_read_back_to_the_same_numbers(in_journals: Path) -> None:
             ("extended_s", segment.extended_s),
         ):
             assert float(row[key]) == record[key] == value, key
-        for key, value in (
+        for key, instant in (
             ("planned_start", segment.planned_start),
             ("planned_end", segment.planned_end),
             ("actual_start", segment.actual_start),
             ("actual_end", segment.actual_end),
         ):
-            assert pendulum.parse(row[key]) == pendulum.parse(record[key]) == value, key
+            assert pendulum.parse(row[key]) == pendulum.parse(record[key]) == instant, key
         assert row["skipped"] == ("true" if segment.skipped else "false")
         assert record["skipped"] is segment.skipped
     assert {r["number"]: r["actual_duration_s"] for r in data["segments"]} == LIVE_RUN_S

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +16,14 @@ AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 
 
 @pytest.fixture
-def make_app(agenda: Agenda, clock: FakeClock, journal: Path) -> AppFactory:
+def make_app(agenda: Agenda, clock: FakeClock, journal: Path) -> Iterator[AppFactory]:
     """Build the app the way `runofshow run` does, but on the fake clock and a fixed local zone."""
     opened: list[Controller] = []
 
     def build(mode: str = "live", **kwargs: object) -> tuple[RunofshowApp, Controller]:
         controller = Controller.open(journal, clock, agenda=agenda, mode=mode)
         opened.append(controller)
-        app = RunofshowApp(controller, journal_label="session.jsonl", local_zone="UTC", **kwargs)  # type: ignore[arg-type]
+        app = RunofshowApp(controller, controller, journal_label="session.jsonl", local_zone="UTC", **kwargs)  # type: ignore[arg-type]
         return app, controller
 
     yield build

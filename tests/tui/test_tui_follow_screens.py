@@ -14,7 +14,7 @@ from runofshow.core.session import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import RunofshowApp, StageApp
 from runofshow.tui.widgets import BigClock, KeyBar, big_text
-from tuikit import to_young_kim
+from tests.kit.screens import to_young_kim
 
 SnapCompare = Callable[..., bool]
 

@@ -18,8 +18,10 @@ from textual.widgets import Digits, Static
 from runofshow.core.clock import FakeClock, parse_instant, to_us
 from runofshow.core.journal import replay
 from runofshow.core.session import Controller
+from runofshow.core.view import derive
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.widgets import AgendaTable, Countdown, StatusBar
+from tests.kit import crash
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 
@@ -50,12 +52,6 @@ async def advance(app: RunofshowApp, clock: FakeClock, pilot: object, seconds: f
     clock.advance(seconds)
     app.refresh_now()
     await pilot.pause()  # type: ignore[attr-defined]
-
-
-def crash(controller: Controller) -> None:
-    """What kill -9 leaves behind: the file as written, no detach record, the lock released by the kernel."""
-    controller.writer.close()
-    controller.lock.release()
 
 
 async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journal: Path) -> None:
@@ -136,7 +132,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
     crash(controller)
     clock.advance(30)
     controller = Controller.open(journal, clock)
-    app = RunofshowApp(controller, journal_label="session.jsonl", local_zone="UTC")
+    app = RunofshowApp(controller, controller, journal_label="session.jsonl", local_zone="UTC")
     async with app.run_test(size=(100, 30)) as pilot:
         assert "8/10" in text_of(app, "#segment-title")
         assert digits(app) == "13:30"  # 24:00 − (10:00 + 0:30 downtime)
@@ -149,7 +145,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
         await pilot.press("y")
         assert text_of(app, "#countdown-label").startswith("session ended")
         assert digits(app) == "1:22:30"
-        assert "7:30 ahead" in text_of(app, "#status")
+        assert "ended 7:30 early" in text_of(app, "#status")
         table = app.query_one(AgendaTable)
         assert [cell.plain for cell in table.get_row_at(4)][4:] == ["12:30", "+2:30"]
         assert [cell.plain for cell in table.get_row_at(8)][4] == "skip 0:00"
@@ -157,7 +153,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
 
     # The journal, replayed, tells the same story to the second.
     replayed = replay(journal)
-    view = replayed.engine.view(clock.read())
+    view = derive(replayed.engine, clock.read())
     took = [row.actual_s for row in view.segments]
     assert took == [60, 300, 300, 600, 750, 660, 630, 1230, 0, 300]
     bernard = view.segments[5]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
 from runofshow.tui.app import RunofshowApp
-from tuikit import to_young_kim
+from tests.kit.screens import to_young_kim
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 SnapCompare = Callable[..., bool]

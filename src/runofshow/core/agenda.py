@@ -23,6 +23,7 @@ from typing import Any
 import pendulum
 
 from runofshow.core.text import literal, shorten
+from runofshow.core.timefmt import format_duration
 from runofshow.errors import RunofshowError
 
 MAX_FILE_BYTES = 1_000_000
@@ -182,29 +183,6 @@ def parse_time(value: object) -> dt.time:
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(f"bad time {_show(value)} (use HH:MM or HH:MM:SS)")
     return dt.time(hour, minute, second)
-
-
-def format_duration(seconds: float, *, signed: bool = False) -> str:
-    """Show a duration as h:mm:ss or m:ss, e.g. 90 -> "1:30", 5400 -> "1:30:00"."""
-    sign = "-" if seconds < 0 else ("+" if signed and seconds > 0 else "")
-    total = int(round(abs(seconds)))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
-    return f"{sign}{minutes}:{secs:02d}"
-
-
-def format_length(seconds: float) -> str:
-    """A length that cannot be read as a time of day: "22m56s", "1h02m", "45s", "10m"."""
-    total = int(round(abs(seconds)))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
-    return f"{secs}s"
 
 
 @functools.cache

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import math
 
-from runofshow.core.engine import View
-
-
-def spoken_minutes(seconds: float) -> str:
-    """ "2 minutes", "1 minute", "20 seconds": how the time left is said aloud.
-
-    Whole minutes, rounded up, down to half a minute; only the last 30 s are
-    counted in seconds, because a cue read a few seconds late must still be true.
-    """
-    if seconds >= 30:
-        minutes = max(1, math.ceil(seconds / 60 - 1e-9))
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    whole = max(1, math.ceil(seconds))
-    return f"{whole} second{'s' if whole != 1 else ''}"
+from runofshow.core.events import Level
+from runofshow.core.timefmt import spoken_minutes
+from runofshow.core.view import View
 
 
 def cue_for(view: View) -> str | None:
@@ -25,12 +14,19 @@ def cue_for(view: View) -> str | None:
     if not view.started or view.ended or view.current is None:
         return None
     speaker = view.segments[view.current].segment.speaker
-    remaining = view.remaining_s
-    if view.alert == "wrap_up":
+    return cue_text(view.alert, view.remaining_s, speaker)
+
+
+def cue_text(level: str, remaining: float, speaker: str | None) -> str | None:
+    """The cue at `level` with `remaining` seconds left (negative: over); None for a level with no cue.
+
+    The one wording of every cue, used live and in the speakers' briefing.
+    """
+    if level == Level.WRAP_UP:
         text = f"{spoken_minutes(remaining)} left, please start wrapping up"
-    elif view.alert == "final":
+    elif level == Level.FINAL:
         text = f"{spoken_minutes(remaining)} left, please conclude"
-    elif view.alert == "overtime":
+    elif level == Level.OVERTIME:
         over = -remaining
         if over < 60:
             text = "your time is up, please finish your last sentence" if speaker else "time is up for this segment"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from runofshow.core.agenda import format_duration
-from runofshow.core.engine import View
+from runofshow.core.timefmt import format_duration
+from runofshow.core.view import View
 
 
 def countdown_text(view: View) -> str:
@@ -45,15 +45,3 @@ def seconds_to_next_change(view: View) -> float:
 def _to_boundary(value: float) -> float:
     fraction = value - math.floor(value)
     return fraction if fraction > 1e-6 else 1.0
-
-
-def describe_offset(seconds: float, *, ended: bool = False) -> str:
-    """ "2:00 behind", "0:30 ahead" or "on time" while the show runs; "ended 0:30 early" once over.
-
-    A session that ended early is not "ahead": whatever it left out is gone.
-    """
-    if abs(seconds) < 1:
-        return "ended on time" if ended else "on time"
-    if ended:
-        return f"ended {format_duration(abs(seconds))} {'late' if seconds > 0 else 'early'}"
-    return f"{format_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead'}"

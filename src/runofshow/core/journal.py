@@ -26,7 +26,8 @@ from typing import Any
 from runofshow import __version__
 from runofshow.core.agenda import Agenda, AgendaError, parse_agenda
 from runofshow.core.clock import Reading, format_instant, parse_instant
-from runofshow.core.engine import LIVE, REHEARSAL, Engine, Event, ReplayError
+from runofshow.core.events import LIVE, REHEARSAL, Event
+from runofshow.core.state import ReplayError, State
 from runofshow.errors import RunofshowError
 
 FORMAT = 1
@@ -182,6 +183,10 @@ class Torn:
     length: int
 
 
+#: How many bytes `replay` feeds at a time.
+_REPLAY_CHUNK = 1 << 20
+
+
 class Replayer:
     """Turns journal bytes, fed in any pieces, into events applied to one engine.
 
@@ -190,20 +195,18 @@ class Replayer:
     the file ends there, it was a torn write that recovery may cut off.
     """
 
-    def __init__(self, name: str, on_event: Callable[[Event, Engine], None] | None = None) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        #: Called after each event is applied, for readers that follow the state as it goes.
-        self.on_event = on_event
         self.header: Header | None = None
         self.agenda: Agenda | None = None
-        self.engine: Engine | None = None
+        self.engine: State | None = None
         self.good_size = 0
         self.lines = 0
         self._partial = b""
         self._suspect: tuple[int, str] | None = None
 
-    def feed(self, data: bytes, *, collect: bool = True) -> list[Event]:
-        """Consume `data`; return the events it completed (already applied) unless not `collect`ed."""
+    def feed(self, data: bytes) -> list[Event]:
+        """Consume `data`; return the events it completed (already applied)."""
         if not data:
             return []
         chunks = (self._partial + data).split(b"\n")
@@ -239,7 +242,7 @@ class Replayer:
                     raise JournalError(f"{self.name}: not a runofshow journal ({error})") from None
                 raise JournalError(f"{self.name}:{self.lines}: bad record: {error}") from None
             self.good_size += len(line) + 1
-            if event is not None and collect:
+            if event is not None:
                 applied.append(event)
         return applied
 
@@ -252,13 +255,11 @@ class Replayer:
                 self.agenda = parse_agenda(self.header.agenda_text, self.header.agenda_path or "<journal agenda>")
             except AgendaError as error:
                 raise ValueError(f"the agenda it carries is invalid: {error}") from None
-            self.engine = Engine(self.agenda, self.header.mode, self.header.origin)
+            self.engine = State(self.agenda, self.header.mode, self.header.origin)
             return None
         event = Event.from_json(record)
         assert self.engine is not None
         self.engine.apply(event)
-        if self.on_event is not None:
-            self.on_event(event, self.engine)
         return event
 
     def finish(self) -> Torn | None:
@@ -281,14 +282,14 @@ class Replayed:
 
     header: Header
     agenda: Agenda
-    engine: Engine
+    engine: State
     good_size: int
     size: int
     torn: Torn | None
 
 
-def replay(path: str | Path, on_event: Callable[[Event, Engine], None] | None = None) -> Replayed:
-    """Read a journal and replay it, without changing the file; `on_event` sees each event applied."""
+def replay(path: str | Path) -> Replayed:
+    """Read a journal and replay it, without changing the file."""
     name = str(path)
     try:
         data = Path(path).read_bytes()
@@ -298,8 +299,11 @@ def replay(path: str | Path, on_event: Callable[[Event, Engine], None] | None = 
         raise JournalError(f"{name}: is a directory, not a journal") from None
     except OSError as error:
         raise JournalError(f"{name}: cannot read: {error.strerror or error}") from None
-    replayer = Replayer(name, on_event)
-    replayer.feed(data, collect=False)
+    replayer = Replayer(name)
+    # In pieces, so the events of a long journal are never all held at once.
+    view = memoryview(data)
+    for offset in range(0, len(data), _REPLAY_CHUNK):
+        replayer.feed(bytes(view[offset : offset + _REPLAY_CHUNK]))
     torn = replayer.finish()
     assert replayer.header is not None and replayer.agenda is not None and replayer.engine is not None
     return Replayed(replayer.header, replayer.agenda, replayer.engine, replayer.good_size, len(data), torn)

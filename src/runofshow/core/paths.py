@@ -8,7 +8,7 @@ from pathlib import Path
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Reading
-from runofshow.core.engine import LIVE
+from runofshow.core.events import LIVE
 from runofshow.core.journal import JournalError, replay
 
 

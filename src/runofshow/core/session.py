@@ -12,17 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from runofshow.core.agenda import Agenda, format_duration
+from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Clock, Reading
-from runofshow.core.engine import (
-    JUMP_THRESHOLD_S,
-    LIVE,
-    REHEARSAL,
-    SUSPEND_THRESHOLD_S,
-    Engine,
-    Event,
-    View,
-)
+from runofshow.core.decide import due_warnings, event_for
+from runofshow.core.events import JUMP_THRESHOLD_S, LIVE, REHEARSAL, SUSPEND_THRESHOLD_S, Event
 from runofshow.core.journal import (
     Header,
     JournalError,
@@ -33,6 +26,10 @@ from runofshow.core.journal import (
     repair_torn_tail,
     replay,
 )
+from runofshow.core.link import Link, LinkState, Via
+from runofshow.core.state import State
+from runofshow.core.timefmt import format_duration
+from runofshow.core.view import View, derive
 
 #: Waits between retries of a failed journal write, in seconds; the last one repeats.
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0)
@@ -64,15 +61,12 @@ class Ack:
 class Controller:
     """The one process allowed to write a session's journal."""
 
-    #: Screens may send commands to a controller (a follower's source says True).
-    read_only = False
-
     def __init__(
         self,
         path: Path,
         header: Header,
         agenda: Agenda,
-        engine: Engine,
+        engine: State,
         writer: JournalWriter,
         lock: JournalLock,
         clock: Clock,
@@ -118,7 +112,7 @@ class Controller:
             reading = clock.read()
             header = new_header(agenda, mode, reading)
             writer = JournalWriter.create(path, header)
-            engine = Engine(agenda, mode, header.origin)
+            engine = State(agenda, mode, header.origin)
             controller = cls(path, header, agenda, engine, writer, lock, clock, [])
             controller._last = reading
             return controller
@@ -148,10 +142,11 @@ class Controller:
         reading = self._read()
         engine = self.engine
         _, by_wall = engine.t_of(reading)
-        since_last = (reading.wall_us - engine.ref_us) / 1e6
+        last = engine.last_reading
+        since_last = (reading.wall_us - last.wall_us) / 1e6
         data: dict[str, Any] = {"since_last_s": round(since_last, 3), "uncertain": by_wall}
         if not by_wall:
-            jump = since_last - (reading.mono - engine.ref_mono)
+            jump = since_last - (reading.mono - last.mono)
             if abs(jump) >= JUMP_THRESHOLD_S:
                 data["clock_jump_s"] = round(jump, 3)
         self._record("reopen", data, reading)
@@ -204,7 +199,7 @@ class Controller:
         """
         reading = self._read()
         noticed = self._poll(reading)
-        kind, data = self.engine.event_for(name, reading, **args)
+        kind, data = event_for(self.engine, name, reading, **args)
         event, durable = self._record(kind, data, reading)
         return Ack(event=event, durable=durable, noticed=tuple(noticed))
 
@@ -227,7 +222,7 @@ class Controller:
             if slept >= SUSPEND_THRESHOLD_S:
                 events.append(self._record("suspend", {"seconds": round(slept, 3)}, reading)[0])
         self._last = reading
-        for data in self.engine.due_warnings(reading):
+        for data in due_warnings(self.engine, reading):
             events.append(self._record("warning", data, reading)[0])
         if self.writer.held and self._retry_at is not None and reading.mono >= self._retry_at:
             if self.writer.flush():
@@ -246,7 +241,7 @@ class Controller:
 
     def view(self) -> View:
         """The state now, from the journal's events and the clock."""
-        return self.engine.view(self._read())
+        return derive(self.engine, self._read())
 
     @property
     def journal_error(self) -> str | None:
@@ -254,6 +249,12 @@ class Controller:
         if not self.writer.held:
             return None
         return f"{self.writer.error or 'write failed'}; {len(self.writer.held)} record(s) held in memory"
+
+    def link(self) -> Link:
+        """The journal as this process writes it: all on disk, or failing (and why)."""
+        problem = self.journal_error
+        state = LinkState.FAILING if problem else LinkState.WRITING
+        return Link(state, Via.OWN, self.path.name, self.header.owner, self.engine.last_event_us, problem)
 
     def close(self) -> None:
         """Leave the session without ending it: the next open resumes it. Closing twice is harmless."""

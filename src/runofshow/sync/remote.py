@@ -20,7 +20,8 @@ from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
 from websockets.frames import CloseCode
 
 from runofshow.core.clock import Clock, Reading, parse_instant
-from runofshow.core.engine import Event, View
+from runofshow.core.events import Event
+from runofshow.core.link import Link, LinkState, Via
 from runofshow.core.text import literal
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
@@ -221,19 +222,21 @@ class RemoteFollower(Follower):
                 self.problem = "connection lost, reconnecting"
             yield
 
-    def describe_link(self, view: View) -> tuple[bool, str]:
-        """For the status line: which server, and whether the link is up (all of it safe to draw)."""
-        healthy, text = self._link(view)
-        return healthy, literal(text)
-
-    def _link(self, view: View) -> tuple[bool, str]:
-        if view.ended:
-            return True, f"following {self.url} · the session has ended"
-        if self.last_type == "detach":
-            return False, f"following {self.url} · the moderator ({self.header.owner}) has quit; the session goes on"
-        if self.problem:
-            return False, f"{self.url}: {self.problem}"
-        return True, f"following {self.url} · {self.last_record_text(view)} · {self.header.owner}"
+    def link(self) -> Link:
+        """Which server, who runs the session there, and whether the connection is up."""
+        last = self.engine.last_event_us
+        owner = self.header.owner  # the header's words, made literal by Follower.header
+        if self.engine.ended:
+            state = LinkState.ENDED
+        elif self.last_type == "detach":
+            state = LinkState.DETACHED
+        elif self.problem:
+            state = LinkState.BROKEN
+        else:
+            state = LinkState.CONTROLLED
+        # Everything here came over the socket or could have: only literal text goes to a screen.
+        problem = None if self.problem is None else literal(self.problem)
+        return Link(state, Via.NETWORK, literal(self.url), owner, last, problem)
 
 
 def _reason(error: BaseException) -> str:

@@ -116,7 +116,7 @@ class _Counted(ServerConnection):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        if len(self.server.handler_tasks) > self.limit:
+        if len(self.server.handler_tasks) > self.limit and isinstance(transport, asyncio.Transport):
             transport.abort()
 
 

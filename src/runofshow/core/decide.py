@@ -1,0 +1,123 @@
+"""Deciding on events: a command or the clock in, the event to record out.
+
+Nothing here changes the state: the controller writes what these return to
+the journal and then applies it, as every reader of the journal will.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from runofshow.core.agenda import MAX_SEGMENT
+from runofshow.core.clock import Reading, format_instant, to_us
+from runofshow.core.events import LIVE, EventType, Level
+from runofshow.core.state import State
+from runofshow.core.timefmt import format_duration
+from runofshow.errors import RunofshowError
+
+COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end")
+
+
+class CommandError(RunofshowError):
+    """A command that makes no sense now (e.g. pause before start); nothing was recorded."""
+
+
+def event_for(state: State, command: str, reading: Reading, **args: Any) -> tuple[EventType, dict[str, Any]]:
+    """Validate `command` against the state now and return the event to record.
+
+    Raise CommandError, with a message for the moderator, if it makes no sense.
+    """
+    if command not in COMMANDS:
+        raise CommandError(f"unknown command {command!r}")
+    if state.ended:
+        raise CommandError("the session has ended")
+    if command == "start":
+        if state.started:
+            raise CommandError("the session has already started")
+        anchor = state.agenda.start if state.mode == LIVE else reading.wall
+        return EventType.START, {"anchor": format_instant(to_us(anchor))}
+    if not state.started or state.current is None:
+        raise CommandError("the session has not started yet")
+    index = state.current
+    number = index + 1
+    last = len(state.agenda.segments)
+    if command == "pause":
+        if state.paused:
+            raise CommandError("already paused")
+        return EventType.PAUSE, {"segment": number}
+    if command == "resume":
+        if not state.paused:
+            raise CommandError("not paused")
+        return EventType.RESUME, {"segment": number}
+    if command in ("next", "skip"):
+        if number == last:
+            raise CommandError("this is the last segment; end the session instead")
+        if command == "skip":
+            return EventType.SKIP, {"segment": number, "to": number + 1}
+        return EventType.NEXT, {"from": number, "to": number + 1}
+    if command == "previous":
+        if number == 1:
+            raise CommandError("this is the first segment")
+        return EventType.PREVIOUS, {"from": number, "to": number - 1, "undo": state.can_undo()}
+    if command == "goto":
+        to = args.get("to")
+        if type(to) is not int or not 1 <= to <= last:
+            raise CommandError(f"there is no segment {to}; pick 1 to {last}")
+        if to == number:
+            raise CommandError(f"segment {to} is already current")
+        return EventType.GOTO, {"from": number, "to": to}
+    if command == "extend":
+        return EventType.EXTEND, {"segment": number, "seconds": _extension(state, index, args.get("seconds"))}
+    return EventType.END, {"segment": number}
+
+
+def _extension(state: State, index: int, seconds: object) -> float:
+    if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds == 0:
+        raise CommandError("extend needs a non-zero number of seconds")
+    # Shortening stops at zero: a segment cannot be given less than no time.
+    allotted = state.allotted(index)
+    seconds = max(float(seconds), -allotted)
+    if seconds == 0:
+        raise CommandError("the segment has no time left to take away")
+    # The agenda's own limit; far beyond it, instants such as the projected end overflow.
+    if allotted + seconds > MAX_SEGMENT.total_seconds():
+        raise CommandError(f"a segment can be given at most {format_duration(MAX_SEGMENT.total_seconds())}")
+    return seconds
+
+
+def due_warnings(state: State, reading: Reading) -> list[dict[str, Any]]:
+    """The warning events whose threshold has been crossed but not yet recorded.
+
+    Each is stamped with the instant it was crossed, which may be earlier
+    than now when it is noticed late (after a crash or a stall).
+    """
+    index = state.current
+    running_since = state.running_since
+    if index is None or state.ended or running_since is None:
+        return []
+    done = state.segments[index]
+    segment = state.agenda.segments[index]
+    t, _ = state.t_of(reading)
+    elapsed = state.elapsed(index, t)
+    allotted = state.allotted(index)
+    due: list[tuple[float, Level, int]] = []
+    for level, threshold in ((Level.WRAP_UP, segment.wrap_up_s), (Level.FINAL, segment.final_s), (Level.TIME_UP, 0)):
+        if threshold is None or level in done.fired:
+            continue
+        at = allotted - threshold
+        if elapsed >= at:
+            due.append((at, level, 0))
+    over = elapsed - allotted
+    for minute in range(done.overtime_fired + 1, int(max(0.0, over) // 60) + 1):
+        due.append((allotted + 60 * minute, Level.OVERTIME, minute))
+    out = []
+    for at, due_level, minute in sorted(due):
+        crossed_t = max(running_since + (at - done.elapsed), running_since, done.changed_t)
+        crossed_t = min(crossed_t, t)
+        data: dict[str, Any] = {"segment": index + 1, "level": due_level}
+        if due_level == Level.OVERTIME:
+            data["minute"] = minute
+        data["crossed_at"] = format_instant(state.wall_at(crossed_t))
+        out.append(data)
+    return out

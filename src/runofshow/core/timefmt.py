@@ -1,0 +1,78 @@
+"""Every duration, clock time and offset the program prints is worded here, once.
+
+Plain functions of numbers and instants, with no knowledge of the show: the
+screens, the report, `check` and `status` all call these, so "1:30", "22m56s",
+"18:36+1d" and "2:00 behind" read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pendulum
+
+
+def format_duration(seconds: float, *, signed: bool = False) -> str:
+    """Show a duration as h:mm:ss or m:ss, e.g. 90 -> "1:30", 5400 -> "1:30:00"."""
+    sign = "-" if seconds < 0 else ("+" if signed and seconds > 0 else "")
+    total = int(round(abs(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
+    return f"{sign}{minutes}:{secs:02d}"
+
+
+def format_length(seconds: float) -> str:
+    """A length that cannot be read as a time of day: "22m56s", "1h02m", "45s", "10m"."""
+    total = int(round(abs(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
+    return f"{secs}s"
+
+
+def clock_time(
+    moment: pendulum.DateTime,
+    tz: str,
+    *,
+    first_day: pendulum.Date | None = None,
+    with_seconds: bool = True,
+) -> str:
+    """ "18:36:30" or "18:36" in `tz`, marked "+1d" when it falls on a later day than `first_day`."""
+    local = moment.in_tz(tz)
+    days = 0 if first_day is None else (local.date() - first_day).days
+    return local.format("HH:mm:ss" if with_seconds else "HH:mm") + (f"{days:+d}d" if days else "")
+
+
+def describe_offset(seconds: float, *, ended: bool = False) -> str:
+    """ "2:00 behind", "0:30 ahead" or "on time" while the show runs; "ended 0:30 early" once over.
+
+    A session that ended early is not "ahead": whatever it left out is gone.
+    """
+    if abs(seconds) < 1:
+        return "ended on time" if ended else "on time"
+    if ended:
+        return f"ended {format_duration(abs(seconds))} {'late' if seconds > 0 else 'early'}"
+    return f"{format_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead'}"
+
+
+def spoken_minutes(seconds: float) -> str:
+    """ "2 minutes", "1 minute", "20 seconds": how the time left is said aloud.
+
+    Whole minutes, rounded up, down to half a minute; only the last 30 s are
+    counted in seconds, because a cue read a few seconds late must still be true.
+    """
+    if seconds >= 30:
+        minutes = max(1, math.ceil(seconds / 60 - 1e-9))
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    whole = max(1, math.ceil(seconds))
+    return f"{whole} second{'s' if whole != 1 else ''}"
+
+
+def coarse_age(seconds: float) -> str:
+    """How long ago, to the minute: "under a minute ago", "3:00 ago"."""
+    return "under a minute ago" if seconds < 60 else f"{format_duration(seconds // 60 * 60)} ago"

@@ -1,0 +1,411 @@
+"""A journal in, planned-vs-actual rows out: what `runofshow report` is made of.
+
+Nothing here draws. Every figure comes from replaying the journal with the
+engine and taking its view at the journal's last record, never at "now", so
+the report of a finished journal is the same whenever and wherever it is made.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pendulum
+
+from runofshow.core.clock import to_pendulum, to_us
+from runofshow.core.events import EventType
+from runofshow.core.journal import JournalError, holder, replay
+from runofshow.core.spans import Span
+from runofshow.core.state import Crossing
+from runofshow.core.view import View, derive
+
+# A segment's outcome.
+DONE = "done"
+SKIPPED = "skipped"
+OPEN = "open"
+NOT_RUN = "not_run"
+
+# A session's state, as far as its journal (and its lock) can tell.
+NOT_STARTED = "not_started"
+RUNNING = "running"
+DETACHED = "detached"
+INTERRUPTED = "interrupted"
+ENDED = "ended"
+
+#: How many of the largest overruns the totals name.
+TOP_OVERRUNS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentReport:
+    """One agenda row after the fact: the plan, what happened, and the difference.
+
+    `runs` and `paused` are when the segment was running or paused, for the
+    chart; a segment visited twice (goto) has two runs.
+    """
+
+    number: int
+    title: str
+    speaker: str | None
+    kind: str
+    flexible: bool
+    status: str
+    planned_start: pendulum.DateTime
+    planned_end: pendulum.DateTime
+    planned_s: int
+    allotted_s: float
+    actual_start: pendulum.DateTime | None
+    actual_end: pendulum.DateTime | None
+    actual_s: float | None
+    delta_s: float | None
+    paused_s: float
+    pauses: int
+    extended_s: float
+    extensions: int
+    skipped: bool
+    warnings: tuple[Crossing, ...]
+    runs: tuple[Span, ...]
+    paused: tuple[Span, ...]
+
+    @property
+    def ran(self) -> bool:
+        """Whether it was ever under way (done, cut short, or still open)."""
+        return self.status != NOT_RUN
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReport:
+    """One journal's session, planned against actual, with the totals the organizers ask for."""
+
+    journal: str
+    title: str
+    date: pendulum.Date
+    timezone: str
+    mode: str
+    session_id: str
+    owner: str
+    agenda_path: str
+    state: str
+    holder: str | None
+    planned_start: pendulum.DateTime
+    planned_end: pendulum.DateTime
+    planned_s: int
+    actual_start: pendulum.DateTime | None
+    actual_end: pendulum.DateTime | None
+    last_record: pendulum.DateTime | None
+    actual_s: float | None
+    end_offset_s: float | None
+    projected_end: pendulum.DateTime | None
+    segments: tuple[SegmentReport, ...]
+    records: int
+    torn_line: int | None
+    uncertain: bool
+    clock_jumps: int
+    suspends: int
+    reopens: int
+
+    @property
+    def started(self) -> bool:
+        """Whether the show was ever started."""
+        return self.state != NOT_STARTED
+
+    @property
+    def ended(self) -> bool:
+        """Whether the moderator ended it; otherwise the report stops at the last record."""
+        return self.state == ENDED
+
+    @property
+    def open_segment(self) -> SegmentReport | None:
+        """The segment under way at the last record of a session that did not end."""
+        return next((s for s in self.segments if s.status == OPEN), None)
+
+    @property
+    def start_offset_s(self) -> float | None:
+        """How late (+) or early (−) the show started against the plan; 0 in a rehearsal."""
+        if self.actual_start is None:
+            return None
+        return (self.actual_start - self.planned_start).total_seconds()
+
+    @property
+    def paused_s(self) -> float:
+        """Paused time over all segments."""
+        return sum(s.paused_s for s in self.segments)
+
+    @property
+    def pauses(self) -> int:
+        """How many times the show was paused."""
+        return sum(s.pauses for s in self.segments)
+
+    @property
+    def extended_s(self) -> float:
+        """Time added (or, if negative, taken) by extensions, over all segments."""
+        return sum(s.extended_s for s in self.segments)
+
+    @property
+    def extensions(self) -> int:
+        """How many extensions were given."""
+        return sum(s.extensions for s in self.segments)
+
+    @property
+    def overruns(self) -> tuple[SegmentReport, ...]:
+        """The segments that ran longest past their plan, largest first."""
+        over = [s for s in self.segments if s.ran and s.delta_s is not None and s.delta_s >= 1]
+        over.sort(key=lambda s: (-(s.delta_s or 0.0), s.number))
+        return tuple(over[:TOP_OVERRUNS])
+
+    @property
+    def overrun_s(self) -> float:
+        """Time the fixed (not flexible) segments ran past their plan, all added up."""
+        return sum(max(0.0, s.delta_s or 0.0) for s in self.segments if s.ran and not s.flexible)
+
+    @property
+    def flex_saved_s(self) -> float:
+        """Time the flexible segments gave back by running shorter than planned.
+
+        Only segments that ran count: one that never ran gave nothing back
+        while it ran, and saying it "absorbed" an overrun would mislead.
+        """
+        return sum(
+            max(0.0, -(s.delta_s or 0.0)) for s in self.segments if s.flexible and s.status not in (OPEN, NOT_RUN)
+        )
+
+    @property
+    def absorbed_s(self) -> float:
+        """How much of the fixed segments' overrun the flexible segments made up for."""
+        return min(self.flex_saved_s, self.overrun_s)
+
+
+# ---------------------------------------------------------------------------
+# Reading a journal
+
+
+_EARLIEST_US = to_us(pendulum.datetime(1900, 1, 1))
+_LATEST_US = to_us(pendulum.datetime(9000, 1, 1))
+
+
+def _check_sane(name: str, view: View) -> None:
+    """Refuse figures no session can have, which the engine lets through and no renderer could show."""
+    figures = [view.offset_s]
+    instants = [view.planned_start, view.planned_end, view.projected_end]
+    for row in view.segments:
+        figures += [row.allotted_s, row.extended_s, row.paused_s, row.actual_s or 0.0]
+        instants += [m for m in (row.planned_start, row.planned_end, row.actual_start, row.actual_end) if m is not None]
+    moments = [to_us(m) for m in instants] + [w.crossed_us for row in view.segments for w in row.warnings]
+    if not all(math.isfinite(x) for x in figures):
+        raise JournalError(f"{name}: corrupt journal (a duration in it is not a number)")
+    if not all(_EARLIEST_US <= m < _LATEST_US for m in moments):
+        raise JournalError(f"{name}: corrupt journal (a time in it is before 1900 or after 9000)")
+
+
+def load(path: str | Path) -> SessionReport:
+    """Replay the journal at `path` and report on it; raise JournalError if it is not one.
+
+    The journal is replayed once, with the spans noted as each event is
+    applied and no list of events kept; a torn last line is left out, as
+    every reader does.
+    """
+    name = str(path)
+    try:
+        replayed = replay(path)
+        torn = replayed.torn
+        engine = replayed.engine
+        # The last record is the report's "now": a finished journal always reads the same.
+        view = derive(engine, engine.last_reading)
+    except (ArithmeticError, ValueError, RecursionError) as error:
+        # Records that parse but hold impossible values (Infinity seconds, the year 9999, deep nesting).
+        raise JournalError(f"{name}: corrupt journal ({type(error).__name__}: {error})") from None
+    _check_sane(name, view)
+    header = replayed.header
+    agenda = replayed.agenda
+
+    if not engine.started:
+        state = NOT_STARTED
+        owner = holder(name)
+    elif engine.ended:
+        state, owner = ENDED, None
+    else:
+        owner = holder(name)
+        state = RUNNING if owner else DETACHED if engine.last_type == EventType.DETACH else INTERRUPTED
+
+    segments = []
+    for row in view.segments:
+        runs, paused = engine.spans(row.number - 1)
+        status = {"current": OPEN, "skipped": SKIPPED, "done": DONE}.get(row.status, NOT_RUN)
+        segment = row.segment
+        segments.append(
+            SegmentReport(
+                number=row.number,
+                title=segment.title,
+                speaker=segment.speaker,
+                kind=segment.kind,
+                flexible=segment.flexible,
+                status=status,
+                planned_start=row.planned_start,
+                planned_end=row.planned_end,
+                planned_s=segment.duration_s,
+                allotted_s=row.allotted_s,
+                actual_start=row.actual_start,
+                actual_end=row.actual_end,
+                actual_s=row.actual_s,
+                delta_s=row.delta_s,
+                paused_s=row.paused_s,
+                pauses=row.pauses,
+                extended_s=row.extended_s,
+                extensions=row.extensions,
+                skipped=row.skipped,
+                warnings=row.warnings,
+                runs=runs,
+                paused=paused,
+            )
+        )
+
+    started = engine.started
+    actual_s = None
+    if started:
+        actual_s = (engine.end_t if engine.end_t is not None else engine.ref_t) - engine.start_t
+    return SessionReport(
+        journal=name,
+        title=agenda.session.title,
+        date=agenda.session.date,
+        timezone=agenda.session.timezone,
+        mode=header.mode,
+        session_id=header.session_id,
+        owner=header.owner,
+        agenda_path=header.agenda_path,
+        state=state,
+        holder=owner,
+        planned_start=view.planned_start,
+        planned_end=view.planned_end,
+        planned_s=agenda.duration_s,
+        actual_start=segments[0].actual_start if started else None,
+        actual_end=None if engine.end_us is None else to_pendulum(engine.end_us),
+        last_record=None if engine.last_event_us is None else to_pendulum(engine.last_event_us),
+        actual_s=actual_s,
+        end_offset_s=view.offset_s if started else None,
+        projected_end=view.projected_end if started else None,
+        segments=tuple(segments),
+        records=engine.seq,
+        torn_line=None if torn is None else torn.line,
+        uncertain=engine.uncertain,
+        clock_jumps=len(engine.clock_jumps),
+        suspends=len(engine.suspends),
+        reopens=engine.reopens,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Comparing sessions
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedSegment:
+    """One segment across sessions: its row in each, or None where it was not on the agenda."""
+
+    number: int
+    title: str
+    kind: str
+    planned_s: int
+    rows: tuple[SegmentReport | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KindAverage:
+    """The average over/under of one kind of segment, per session and over all of them.
+
+    Only segments that ran to their end count: a cut or unfinished one says
+    nothing about how long that kind of segment takes.
+    """
+
+    kind: str
+    counts: tuple[int, ...]
+    averages: tuple[float | None, ...]
+    count: int
+    average: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Several sessions of the same or similar agendas, side by side."""
+
+    sessions: tuple[SessionReport, ...]
+    segments: tuple[ComparedSegment, ...]
+    kinds: tuple[KindAverage, ...]
+
+
+def _key(title: str) -> str:
+    return re.sub(r"\s+", " ", title).strip().casefold()
+
+
+def _keys(segments: tuple[SegmentReport, ...]) -> list[tuple[str, int]]:
+    """A title key per segment, numbered when a title repeats (two "Break"s)."""
+    seen: dict[str, int] = {}
+    keys = []
+    for segment in segments:
+        key = _key(segment.title)
+        seen[key] = seen.get(key, 0) + 1
+        keys.append((key, seen[key]))
+    return keys
+
+
+def compare(sessions: Sequence[SessionReport]) -> Comparison:
+    """Line sessions up segment by segment and kind by kind.
+
+    Segments match by title; one left unmatched takes the same-numbered slot
+    if that slot is free and of the same kind (a talk renamed between a
+    rehearsal and the show). The rest get rows of their own.
+    """
+    sessions = tuple(sessions)
+    columns: list[list[SegmentReport | None]] = []  # per compared row, one cell per session
+    order: list[SegmentReport] = []  # the row's first appearance
+    by_key: dict[tuple[str, int], int] = {}
+    for column, session in enumerate(sessions):
+        taken: set[int] = set()
+        pending: list[tuple[tuple[str, int], SegmentReport]] = []
+        for key, segment in zip(_keys(session.segments), session.segments):
+            row = by_key.get(key)
+            if row is not None and row not in taken:
+                columns[row][column] = segment
+                taken.add(row)
+            else:
+                pending.append((key, segment))
+        for key, segment in pending:
+            row = segment.number - 1
+            if row < len(order) and row not in taken and order[row].kind == segment.kind:
+                columns[row][column] = segment
+                taken.add(row)
+                continue
+            columns.append([None] * len(sessions))
+            columns[-1][column] = segment
+            order.append(segment)
+            by_key.setdefault(key, len(order) - 1)
+            taken.add(len(order) - 1)
+
+    compared = tuple(
+        ComparedSegment(first.number, first.title, first.kind, first.planned_s, tuple(cells))
+        for first, cells in zip(order, columns)
+    )
+
+    kinds: dict[str, list[list[float]]] = {}
+    for session in sessions:
+        for segment in session.segments:
+            kinds.setdefault(segment.kind, [[] for _ in sessions])
+    for column, session in enumerate(sessions):
+        for segment in session.segments:
+            if segment.status == DONE and segment.delta_s is not None:
+                kinds[segment.kind][column].append(segment.delta_s)
+    averages = []
+    for kind, per_session in kinds.items():
+        every = [d for deltas in per_session for d in deltas]
+        averages.append(
+            KindAverage(
+                kind=kind,
+                counts=tuple(len(d) for d in per_session),
+                averages=tuple(sum(d) / len(d) if d else None for d in per_session),
+                count=len(every),
+                average=sum(every) / len(every) if every else None,
+            )
+        )
+    return Comparison(sessions, compared, tuple(averages))

@@ -1,0 +1,46 @@
+"""When the moderator quits a served session, network followers hear it, rather than see the line drop."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from runofshow.core.clock import FakeClock
+from runofshow.core.session import Controller
+from runofshow.sync.remote import RemoteFollower
+from runofshow.sync.server import JournalServer, close_served
+from runofshow.tui.app import RunofshowApp
+from tests.kit.follow import Driven
+from tests.kit.screens import link_words
+
+
+async def test_quitting_sends_the_detach_to_network_followers(
+    open_controller: Callable[..., Controller],
+    serve: Callable[..., Awaitable[JournalServer]],
+    remote: Callable[..., RemoteFollower],
+    drive: Callable[..., Driven],
+    clock: FakeClock,
+) -> None:
+    controller = open_controller("live")
+    server = await serve(controller)
+    follower = remote(server)
+    await follower.first_contact()
+    driven = drive(follower)
+    controller.command("start")
+    await driven.reach(controller.engine.seq)
+    app = RunofshowApp(
+        controller,
+        controller,
+        journal_label="session.jsonl",
+        local_zone="UTC",
+        shutdown=partial(close_served, controller, server),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        clock.advance(5)
+        await pilot.press("q", "y")
+    await driven.until(lambda: follower.ready and follower.engine.seq == 2)
+    assert controller.lock.fd is None  # closed in the app's own loop, before it ended
+    lines = controller.path.read_text().splitlines()
+    assert '"type":"detach"' in lines[-1]
+    healthy, text = link_words(follower)
+    assert not healthy and "has quit; the session goes on" in text
