@@ -156,7 +156,7 @@ def test_log_on_a_read_only_journal(tmp_path: Path) -> None:
     controller.close()
     with read_only(journal):
         status, text = run_in_pty(tmp_path, "--rehearsal", "--log", str(journal))
-    one_line_on_the_terminal(status, text, "permission denied")
+    one_line_on_the_terminal(status, text, "show.jsonl: cannot open the journal")
 
 
 def test_log_in_a_folder_that_cannot_be_written(tmp_path: Path) -> None:
@@ -164,12 +164,12 @@ def test_log_in_a_folder_that_cannot_be_written(tmp_path: Path) -> None:
     folder.mkdir()
     with read_only(folder):
         status, text = run_in_pty(tmp_path, "--rehearsal", "--log", str(folder / "x.jsonl"))
-    one_line_on_the_terminal(status, text, "permission denied")
+    one_line_on_the_terminal(status, text, "x.jsonl: cannot create the journal")
 
 
 def test_log_under_a_file_that_is_not_a_folder(tmp_path: Path) -> None:
     status, text = run_in_pty(tmp_path, "--rehearsal", "--log", "/dev/full/x.jsonl")
-    one_line_on_the_terminal(status, text, "/dev/full is not a folder")
+    one_line_on_the_terminal(status, text, "/dev/full/x.jsonl: cannot open the journal: Not a directory")
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from runofshow.core.agenda import bundled_agenda, load_agenda
 from runofshow.core.clock import SystemClock
 from runofshow.core.paths import find_journal
 from runofshow.core.session import Controller, choose_mode
+from runofshow.core.text import literal
 from runofshow.errors import UserError
 
 
@@ -34,14 +35,19 @@ def run_session(
     path, ended_before = (Path(log), None) if log else find_journal(agenda, mode, reading, new=new)
     server = None
     if serve is not None:
-        from runofshow.sync.server import JournalServer, bind, parse_listen, session_token, tls_context
+        from runofshow.sync.links import stage_token
+        from runofshow.sync.server import JournalServer, bind, page_base, parse_listen, session_token, tls_context
+        from runofshow.sync.web import WebViews
 
         context = tls_context(certfile, keyfile)
         sock = bind(*parse_listen(serve))
-        server = JournalServer(path, session_token(path), sock, clock, ssl_context=context)
+        token = session_token(path)
+        base = page_base(sock, context is not None)
+        web = WebViews(path, token, stage_token(path), clock, secure=context is not None, base=base)
+        server = JournalServer(path, token, sock, clock, ssl_context=context, web=web)
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
-    controller = Controller.open(path, clock, agenda=agenda, mode=mode)
+    controller = Controller.open(path, clock, agenda=agenda, mode=mode, wait=False, confirm=ask)
     if ended_before is not None:
         controller.notes.append(f"{ended_before.name} has ended, so this is a new session in {path.name}")
 
@@ -54,27 +60,41 @@ def run_session(
         else:
             from runofshow.sync.server import close_served
 
-            controller.writer.listeners.append(server.publish)
+            async def publish() -> None:
+                # Added from inside the screen's event loop, so each record reaches the server there.
+                controller.writer.listeners.append(server.publish)
+                await server.start()
+
             app = RunofshowApp(
                 controller,
                 controller,
                 journal_label=label,
                 notes=controller.notes,
-                serving=server.follow_command(),
-                services=[server.start],
+                serving=web.serving_text(server.follow_command()),
+                services=[publish],
                 shutdown=partial(close_served, controller, server),
             )
         app.run()
     finally:
         started, ended = controller.engine.started, controller.engine.ended
         controller.close()
-        problem = controller.journal_error
+    if controller.path != path:
+        label = journal_label(controller.path)
     print(f"Journal: {label}")
     if server is not None:
         server.sock.close()
-    if problem:
-        print(f"runofshow: the journal could not be written ({problem}); records were lost", file=sys.stderr)
-        return 1
+    if controller.rescue_problem is not None:
+        where = (
+            f"they are saved in {controller.rescued}, and running the same command again puts them back"
+            if controller.rescued is not None
+            else "they are lost"
+        )
+        print(
+            f"runofshow: the journal could not take the last records ({controller.rescue_problem}); {where}",
+            file=sys.stderr,
+        )
+        if controller.rescued is None:
+            return 1
     if ended:
         print(f"The session has ended. Review it with: runofshow report {label}")
     else:
@@ -83,7 +103,16 @@ def run_session(
         )
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")
-    return 0
+    return 1 if controller.rescue_problem is not None else 0
+
+
+def ask(question: str) -> bool:
+    """Ask the moderator on the terminal, before the screen starts; anything but yes is no."""
+    try:
+        answer = input(f"{literal(question)} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def resume_command(

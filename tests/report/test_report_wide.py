@@ -11,8 +11,10 @@ from rich.cells import cell_len
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import LIVE
-from runofshow.report import render
+from runofshow.report import FILE_WIDTH, render
+from runofshow.report.formats.table import plain, session_table
 from runofshow.report.model import load
+from runofshow.report.words import Shown
 from tests.kit.journals import Driver
 from tests.kit.wide import WIDE_AGENDA, WIDE_TEXTS, missing, too_wide
 
@@ -68,7 +70,8 @@ def test_no_bar_wraps_onto_the_next_line(wide: Path, width: int) -> None:
 def test_the_svg_picture_draws_the_table_line_for_line(wide: Path) -> None:
     picture = render([load(wide)], "svg")
     rows = set(re.findall(r'<text class="[^"]*" x="[\d.]+" y="([\d.]+)"', picture))
-    assert len(rows) == len(render([load(wide)], "table").rstrip("\n").splitlines())
+    drawn = plain(session_table(Shown(load(wide), "Asia/Seoul"), footer=True), FILE_WIDTH)
+    assert len(rows) == len(drawn.rstrip("\n").splitlines())
 
 
 def test_the_html_chart_labels_fit_their_column(wide: Path) -> None:

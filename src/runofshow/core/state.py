@@ -71,6 +71,8 @@ class SegmentState:
     last_end_t: float | None = None
     last_end_us: int | None = None
     skipped: bool = False
+    skips: int = 0
+    """How many times it was left with `skip` (undone ones aside), kept when it is run again later."""
     pauses: int = 0
     extensions: int = 0
     fired: set[str] = field(default_factory=set)
@@ -91,6 +93,7 @@ class _Entry:
     first_start_us: int | None
     last_end_t: float | None
     last_end_us: int | None
+    skip: bool = False
 
 
 class State:
@@ -421,10 +424,12 @@ class State:
             first_start_us=target.first_start_us,
             last_end_t=target.last_end_t,
             last_end_us=target.last_end_us,
+            skip=skip,
         )
         self._leave(came_from, t, event.wall_us)
         if skip:
             self._segments[came_from].skipped = True
+            self._segments[came_from].skips += 1
         self._enter(to, t, event.wall_us)
         self._undo.append(entry)
         del self._undo[:-UNDO_DEPTH]
@@ -466,6 +471,8 @@ class State:
         back.last_end_t = None
         back.last_end_us = None
         back.skipped = False
+        if entry.skip:
+            back.skips -= 1
         return True
 
     def _on_extend(self, event: Event, t: float) -> None:

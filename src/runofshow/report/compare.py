@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from runofshow.core.text import literal
-from runofshow.core.timefmt import describe_offset, format_duration
+from runofshow.core.timefmt import describe_offset
 from runofshow.report.chart import Chart, durations
 from runofshow.report.model import OPEN, SKIPPED, Comparison, SegmentReport
-from runofshow.report.words import STATUS_WORDS, Shown, delta_tone, signed
+from runofshow.report.words import STATUS_WORDS, Shown, delta_tone, duration, signed, whole
 
 SEGMENT_HEADER = ("#", "Segment", "Kind", "Plan")
 KINDS_NOTE = "Only segments that ran to their end count; how many is in brackets."
@@ -32,8 +32,8 @@ def _session_line(letter: str, shown: Shown) -> str:
         when = s.actual_start.in_tz(shown.tz).format("ddd D MMM YYYY HH:mm:ss") + f" {shown.zone_name}"
     took = "not started"
     if s.started:
-        took = f"{format_duration(s.actual_s or 0.0)} for {format_duration(s.planned_s)} planned, "
-        took += describe_offset(s.end_offset_s or 0.0, ended=True) if s.ended else f"not ended ({s.state})"
+        took = f"{duration(s.actual_s or 0.0)} for {duration(s.planned_s)} planned, "
+        took += describe_offset(whole(s.end_offset_s or 0.0), ended=True) if s.ended else f"not ended ({s.state})"
     return f"{letter}: {s.mode}, {when}; {took} — {literal(s.journal)}"
 
 
@@ -43,7 +43,7 @@ def cell(segment: SegmentReport | None) -> tuple[str, str]:
         return "", ""
     if segment.actual_s is None:
         return "not run", "plan"
-    text = f"{format_duration(segment.actual_s)} {signed(segment.delta_s)}"
+    text = f"{duration(segment.actual_s)} {signed(segment.delta_s)}"
     if segment.status in (SKIPPED, OPEN):
         return f"{text} {STATUS_WORDS[segment.status]}", segment.status
     return text, delta_tone(segment)
@@ -73,7 +73,7 @@ class Compared:
     def segment_rows(self) -> list[list[str]]:
         """Number, title, kind and plan of each segment, then each session's cell."""
         return [
-            [str(row.number), literal(row.title), literal(row.kind), format_duration(row.planned_s)]
+            [str(row.number), literal(row.title), literal(row.kind), duration(row.planned_s)]
             + [cell(c)[0] for c in row.rows]
             for row in self.comparison.segments
         ]

@@ -6,9 +6,10 @@ from typing import Any
 
 import pendulum
 
+from runofshow.core.clock import to_pendulum
 from runofshow.report.compare import Compared
-from runofshow.report.model import SegmentReport, SessionReport
-from runofshow.report.words import Shown, iso, seconds
+from runofshow.report.model import OPEN, SegmentReport, SessionReport
+from runofshow.report.words import Shown, granted_delta, iso, seconds
 
 SEGMENT_FIELDS = (
     "number",
@@ -31,6 +32,9 @@ SEGMENT_FIELDS = (
     "extensions",
     "skipped",
     "warnings",
+    "granted_delta_s",
+    "skips",
+    "parts",
 )
 """What each segment carries in JSON (docs/report.md)."""
 
@@ -61,7 +65,18 @@ def segment_record(segment: SegmentReport, tz: str) -> dict[str, Any]:
             {"level": w.level, "minute": w.minute, "crossed_at": iso(pendulum.from_timestamp(w.crossed_us / 1e6), tz)}
             for w in segment.warnings
         ],
+        "granted_delta_s": seconds(granted_delta(segment)),
+        "skips": segment.skips,
+        "parts": [
+            {"start": iso(to_pendulum(a), tz), "end": None if open_ else iso(to_pendulum(b), tz)}
+            for (a, b), open_ in zip(segment.runs, _open_flags(segment))
+        ],
     }
+
+
+def _open_flags(segment: SegmentReport) -> list[bool]:
+    """Which of a segment's runs is still under way: the last one of an open segment."""
+    return [segment.status == OPEN and i == len(segment.runs) - 1 for i in range(len(segment.runs))]
 
 
 def session_record(s: SessionReport, tz: str) -> dict[str, Any]:

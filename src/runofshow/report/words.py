@@ -7,11 +7,13 @@ always say the same thing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pendulum
 
+from runofshow.core.clock import to_pendulum
 from runofshow.core.events import REHEARSAL, Level
 from runofshow.core.state import Crossing
 from runofshow.core.text import literal, shorten
@@ -30,10 +32,26 @@ from runofshow.report.model import (
     SessionReport,
 )
 
-#: Deltas smaller than this are "on time" in colour and in words.
-ON_TIME_S = 1.0
-
 STATUS_WORDS = {DONE: "", SKIPPED: "skipped", OPEN: "open", NOT_RUN: "not run"}
+
+
+def whole(seconds: float) -> int:
+    """The one rounding rule for every figure shown: to the whole second, half up (docs/report.md).
+
+    Every duration and over/under goes through it before it is worded, so a
+    segment that "Took 5:01" against a plan of 5:00 never reads "±0:00".
+    """
+    return math.floor(seconds + 0.5)
+
+
+def duration(seconds: float) -> str:
+    """A duration as "1:30" or "1:30:00", rounded by the one rule."""
+    return format_duration(whole(seconds))
+
+
+def on_time(seconds: float) -> bool:
+    """Whether an over/under rounds to nothing: "0:00", "on time", no colour."""
+    return whole(seconds) == 0
 
 
 def seconds(value: float | None) -> float | int | None:
@@ -53,7 +71,7 @@ def signed(value: float | None) -> str:
     """An over/under as +3:00, -1:00 or 0:00."""
     if value is None:
         return ""
-    return "0:00" if abs(value) < ON_TIME_S else format_duration(value, signed=True)
+    return format_duration(whole(value), signed=True) if whole(value) else "0:00"
 
 
 def warning_labels(warnings: Sequence[Crossing]) -> list[str]:
@@ -76,29 +94,53 @@ def times(count: int, noun: str = "time") -> str:
 
 def lengthened(seconds: float) -> str:
     """ "extended 2:00" or "shortened 1:00": a minus sign before a length is easy to miss."""
-    if seconds < 0:
-        return f"shortened {format_duration(-seconds)}"
-    return f"extended {format_duration(seconds)}"
+    if whole(seconds) < 0:
+        return f"shortened {duration(-seconds)}"
+    return f"extended {duration(seconds)}"
 
 
 def lateness(offset: float) -> str:
     """ "on time", "1:00 late" or "0:30 early", for a start."""
-    if abs(offset) < ON_TIME_S:
+    if on_time(offset):
         return "on time"
-    return f"{format_duration(abs(offset))} {'late' if offset > 0 else 'early'}"
+    return f"{format_duration(abs(whole(offset)))} {'late' if offset > 0 else 'early'}"
+
+
+def note(segment: SegmentReport) -> str:
+    """The segment's state in a word, with a trace of a skip it came back from."""
+    word = STATUS_WORDS[segment.status]
+    if not segment.skips or segment.status == SKIPPED:
+        return word
+    return f"{word}; skipped earlier" if word else "skipped, then run"
+
+
+def granted_delta(segment: SegmentReport) -> float | None:
+    """Over (+) or under (−) what the segment was granted: its plan and every extension."""
+    return None if segment.actual_s is None else segment.actual_s - segment.allotted_s
+
+
+def granted(segment: SegmentReport) -> str:
+    """The over/under against what was granted, worded; empty where nothing was added or taken."""
+    return signed(granted_delta(segment)) if segment.extensions else ""
+
+
+def granted_tone(segment: SegmentReport) -> str:
+    """Which colour the over/under against what was granted takes."""
+    delta = whole(granted_delta(segment) or 0.0)
+    return "" if delta == 0 or not segment.extensions else "over" if delta > 0 else "under"
 
 
 def tone(segment: SegmentReport) -> str:
     """Which colour a segment's actual bar takes."""
     if segment.status in (SKIPPED, OPEN):
         return segment.status
-    return "over" if (segment.delta_s or 0.0) >= ON_TIME_S else "under"
+    return "over" if whole(segment.delta_s or 0.0) > 0 else "under"
 
 
 def delta_tone(segment: SegmentReport) -> str:
     """Which colour a segment's over/under takes: none when on time."""
-    delta = segment.delta_s or 0.0
-    return "" if abs(delta) < ON_TIME_S else "over" if delta > 0 else "under"
+    delta = whole(segment.delta_s or 0.0)
+    return "" if delta == 0 else "over" if delta > 0 else "under"
 
 
 class Clock:
@@ -111,7 +153,9 @@ class Clock:
     def __call__(self, moment: pendulum.DateTime | None, *, with_seconds: bool = True) -> str:
         if moment is None:
             return ""
-        return clock_time(moment, self.tz, first_day=self.first_day, with_seconds=with_seconds)
+        # The one rounding rule for instants too: 18:01:00.5 reads 18:01:01, as 300.5 s reads 5:01.
+        rounded = moment.add(microseconds=500_000).set(microsecond=0)
+        return clock_time(rounded, self.tz, first_day=self.first_day, with_seconds=with_seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +180,20 @@ class Cells:
     actual_start: str
     took: str
     delta: str
+    granted: str
+    parts: tuple[str, ...]
     paused: Tally | None
     extended: Tally | None
     warnings: tuple[str, ...]
     note: str
 
+    def parts_text(self, separator: str = ", ") -> str:
+        """Each stretch it ran, apart: a pause or a return (goto) splits it."""
+        return separator.join(self.parts) if len(self.parts) > 1 else self.actual
+
     def paused_text(self) -> str:
         """ "2:00 (1)": the time paused and how many pauses; empty without one."""
-        return f"{format_duration(self.paused.seconds)} ({self.paused.count})" if self.paused else ""
+        return f"{duration(self.paused.seconds)} ({self.paused.count})" if self.paused else ""
 
     def extended_text(self) -> str:
         """ "+1:00 (1)": the time added (or taken) and how many changes; empty without one."""
@@ -182,6 +232,8 @@ class Column:
             return cells.extended_text()
         if self.key == "warnings":
             return ", ".join(cells.warnings)
+        if self.key == "actual":
+            return cells.parts_text()
         value: str = getattr(cells, self.key)
         return value
 
@@ -195,6 +247,7 @@ TABLE_COLUMNS = (
     Column("actual", "Actual"),
     Column("took", "Took", numeric=True),
     Column("delta", "Over/under", numeric=True),
+    Column("granted", "Over/under granted", numeric=True, optional=True),
     Column("paused", "Paused", numeric=True, optional=True),
     Column("extended", "Extended", numeric=True, optional=True),
     Column("warnings", "Warnings", optional=True),
@@ -204,7 +257,7 @@ TABLE_COLUMNS = (
 
 
 def columns(rows: Sequence[Cells]) -> list[Column]:
-    """The columns worth showing: Note, Paused, Extended, Speaker, Warnings only when some row fills them."""
+    """The columns worth showing: the optional ones only when some row fills them."""
     return [c for c in TABLE_COLUMNS if not c.optional or any(c.text(row) for row in rows)]
 
 
@@ -237,12 +290,17 @@ class Shown:
 
     def meta(self) -> str:
         """The day, the zone, the journal and who ran it, on one line."""
+        return f"{self.dateline()} · {self.provenance()}"
+
+    def dateline(self) -> str:
+        """The day and the zone the times are in: what minutes need under the title."""
+        day = self.session.planned_start.in_tz(self.tz).format("ddd D MMM YYYY")
+        return f"{day} · times in {self.zone_name} ({self.tz})"
+
+    def provenance(self) -> str:
+        """Which journal, how long, and whose machine: for a footer, not for the minutes' heading."""
         s = self.session
-        day = s.planned_start.in_tz(self.tz).format("ddd D MMM YYYY")
-        return (
-            f"{day} · times in {self.zone_name} ({self.tz}) · journal {literal(s.journal)}, "
-            f"{times(s.records, 'record')} · {literal(s.owner)}"
-        )
+        return f"journal {literal(s.journal)}, {times(s.records, 'record')} · {literal(s.owner)}"
 
     def notes(self) -> list[str]:
         """What a reader must know before trusting the figures."""
@@ -280,11 +338,11 @@ class Shown:
     def summary(self) -> list[str]:
         """The totals, one sentence each."""
         s = self.session
-        planned = f"Planned {format_duration(s.planned_s)} ({self.span(s.planned_start, s.planned_end, planned=True)})"
+        planned = f"Planned {duration(s.planned_s)} ({self.span(s.planned_start, s.planned_end, planned=True)})"
         if not s.started:
             return [f"{planned}; not started."]
         clock = self.clock
-        actual = format_duration(s.actual_s or 0.0)
+        actual = duration(s.actual_s or 0.0)
         if s.ended:
             lines = [f"{planned}; actual {actual} ({self.span(s.actual_start, s.actual_end)})."]
         else:
@@ -294,7 +352,7 @@ class Shown:
         start = ""
         if s.mode != REHEARSAL and s.start_offset_s is not None:
             start = f"Started at {clock(s.actual_start)}, {lateness(s.start_offset_s)}; "
-        offset = describe_offset(s.end_offset_s or 0.0, ended=s.ended).removeprefix("ended ")
+        offset = describe_offset(whole(s.end_offset_s or 0.0), ended=s.ended).removeprefix("ended ")
         planned_end = clock(s.planned_end, with_seconds=self.planned_seconds)
         if s.ended:
             ending = f"ended at {clock(s.actual_end)}, {offset} (planned end {planned_end})."
@@ -313,12 +371,15 @@ class Shown:
         lines.append(self._flexible())
         extras = []
         if s.pauses:
-            extras.append(f"paused {format_duration(s.paused_s)} ({times(s.pauses, 'pause')})")
+            extras.append(f"paused {duration(s.paused_s)} ({times(s.pauses, 'pause')})")
         if s.extensions:
             extras.append(f"{lengthened(s.extended_s)} ({times(s.extensions, 'change')})")
         skipped = [f"#{x.number}" for x in s.segments if x.status == SKIPPED]
         if skipped:
             extras.append("skipped: " + ", ".join(skipped))
+        returned = [f"#{x.number}" for x in s.segments if x.skips and x.status != SKIPPED]
+        if returned:
+            extras.append("skipped, then run: " + ", ".join(returned))
         missed = [f"#{x.number}" for x in s.segments if x.status == NOT_RUN]
         if missed:
             extras.append("not run: " + ", ".join(missed))
@@ -333,23 +394,31 @@ class Shown:
         flexible = [str(x.number) for x in s.segments if x.flexible and x.status != NOT_RUN]
         if flexible:
             which = ("Flexible segment (~) " if len(flexible) == 1 else "Flexible segments (~) ") + ", ".join(flexible)
-            over, saved = format_duration(s.overrun_s), format_duration(s.flex_saved_s)
-            if s.overrun_s < ON_TIME_S and s.flex_saved_s < ON_TIME_S:
+            over, saved = duration(s.overrun_s), duration(s.flex_saved_s)
+            if on_time(s.overrun_s) and on_time(s.flex_saved_s):
                 return f"No fixed segment ran over, so {which.lower()} had nothing to absorb."
-            if s.overrun_s < ON_TIME_S:
+            if on_time(s.overrun_s):
                 return f"No fixed segment ran over; {which.lower()} ran {saved} short."
-            if s.flex_saved_s <= s.overrun_s:
+            if whole(s.flex_saved_s) <= whole(s.overrun_s):
                 return f"{which} absorbed {saved} of the {over} that fixed segments ran over."
-            extra = format_duration(s.flex_saved_s - s.overrun_s)
+            extra = format_duration(whole(s.flex_saved_s) - whole(s.overrun_s))
             return f"{which} absorbed all {over} that fixed segments ran over, and ran {extra} shorter still."
         if any(x.flexible for x in s.segments):
             over = (
                 "no fixed segment ran over"
-                if s.overrun_s < ON_TIME_S
-                else (f"fixed segments ran over by {format_duration(s.overrun_s)} in all")
+                if on_time(s.overrun_s)
+                else (f"fixed segments ran over by {duration(s.overrun_s)} in all")
             )
             return f"The flexible segments did not run; {over}."
-        return f"No flexible segments; fixed segments ran over by {format_duration(s.overrun_s)} in all."
+        return f"No flexible segments; fixed segments ran over by {duration(s.overrun_s)} in all."
+
+    def parts(self, segment: SegmentReport) -> tuple[str, ...]:
+        """Each stretch the segment ran, as "18:11:30–18:15:00"; one still under way ends in "…"."""
+        runs = segment.runs
+        return tuple(
+            self.span(to_pendulum(a), None if segment.status == OPEN and i == len(runs) - 1 else to_pendulum(b))
+            for i, (a, b) in enumerate(runs)
+        )
 
     def cells(self, segment: SegmentReport) -> Cells:
         """The table's cells for one segment."""
@@ -360,13 +429,15 @@ class Shown:
             speaker=literal(segment.speaker or ""),
             planned=self.span(segment.planned_start, segment.planned_end, planned=True),
             planned_start=clock(segment.planned_start, with_seconds=self.planned_seconds),
-            plan=format_duration(segment.planned_s) + ("~" if segment.flexible else ""),
+            plan=duration(segment.planned_s) + ("~" if segment.flexible else ""),
             actual=self.span(segment.actual_start, segment.actual_end),
             actual_start=clock(segment.actual_start),
-            took="" if segment.actual_s is None else format_duration(segment.actual_s),
+            took="" if segment.actual_s is None else duration(segment.actual_s),
             delta=signed(segment.delta_s),
+            granted=granted(segment),
+            parts=self.parts(segment),
             paused=Tally(segment.paused_s, segment.pauses) if segment.pauses else None,
             extended=Tally(segment.extended_s, segment.extensions) if segment.extensions else None,
             warnings=tuple(warning_labels(segment.warnings)),
-            note=STATUS_WORDS[segment.status],
+            note=note(segment),
         )

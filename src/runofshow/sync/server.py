@@ -50,12 +50,15 @@ from runofshow.core.clock import Clock, format_instant
 from runofshow.core.session import Controller
 from runofshow.sync.listen import bind, parse_listen, reachable_address, session_token, tls_context
 from runofshow.sync.offsets import JournalIndex
+from runofshow.sync.web import WebViews
 
 __all__ = [
     "HEARTBEAT_S",
     "JournalServer",
     "bind",
     "close_served",
+    "page_base",
+    "public_host",
     "parse_listen",
     "reachable_address",
     "session_token",
@@ -87,6 +90,19 @@ BEHIND_REASON = "too far behind: reconnect from your last seq"
 _quiet = logging.getLogger("runofshow.server")
 _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False  # a flood of bad handshakes must not print onto the moderator's terminal
+
+
+def public_host(sock: socket.socket) -> str:
+    """The host part of an address others can use to reach `sock` (bracketed if IPv6)."""
+    host = str(sock.getsockname()[0])
+    if host in ("0.0.0.0", "::"):
+        host = reachable_address()
+    return f"[{host}]" if ":" in host else host
+
+
+def page_base(sock: socket.socket, secure: bool) -> str:
+    """http(s)://HOST:PORT, where the browser pages of a session served on `sock` are."""
+    return f"{'https' if secure else 'http'}://{public_host(sock)}:{sock.getsockname()[1]}"
 
 
 class _Follower:
@@ -131,10 +147,13 @@ class JournalServer:
         clock: Clock,
         *,
         ssl_context: ssl.SSLContext | None = None,
+        web: WebViews | None = None,
         max_connections: int = MAX_CONNECTIONS,
         open_timeout: float = OPEN_TIMEOUT_S,
     ) -> None:
         self.path = path
+        #: The browser pages and their view stream, on the same port and thread; None serves followers only.
+        self.web = web
         self.token = token
         self.sock = sock
         self.clock = clock
@@ -186,6 +205,8 @@ class JournalServer:
         """Start the server's thread and wait, without blocking this loop, until it accepts followers."""
         if self._thread is not None:
             return
+        if self.web is not None:
+            await self.web.start()
         self._thread = threading.Thread(target=self._main, name="runofshow-server", daemon=True)
         self._thread.start()
         await asyncio.wrap_future(self._ready)
@@ -214,6 +235,8 @@ class JournalServer:
     async def close(self) -> None:
         """Stop serving, drop every follower and end the server's thread."""
         self._closed = True
+        if self.web is not None:
+            await self.web.close()
         loop, stop = self._loop, self._stop
         if self._thread is None:
             return
@@ -288,6 +311,8 @@ class JournalServer:
         for follower in list(self._live):
             if not follower.offer(seq, text):
                 self._drop(follower)
+        if self.web is not None:
+            self.web.publish(line)  # in this loop: the pages get their new snapshot at once
 
     def _drop(self, follower: _Follower) -> None:
         """Close a follower that cannot keep up; it reconnects and catches up from its seq."""
@@ -304,7 +329,9 @@ class JournalServer:
                     await asyncio.sleep(0.01)
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse browsers (403) and anyone without the session's token (401)."""
+        """Refuse browsers (403) and anyone without the session's token (401); pages go to the web views."""
+        if self.web is not None and self.web.owns(request):
+            return self.web.process_request(connection, request)
         if request.headers.get("Origin") is not None:
             return connection.respond(HTTPStatus.FORBIDDEN, "browsers may not follow a session\n")
         if not self._token_ok(request):
@@ -316,6 +343,9 @@ class JournalServer:
         return hmac.compare_digest(given.encode(), self.token.encode())
 
     async def _handle(self, connection: ServerConnection) -> None:
+        if self.web is not None and connection.request is not None and self.web.owns(connection.request):
+            await self.web.handle(connection)
+            return
         query = parse_qs(urlsplit(connection.request.path if connection.request else "/").query)
         try:
             since = max(0, int((query.get("since") or ["0"])[0]))

@@ -279,7 +279,7 @@ class ModeratorScreen(SessionScreen):
             self.notify(str(error), severity="warning", timeout=4)
             return
         self.refresh_now()
-        if not ack.durable:
+        if not ack.on_disk and not self.source.link().healthy:  # never waits: the writer has its own thread
             self.notify("Not on disk yet: the journal is failing (see the red banner)", severity="error", timeout=6)
 
     def action_start_pause(self) -> None:
@@ -372,12 +372,13 @@ class ModeratorScreen(SessionScreen):
             if yes:
                 self.app.exit()
 
-        self.app.push_screen(
-            ConfirmScreen(
-                "Quit runofshow?", "The session keeps running in the journal; run the same command to resume it."
-            ),
-            answered,
+        link = self.source.link()
+        detail = (
+            f"Records are NOT on disk ({link.problem}). Quitting saves them to a rescue file, named on exit."
+            if not link.healthy
+            else "The session keeps running in the journal; run the same command to resume it."
         )
+        self.app.push_screen(ConfirmScreen("Quit runofshow?", detail), answered)
 
 
 class FollowScreen(SessionScreen):

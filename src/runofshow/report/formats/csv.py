@@ -34,6 +34,8 @@ def csv_rows(session: SessionReport, tz: str) -> Iterator[list[Any]]:
     for segment in session.segments:
         record = segment_record(segment, tz)
         record["warnings"] = "; ".join(warning_labels(segment.warnings))
+        # ISO 8601 intervals, start/end; an open one has no end yet.
+        record["parts"] = "; ".join(f"{part['start']}/{part['end'] or ''}" for part in record["parts"])
         yield [session.journal, session.mode, *(_csv_value(record[key]) for key in SEGMENT_FIELDS)]
 
 
@@ -48,6 +50,8 @@ def write(rows: Iterable[list[Any]]) -> str:
 
 class CsvFormat:
     """CSV; the page width does not apply."""
+
+    binary = False
 
     def session(self, shown: Shown, width: int) -> str:
         return write(csv_rows(shown.session, shown.tz))

@@ -8,7 +8,7 @@ from runofshow.core.events import REHEARSAL
 from runofshow.core.text import literal
 from runofshow.report.chart import svg_chart, timeline
 from runofshow.report.compare import KINDS_NOTE, SEGMENT_HEADER, Compared, cell
-from runofshow.report.words import Shown, columns, delta_tone
+from runofshow.report.words import Shown, columns, delta_tone, granted_tone
 
 
 def session_html(shown: Shown) -> str:
@@ -16,7 +16,7 @@ def session_html(shown: Shown) -> str:
     s = shown.session
     title = literal(s.title)
     badge = ' <span class="badge">REHEARSAL</span>' if s.mode == REHEARSAL else ""
-    body = [f"<h1>{html.escape(title)}{badge}</h1>", f'<p class="meta">{html.escape(shown.meta())}</p>']
+    body = [f"<h1>{html.escape(title)}{badge}</h1>", f'<p class="meta">{html.escape(shown.dateline())}</p>']
     body += [f'<p class="note">{html.escape(note)}</p>' for note in shown.notes()]
     rows = [shown.cells(segment) for segment in s.segments]
     shown_columns = columns(rows)
@@ -27,7 +27,9 @@ def session_html(shown: Shown) -> str:
         cells = []
         for column in shown_columns:
             kind = "n" if column.numeric else "t" if column.key in ("planned", "actual") else ""
-            tone = delta_tone(segment) if column.key == "delta" else segment.status if column.key == "note" else ""
+            tone = {"delta": delta_tone(segment), "granted": granted_tone(segment), "note": segment.status}.get(
+                column.key, ""
+            )
             classes = " ".join(c for c in (kind, tone) if c)
             attribute = f' class="{classes}"' if classes else ""
             cells.append(f"<td{attribute}>{html.escape(column.text(row))}</td>")
@@ -39,7 +41,7 @@ def session_html(shown: Shown) -> str:
     if chart is not None:
         body.append("<h2>Timeline</h2>")
         body.append(svg_chart(chart))
-    body.append(f"<footer>runofshow report of {html.escape(literal(s.journal))}</footer>")
+    body.append(f"<footer>runofshow report of {html.escape(shown.provenance())}</footer>")
     return page(f"Report: {title}", body)
 
 
@@ -121,6 +123,8 @@ footer{color:#999;font-size:.8em;margin-top:2em}
 
 class HtmlFormat:
     """One HTML page; the page width does not apply (the chart is 960 pixels wide)."""
+
+    binary = False
 
     def session(self, shown: Shown, width: int) -> str:
         return session_html(shown)

@@ -31,9 +31,11 @@ def picture(renderable: RenderableType, title: str, width: int) -> str:
 class SvgFormat:
     """The table, in colour, as one SVG file."""
 
+    binary = False
+
     def session(self, shown: Shown, width: int) -> str:
         title = f"runofshow report: {shorten(literal(shown.session.title), 80)}"
-        return picture(session_table(shown), title, width)
+        return picture(session_table(shown, footer=True), title, width)
 
     def comparison(self, view: Compared, width: int) -> str:
         return picture(compare_table(view), view.heading(), width)

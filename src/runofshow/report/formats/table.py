@@ -12,7 +12,7 @@ from rich.text import Text
 from runofshow.report.chart import COLOURS, TextChart, timeline
 from runofshow.report.compare import KINDS_NOTE, SEGMENT_HEADER, Compared, cell
 from runofshow.report.model import NOT_RUN
-from runofshow.report.words import Shown, delta_tone
+from runofshow.report.words import Shown, delta_tone, granted_tone
 
 
 class _SegmentTable:
@@ -29,6 +29,8 @@ class _SegmentTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         shown = self.shown
         wide = options.max_width >= 100
+        rows = [(segment, shown.cells(segment)) for segment in shown.session.segments]
+        extended = any(row.granted for _, row in rows)
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
         table.add_column("#", justify="right", no_wrap=True)
         # Fold, not crop: a word wider than the column (a CJK title has no spaces) goes on, whole, below.
@@ -38,16 +40,18 @@ class _SegmentTable:
         table.add_column("Actual", no_wrap=True)
         table.add_column("Took", justify="right", no_wrap=True)
         table.add_column("±", justify="right", no_wrap=True)
+        if extended:  # against the plan, and against the plan plus what was added
+            table.add_column("±granted", justify="right", no_wrap=True)
         table.add_column("Notes", overflow="fold")
-        for segment in shown.session.segments:
-            row = shown.cells(segment)
+        for segment, row in rows:
             title = Text(row.title)
             if row.speaker:
                 title.append("\n" + row.speaker, style="dim")
             notes = Text(row.note, style=COLOURS.get(segment.status, ""))
             for value in row.notes():
                 notes.append(("; " if notes else "") + value)
-            planned, actual = (row.planned, row.actual) if wide else (row.planned_start, row.actual_start)
+            planned, actual = (row.planned, row.parts_text("\n")) if wide else (row.planned_start, row.actual_start)
+            granted = [Text(row.granted, style=COLOURS.get(granted_tone(segment), ""))] if extended else []
             table.add_row(
                 Text(str(row.number)),
                 title,
@@ -56,21 +60,29 @@ class _SegmentTable:
                 Text(actual),
                 Text(row.took),
                 Text(row.delta, style=COLOURS.get(delta_tone(segment), "")),
+                *granted,
                 notes,
                 style="dim" if segment.status == NOT_RUN else None,
             )
         yield table
 
 
-def session_table(shown: Shown) -> RenderableType:
-    """The whole single-session report as one Rich renderable."""
-    parts: list[RenderableType] = [Text(shown.heading(), style="bold"), Text(shown.meta(), style="dim")]
+def session_table(shown: Shown, *, footer: bool = False) -> RenderableType:
+    """The whole single-session report as one Rich renderable.
+
+    With `footer`, for a picture meant for the minutes, the journal and its
+    owner go in a line at the end rather than under the title.
+    """
+    meta = shown.dateline() if footer else shown.meta()
+    parts: list[RenderableType] = [Text(shown.heading(), style="bold"), Text(meta, style="dim")]
     parts += [Text(note, style="yellow") for note in shown.notes()]
     parts += [Text(""), _SegmentTable(shown), Text("")]
     parts += [Text(line) for line in shown.summary()]
     chart = timeline(shown)
     if chart is not None:
         parts += [Text(""), TextChart(chart)]
+    if footer:
+        parts += [Text(""), Text(f"runofshow report of {shown.provenance()}", style="dim")]
     return Group(*parts)
 
 
@@ -130,6 +142,8 @@ def plain(renderable: RenderableType, width: int) -> str:
 
 class TableFormat:
     """`--format table`: the terminal's picture as plain text."""
+
+    binary = False
 
     def session(self, shown: Shown, width: int) -> str:
         return plain(session_table(shown), width)
