@@ -116,7 +116,8 @@ async def child(url: str, count: int) -> None:
                             since = int(message[7 : message.index(",")])
             except Exception as error:
                 dropped[index] += 1
-                reasons[type(error).__name__ + (f" {error.rcvd.code}" if getattr(error, "rcvd", None) else "")] = 1
+                closed = getattr(error, "rcvd", None)
+                reasons[type(error).__name__ + (f" {closed.code}" if closed is not None else "")] = 1
                 await asyncio.sleep(0.2)
 
     connected: list[int] = []
@@ -164,28 +165,39 @@ class Keys:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.lags: list[float] = []
+        self.lost = 0
 
     def line(self) -> str:
         total, lag = self.latencies, self.lags
         return (
             f"p50 {percentile(total, 50):6.1f}  p99 {percentile(total, 99):6.1f}  max {max(total):6.1f}"
             f"  (loop lag p99 {percentile(lag, 99):5.1f} max {max(lag):5.1f})"
+            + (f" {self.lost} never fsynced" if self.lost else "")
         )
 
 
 async def press_keys(controller: Controller, keys: int, rng: random.Random) -> Keys:
-    """Press `keys` keys 50-100 ms apart on this loop; each one's ms from due to fsynced."""
+    """Press `keys` keys 50-100 ms apart on this loop; each one's ms from due to fsynced.
+
+    The journal's writer thread makes the record durable and then calls its
+    listeners there: the stamp is taken in one of them.
+    """
     loop = asyncio.get_running_loop()
     measured = Keys()
     done = asyncio.Event()
+    due_at: dict[int, float] = {}
+    synced: dict[int, float] = {}
+
+    def stamp(line: bytes) -> None:
+        synced[int(json.loads(line)["seq"])] = time.monotonic()
 
     def press(due: float, left: int) -> None:
         began = time.monotonic()
         try:
-            controller.command("pause")
+            ack = controller.command("pause")
         except CommandError:
-            controller.command("resume")
-        measured.latencies.append((time.monotonic() - due) * 1000)
+            ack = controller.command("resume")
+        due_at[ack.event.seq] = due
         measured.lags.append((began - due) * 1000)
         if left <= 1:
             done.set()
@@ -193,9 +205,18 @@ async def press_keys(controller: Controller, keys: int, rng: random.Random) -> K
         following = time.monotonic() + rng.uniform(0.05, 0.1)
         loop.call_at(loop.time() + (following - time.monotonic()), press, following, left - 1)
 
-    first = time.monotonic() + 0.05
-    loop.call_at(loop.time() + 0.05, press, first, keys)
-    await done.wait()
+    await asyncio.to_thread(controller.writer.listeners.append, stamp)  # outside the loop: the writer's thread
+    try:
+        first = time.monotonic() + 0.05
+        loop.call_at(loop.time() + 0.05, press, first, keys)
+        await done.wait()
+        deadline = time.monotonic() + 30
+        while len(synced.keys() & due_at.keys()) < len(due_at) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+    finally:
+        controller.writer.listeners.remove(stamp)
+    measured.latencies = [(synced[seq] - due) * 1000 for seq, due in due_at.items() if seq in synced]
+    measured.lost = len(due_at) - len(measured.latencies)
     return measured
 
 
@@ -238,10 +259,10 @@ async def finish(children: list[asyncio.subprocess.Process]) -> dict[str, int]:
 
 
 async def latency_run(journal: Path, followers: int, args: argparse.Namespace, rng: random.Random) -> None:
-    controller = Controller.open(journal, SystemClock())
+    controller = Controller.open(journal, SystemClock(), wait=False)  # as the screen opens it
     sock = bind("127.0.0.1", 0)
     server = JournalServer(journal, TOKEN, sock, SystemClock())
-    controller.writer.listeners.append(server.publish)
+    await asyncio.to_thread(controller.writer.listeners.append, server.publish)  # as run.py: the writer's thread
     await server.start()
     children: list[asyncio.subprocess.Process] = []
     try:
@@ -249,7 +270,7 @@ async def latency_run(journal: Path, followers: int, args: argparse.Namespace, r
             children = await spawn(f"ws://127.0.0.1:{server.port}/", followers, args.processes)
         connected = server.followers
         keys = await press_keys(controller, args.keys, rng)
-        totals = await finish(children) if children else {"received": 0, "dropped": 0, "why": set()}
+        totals: dict[str, Any] = await finish(children) if children else {"received": 0, "dropped": 0, "why": set()}
     finally:
         controller.writer.listeners.remove(server.publish)
         await server.close()
@@ -269,10 +290,10 @@ async def latency_run(journal: Path, followers: int, args: argparse.Namespace, r
 
 
 async def memory_run(journal: Path, args: argparse.Namespace, rng: random.Random) -> None:
-    controller = Controller.open(journal, SystemClock())
+    controller = Controller.open(journal, SystemClock(), wait=False)  # as the screen opens it
     sock = bind("127.0.0.1", 0)
     server = JournalServer(journal, TOKEN, sock, SystemClock())
-    controller.writer.listeners.append(server.publish)
+    await asyncio.to_thread(controller.writer.listeners.append, server.publish)  # as run.py: the writer's thread
     await server.start()
     before = rss_kib()
     socks: list[socket.socket] = []

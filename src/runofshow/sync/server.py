@@ -224,12 +224,16 @@ class JournalServer:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(self._on_record, bytes(line))
 
-    async def drain(self, timeout: float = 1.0) -> None:
-        """Wait (up to `timeout`) until every follower has been sent what was published."""
+    async def drain(self, timeout: float = 1.0, *, seq: int = 0) -> None:
+        """Wait (up to `timeout`) until record `seq` has been published and every follower sent what was.
+
+        The writer may hand over a record on its own thread a moment after
+        the controller knows it is durable: `seq` says which one to wait for.
+        """
         if self._loop is None or self._done.done():
             return
         with contextlib.suppress(concurrent.futures.TimeoutError, TimeoutError, RuntimeError):
-            future = asyncio.run_coroutine_threadsafe(self._drained(timeout), self._loop)
+            future = asyncio.run_coroutine_threadsafe(self._drained(timeout, seq), self._loop)
             await asyncio.wrap_future(future)
 
     async def close(self) -> None:
@@ -322,10 +326,10 @@ class JournalServer:
         follower.wake.set()
         asyncio.get_running_loop().create_task(follower.connection.close(BEHIND_CODE, BEHIND_REASON))
 
-    async def _drained(self, timeout: float) -> None:
+    async def _drained(self, timeout: float, seq: int) -> None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
-                while any(follower.pending for follower in self._live):
+                while self.index.last_seq < seq or any(follower.pending for follower in self._live):
                     await asyncio.sleep(0.01)
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -454,5 +458,5 @@ def _given_token(request: Request) -> str:
 async def close_served(controller: Controller, server: JournalServer) -> None:
     """Leave a served session: record the detach while followers can still be sent it, then stop serving."""
     controller.close()
-    await server.drain()
+    await server.drain(seq=controller.engine.seq)
     await server.close()
