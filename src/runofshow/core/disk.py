@@ -236,7 +236,11 @@ def repair_torn_tail(path: Path, fd: int, replayed: Replayed) -> str:
     stamp = format_instant(replayed.header.wall_us)[:19].replace(":", "").replace("-", "")
     aside = path.with_name(f"{path.name}.torn-{stamp}-{replayed.size}")
     try:
-        shutil.copy2(path, aside)
+        try:
+            shutil.copy2(path, aside)
+        except OSError:
+            aside.unlink(missing_ok=True)  # an empty or partial copy would pass for the damaged journal
+            raise
         os.ftruncate(fd, replayed.good_size)
         os.fsync(fd)
     except OSError as error:
