@@ -35,7 +35,7 @@ def csv_rows(session: SessionReport, tz: str) -> Iterator[list[Any]]:
         record = segment_record(segment, tz)
         record["warnings"] = "; ".join(warning_labels(segment.warnings))
         # ISO 8601 intervals, start/end; an open one has no end yet.
-        record["parts"] = "; ".join(f"{part['start']}/{part['end'] or ''}" for part in record["parts"])
+        record["parts"] = "; ".join(f"{start}/{end or ''}" for start, end in record["parts"])
         yield [session.journal, session.mode, *(_csv_value(record[key]) for key in SEGMENT_FIELDS)]
 
 
