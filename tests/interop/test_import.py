@@ -204,3 +204,21 @@ def test_the_seed_programme_typed_into_excel(cli: Cli, write_xlsx: Callable[...,
         "Martin Van Den Borre",
     ]
     assert agenda.duration_s == 90 * 60 and not agenda.gaps
+
+
+def test_xlsx_that_understates_its_size(cli: Cli, write_xlsx: Callable[..., Path], tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    good = write_xlsx(
+        [["Start", "End", "Title"], [dt.time(9), dt.time(9, 30), "A"], [dt.time(9, 30), dt.time(10), "B"]]
+    )
+    lying = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(lying, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:A1"', data)
+            target.writestr(item, data)
+    agenda = imported(cli, lying, "--timezone", "UTC", "--date", "2024-05-01")
+    assert [s.title for s in agenda.segments] == ["A", "B"]

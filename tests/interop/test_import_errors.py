@@ -78,6 +78,10 @@ CSV_CASES = {
         'row 1, column "From": says the same as column "Start"; keep one of them',
     ),
     "no rows": ([["Start", "Title"]], "row 1: no programme under the header row"),
+    "last row without an end": (
+        [["Time", "Content"], ["18:00", "A"], ["18:10", "B"]],
+        'row 3, column "Time": the end is missing; give an end time or a duration',
+    ),
 }
 
 
@@ -202,3 +206,23 @@ def test_bad_session_facts_name_their_row(cli: Cli, tmp_path: Path, write_xlsx: 
     facts.append(["Session time zone", "Asia/Soul"])
     line = one_line(cli, write_xlsx(book), "--date", "2021-10-08")
     assert 'agenda.xlsx: sheet "Session", row 2, "Session time zone": unknown time zone "Asia/Soul"' in line
+
+
+def test_a_time_daylight_saving_skips(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "programme.csv"
+    source.write_text(csv_text([["Start", "End", "Title"], ["02:10", "02:40", "In the gap"]]))
+    line = one_line(cli, source, "--timezone", "Europe/Paris", "--date", "2024-03-31")
+    assert line.endswith(
+        'row 2, column "Start": 2024-03-31 02:10:00 does not exist in Europe/Paris '
+        "(the clocks jump over it for daylight saving)"
+    )
+
+
+def test_an_opendocument_spreadsheet(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "programme.ods"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert one_line(cli, source, *ZONE_DATE).endswith(
+        "programme.ods: is an OpenDocument spreadsheet; save it as .xlsx or .csv"
+    )

@@ -208,4 +208,4 @@ def test_parsing_the_command_line_loads_no_renderer() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(result.stdout) == ["runofshow.report.formats"]
-    assert list(report.FORMATS) == ["table", "markdown", "csv", "json", "html", "svg"]
+    assert list(report.FORMATS) == ["table", "markdown", "csv", "json", "html", "svg", "xlsx"]

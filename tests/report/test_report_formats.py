@@ -24,7 +24,7 @@ import pytest
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import LIVE
-from runofshow.report import CSV_FIELDS, FORMATS, SEGMENT_FIELDS, render
+from runofshow.report import CSV_FIELDS, SEGMENT_FIELDS, TEXT_FORMATS, render
 from runofshow.report.model import load
 from tests.kit.journals import LIVE_RUN_S, Driver
 
@@ -225,7 +225,7 @@ def test_svg_is_a_self_contained_picture_with_the_figures(in_journals: Path) -> 
     assert "█" in text and "Timeline (KST)" in text
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_every_format_labels_a_rehearsal(in_journals: Path, fmt: str) -> None:
     text = render([load("rehearsal.jsonl")], fmt)
     assert "rehearsal" in text.lower()

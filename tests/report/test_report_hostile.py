@@ -14,7 +14,7 @@ from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import LIVE
 from runofshow.core.text import spreadsheet_safe
-from runofshow.report import FORMATS, render
+from runofshow.report import TEXT_FORMATS, render
 from runofshow.report.model import load
 from tests.kit.journals import Driver
 
@@ -66,7 +66,7 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return "hostile.jsonl"
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 @pytest.mark.parametrize("count", [1, 2])
 def test_no_format_carries_a_raw_control_character(hostile: str, fmt: str, count: int) -> None:
     text = render([load(hostile)] * count, fmt)

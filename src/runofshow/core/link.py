@@ -18,6 +18,8 @@ class LinkState(StrEnum):
     WRITING = "writing"
     #: The controller's own journal: writes fail, records are held in memory.
     FAILING = "failing"
+    #: The controller's own journal: a write or fsync has not returned (a frozen or dead disk).
+    STALLED = "stalled"
     #: Following: a controller is there and records arrive.
     CONTROLLED = "controlled"
     #: Following a session that has ended: nothing more will come, and that is fine.
@@ -59,6 +61,10 @@ class Link:
     last_record_us: int | None = None
     #: What went wrong, as its source says it (a failing disk, a lost connection), or None.
     problem: str | None = None
+    #: The controller's own journal: records taken and shown but not on disk yet (once worth showing).
+    pending: int = 0
+    #: The controller's own journal: what happened to the file under the session (deleted, replaced…), once it did.
+    notice: str | None = None
 
     @property
     def healthy(self) -> bool:

@@ -172,6 +172,8 @@ def _read_xlsx(raw: bytes, name: str, wanted: str | None) -> Sheet:
         detail = shorten(literal(str(error) or type(error).__name__), 80)
         return SheetError(f"{literal(name)}: not a readable xlsx workbook ({detail}); is the file damaged?")
 
+    if raw[30:38] == b"mimetype" and b"opendocument" in raw[38:100]:
+        raise SheetError(f"{literal(name)}: is an OpenDocument spreadsheet; save it as .xlsx or .csv")
     try:
         values = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
@@ -209,6 +211,9 @@ def _read_xlsx(raw: bytes, name: str, wanted: str | None) -> Sheet:
 
 
 def _xlsx_rows(values: Any, formulas: Any, name: str) -> list[Row]:
+    # Some writers record a wrong sheet size; read every row there is, not the size the file claims.
+    values.reset_dimensions()
+    formulas.reset_dimensions()
     rows: list[Row] = []
     for index, (cells, raw_cells) in enumerate(
         zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True)), start=1

@@ -319,4 +319,6 @@ class _Importer:
         if column is None and field_name == "end":
             column = self.by_field.get("duration")
         detail = re.sub(r"segment (\d+)", lambda m: f"row {rows[int(m.group(1)) - 1]}", detail)
+        if key and detail.startswith("missing"):
+            detail = f"the {key.replace('_', ' ')} is {detail}"
         return self.sheet.error(detail, rows[index], column.header if column else None)

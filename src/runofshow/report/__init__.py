@@ -23,22 +23,33 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from runofshow.report.formats import FORMATS, Renderer
+from runofshow.report.formats import FORMATS, TEXT_FORMATS, Renderer
 
 if TYPE_CHECKING:
-    from runofshow.report.command import FILE_WIDTH, render, run_report
+    from runofshow.report.command import FILE_WIDTH, render, render_file, run_report
     from runofshow.report.formats.csv import CSV_FIELDS
     from runofshow.report.records import SEGMENT_FIELDS
 
 _LAZY = {
     "render": "runofshow.report.command",
     "run_report": "runofshow.report.command",
+    "render_file": "runofshow.report.command",
     "FILE_WIDTH": "runofshow.report.command",
     "CSV_FIELDS": "runofshow.report.formats.csv",
     "SEGMENT_FIELDS": "runofshow.report.records",
 }
 
-__all__ = ["CSV_FIELDS", "FILE_WIDTH", "FORMATS", "SEGMENT_FIELDS", "Renderer", "render", "run_report"]
+__all__ = [
+    "CSV_FIELDS",
+    "FILE_WIDTH",
+    "FORMATS",
+    "SEGMENT_FIELDS",
+    "TEXT_FORMATS",
+    "Renderer",
+    "render",
+    "render_file",
+    "run_report",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -25,7 +25,22 @@ FILE_WIDTH = 120
 
 
 def render(sessions: Sequence[SessionReport], fmt: str, tz: str | None = None, *, width: int = FILE_WIDTH) -> str:
-    """The report of one session, or the comparison of several, as text in `fmt`."""
+    """The report of one session, or the comparison of several, as text in `fmt` (a text format)."""
+    content = _render(sessions, fmt, tz, width)
+    if isinstance(content, bytes):
+        raise ValueError(f"{fmt} is a binary format; use render_file")
+    return content
+
+
+def render_file(
+    sessions: Sequence[SessionReport], fmt: str, tz: str | None = None, *, width: int = FILE_WIDTH
+) -> bytes:
+    """The report in `fmt` as the bytes of its file: text formats in UTF-8, xlsx as a workbook."""
+    content = _render(sessions, fmt, tz, width)
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
+def _render(sessions: Sequence[SessionReport], fmt: str, tz: str | None, width: int) -> str | bytes:
     renderer = FORMATS.get(fmt)
     if renderer is None:
         raise ValueError(f"unknown format {fmt!r}")
@@ -53,6 +68,18 @@ def run_report(journals: Sequence[str], fmt: str = "table", output: str | None =
             else compare_table(Compared(compare(sessions), tz))
         )
         _guard_pipe(lambda: Console().print(shown))
+        return 0
+    if FORMATS[fmt].binary:
+        if output in (None, "-") and sys.stdout.isatty():
+            raise UserError(f"{fmt} is a binary file; give -o FILE.{fmt}")
+        data = render_file(sessions, fmt, tz)
+        if output is None or output == "-":
+            _guard_pipe(lambda: (sys.stdout.buffer.write(data), sys.stdout.flush()))
+            return 0
+        try:
+            Path(output).write_bytes(data)
+        except OSError as error:
+            raise UserError(f"{output}: cannot write: {error.strerror or error}") from None
         return 0
     text = render(sessions, fmt, tz)
     if output is None or output == "-":

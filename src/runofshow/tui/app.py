@@ -63,6 +63,7 @@ class SessionApp(App[None]):
         self.bells = 0
         self.tick_error: str | None = None
         self._wake: asyncio.TimerHandle | None = None
+        self._journal_notice: str | None = None
         #: The screen the tick draws on, held so that it is drawn even under a dialog.
         self.live = self.make_screen()
 
@@ -78,6 +79,15 @@ class SessionApp(App[None]):
         """Draw at once, then wake only when something on screen will change."""
         for service in self.services:
             self.run_worker(service(), exit_on_error=False)
+        watch = getattr(self.source, "watch", None)
+        if watch is not None:  # the journal's writer says when a record is on disk, fails or stalls
+            loop = asyncio.get_running_loop()
+
+            def changed() -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self.refresh_now)
+
+            watch(changed)
         if self.changes is not None:
             self.run_worker(self._follow(self.changes()), exclusive=True, exit_on_error=False)
         self.refresh_now()
@@ -98,7 +108,10 @@ class SessionApp(App[None]):
             view = self.source.view()
             self.react(events, view)
             live = self.live
-            live.link = self.source.link()  # once a tick: a follower's may look at the lock file
+            live.link = link = self.source.link()  # once a tick: a follower's may look at the lock file
+            if link.notice is not None and link.notice != self._journal_notice:
+                self._journal_notice = link.notice  # the journal file was deleted, replaced or cut short: say so
+                self.notify(literal(link.notice), title="Journal", severity="warning", timeout=30, markup=False)
             live.muted = self.muted
             live.view = view
             self.tick_error = live.tick_error = None

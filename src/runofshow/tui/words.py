@@ -26,7 +26,11 @@ def describe_link(link: Link, now_us: int, zone: str) -> str:
     """For the status line: the journal written here, or what is followed, since when, and who writes it."""
     target = link.target
     if link.via is Via.OWN:
-        return f"JOURNAL FAILING: {link.problem}" if link.state is LinkState.FAILING else f"journal ✓ {target}"
+        if link.state is LinkState.FAILING:
+            return f"JOURNAL FAILING: {link.problem}"
+        if link.state is LinkState.STALLED:
+            return f"JOURNAL NOT ANSWERING: {link.problem}"
+        return f"journal … {link.pending} pending {target}" if link.pending else f"journal ✓ {target}"
     if link.state is LinkState.ENDED:
         return f"following {target} · the session has ended"
     if link.via is Via.NETWORK:
@@ -53,6 +57,11 @@ def banner_text(link: Link, now_us: int, zone: str, *, following: bool) -> str:
             return (
                 f"JOURNAL WRITE FAILING: {link.problem}. "
                 "Timing goes on in memory; records are written once the disk works."
+            )
+        if link.state is LinkState.STALLED:
+            return (
+                f"JOURNAL NOT ANSWERING: {link.problem}. "
+                "Timing goes on in memory; records are written once the disk answers."
             )
         return ""
     if link.problem:

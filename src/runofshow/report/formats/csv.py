@@ -51,6 +51,8 @@ def write(rows: Iterable[list[Any]]) -> str:
 class CsvFormat:
     """CSV; the page width does not apply."""
 
+    binary = False
+
     def session(self, shown: Shown, width: int) -> str:
         return write(csv_rows(shown.session, shown.tz))
 

@@ -124,6 +124,8 @@ footer{color:#999;font-size:.8em;margin-top:2em}
 class HtmlFormat:
     """One HTML page; the page width does not apply (the chart is 960 pixels wide)."""
 
+    binary = False
+
     def session(self, shown: Shown, width: int) -> str:
         return session_html(shown)
 

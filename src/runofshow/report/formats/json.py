@@ -24,6 +24,8 @@ def dump(data: dict[str, Any]) -> str:
 class JsonFormat:
     """One JSON object; the page width does not apply."""
 
+    binary = False
+
     def session(self, shown: Shown, width: int) -> str:
         return dump(session_json(shown))
 

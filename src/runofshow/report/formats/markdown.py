@@ -81,6 +81,8 @@ def compare_markdown(view: Compared) -> str:
 class MarkdownFormat:
     """Markdown; the page width does not apply (the chart is drawn 100 cells wide)."""
 
+    binary = False
+
     def session(self, shown: Shown, width: int) -> str:
         return session_markdown(shown)
 

@@ -31,6 +31,8 @@ def picture(renderable: RenderableType, title: str, width: int) -> str:
 class SvgFormat:
     """The table, in colour, as one SVG file."""
 
+    binary = False
+
     def session(self, shown: Shown, width: int) -> str:
         title = f"runofshow report: {shorten(literal(shown.session.title), 80)}"
         return picture(session_table(shown, footer=True), title, width)

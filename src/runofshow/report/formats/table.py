@@ -143,6 +143,8 @@ def plain(renderable: RenderableType, width: int) -> str:
 class TableFormat:
     """`--format table`: the terminal's picture as plain text."""
 
+    binary = False
+
     def session(self, shown: Shown, width: int) -> str:
         return plain(session_table(shown), width)
 
