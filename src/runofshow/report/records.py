@@ -73,6 +73,11 @@ def segment_record(segment: SegmentReport, tz: str) -> dict[str, Any]:
     }
 
 
+def intervals(parts: list[list[str | None]]) -> str:
+    """Parts as ISO 8601 intervals, "start/end; start/end", for a flat cell (csv, xlsx); an open one has no end."""
+    return "; ".join(f"{start}/{end or ''}" for start, end in parts)
+
+
 def _open_flags(segment: SegmentReport) -> list[bool]:
     """Which of a segment's runs is still under way: the last one of an open segment."""
     return [segment.status == OPEN and i == len(segment.runs) - 1 for i in range(len(segment.runs))]
