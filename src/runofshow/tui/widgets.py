@@ -59,6 +59,8 @@ __all__ = [
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The warning colours, as the README promises them: yellow, orange, red.
 BAR_COLOURS = {Level.WRAP_UP: "#ffd700", Level.FINAL: "#ff8700", Level.OVERTIME: "#ff2d2d", Level.DONE: "#808080"}
+#: The badge of a fresh warning in the cue line, by severity: the countdown's own colours.
+FLASH_COLOURS = {"warning": "#ffd700", "error": "#ff2d2d"}
 BLINK_BACKGROUND = Color.parse("#ff2d2d")
 BLINK_TEXT = Color.parse("#ffffff")
 
@@ -308,8 +310,12 @@ class CueLine(Static):
         if model is None:
             return
         text = Text("")
+        if model.flash is not None:
+            colour = FLASH_COLOURS.get(model.flash.severity, "#ffd700")
+            text.append(f" {model.flash.title} ", style=f"bold #000000 on {colour}")
+            text.append("  ")
         if model.cue:
-            text = Text("Cue: ", style="bold") + Text(literal(model.cue))
+            text += Text("Cue: ", style="bold") + Text(literal(model.cue))
             if model.copyable:
                 text.append("   (c copies it)", style="dim")
         self.update(text)
@@ -442,6 +448,7 @@ class KeyBar(Static):
 
     #: (key as shown, what it does), in order.
     model: var[tuple[tuple[str, str], ...]] = var((), init=False)
+    _rows = 2
 
     def watch_model(self) -> None:
         """Pack the new keys."""
@@ -450,6 +457,11 @@ class KeyBar(Static):
     def on_resize(self) -> None:
         """Pack again for the new width."""
         self._pack()
+
+    @property
+    def rows(self) -> int:
+        """How many lines the keys take at the present width."""
+        return self._rows
 
     def _pack(self) -> None:
         width = max(20, self.content_size.width or 80)
@@ -463,6 +475,7 @@ class KeyBar(Static):
             if line:
                 line.append("  ")
             line.append_text(item)
+        self._rows = len(lines)
         self.update(Text("\n").join(lines))
 
 
