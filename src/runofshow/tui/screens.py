@@ -14,7 +14,7 @@ import pendulum
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -42,11 +42,13 @@ from runofshow.tui.source import Controls, SessionSource
 from runofshow.tui.widgets import (
     AgendaTable,
     BigClock,
+    Column,
     Countdown,
     CueLine,
     KeyBar,
     Line,
     ProgressLine,
+    Row,
     SegmentCard,
     StatusBar,
     TopBar,
@@ -74,6 +76,8 @@ def bindings(keys: tuple[Key, ...]) -> list[BindingType]:
 
 class LiveScreen(Screen[None]):
     """What every live screen shares: the state it shows, in reactives the App sets each tick."""
+
+    BLANK = True
 
     #: The keys this screen answers to, in the order the key bar lists them.
     KEYS: ClassVar[tuple[Key, ...]] = ()
@@ -158,8 +162,8 @@ class SessionScreen(LiveScreen):
         self.status = StatusBar(id="status")
         self.keys = KeyBar(id="keys")
         yield self.top
-        with Horizontal(id="body"):
-            with Vertical(id="show"):
+        with Row(id="body"):
+            with Column(id="show"):
                 with Horizontal(id="now"):
                     yield self.countdown
                     yield self.card

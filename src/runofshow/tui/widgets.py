@@ -43,10 +43,12 @@ __all__ = [
     "AgendaTable",
     "BigClock",
     "Countdown",
+    "Column",
     "CueLine",
     "KeyBar",
     "Line",
     "ProgressLine",
+    "Row",
     "SegmentCard",
     "StatusBar",
     "TopBar",
@@ -87,6 +89,23 @@ def paint_alert(widget: Widget, old: Alert | None, new: Alert, inked: tuple[Widg
         widget.styles.background = BLINK_BACKGROUND if new.blinking else None
         for child in inked or (widget,):
             child.styles.color = BLINK_TEXT if new.blinking else None
+
+
+class Row(Horizontal):
+    """A row of widgets that draws nothing of its own (see `Column`)."""
+
+    BLANK = True
+
+
+class Column(Vertical):
+    """A column of widgets that draws nothing of its own.
+
+    Marked blank, Textual fills it with its background instead of asking it for
+    its lines: on every redraw of the countdown, Textual visits each widget on
+    screen, and a container's lines are the most of them.
+    """
+
+    BLANK = True
 
 
 class Line(Static):
