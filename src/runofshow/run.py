@@ -70,18 +70,16 @@ def run_session(
         else:
             from runofshow.sync.server import close_served
 
-            async def publish() -> None:
-                # Added from inside the screen's event loop, so each record reaches the server there.
-                controller.writer.listeners.append(server.publish)
-                await server.start()
-
+            # Added outside any event loop, so the writer's thread hands each record to the server's
+            # own thread at once, never by way of the screen's loop.
+            controller.writer.listeners.append(server.publish)
             app = RunofshowApp(
                 controller,
                 controller,
                 journal_label=label,
                 notes=controller.notes,
                 serving=web.serving_text(server.follow_command()),
-                services=[publish],
+                services=[server.start],
                 shutdown=partial(close_served, controller, server),
             )
         app.run()

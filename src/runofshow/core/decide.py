@@ -14,11 +14,12 @@ from runofshow.core.clock import Reading, format_instant, to_us
 from runofshow.core.events import LIVE, EventType, Level
 from runofshow.core.state import State
 from runofshow.core.timefmt import format_duration
+from runofshow.errors import RunofshowError
 
 COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end")
 
 
-class CommandError(Exception):
+class CommandError(RunofshowError):
     """A command that makes no sense now (e.g. pause before start); nothing was recorded."""
 
 

@@ -28,6 +28,7 @@ from runofshow.core.agenda import Agenda, AgendaError, parse_agenda
 from runofshow.core.clock import Reading, format_instant, parse_instant
 from runofshow.core.events import LIVE, REHEARSAL, Event
 from runofshow.core.state import ReplayError, State
+from runofshow.errors import RunofshowError
 
 FORMAT = 1
 MAGIC = "runofshow-journal"
@@ -36,7 +37,7 @@ LOCK_ATTEMPTS = 5
 _DECODER = json.JSONDecoder()
 
 
-class JournalError(Exception):
+class JournalError(RunofshowError):
     """A journal that cannot be used as asked; `str()` is one line for the user."""
 
 
