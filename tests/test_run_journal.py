@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -20,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import SystemClock
+from runofshow.core.clock import FakeClock, SystemClock
 from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import replay
+from runofshow.core.paths import choose_journal
 from runofshow.core.session import Controller
 from tests.core.test_journal_rescue import fill
 from tests.tui.test_tui_pty import ANSI, Terminal
@@ -222,3 +224,65 @@ def test_quitting_with_records_held_saves_them_and_run_merges_them(tiny: Path, t
     replayed = replay(journal)
     assert replayed.torn is None
     assert events_in(journal)[-held - 2 :][-2:] == ["reopen", "detach"]
+
+
+# -- the way back, and a rehearsal left for hours --------------------------------------------
+
+
+def test_the_exit_message_gives_the_program_as_it_was_started(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "runofshow"
+    if not script.exists():
+        pytest.skip("runofshow is not installed as a script beside this Python")
+    with Terminal([str(script), "run", "--rehearsal"], env_for(tmp_path)) as screen:
+        screen.read_until("REHEARSAL")
+        screen.send(b" ")
+        screen.read_until("journal ✓")
+        screen.send(b"q")
+        screen.read_until("Quit runofshow?")
+        screen.send(b"y")
+        status, output = screen.finish()
+    assert status == 0
+    again = output.replace("\r\n", "\n").split("come back to it with: ")[1].split("\n")[0]
+    found = shutil.which("runofshow")
+    if found is None or not os.path.samefile(found, script):
+        assert not again.startswith("runofshow "), again  # not on the PATH: a bare name would not work
+    assert again.endswith(" run --rehearsal")
+    with Terminal(shlex.split(again), env_for(tmp_path)) as screen:  # typed as printed
+        screen.read_until("Resumed")
+        screen.send(b"q")
+        screen.read_until("Quit runofshow?")
+        screen.send(b"y")
+        assert screen.finish()[0] == 0
+
+
+@pytest.mark.parametrize("answer", [b"\r", b"y\r"])
+def test_a_rehearsal_left_for_hours_asks_before_coming_back_in_overtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: bytes
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    seed = load_agenda(bundled_agenda())
+    three_hours_ago = SystemClock().read().wall.subtract(hours=3).in_tz("UTC").isoformat().replace("+00:00", "Z")
+    clock = FakeClock(three_hours_ago)
+    old = choose_journal(seed, clock.read(), rehearsal=True).path
+    controller = Controller.open(old, clock, agenda=seed, mode=REHEARSAL)
+    controller.command("start")  # a 90-minute rehearsal, three hours ago: 1 h 30 over now
+    controller.close()
+    before = old.read_bytes()
+    with Terminal([*COMMAND, "--rehearsal"], env_for(tmp_path)) as screen:
+        screen.read_until("resume it? (no starts a fresh one")
+        screen.send(answer)
+        if answer == b"\r":  # no, the default: a fresh one
+            screen.read_until("space starts")
+            screen.send(b"q")
+        else:
+            screen.read_until("Resumed")
+            screen.send(b"q")
+            screen.read_until("Quit runofshow?")
+            screen.send(b"y")
+        status, output = screen.finish()
+    assert status == 0, output[-2000:]
+    journals = list(old.parent.glob("*_rehearsal*.jsonl"))
+    if answer == b"\r":
+        assert old.read_bytes() == before and len(journals) == 2
+    else:
+        assert "reopen" in events_in(old) and events_in(old)[-1] == "detach" and journals == [old]

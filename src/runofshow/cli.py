@@ -90,7 +90,11 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="csv, xlsx, ics or md (briefing)")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.add_argument("--speaker", metavar="NAME", help="ics and md: only this speaker's segments")
-    export.add_argument("--link", metavar="URL", help="md and ics: the link speakers open on the day")
+    export.add_argument(
+        "--link",
+        metavar="URL",
+        help="md and ics: the link speakers open on the day (default: the stage link, while run --serve serves it)",
+    )
 
     report = commands.add_parser(
         "report", help="how long each segment took against the plan; several journals: compare them"

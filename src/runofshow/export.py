@@ -48,13 +48,33 @@ def render(agenda: Agenda, fmt: str, *, speaker: str | None = None, link: str | 
     return briefing(agenda, names, link).encode("utf-8")
 
 
+def served_speaker_link(agenda: Agenda) -> str | None:
+    """The speakers' (stage) link of this agenda's session, live or today's rehearsal, while `run --serve` serves it."""
+    from runofshow.core.events import LIVE, REHEARSAL
+    from runofshow.core.journal import holder
+    from runofshow.core.paths import find_journal
+    from runofshow.sync.links import served_links
+
+    reading = SystemClock().read()
+    for mode in (LIVE, REHEARSAL):
+        journal, _ = find_journal(agenda, mode, reading)
+        if journal.exists() and holder(journal) is not None:  # a note left by a server that is gone is no link
+            links = served_links(journal)
+            if links is not None:
+                return links.stage
+    return None
+
+
 def run_export(
     agenda_path: str, fmt: str, output: str | None = None, *, speaker: str | None = None, link: str | None = None
 ) -> int:
     """Write the export to `output` (or stdout)."""
     if output not in (None, "-") and Path(output).resolve() == Path(agenda_path).resolve():
         raise UserError(f"{literal(output)}: is the agenda being exported; write to another file")
-    data = render(load_agenda(agenda_path), fmt, speaker=speaker, link=link)
+    agenda = load_agenda(agenda_path)
+    if link is None and fmt in ("md", "ics"):
+        link = served_speaker_link(agenda)
+    data = render(agenda, fmt, speaker=speaker, link=link)
     if output is None or output == "-":
         if fmt in BINARY and sys.stdout.isatty():
             raise UserError(f"{fmt} is a binary file; give -o FILE.{fmt}")

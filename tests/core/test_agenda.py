@@ -494,3 +494,46 @@ def test_utf8_bom_and_toml_local_times_are_accepted(write_agenda: WriteAgenda) -
     )
     segment = load_agenda(path).segments[0]
     assert (segment.start.isoformat(), segment.duration_s) == ("2021-10-08T18:00:00+09:00", 600)
+
+
+MESSAGES = """\
+messages = ["Five minutes to the break", "  Slides, please  "]
+
+[session]
+title = "Show"
+date = "2021-10-08"
+timezone = "UTC"
+
+[[segments]]
+start = "09:00"
+duration = "10m"
+title = "Talk"
+messages = ["Ana: your mic", "Ana: your mic"]
+
+[[segments]]
+duration = "5m"
+title = "Q&A"
+"""
+
+
+def test_preset_messages_come_globally_and_per_segment() -> None:
+    agenda = parse_agenda(MESSAGES, "show.toml")
+    assert agenda.messages == ("Five minutes to the break", "Slides, please")
+    assert [segment.messages for segment in agenda.segments] == [("Ana: your mic",), ()]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('messages = ["Five', "messages = 3 #"),
+            'show.toml:1: messages: must be a list of texts, like ["Please wrap up"]',
+        ),
+        (('["Ana: your mic", "Ana: your mic"]', '[""]'), 'show.toml:12: segment 1 "Talk": messages: has an empty text'),
+        (('["Ana: your mic", "Ana: your mic"]', '["' + "x" * 121 + '"]'), "too long for one line (at most 120)"),
+    ],
+)
+def test_bad_preset_messages_are_one_line(change: tuple[str, str], expected: str) -> None:
+    with pytest.raises(AgendaError) as raised:
+        parse_agenda(MESSAGES.replace(*change), "show.toml")
+    assert expected in str(raised.value)

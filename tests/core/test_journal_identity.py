@@ -222,3 +222,15 @@ def test_the_same_agenda_edited_is_resumed_with_a_note(
         assert any("has changed since this session began" in note for note in resumed.notes)
     finally:
         resumed.close()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_journal_that_is_not_a_regular_file_is_refused(tmp_path: Path, clock: FakeClock, kind: str) -> None:
+    if kind == "fifo":
+        path = tmp_path / "pipe.jsonl"
+        os.mkfifo(path)
+    else:
+        path = tmp_path / "zero.jsonl"
+        path.symlink_to("/dev/zero")  # would be read for ever
+    with pytest.raises(JournalError, match="not a regular file"):
+        Controller.open(path, clock)

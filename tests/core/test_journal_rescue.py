@@ -206,3 +206,35 @@ def test_a_read_only_remount_holds_records_and_quitting_rescues_them(
         assert_journal_matches(resumed)
     finally:
         resumed.close()
+
+
+def test_a_planted_rescue_file_is_not_merged(
+    tmp_path: Path, clock: FakeClock, agenda: Agenda, journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary folder is shared: a FIFO, a file others may write, or another user's, is left alone."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    controller = Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL)
+    controller.command("start")
+    controller.close()
+    header = controller.header
+    forged = controller.engine.seq + 1
+    line = encode({"seq": forged, "type": "pause", "wall": "2021-10-08T08:56:00.000000Z", "mono": 1060.0,
+                   "boot": "boot-1", "data": {"segment": 1}})  # fmt: skip
+    writable, _ = save_rescue(header, journal, forged - 1, [line])
+    assert writable is not None
+    os.chmod(writable, 0o666)  # anyone may have written it
+    fifo = temp / f"session.{header.session_id}.rescue-9.jsonl"
+    os.mkfifo(fifo)  # would hang a reader that opens it to read
+    theirs = temp / f"session.{header.session_id}.rescue-8.jsonl"
+    theirs.write_bytes(writable.read_bytes())
+    os.chown(theirs, 12345, 12345)
+    assert find_rescues(header) == []
+    resumed = Controller.open(journal, clock, agenda=agenda)
+    try:
+        assert resumed.engine.paused_since is None  # nothing forged got in
+        assert not any(note.startswith("Merged") for note in resumed.notes)
+    finally:
+        resumed.close()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from runofshow.core.agenda import Agenda, load_agenda
+from runofshow.core.clock import SystemClock
+from runofshow.core.events import LIVE
+from runofshow.core.paths import find_journal
 from runofshow.interop.briefing import briefing
 
 from .conftest import Cli
@@ -40,7 +46,7 @@ def test_every_speaker_and_the_link(cli: Cli, seed: Path, tmp_path: Path) -> Non
         "## Martin Van Den Borre",
         "## How the timing works",
     ]
-    assert "Countdown link: https://meet.example/stage?token=abc." in text
+    assert "Countdown link: <https://meet.example/stage?token=abc>." in text
     assert text.count("### ") == 8  # the moderator has four slots
     assert "Fri 8 Oct 2021, 05:41–05:51 EDT (America/Toronto, UTC-04:00)" in text
 
@@ -55,3 +61,28 @@ def test_markdown_in_agenda_text_is_shown_not_obeyed(write_agenda: Any) -> None:
     assert "### \\# \\<b\\>hi\\</b\\>" in text
     assert "## Kim \\[SSEGOV\\]\\\\x1b\\[2J" in text
     assert "\x1b" not in text
+
+
+def test_the_served_stage_link_of_the_live_session_is_found(
+    cli: Cli, seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    agenda = load_agenda(seed)
+    journal, _ = find_journal(agenda, LIVE, SystemClock().read())
+    journal.parent.mkdir(parents=True)
+    journal.write_text("")
+    for suffix, text in (
+        (".token", "cohost-secret"),
+        (".stage-token", "stage-secret"),
+        (".served", "http://192.0.2.10:8765"),
+    ):
+        note = journal.with_name(journal.name + suffix)
+        note.write_text(text + "\n")
+        note.chmod(0o600)
+    # No controller holds the journal: the note is stale, and no link is given.
+    assert "ask the moderator for the link" in cli("export", seed, "--format", "md").out
+    with open(journal) as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        out = cli("export", seed, "--format", "md", "--speaker", "Young Kim").out
+    assert "Countdown link: <http://192.0.2.10:8765/stage#stage-secret>." in out
+    assert "cohost-secret" not in out

@@ -222,13 +222,14 @@ async def test_commands_that_make_no_sense_only_warn(make_app: AppFactory, clock
         assert any("not started" in str(n.message) for n in app._notifications)
 
 
-async def test_mute_silences_the_bell_not_the_toast(make_app: AppFactory, clock: FakeClock) -> None:
+async def test_mute_silences_the_bell_not_the_warning(make_app: AppFactory, clock: FakeClock) -> None:
     app, controller = make_app("rehearsal")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space", "m")
         await advance(app, clock, pilot, 60)
         assert app.bells == 0
-        assert any("Time is up" in str(n.message) for n in app._notifications)
+        cue = text_of(app, "#cue")
+        assert "Time's up" in cue and "Time is up" in cue
         await pilot.press("m")
         await pilot.press("n")
         await advance(app, clock, pilot, 180)
@@ -343,3 +344,42 @@ async def test_space_well_before_a_live_start_asks_first(make_app: AppFactory, c
         assert not controller.engine.started
         await pilot.press("space", "y")
         assert controller.engine.started
+
+
+async def test_a_warning_flashes_in_the_cue_line_not_over_the_status_line(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """The warning's title shows beside the cue for 8 s; no toast covers the status line."""
+    app, controller = make_app("rehearsal")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await advance(app, clock, pilot, 60)  # the connection check's time is up
+        assert text_of(app, "#cue").startswith(" Time's up ")
+        assert not [n for n in app._notifications if n.title == "Time's up"]
+        await advance(app, clock, pilot, 8)
+        assert "Time's up" not in text_of(app, "#cue") and "Time is up" in text_of(app, "#cue")
+
+
+async def test_toasts_stay_clear_of_the_status_line(make_app: AppFactory, clock: FakeClock) -> None:
+    app, _ = make_app("rehearsal")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("m")  # "Bell muted"
+        await pilot.pause()
+        await pilot.pause()
+        status = app.screen.query_one("#status")
+        toasts = [toast.region for toast in app.screen.query("Toast")]
+        assert toasts and all(toast.height and toast.bottom <= status.region.y for toast in toasts)
+
+
+async def test_paused_figures_wake_the_screen_every_second(make_app: AppFactory, clock: FakeClock) -> None:
+    """While paused the countdown stands still, but behind/ahead and the projected end grow each second."""
+    app, _ = make_app("rehearsal")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await advance(app, clock, pilot, 10)
+        await pilot.press("space")  # pause
+        await advance(app, clock, pilot, 30.2)
+        assert "0:30 behind" in text_of(app, "#status")
+        assert app.next_delay(app.source.view()) <= 1.0
+        await advance(app, clock, pilot, app.next_delay(app.source.view()))
+        assert "0:31 behind" in text_of(app, "#status")

@@ -52,8 +52,11 @@ SEGMENT_KEYS = (
     "min_duration",
     "notes",
     "warnings",
+    "messages",
 )
-TOP_KEYS = ("session", "warnings", "segments")
+TOP_KEYS = ("session", "warnings", "messages", "segments")
+#: The longest preset message: one line on a phone held upright.
+MAX_MESSAGE = 120
 
 
 class AgendaError(RunofshowError):
@@ -91,6 +94,8 @@ class Segment:
     notes: str | None = None
     wrap_up_s: int | None = DEFAULT_WRAP_UP_S
     final_s: int | None = DEFAULT_FINAL_S
+    #: Messages to the speaker offered while this segment runs, after the agenda's own.
+    messages: tuple[str, ...] = ()
     #: Epoch seconds of `start` and `end`, worked out once: the engine does its
     #: arithmetic on them many times a second, and pendulum's is slow.
     start_epoch: int = field(init=False, repr=False, compare=False)
@@ -122,6 +127,8 @@ class Agenda:
     segments: tuple[Segment, ...]
     path: str
     source: str
+    #: Messages to the speaker offered in every segment (`messages = [...]` at the top).
+    messages: tuple[str, ...] = ()
 
     @property
     def start(self) -> pendulum.DateTime:
@@ -442,8 +449,29 @@ class _Parser:
             raise self._fail(line, "", message)
         session = self._session(data.get("session"))
         defaults = self._warnings(data.get("warnings", {}), None, None)
+        messages = self._messages(data.get("messages", []), self._top_error("messages"))
         segments = self._segments(data.get("segments"), session, defaults)
-        return Agenda(session=session, segments=segments, path=self.name, source=self.source)
+        return Agenda(session=session, segments=segments, path=self.name, source=self.source, messages=messages)
+
+    def _top_error(self, key: str) -> Any:
+        def fail(_: str | None, message: str) -> AgendaError:
+            return self._fail(self._top_key_line(key), f"{key}: ", message)
+
+        return fail
+
+    def _messages(self, raw: object, fail: Any) -> tuple[str, ...]:
+        """Preset messages to the speaker: a list of short texts."""
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+            raise fail("messages", 'must be a list of texts, like ["Please wrap up"]')
+        messages = [item.strip() for item in raw]
+        for item in messages:
+            if not item:
+                raise fail("messages", "has an empty text")
+            if len(item) > MAX_MESSAGE or "\n" in item:
+                raise fail("messages", f"{_show(shorten(item, 40))} is too long for one line (at most {MAX_MESSAGE})")
+        return tuple(dict.fromkeys(messages))
 
     def _top_key_line(self, key: str) -> int | None:
         pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
@@ -785,6 +813,7 @@ class _Parser:
             notes=text["notes"],
             wrap_up_s=wrap_up,
             final_s=final,
+            messages=self._messages(item.get("messages", []), fail),
         )
 
 

@@ -6,6 +6,7 @@ screen's event loop: `core/writer.py` runs it on a thread of its own.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -243,6 +244,9 @@ def repair_torn_tail(path: Path, fd: int, replayed: Replayed) -> str:
         os.ftruncate(fd, replayed.good_size)
         os.fsync(fd)
     except OSError as error:
+        with contextlib.suppress(OSError):
+            if aside.stat().st_size != replayed.size:
+                aside.unlink()  # a copy cut short by a full disk is no copy
         raise JournalError(
             f"{path}: its last record is damaged, and cannot be cut off: {error.strerror or error}"
         ) from None

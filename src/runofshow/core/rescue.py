@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -65,6 +66,36 @@ def save_rescue(header: Header, journal: Path, after_seq: int, lines: Iterable[b
     return None, "; ".join(problems)
 
 
+#: A rescue file holds a few held records; anything much larger is not one of ours.
+MAX_RESCUE_BYTES = 16 << 20
+
+
+def _read_own(path: Path) -> tuple[bytes, float] | None:
+    """A rescue file's bytes and time, if it is a regular file of this user's that no one else may write.
+
+    The temporary folder is shared: a file planted there (a FIFO that would
+    hang us, a huge file, records written by someone else) is not merged.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_uid != os.geteuid()
+            or info.st_mode & 0o022
+            or info.st_size > MAX_RESCUE_BYTES
+        ):
+            return None
+        return os.pread(fd, info.st_size, 0), info.st_mtime
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 @dataclass(frozen=True, slots=True)
 class Rescued:
     """One rescue file's records for a session."""
@@ -82,11 +113,10 @@ def find_rescues(header: Header) -> list[Rescued]:
         except OSError:
             continue
         for path in candidates:
-            try:
-                data = path.read_bytes()
-                when = path.stat().st_mtime
-            except OSError:
+            read = _read_own(path)
+            if read is None:
                 continue
+            data, when = read
             lines = data.splitlines(keepends=True)
             try:
                 first = json.loads(lines[0]) if lines else {}

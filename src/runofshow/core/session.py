@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Clock, Reading
 from runofshow.core.decide import due_warnings, event_for
 from runofshow.core.disk import JournalFile, Moved, create_journal, open_journal, repair_torn_tail
-from runofshow.core.events import JUMP_THRESHOLD_S, LIVE, REHEARSAL, SUSPEND_THRESHOLD_S, Event
+from runofshow.core.events import JUMP_THRESHOLD_S, SUSPEND_THRESHOLD_S, Event
 from runofshow.core.journal import (
     Header,
     JournalError,
@@ -32,6 +33,7 @@ from runofshow.core.journal import (
     replay_bytes,
 )
 from runofshow.core.link import Link, LinkState, Via
+from runofshow.core.paths import choose_mode
 from runofshow.core.rescue import find_rescues, save_rescue
 from runofshow.core.state import ReplayError, State
 from runofshow.core.timefmt import format_duration
@@ -43,22 +45,10 @@ ANSWER_WAIT_S = 10.0
 #: How long quitting waits for the disk before saving what is left to a rescue file.
 CLOSE_WAIT_S = 2 * STALL_S
 
+__all__ = ["Ack", "Controller", "choose_mode"]
+
 #: Waits between retries of a failed journal write, in seconds; the last one repeats.
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0)
-
-
-def choose_mode(agenda: Agenda, reading: Reading, rehearsal: bool) -> str:
-    """Live when the session is today (in its zone) or starts within 12 h; else rehearsal.
-
-    The second rule keeps a session just after midnight live when it is
-    opened the evening before.
-    """
-    if rehearsal:
-        return REHEARSAL
-    now = reading.wall
-    today = now.in_tz(agenda.session.timezone).date()
-    soon = agenda.start.subtract(hours=12) <= now <= agenda.end
-    return LIVE if today == agenda.session.date or soon else REHEARSAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +165,8 @@ class Controller:
             except OSError as error:
                 raise JournalError(f"{shown}: cannot open the journal: {error.strerror or error}") from None
             try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise JournalError(f"{shown}: not a regular file, so not a journal")
                 lock.acquire(shown, fd)
                 if not _names(real, fd):
                     lock.release()

@@ -18,6 +18,7 @@ from runofshow.interop import words
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!]|&(?=#?\w+;))")
 NO_LINK = "ask the moderator for the link"
+_URL = re.compile(r"https?://[^\s<>\x00-\x1f\x7f]+")
 
 
 def md(text: str) -> str:
@@ -36,7 +37,7 @@ def briefing(agenda: Agenda, names: Sequence[str], link: str | None = None) -> s
         out.append("")
         out.append(f"Moderator: {md(session.host)}")
     out.append("")
-    out.append(f"Countdown link: {md(link) if link else NO_LINK}.")
+    out.append(f"Countdown link: {_link(link) if link else NO_LINK}.")
     for name in names:
         out += ["", f"## {md(name)}", ""]
         for segment in (s for s in agenda.segments if s.speaker == name):
@@ -45,6 +46,11 @@ def briefing(agenda: Agenda, names: Sequence[str], link: str | None = None) -> s
         out.pop()
     out += ["", "## How the timing works", "", *_how_cues_work(agenda, names)]
     return "\n".join(out) + "\n"
+
+
+def _link(url: str) -> str:
+    """An autolink for a plain web address; anything else as escaped text."""
+    return f"<{url}>" if _URL.fullmatch(url) else md(url)
 
 
 def _slot(agenda: Agenda, segment: Segment) -> list[str]:

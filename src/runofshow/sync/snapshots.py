@@ -92,6 +92,7 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
     out["planned_end_text"] = view.planned_end.in_tz(zone).format("HH:mm")
     out["notes"] = view.focus.segment.notes
     out["flex_text"] = flex_text(view)
+    out["uncertain"] = view.uncertain
     upcoming = view.next_segment
     out["next"] = (
         None

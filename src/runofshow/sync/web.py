@@ -34,13 +34,13 @@ import asyncio
 import contextlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection
+from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
@@ -69,6 +69,8 @@ PAGES: dict[str, tuple[str, str]] = {
 }
 #: Largest message a page may send (a clock ping is ~60 bytes).
 MAX_PAGE_MESSAGE = 512
+#: Unsent bytes above which a page skips a snapshot (so memory per page is bounded by about this).
+MAX_PAGE_BUFFER = 256 * 1024
 
 STAGE = "stage"
 COHOST = "cohost"
@@ -142,19 +144,6 @@ def same_origin(request: Request, secure: bool) -> bool:
 # -- the snapshot stream -----------------------------------------------------
 
 
-class _Viewer:
-    """One page: which snapshots it may have, and the latest one not yet sent (older ones are worthless)."""
-
-    def __init__(self, role: str) -> None:
-        self.role = role
-        self.latest: str | None = None
-        self.wake = asyncio.Event()
-
-    def offer(self, text: str) -> None:
-        self.latest = text
-        self.wake.set()
-
-
 class WebViews:
     """Serves the pages and streams view snapshots to every browser connected to `/view`.
 
@@ -183,11 +172,13 @@ class WebViews:
         self.secure = secure
         self._now_ms = now_ms or (lambda: self.clock.read().wall_us / 1000)
         self._source = FileFollower(path, clock)
-        self._viewers: set[_Viewer] = set()
+        #: Each page's connection, and what its token lets it see.
+        self._viewers: dict[ServerConnection, str] = {}
         self._ticker: asyncio.Task[None] | None = None
         #: The loop the pages are served in (the server's), once one has connected.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_view: View | None = None
+        self._scheduled = False
 
     @property
     def viewers(self) -> int:
@@ -212,6 +203,9 @@ class WebViews:
             return _plain(HTTPStatus.FORBIDDEN, "this page is not from this server\n")
         if self.role_of(request) is None:
             return _plain(HTTPStatus.UNAUTHORIZED, "a valid link is needed to see this session\n")
+        # Snapshots are small and go to many pages at once: compressing each one
+        # for each page separately costs more than it saves. Terminal followers keep it.
+        connection.protocol.available_extensions = []
         return None
 
     def role_of(self, request: Request) -> str | None:
@@ -245,49 +239,72 @@ class WebViews:
             forget_served(self.path)
 
     def publish(self, line: bytes) -> None:
-        """A record was made durable: read it back and send every page the new state now.
+        """A record was made durable: send every page the new state, soon, from the journal on disk.
 
-        Safe from any thread: the work is done in the loop that serves the pages.
+        Safe from any thread: the work is done in the loop that serves the
+        pages. Records that come faster than the pages can be sent to make one
+        snapshot, not a queue of them: the one sent reads the journal after
+        the last of them was written.
         """
         loop = self._loop
-        if loop is None or not self._viewers:
+        if loop is None or not self._viewers or self._scheduled:
             return
+        self._scheduled = True
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if running is loop:
-            self._broadcast()
-        else:
-            with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
-                loop.call_soon_threadsafe(self._broadcast)
+        with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+            if running is loop:
+                loop.call_soon(self._send_scheduled)
+            else:
+                loop.call_soon_threadsafe(self._send_scheduled)
 
-    def snapshots(self) -> dict[str, str] | None:
-        """The stage and co-host snapshot texts now, or None before the journal has a header."""
+    def _send_scheduled(self) -> None:
+        self._scheduled = False
+        with contextlib.suppress(Exception):  # a bad journal read must not end the stream
+            self._broadcast()
+
+    def snapshots(self, roles: Iterable[str] = (STAGE, COHOST)) -> dict[str, str] | None:
+        """The snapshot texts for `roles` now, or None before the journal has a header."""
         self._source.poll()
         if not self._source.ready:
             return None
         view = self._source.view()
         self._last_view = view
         sent = view.now_us / 1000
-        header = self._source.header
-        full = cohost_snapshot(view, self._source.agenda.session.title, header.owner)
-        stage = stage_snapshot(view)
-        problem = self._source.problem
-        return {
-            COHOST: json.dumps(
-                {"type": "view", "role": COHOST, "server_ms": sent, "problem": problem, "view": full},
+        texts = {}
+        if STAGE in roles:
+            stage = stage_snapshot(view)
+            texts[STAGE] = json.dumps(
+                {"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False
+            )
+        if COHOST in roles:
+            full = cohost_snapshot(view, self._source.agenda.session.title, self._source.header.owner)
+            texts[COHOST] = json.dumps(
+                {"type": "view", "role": COHOST, "server_ms": sent, "problem": self._source.problem, "view": full},
                 ensure_ascii=False,
-            ),
-            STAGE: json.dumps({"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False),
-        }
+            )
+        return texts
 
     def _broadcast(self) -> None:
-        texts = self.snapshots()
+        """Write the new snapshot to every page at once, in this loop, without a task per page.
+
+        A page whose connection still holds more than MAX_PAGE_BUFFER unsent
+        bytes skips this snapshot: each one is the whole state, so the next
+        one makes up for it, and a page that does not read costs at most that.
+        """
+        texts = self.snapshots(set(self._viewers.values()))
         if texts is None:
             return
-        for viewer in self._viewers:
-            viewer.offer(texts[viewer.role])
+        for role, text in texts.items():
+            ready = [
+                connection
+                for connection, given in self._viewers.items()
+                if given == role and _buffered(connection) <= MAX_PAGE_BUFFER
+            ]
+            if ready:
+                broadcast(ready, text)
 
     async def _tick(self) -> None:
         """A fresh snapshot for every page at least once a second, for as long as there are pages.
@@ -310,40 +327,25 @@ class WebViews:
         role = self.role_of(request) if request is not None else None
         if role is None:
             return
-        viewer = _Viewer(role)
-        self._viewers.add(viewer)
+        self._viewers[connection] = role
         self._loop = asyncio.get_running_loop()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick())
-        texts = self.snapshots()
-        if texts is not None:
-            viewer.offer(texts[role])
-        reader = asyncio.create_task(self._read(connection, viewer))
         try:
-            while not reader.done():
-                await viewer.wake.wait()
-                viewer.wake.clear()
-                text, viewer.latest = viewer.latest, None
-                if text is not None:
-                    await connection.send(text)
-        except Exception:  # a page that goes away must never disturb the show
-            pass
-        finally:
-            self._viewers.discard(viewer)
-            if not self._viewers and self._ticker is not None:
-                self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes
-            reader.cancel()
-            with contextlib.suppress(BaseException):
-                await reader
-
-    async def _read(self, connection: ServerConnection, viewer: _Viewer) -> None:
-        with contextlib.suppress(Exception):
+            texts = self.snapshots((role,))
+            if texts is not None:
+                await connection.send(texts[role])
             async for message in connection:
                 if isinstance(message, str) and len(message) <= MAX_PAGE_MESSAGE:
                     answer = self._answer(message)
                     if answer is not None:
                         await connection.send(answer)
-        viewer.wake.set()
+        except Exception:  # a page that goes away must never disturb the show
+            pass
+        finally:
+            self._viewers.pop(connection, None)
+            if not self._viewers and self._ticker is not None:
+                self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes
 
     def _answer(self, message: str) -> str | None:
         """The server's time for a page's clock ping; nothing for anything else."""
@@ -357,3 +359,9 @@ class WebViews:
         if type(ident) is not int or type(t0) not in (int, float):
             return None
         return json.dumps({"type": "time", "id": ident, "t0": t0, "server_ms": self._now_ms()})
+
+
+def _buffered(connection: ServerConnection) -> int:
+    """Bytes written to a page's connection and not yet sent."""
+    transport = connection.transport
+    return 0 if transport is None else int(transport.get_write_buffer_size())

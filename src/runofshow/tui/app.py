@@ -22,7 +22,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from runofshow.core.agenda import zone
-from runofshow.core.cues import cue_for
 from runofshow.core.display import seconds_to_next_change
 from runofshow.core.events import Event, Level
 from runofshow.core.text import literal
@@ -35,6 +34,12 @@ BOUNDARY_MARGIN_S = 0.003
 #: A warning recorded longer ago than this is history, not news: no bell, no toast.
 FRESH_WARNING_US = 10_000_000
 WARNING_TITLES: dict[str, str] = {Level.WRAP_UP: "Wrap up", Level.FINAL: "Final minute", Level.TIME_UP: "Time's up"}
+
+
+def until_whole(seconds: float) -> float:
+    """How long until a figure that grows by a second a second next shows a new whole number (half-up)."""
+    fraction = (seconds + 0.5) % 1.0
+    return 1.0 - fraction if fraction < 1.0 - 1e-6 else 1.0
 
 
 class SessionApp(App[None]):
@@ -138,9 +143,16 @@ class SessionApp(App[None]):
                 self.log.error("shutdown failed", error)
 
     def next_delay(self, view: View) -> float:
-        """Seconds until the next visible change: the countdown, or the minute on the clocks."""
+        """Seconds until the next visible change: the countdown, the minute on the clocks, or the offset.
+
+        While paused or in overtime the countdown may stand still, but how far
+        behind the show is (and so its projected end) grows by the second.
+        """
         minute = 60.0 - (view.now_us / 1e6) % 60.0
-        return max(0.001, min(seconds_to_next_change(view), minute) + BOUNDARY_MARGIN_S)
+        soonest = min(seconds_to_next_change(view), minute)
+        if view.started and not view.ended and (view.paused or view.remaining_s <= 0):
+            soonest = min(soonest, until_whole(view.offset_s))
+        return max(0.001, soonest + BOUNDARY_MARGIN_S)
 
     def react(self, events: Sequence[Event], view: View) -> None:
         """Ring once and toast for the newest warning among `events`.
@@ -157,7 +169,7 @@ class SessionApp(App[None]):
         level = newest.data.get("level")
         title = WARNING_TITLES.get(str(level), f"Overtime +{newest.data.get('minute')} min")
         severity: SeverityLevel = "warning" if level in (Level.WRAP_UP, Level.FINAL) else "error"
-        self.notify(literal(cue_for(view) or title), title=title, severity=severity, timeout=8, markup=False)
+        self.live.warn(title, severity, view.now_us)
         if not self.muted:
             self.bells += 1
             self.bell()

@@ -159,11 +159,28 @@ def next_model(view: View) -> NextModel:
 
 
 @dataclass(frozen=True, slots=True)
+class Flash:
+    """A warning just given, shown in the cue line for a few seconds instead of a toast over the status line."""
+
+    title: str
+    #: "warning" (wrap-up, final minute) or "error" (time's up, overtime).
+    severity: str
+    until_us: int
+
+
+@dataclass(frozen=True, slots=True)
 class CueModel:
-    """The cue to give the speaker, and whether this screen can copy it (the moderator's can)."""
+    """The cue to give the speaker, whether this screen can copy it (the moderator's can), and a fresh warning."""
 
     cue: str | None
     copyable: bool
+    #: The warning's title while it is fresh, else None.
+    flash: Flash | None = None
+
+
+def cue_model(cue: str | None, copyable: bool, flash: Flash | None, now_us: int) -> CueModel:
+    """The cue line now: the flash only until it expires."""
+    return CueModel(cue, copyable, flash if flash is not None and now_us < flash.until_us else None)
 
 
 @dataclass(frozen=True, slots=True)

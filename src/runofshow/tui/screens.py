@@ -14,7 +14,9 @@ import pendulum
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -26,13 +28,14 @@ from runofshow.core.timefmt import format_duration
 from runofshow.core.view import View
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, HelpScreen
 from runofshow.tui.models import (
-    CueModel,
+    Flash,
     WorldModel,
     agenda_model,
     bar_model,
     card_model,
     clock_model,
     countdown_model,
+    cue_model,
     minute_of,
     next_model,
     people_by_zone,
@@ -42,11 +45,13 @@ from runofshow.tui.source import Controls, SessionSource
 from runofshow.tui.widgets import (
     AgendaTable,
     BigClock,
+    Column,
     Countdown,
     CueLine,
     KeyBar,
     Line,
     ProgressLine,
+    Row,
     SegmentCard,
     StatusBar,
     TopBar,
@@ -56,6 +61,15 @@ from runofshow.tui.words import banner_text, describe_link
 
 #: Width from which the agenda goes beside the countdown instead of below it.
 WIDE = 150
+#: The stage view's only sign of link trouble, in its corner: no words for the audience to read.
+STAGE_LINK_MARK = "○"
+#: How long a warning's title stays in the cue line.
+FLASH_US = 8_000_000
+#: Rows, at the least, for the countdown in block letters below the wide layout (the digits take three).
+TALL_CLOCK_ROWS = 5
+#: The most rows the segment card and the cue line take (their CSS max-height), and so the room they may need.
+CARD_ROWS = 5
+CUE_ROWS = 2
 #: A live start earlier than this before the plan asks first (a key pressed by mistake).
 EARLY_START_S = 60.0
 
@@ -75,6 +89,8 @@ def bindings(keys: tuple[Key, ...]) -> list[BindingType]:
 class LiveScreen(Screen[None]):
     """What every live screen shares: the state it shows, in reactives the App sets each tick."""
 
+    BLANK = True
+
     #: The keys this screen answers to, in the order the key bar lists them.
     KEYS: ClassVar[tuple[Key, ...]] = ()
 
@@ -86,6 +102,8 @@ class LiveScreen(Screen[None]):
     muted: var[bool] = var(False, init=False)
     #: Why the last tick failed, or None.
     tick_error: var[str | None] = var(None, init=False)
+    #: The warning just given, while it is fresh.
+    flash: var[Flash | None] = var(None, init=False)
 
     def __init__(self, source: SessionSource) -> None:
         super().__init__()
@@ -117,6 +135,9 @@ class LiveScreen(Screen[None]):
     def draw(self) -> None:
         """Give every widget its model for the current view."""
 
+    def warn(self, title: str, severity: str, now_us: int) -> None:
+        """A warning was just given: show its title for a few seconds (the stage view shows none)."""
+
 
 class SessionScreen(LiveScreen):
     """The full screen: big countdown, who is on, the agenda, and where the show stands.
@@ -144,6 +165,7 @@ class SessionScreen(LiveScreen):
         #: The cue on screen now, for c.
         self.last_cue: str | None = None
         self._people: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+        self._size = Size(80, 24)
 
     def compose(self) -> ComposeResult:
         self.top = TopBar(id="top")
@@ -158,8 +180,8 @@ class SessionScreen(LiveScreen):
         self.status = StatusBar(id="status")
         self.keys = KeyBar(id="keys")
         yield self.top
-        with Horizontal(id="body"):
-            with Vertical(id="show"):
+        with Row(id="body"):
+            with Column(id="show"):
                 with Horizontal(id="now"):
                     yield self.countdown
                     yield self.card
@@ -173,19 +195,37 @@ class SessionScreen(LiveScreen):
         yield self.keys
 
     def on_mount(self) -> None:
-        """Lay out for the terminal's width before the first draw."""
-        self._apply_size(self.app.size.width)
+        """Lay out for the terminal's size before the first draw."""
+        self._apply_size(self.app.size)
         super().on_mount()
 
     def on_resize(self, event: events.Resize) -> None:
         """Switch between the stacked and the side-by-side layout."""
-        self._apply_size(event.size.width)  # self.size is still the old one here
+        self._apply_size(event.size)  # self.size is still the old one here
         self.draw()
 
-    def _apply_size(self, width: int) -> None:
-        wide = width >= WIDE
+    def _apply_size(self, size: Size) -> None:
+        self._size = size
+        wide = size.width >= WIDE
         self.set_class(wide, "-wide")
-        self.agenda_table.set_title_width(width // 2 - 2 if wide else width - 2)
+        self.agenda_table.set_title_width(size.width // 2 - 2 if wide else size.width - 2)
+        self._fit_clock()
+
+    def _fit_clock(self) -> None:
+        """Below the wide layout, show the countdown in block letters when the rows the agenda leaves allow.
+
+        The room is counted for the tallest the card and the cue line get
+        (five rows and two), so that the clock does not come and go as a cue
+        appears; the clock then takes whatever the agenda leaves.
+        """
+        if self._size.width >= WIDE:
+            self.set_class(False, "-tall")
+            return
+        below = self.banner.outer_size.height + (3 if self.serving else 2) + self.keys.rows
+        body = self._size.height - 1 - below
+        agenda = len(self.source.agenda.segments) + 1
+        room = body - (CARD_ROWS + 1 + CUE_ROWS) - agenda
+        self.set_class(room >= TALL_CLOCK_ROWS, "-tall")
 
     def draw(self) -> None:
         """Every widget from one view."""
@@ -199,14 +239,16 @@ class SessionScreen(LiveScreen):
         self.card.model = card_model(view)
         self.progress.model = (bar_model(view), next_model(view))
         self.last_cue = cue_for(view)
-        self.cue.model = CueModel(self.last_cue, not self.FOLLOWING)
+        self.cue.model = cue_model(self.last_cue, not self.FOLLOWING, self.flash, view.now_us)
         self.agenda_table.model = agenda_model(view, zone)
+        self.keys.model = self.listed_keys(view)
+        self._fit_clock()
+        if self.has_class("-wide") or self.has_class("-tall"):
+            self.wide_clock.model = clock_model(view)
         if self.has_class("-wide"):
             if self._people is None:
                 self._people = people_by_zone(view, zone, session.host, session.host_timezone)
-            self.wide_clock.model = clock_model(view)
             self.world.model = WorldModel(minute_of(view.now_us), self._people)
-        self.keys.model = self.listed_keys(view)
         worded = describe_link(link, view.now_us, zone)
         self.status.model = status_model(
             view,
@@ -222,6 +264,26 @@ class SessionScreen(LiveScreen):
             message = f"Display error: {self.tick_error}"
         self.banner.words = (message, "")
         self.banner.set_class(bool(message), "-visible")
+        self._lift_toasts()
+
+    def warn(self, title: str, severity: str, now_us: int) -> None:
+        """Flash the warning's title in the cue line, where the moderator looks for the cue, for 8 s.
+
+        Not a toast: toasts sit over the status line, which holds the
+        projected end, the journal's state and the co-host's token just when
+        the moderator looks at it.
+        """
+        self.flash = Flash(title, severity, now_us + FLASH_US)
+
+    def _lift_toasts(self) -> None:
+        """Keep toasts clear of the banner, the status line and the keys, whatever their height now."""
+        below = self.banner.outer_size.height + self.status.outer_size.height + self.keys.outer_size.height
+        try:
+            rack = self.query_one("#textual-toastrack")
+        except NoMatches:
+            return
+        if rack.styles.margin.bottom != below + 1:
+            rack.styles.margin = (0, 0, below + 1, 0)
 
     def listed_keys(self, view: View) -> tuple[tuple[str, str], ...]:
         """The key bar: once the session has ended, only the keys that still do something."""
@@ -403,10 +465,12 @@ class StageScreen(LiveScreen):
         self.title_line = Line(id="stage-title")
         self.speaker_line = Line(id="stage-speaker")
         self.note_line = Line(id="stage-note")
+        self.link_mark = Line(id="stage-link")
         yield self.clock
         yield self.title_line
         yield self.speaker_line
         yield self.note_line
+        yield self.link_mark
 
     def draw(self) -> None:
         """The countdown, the title and the speaker; below them, only what the audience must know."""
@@ -417,7 +481,6 @@ class StageScreen(LiveScreen):
         segment = view.focus.segment
         self.title_line.words = ("The session has ended" if view.ended else segment.title, "bold")
         self.speaker_line.words = ("" if view.ended else segment.speaker or "", "")
-        note = "paused" if view.paused else ""
-        if not view.ended and not link.healthy:
-            note = describe_link(link, view.now_us, self.source.agenda.session.timezone)
-        self.note_line.words = (note, "dim")
+        self.note_line.words = ("paused" if view.paused else "", "dim")
+        # The audience sees no link trouble, only the co-host's discreet sign that the clock may be stale.
+        self.link_mark.words = (STAGE_LINK_MARK if not view.ended and not link.healthy else "", "dim")

@@ -43,10 +43,12 @@ __all__ = [
     "AgendaTable",
     "BigClock",
     "Countdown",
+    "Column",
     "CueLine",
     "KeyBar",
     "Line",
     "ProgressLine",
+    "Row",
     "SegmentCard",
     "StatusBar",
     "TopBar",
@@ -57,6 +59,8 @@ __all__ = [
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The warning colours, as the README promises them: yellow, orange, red.
 BAR_COLOURS = {Level.WRAP_UP: "#ffd700", Level.FINAL: "#ff8700", Level.OVERTIME: "#ff2d2d", Level.DONE: "#808080"}
+#: The badge of a fresh warning in the cue line, by severity: the countdown's own colours.
+FLASH_COLOURS = {"warning": "#ffd700", "error": "#ff2d2d"}
 BLINK_BACKGROUND = Color.parse("#ff2d2d")
 BLINK_TEXT = Color.parse("#ffffff")
 
@@ -87,6 +91,23 @@ def paint_alert(widget: Widget, old: Alert | None, new: Alert, inked: tuple[Widg
         widget.styles.background = BLINK_BACKGROUND if new.blinking else None
         for child in inked or (widget,):
             child.styles.color = BLINK_TEXT if new.blinking else None
+
+
+class Row(Horizontal):
+    """A row of widgets that draws nothing of its own (see `Column`)."""
+
+    BLANK = True
+
+
+class Column(Vertical):
+    """A column of widgets that draws nothing of its own.
+
+    Marked blank, Textual fills it with its background instead of asking it for
+    its lines: on every redraw of the countdown, Textual visits each widget on
+    screen, and a container's lines are the most of them.
+    """
+
+    BLANK = True
 
 
 class Line(Static):
@@ -289,8 +310,12 @@ class CueLine(Static):
         if model is None:
             return
         text = Text("")
+        if model.flash is not None:
+            colour = FLASH_COLOURS.get(model.flash.severity, "#ffd700")
+            text.append(f" {model.flash.title} ", style=f"bold #000000 on {colour}")
+            text.append("  ")
         if model.cue:
-            text = Text("Cue: ", style="bold") + Text(literal(model.cue))
+            text += Text("Cue: ", style="bold") + Text(literal(model.cue))
             if model.copyable:
                 text.append("   (c copies it)", style="dim")
         self.update(text)
@@ -423,6 +448,7 @@ class KeyBar(Static):
 
     #: (key as shown, what it does), in order.
     model: var[tuple[tuple[str, str], ...]] = var((), init=False)
+    _rows = 2
 
     def watch_model(self) -> None:
         """Pack the new keys."""
@@ -431,6 +457,11 @@ class KeyBar(Static):
     def on_resize(self) -> None:
         """Pack again for the new width."""
         self._pack()
+
+    @property
+    def rows(self) -> int:
+        """How many lines the keys take at the present width."""
+        return self._rows
 
     def _pack(self) -> None:
         width = max(20, self.content_size.width or 80)
@@ -444,6 +475,7 @@ class KeyBar(Static):
             if line:
                 line.append("  ")
             line.append_text(item)
+        self._rows = len(lines)
         self.update(Text("\n").join(lines))
 
 

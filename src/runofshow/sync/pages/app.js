@@ -163,7 +163,8 @@
     setText("offset", v.offset_text);
     setText("ends", `${v.ended ? "ended" : "ends"} ${v.projected_end_text} (plan ${v.planned_end_text})`);
     setText("owner", message.problem ? `problem: ${message.problem}` : v.owner);
-    setText("flex", v.flex_text);
+    const approximate = v.uncertain ? "time after a restart is approximate" : "";
+    setText("flex", [v.flex_text, approximate].filter(Boolean).join(" · "));
     $("offset").className = v.offset_s >= 60 && !v.ended ? "behind" : "";
     if (v.next) {
       const who = v.next.speaker ? ` — ${v.next.speaker}` : "";
@@ -297,6 +298,7 @@
   }
 
   document.addEventListener("click", keepAwake, { once: true });
+  keepAwake(); // most browsers grant it to a visible page; the others on the first click
   render();
   connect();
 })();
