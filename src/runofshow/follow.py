@@ -37,7 +37,7 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
     clock = SystemClock()
     source: Follower
     if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
-        remote = RemoteFollower(target, token, clock, cafile=cafile)
+        remote = RemoteFollower(target, token, clock, cafile=cafile, stage=stage)
         await remote.first_contact()
         source, changes, label = remote, remote.changes, remote.url
     else:

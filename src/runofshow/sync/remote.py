@@ -65,8 +65,12 @@ def split_url(url: str, token: str | None) -> tuple[str, str]:
 class RemoteFollower(Follower):
     """A session replayed from a WebSocket stream."""
 
-    def __init__(self, url: str, token: str | None, clock: Clock, *, cafile: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None, clock: Clock, *, cafile: str | None = None, stage: bool = False
+    ) -> None:
         self.url, self.token = split_url(url, token)
+        #: Ask for the stage's feed (`/stage`), which the speakers' token may read too.
+        self.stage = stage
         self.corrected = CorrectedClock(clock)
         super().__init__(self.url, self.corrected)
         self.cafile = cafile
@@ -81,7 +85,8 @@ class RemoteFollower(Follower):
 
     def _address(self) -> str:
         since = self.engine.seq if self.ready else 0
-        return f"{self.url}?{urlencode({'token': self.token, 'since': since})}"
+        url = self.url.rstrip("/") + "/stage" if self.stage else self.url
+        return f"{url}?{urlencode({'token': self.token, 'since': since})}"
 
     def _ssl(self) -> ssl.SSLContext | None:
         if not self.url.startswith("wss:"):

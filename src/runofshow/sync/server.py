@@ -50,6 +50,7 @@ from runofshow.core.clock import Clock, format_instant
 from runofshow.core.session import Controller
 from runofshow.sync.listen import bind, parse_listen, reachable_address, session_token, tls_context
 from runofshow.sync.offsets import JournalIndex
+from runofshow.sync.stage_feed import stage_header
 from runofshow.sync.web import WebViews
 
 __all__ = [
@@ -83,6 +84,8 @@ WRITABLE_POLL_S = 0.05
 MAX_MESSAGE = 2**16
 #: Incoming messages buffered per connection before reading from the socket pauses.
 MAX_QUEUE = 2
+#: The journal stream for `follow --stage`: the stage token's, with only the stage's facts in its header.
+STAGE_PATH = "/stage"
 #: The close code and reason for a follower that fell too far behind.
 BEHIND_CODE = CloseCode.TRY_AGAIN_LATER
 BEHIND_REASON = "too far behind: reconnect from your last seq"
@@ -174,6 +177,7 @@ class JournalServer:
         self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._closed = False
         self._fd: int | None = None
+        self._stage_header: str | None = None
 
     # -- the moderator's side (any thread) -------------------------------------
 
@@ -338,9 +342,18 @@ class JournalServer:
             return self.web.process_request(connection, request)
         if request.headers.get("Origin") is not None:
             return connection.respond(HTTPStatus.FORBIDDEN, "browsers may not follow a session\n")
+        if urlsplit(request.path).path == STAGE_PATH:
+            if not (self._token_ok(request) or self._stage_token_ok(request)):
+                return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n")
+            return None
         if not self._token_ok(request):
             return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n")
         return None
+
+    def _stage_token_ok(self, request: Request) -> bool:
+        if self.web is None:
+            return False
+        return hmac.compare_digest(_given_token(request).encode(), self.web.stage_token.encode())
 
     def _token_ok(self, request: Request) -> bool:
         given = _given_token(request)
@@ -355,11 +368,12 @@ class JournalServer:
             since = max(0, int((query.get("since") or ["0"])[0]))
         except ValueError:
             since = 0
+        stage = urlsplit(connection.request.path if connection.request else "/").path == STAGE_PATH
         follower = _Follower(connection)
         self._authenticated += 1
         drain = asyncio.create_task(self._discard_input(follower))
         try:
-            last = await self._catch_up(connection, since)
+            last = await self._catch_up(connection, since, stage=stage)
             # Caught up and joined in one step of the loop: no record can fall in between.
             self._live.add(follower)
             await self._heartbeat(connection, last)
@@ -373,9 +387,20 @@ class JournalServer:
             with contextlib.suppress(BaseException):
                 await drain
 
-    async def _catch_up(self, connection: ServerConnection, since: int) -> int:
-        """Send the header and every indexed record after `since`, chunk by chunk; return the last seq sent."""
-        await connection.send(self.index.header)
+    async def _catch_up(self, connection: ServerConnection, since: int, *, stage: bool = False) -> int:
+        """Send the header and every indexed record after `since`, chunk by chunk; return the last seq sent.
+
+        A stage feed gets a header with only the stage's facts (see `stage_feed`).
+        """
+        header = self.index.header
+        if stage:
+            if self._stage_header is None:
+                self._stage_header = stage_header(self.index.header) or ""
+            if not self._stage_header:
+                await connection.close(CloseCode.POLICY_VIOLATION, "this session cannot be shown to the stage alone")
+                return since
+            header = self._stage_header
+        await connection.send(header)
         last = since
         while True:
             await self._writable(connection)
