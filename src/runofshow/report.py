@@ -34,6 +34,7 @@ from runofshow.check import zone_label
 from runofshow.core.agenda import zone
 from runofshow.core.clock import to_us
 from runofshow.core.events import REHEARSAL, Level
+from runofshow.core.progress import Crossing
 from runofshow.core.report import (
     DETACHED,
     DONE,
@@ -50,7 +51,6 @@ from runofshow.core.report import (
     load,
 )
 from runofshow.core.spans import merge_spans
-from runofshow.core.state import Crossing
 from runofshow.core.text import literal, shorten
 from runofshow.core.timefmt import clock_time, describe_offset, format_duration
 from runofshow.errors import UserError
