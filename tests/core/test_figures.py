@@ -243,6 +243,7 @@ def test_the_shrink_advice_adds_up_to_what_is_late(live: Show) -> None:
 
 def test_before_a_live_start_every_segment_is_expected_at_its_planned_start(live: Show) -> None:
     view = live.view()
+    assert (view.elapsed_s, view.remaining_s, view.allotted_s) == (0, 0, 0)  # no segment is under way
     assert [row.expected_start for row in view.segments] == [row.planned_start for row in view.segments]
     assert [s["expected_start"] for s in status_json(view)["segments"]] == [
         row.planned_start.in_tz("UTC").isoformat() for row in view.segments

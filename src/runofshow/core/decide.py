@@ -34,12 +34,9 @@ def ahead(state: State, index: int) -> bool:
     return not (done.finished or done.skipped)
 
 
-def next_after(state: State, index: int) -> int | None:
-    """The segment `next` moves to from segment `index`: the first one after it that is ahead."""
-    for later in range(index + 1, len(state.agenda.segments)):
-        if ahead(state, later):
-            return later
-    return None
+def next_segment(state: State) -> int | None:
+    """The segment `next` moves to now: the first one that is ahead (so after the current one)."""
+    return next((index for index in range(len(state.agenda.segments)) if ahead(state, index)), None)
 
 
 def event_for(state: State, command: str, reading: Reading, **args: Any) -> tuple[EventType, dict[str, Any]]:
@@ -74,7 +71,7 @@ def event_for(state: State, command: str, reading: Reading, **args: Any) -> tupl
     if command in ("next", "skip"):
         if number == last:
             raise CommandError("this is the last segment; end the session instead")
-        to = next_after(state, index)
+        to = next_segment(state)
         if to is None:
             raise CommandError("every segment after this one has run or was skipped; end the session, or go to one")
         if command == "skip":

@@ -16,7 +16,7 @@ import pendulum
 
 from runofshow.core.agenda import Segment
 from runofshow.core.clock import Reading, to_pendulum, to_us
-from runofshow.core.decide import ahead, next_after
+from runofshow.core.decide import ahead, next_segment
 from runofshow.core.events import LIVE, Level
 from runofshow.core.progress import Crossing
 from runofshow.core.state import State
@@ -235,7 +235,8 @@ def derive(state: State, reading: Reading) -> View:
     agenda = state.agenda
     now_us = reading.wall_us
     anchor_us = _anchor_us(state, now_us)
-    t0 = state.anchor_t if state.started else t - (now_us - anchor_us) / 1e6
+    # Before the start the plan is on no axis yet; any origin will do, as only places relative to it become instants.
+    t0 = state.anchor_t if state.started else t
     plan = _Plan(t0, anchor_us, t0 + agenda.duration_s)
     figures = _figures(state, t, now_us, anchor_us, plan.end_t)
     flex: tuple[Flex, ...] = ()
@@ -287,7 +288,7 @@ def _next_index(state: State) -> int | None:
         return None
     if state.current is None:
         return 1 if len(state.agenda.segments) > 1 else None
-    return next_after(state, state.current)
+    return next_segment(state)
 
 
 def _rows(state: State, t: float, anchor_us: int, expected: dict[int, int]) -> tuple[SegmentView, ...]:
