@@ -18,7 +18,7 @@ import pendulum
 
 from runofshow.core.clock import to_pendulum
 from runofshow.core.events import REHEARSAL, Level
-from runofshow.core.state import Crossing
+from runofshow.core.progress import Crossing
 from runofshow.core.text import literal, shorten
 from runofshow.core.timefmt import clock_time, describe_offset, format_duration
 from runofshow.core.zones import zone_label
