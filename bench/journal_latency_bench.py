@@ -75,13 +75,9 @@ def main() -> None:
     parser.add_argument("--every-ms", type=float, default=10.0, help="pause between keypresses (0: as fast as it goes)")
     parser.add_argument("--dir", type=Path, help="folder for the journal (default: a temporary one)")
     args = parser.parse_args()
-    if args.dir is not None:
-        latencies, calls = run(args.dir, args.keys, args.every_ms / 1e3)
-        where = str(args.dir)
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            latencies, calls = run(Path(folder), args.keys, args.every_ms / 1e3)
-            where = tempfile.gettempdir()
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:  # a fresh journal each run
+        latencies, calls = run(Path(folder), args.keys, args.every_ms / 1e3)
+        where = str(args.dir or tempfile.gettempdir())
     print(f"{args.keys} keypresses, one every {args.every_ms:g} ms, journal in {where}")
     print(line("keypress to fsync", latencies))
     print(line("command() on the screen", calls))

@@ -97,7 +97,10 @@ def controller_side(args: argparse.Namespace) -> int:
         sock = bind("127.0.0.1", 0)
         port = sock.getsockname()[1]
         views = WebViews(journal, "cohost-bench-token", STAGE, clock)
-        server = JournalServer(journal, "cohost-bench-token", sock, clock, web=views)
+        # Room for every viewer, and time for a thousand handshakes on a busy machine.
+        server = JournalServer(
+            journal, "cohost-bench-token", sock, clock, web=views, max_connections=args.viewers + 10, open_timeout=60
+        )
         costs: list[float] = []
         send_all = views._broadcast
 

@@ -80,7 +80,7 @@ def wait_for(screen: Terminal, mark: int, done: Callable[[str], bool], what: str
 
 def stall_seconds(text: str) -> set[str]:
     """The banner's "has not returned for N s", each N drawn: the screen's clock-driven tick going on."""
-    return set(re.findall(r"has not returned for (\d+) s", text))
+    return set(re.findall(r"not returned for (\d+) s", text))
 
 
 def events_in(journal: Path) -> list[str]:

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from runofshow import __version__
 from runofshow.core.text import literal
-from runofshow.errors import UserError
+from runofshow.errors import RunofshowError, UserError
 from runofshow.report import FORMATS
 
 #: The report's format registry; importing it loads no renderer, so parsing stays fast.
@@ -141,6 +141,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.keyfile and not args.certfile:
+        raise UserError("--keyfile needs --certfile too")
     from runofshow.run import run_session
 
     return run_session(
@@ -168,10 +170,6 @@ def _default(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `runofshow` script; returns the exit status."""
-    from runofshow.core.agenda import AgendaError
-    from runofshow.core.decide import CommandError
-    from runofshow.core.journal import JournalError
-
     args = _build_parser().parse_args(argv)
     handlers = {
         "check": _check,
@@ -185,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (AgendaError, JournalError, CommandError, UserError) as error:
+    except RunofshowError as error:
         # A file name may hold a newline or an escape sequence: keep the one line literal.
         print(f"runofshow: {literal(str(error))}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from runofshow.core.clock import SystemClock
 from runofshow.core.display import seconds_to_next_change
+from runofshow.core.text import json_safe
 from runofshow.core.view import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
@@ -36,7 +37,7 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
     clock = SystemClock()
     source: Follower
     if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
-        remote = RemoteFollower(target, token, clock, cafile=cafile)
+        remote = RemoteFollower(target, token, clock, cafile=cafile, stage=stage)
         await remote.first_contact()
         source, changes, label = remote, remote.changes, remote.url
     else:
@@ -96,7 +97,7 @@ async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None
             state = status_json(view, {"session": source.agenda.session.title, "problem": source.problem})
             key = (state["seq"], state["phase"], round(view.remaining_s), round(view.offset_s), source.problem)
             if key != last_key:
-                print(json.dumps(state, ensure_ascii=False), flush=True)
+                print(json_safe(json.dumps(state, ensure_ascii=False)), flush=True)
                 last_key = key
             if view.ended:
                 return 0

@@ -70,18 +70,16 @@ def run_session(
         else:
             from runofshow.sync.server import close_served
 
-            async def publish() -> None:
-                # Added from inside the screen's event loop, so each record reaches the server there.
-                controller.writer.listeners.append(server.publish)
-                await server.start()
-
+            # Added outside any event loop, so the writer's thread hands each record to the server's
+            # own thread at once, never by way of the screen's loop.
+            controller.writer.listeners.append(server.publish)
             app = RunofshowApp(
                 controller,
                 controller,
                 journal_label=label,
                 notes=controller.notes,
                 serving=web.serving_text(server.follow_command()),
-                services=[publish],
+                services=[server.start],
                 shutdown=partial(close_served, controller, server),
             )
         app.run()
@@ -93,6 +91,15 @@ def run_session(
     print(f"Journal: {label}")
     if server is not None:
         server.sock.close()
+    program = invoked_as()
+    if controller.saved_copy is not None:
+        again = shlex.join([*program, "run", "--log", str(controller.saved_copy)])
+        print(
+            f"runofshow: {controller.rescue_problem}; the whole session is saved in {controller.saved_copy}; "
+            f"come back to it with: {again}",
+            file=sys.stderr,
+        )
+        return 1
     if controller.rescue_problem is not None:
         where = (
             f"they are saved in {controller.rescued}, and running the same command again puts them back"
@@ -106,7 +113,7 @@ def run_session(
         if controller.rescued is None:
             return 1
     if ended:
-        print(f"The session has ended. Review it with: {shlex.join([*invoked_as(), 'report'])} {label}")
+        print(f"The session has ended. Review it with: {shlex.join([*program, 'report'])} {label}")
     else:
         again = resume_command(
             agenda_path,
@@ -115,7 +122,7 @@ def run_session(
             serve=serve,
             certfile=certfile,
             keyfile=keyfile,
-            program=invoked_as(),
+            program=program,
         )
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")

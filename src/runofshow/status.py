@@ -8,7 +8,7 @@ from pathlib import Path
 from runofshow.core.clock import SystemClock
 from runofshow.core.events import LIVE
 from runofshow.core.journal import holder, replay
-from runofshow.core.text import literal
+from runofshow.core.text import json_safe, literal
 from runofshow.core.timefmt import describe_offset, format_duration, format_length
 from runofshow.core.view import View, derive, status_json
 from runofshow.sync.links import served_links
@@ -58,19 +58,19 @@ def run_status(path: str, as_json: bool) -> int:
     owner = holder(path)
     if as_json:
         state = status_json(view, {"session": session.title, "journal": str(Path(path)), "controller": owner})
-        print(json.dumps(state, ensure_ascii=False))
+        print(json_safe(json.dumps(state, ensure_ascii=False)))
         return 0
     for line in status_lines(view, session.title, session.timezone):
         print(line)
     ago = ""
     if view.last_event_us is not None:
         ago = f", last {format_duration((view.now_us - view.last_event_us) / 1e6)} ago"
-    who = f"controller {owner}" if owner else "no controller running"
-    print(f"Journal: {path} ({view.seq} records{ago}; {who})")
+    who = f"controller {literal(owner)}" if owner else "no controller running"
+    print(f"Journal: {literal(path)} ({view.seq} records{ago}; {who})")
     links = served_links(Path(path)) if owner else None
     if links is not None:
-        print(f"Speaker link: {links.stage}")
-        print(f"Co-host link: {links.cohost}")
+        print(f"Speaker link: {literal(links.stage)}")
+        print(f"Co-host link: {literal(links.cohost)}")
     if replayed.torn is not None:
         print(f"Journal: its last record (line {replayed.torn.line}) is incomplete and was not counted")
     return 0

@@ -11,7 +11,14 @@ clock. After every step:
 - seq runs 1, 2, 3, … with no gap, and no warning repeats unless an
   extension or an undo re-armed it;
 - after a poll, every threshold the running segment crossed since it was
-  entered or resized has its record (none is lost, e.g. to an undo).
+  entered or resized has its record (none is lost, e.g. to an undo);
+- `next` goes to the first segment after the current one that has neither
+  finished nor been skipped (the model's own bookkeeping, docs/figures.md);
+- the projected end is now + what is left of the current segment + what is
+  left of every segment that pressing `next` again and again reaches (each
+  once), and it agrees with behind/ahead to the second, after any clock step;
+- the shrink advice recovers exactly the seconds the show is behind, unless the
+  flexible segments are at their minimum; never "on time" beside it.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import json
 import math
 import shutil
 import tempfile
+from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,11 +39,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock, parse_instant
-from runofshow.core.decide import COMMANDS, CommandError, due_warnings
+from runofshow.core.clock import FakeClock, Reading, parse_instant, to_us
+from runofshow.core.decide import COMMANDS, CommandError, due_warnings, event_for
 from runofshow.core.events import LIVE, REHEARSAL, Event
 from runofshow.core.journal import encode
 from runofshow.core.session import Controller
+from runofshow.core.timefmt import describe_offset, whole_seconds
+from runofshow.core.view import derive
 from tests.kit.show import assert_journal_matches, crash
 
 AGENDA = load_agenda(bundled_agenda())
@@ -66,6 +77,11 @@ class Session(RuleBasedStateMachine):
         self.paused_time = 0.0
         # Per segment: the seq after which each threshold it crosses must be recorded, and its remaining time then.
         self.armed: dict[int, tuple[int, float]] = {}
+        # Which segments `next` will not come back to (1-based), and the moves `previous` may undo.
+        self.finished: set[int] = set()
+        self.skipped: set[int] = set()
+        self.moves: list[tuple[int, int, bool, frozenset[int], frozenset[int]]] = []
+        self.start_lateness = 0.0  # where the show started on its plan: the plan's t0 is that much before
 
     @property
     def live(self) -> Controller:
@@ -90,13 +106,29 @@ class Session(RuleBasedStateMachine):
     def _records(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.path.read_bytes().splitlines()[1:]]
 
+    def _reading(self) -> Reading:
+        """The clock now, at the precision the journal keeps."""
+        reading = self.clock.read()
+        return replace(reading, mono=round(reading.mono, 6))
+
+    def _next_in_model(self) -> int | None:
+        for segment in range(self.current + 1, SEGMENTS + 1):
+            if segment not in self.finished and segment not in self.skipped:
+                return segment
+        return None
+
     def _command(self, name: str, **args: Any) -> None:
         before = self.live.engine.seq
+        under_way = self.phase in ("running", "paused")
+        expected_next = self._next_in_model() if under_way else None
+        left = derive(self.live.engine, self._reading()) if under_way else None
         try:
             ack = self.live.command(name, **args)
         except CommandError:
             recorded = self._records()[before:]
             assert {r["type"] for r in recorded} <= CLOCK_EVENTS, "a refused command left a record"
+            if name in ("next", "skip") and under_way:
+                assert expected_next is None, f"{name} refused, but segment {expected_next} is still ahead"
             return
         assert ack.durable
         assert ack.event.type == name and ack.event.seq == self.live.engine.seq
@@ -106,15 +138,37 @@ class Session(RuleBasedStateMachine):
             self.armed[view.current + 1] = (ack.event.seq, view.remaining_s)
         if name == "start":
             self.phase, self.current = "running", 1
+            start = ack.event.wall_us - to_us(AGENDA.start) if self.live.header.mode == LIVE else 0
+            self.start_lateness = start / 1e6
         elif name in ("pause", "resume"):
             self.phase = "paused" if name == "pause" else "running"
         elif name == "end":
             self.phase = "ended"
         elif name in ("next", "skip", "previous", "goto"):
-            self.phase = "running"
-            self.current = {"next": self.current + 1, "skip": self.current + 1, "previous": self.current - 1}.get(
-                name, args.get("to", 0)
-            )
+            self._move(name, ack.event.data, expected_next, left)
+
+    def _move(self, name: str, data: Mapping[str, Any], expected_next: int | None, left: Any) -> None:
+        """Follow a move in the model: which segments are finished, skipped, and what `previous` undoes."""
+        self.phase = "running"
+        here = self.current
+        if name == "previous" and data["undo"]:
+            came_from, to, forward, finished, skipped = self.moves.pop()
+            assert (to == here and (forward or came_from == here - 1)) and data["to"] == came_from
+            self.finished, self.skipped, self.current = set(finished), set(skipped), came_from
+            return
+        if name == "previous":
+            assert not (self.moves and self.moves[-1][1] == here and self.moves[-1][2]), "a next was not undone"
+        to = data["to"]
+        if name in ("next", "skip"):
+            assert to == expected_next, f"{name} from {here} went to {to}, not to {expected_next}"
+        self.moves.append((here, to, name in ("next", "skip"), frozenset(self.finished), frozenset(self.skipped)))
+        if name == "skip":
+            self.skipped.add(here)
+        elif name == "next" or left.elapsed_s >= left.allotted_s:
+            self.finished.add(here)
+        self.finished.discard(to)
+        self.skipped.discard(to)
+        self.current = to
 
     def _reopen(self) -> Controller:
         self.controller = Controller.open(self.path, self.clock)
@@ -138,6 +192,27 @@ class Session(RuleBasedStateMachine):
     @rule(name=st.sampled_from(COMMANDS), to=st.integers(0, SEGMENTS + 1), seconds=seconds_to_extend)
     def command(self, name: str, to: int, seconds: float) -> None:
         self._command(name, to=to, seconds=seconds)
+
+    @rule(name=st.sampled_from(["next", "skip", "previous"]))
+    def move(self, name: str) -> None:
+        self._command(name)
+
+    @rule(to=st.integers(1, SEGMENTS))
+    def goto(self, to: int) -> None:
+        self._command("goto", to=to)
+
+    @rule(seconds=st.sampled_from([60, -60, 0.4, -0.5]))
+    def plus_or_minus(self, seconds: float) -> None:
+        self._command("extend", seconds=seconds)
+
+    @rule(to=st.integers(1, SEGMENTS), wait=some_time)
+    def detour(self, to: int, wait: float) -> None:
+        """Another segment goes first for a while (a speaker not ready), then the show goes back."""
+        here = self.current
+        self._command("goto", to=to)
+        self.advance(wait)
+        self.poll()
+        self._command("goto", to=here)
 
     @rule(wait=some_time)
     def next_by_mistake(self, wait: float) -> None:
@@ -249,6 +324,51 @@ class Session(RuleBasedStateMachine):
         assert_journal_matches(self.live)
 
     @invariant()
+    def the_projection_is_what_next_will_reach(self) -> None:
+        if self.phase not in ("running", "paused"):
+            return
+        reading = self._reading()
+        view = derive(self.live.engine, reading)
+        # Press `next` again and again on a copy, at this very instant.
+        copy = deepcopy(self.live.engine)
+        reached: list[int] = []
+        while True:
+            try:
+                kind, data = event_for(copy, "next", reading)
+            except CommandError:
+                break
+            copy.apply(Event(copy.seq + 1, kind, reading.wall_us, reading.mono, reading.boot, data))
+            reached.append(data["to"])
+        assert len(set(reached)) == len(reached), f"next reached {reached}"
+        model = [s for s in range(self.current + 1, SEGMENTS + 1) if s not in self.finished | self.skipped]
+        assert reached == model
+        assert (view.next_segment.number if view.next_segment else None) == (reached[0] if reached else None)
+        rows = view.segments
+        ahead = sum(_idle_before(s) + max(0.0, rows[s - 1].allotted_s - (rows[s - 1].actual_s or 0.0)) for s in reached)
+        since_plan_start = self.start_lateness + self.show_time
+        assert view.offset_s == pytest.approx(
+            since_plan_start + max(0.0, view.remaining_s) + ahead - AGENDA.duration_s, abs=1e-3
+        )
+        late = whole_seconds(view.offset_s)
+        assert (view.projected_end - view.planned_end).total_seconds() == late
+        assert [r.number for r in rows if r.expected_start is not None] == reached
+        # The shrink advice: exactly what is late, unless the flexible segments are at their minimum.
+        if view.flex:
+            assert describe_offset(view.offset_s) != "on time"
+            given = sum(f.allotted_s - f.shrink_to_s for f in view.flex)
+            assert given + view.unrecoverable_s == pytest.approx(late, abs=0.5 * len(view.flex) + 1e-6)
+        elif late > 0:
+            assert view.unrecoverable_s == late
+        if view.unrecoverable_s > 0:
+            for s in [view.current + 1, *reached] if view.current is not None else reached:
+                plan = AGENDA.segments[s - 1]
+                used = rows[s - 1].actual_s or 0.0
+                if plan.flexible:
+                    assert rows[s - 1].allotted_s - max(used, plan.min_duration_s) < 1 or any(
+                        f.number == s for f in view.flex
+                    )
+
+    @invariant()
     def the_model_agrees(self) -> None:
         view = self.live.view()
         assert view.started == (self.phase != "pending")
@@ -292,6 +412,14 @@ class Session(RuleBasedStateMachine):
                 rearmed = data["from"]
             if rearmed is not None:
                 fired = {key for key in fired if key[0] != rearmed}
+
+
+def _idle_before(segment: int) -> float:
+    """The planned break just before `segment` (1-based), if the agenda has one."""
+    if segment == 1:
+        return 0.0
+    before, this = AGENDA.segments[segment - 2], AGENDA.segments[segment - 1]
+    return float(AGENDA.offset_of(this) - AGENDA.offset_of(before) - before.duration_s)
 
 
 Session.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)

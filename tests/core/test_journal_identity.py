@@ -6,6 +6,7 @@ The lock tests use real processes: a flock only means something between them.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.clock import FakeClock
+from runofshow.core.clock import FakeClock, format_instant
 from runofshow.core.events import REHEARSAL
 from runofshow.core.journal import JournalError, holder, replay
 from runofshow.core.session import Controller
@@ -234,3 +235,60 @@ def test_a_journal_that_is_not_a_regular_file_is_refused(tmp_path: Path, clock: 
         path.symlink_to("/dev/zero")  # would be read for ever
     with pytest.raises(JournalError, match="not a regular file"):
         Controller.open(path, clock)
+
+
+def test_symlinks_planted_beside_a_journal_are_never_written_through(
+    tmp_path: Path, clock: FakeClock, agenda: Agenda, journal: Path
+) -> None:
+    """In a shared folder, the lock note and the torn copy have names anyone can guess."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    (tmp_path / "session.jsonl.lock").symlink_to(victim)
+    controller = Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL)
+    controller.command("start")
+    controller.writer.close()  # as kill -9 leaves it, but with a torn last record:
+    controller.lock.release()
+    with open(journal, "ab") as out:
+        out.write(b'{"seq":2,"type":"pa')
+    size = journal.stat().st_size
+    stamp = replay(journal).header
+    name = format_instant(stamp.wall_us)[:19].replace(":", "").replace("-", "")
+    (tmp_path / f"session.jsonl.torn-{name}-{size}").symlink_to(victim)
+    resumed = Controller.open(journal, clock)
+    try:
+        assert any("last record was damaged" in note for note in resumed.notes)
+    finally:
+        resumed.close()
+    assert victim.read_text() == "precious\n"
+    (copy,) = tmp_path.glob("session.jsonl.torn-*-2")
+    assert not copy.is_symlink() and copy.stat().st_size == size
+
+
+def test_a_journal_lost_for_good_is_saved_whole_on_quit(
+    tmp_path: Path, clock: FakeClock, agenda: Agenda, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    folder = tmp_path / "shows"
+    folder.mkdir()
+    journal = folder / "session.jsonl"
+    controller = Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL, wait=False)
+    noticed = threading.Event()
+    controller.watch(lambda: noticed.set() if controller.journal_health.notice else None)
+    controller.command("start")
+    assert controller.settle(WAIT_S)
+    before = journal.read_bytes()
+    shutil.rmtree(folder)
+    folder.write_text("not a folder any more\n")  # so the journal cannot be written again where it was
+    assert noticed.wait(WAIT_S)
+    assert "cannot be written again" in (controller.journal_health.notice or "")
+    controller.command("pause")
+    controller.close()
+    saved = controller.saved_copy
+    assert saved is not None and saved.parent == tmp_path / "state" / "runofshow" / "rescue"
+    assert controller.rescue_problem == "session.jsonl was deleted and could not be written again"
+    assert saved.read_bytes().startswith(before) and os.stat(saved).st_mode & 0o777 == 0o600
+    resumed = Controller.open(saved, clock)  # a journal of its own: the session goes on from it
+    try:
+        assert resumed.engine.paused_since is not None
+    finally:
+        resumed.close()

@@ -63,7 +63,9 @@ def test_markdown_in_agenda_text_is_shown_not_obeyed(write_agenda: Any) -> None:
     assert "\x1b" not in text
 
 
-def test_the_served_stage_link_of_the_live_session_is_found(cli: Cli, seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_served_stage_link_of_the_live_session_is_found(
+    cli: Cli, seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     agenda = load_agenda(seed)
     journal, _ = find_journal(agenda, LIVE, SystemClock().read())

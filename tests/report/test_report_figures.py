@@ -87,13 +87,13 @@ def test_over_under_against_the_plan_and_against_what_was_granted(in_journals: P
 def test_a_segment_run_in_parts_shows_its_parts(in_journals: Path) -> None:
     data = json.loads(render([load("live.jsonl")], "json"))
     assert data["segments"][3]["parts"] == [
-        {"start": "2021-10-08T18:11:30+09:00", "end": "2021-10-08T18:17:30+09:00"},
-        {"start": "2021-10-08T18:19:30+09:00", "end": "2021-10-08T18:26:30+09:00"},
+        ["2021-10-08T18:11:30+09:00", "2021-10-08T18:17:30+09:00"],
+        ["2021-10-08T18:19:30+09:00", "2021-10-08T18:26:30+09:00"],
     ]
     markdown = render([load("live.jsonl")], "markdown")
     assert "| 18:11:30–18:17:30, 18:19:30–18:26:30 | 13:00 |" in markdown
     crashed = json.loads(render([load("crashed.jsonl")], "json"))
-    assert crashed["segments"][3]["parts"] == [{"start": "2021-10-08T18:11:20+09:00", "end": None}]
+    assert crashed["segments"][3]["parts"] == [["2021-10-08T18:11:20+09:00", None]]
 
 
 def test_the_html_chart_draws_the_pause(in_journals: Path) -> None:
@@ -171,3 +171,19 @@ def test_a_skip_taken_back_leaves_no_trace(tmp_path: Path) -> None:
     data = json.loads(render([load(path)], "json"))
     assert [s["skips"] for s in data["segments"]] == [0, 0, 0]
     assert "skipped" not in render([load(path)], "table").lower()
+
+
+def test_a_segment_paused_many_times_lists_its_first_and_last_parts(tmp_path: Path) -> None:
+    show = Driver(tmp_path / "many.jsonl", FakeClock("2021-10-08T09:00:00Z"), parse_agenda(SHORT, "f.toml"), LIVE)
+    show.do("start")
+    for _ in range(5):
+        show.run(30)
+        show.do("pause")
+        show.run(10)
+        show.do("resume")
+    show.run(30)
+    show.do("end")
+    show.controller.close()
+    report = load(tmp_path / "many.jsonl")
+    assert "| 09:00:00–09:00:30, … 4 more …, 09:03:20–09:03:50 |" in render([report], "markdown")
+    assert len(json.loads(render([report], "json"))["segments"][0]["parts"]) == 6  # the data keeps them all

@@ -89,3 +89,14 @@ def test_cli_writes_the_file_and_refuses_a_terminal(
 def test_render_says_xlsx_is_not_text(in_journals: Path) -> None:
     with pytest.raises(ValueError, match="binary"):
         render([load("live.jsonl")], "xlsx")
+
+
+def test_parts_are_iso_intervals_as_in_csv(in_journals: Path, tmp_path: Path) -> None:
+    book = workbook(tmp_path, render_file([load("live.jsonl")], "xlsx"))
+    four = rows(book["Segments"])[3]
+    assert (
+        four["parts"]
+        == "2021-10-08T18:11:30+09:00/2021-10-08T18:17:30+09:00; 2021-10-08T18:19:30+09:00/2021-10-08T18:26:30+09:00"
+    )
+    csv_row = render([load("live.jsonl")], "csv").splitlines()[4]
+    assert csv_row.endswith(four["parts"])

@@ -346,7 +346,7 @@ def test_a_bad_certificate_or_key_is_a_user_error(tmp_path: Path, certificate: t
     cert, _ = certificate
     with pytest.raises(UserError, match="cannot load it"):
         tls_context(str(cert), str(tmp_path / "missing-key.pem"))
-    with pytest.raises(UserError, match="needs --certfile"):
+    with pytest.raises(UserError, match="needs its certificate"):
         tls_context(None, str(cert))
     assert tls_context(None, None) is None
     assert isinstance(tls_context(*map(str, certificate)), ssl.SSLContext)

@@ -6,9 +6,13 @@ text is a single line naming the file, the line, the segment and the field.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import functools
+import os
 import re
+import stat
 import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -20,8 +24,13 @@ import pendulum
 
 from runofshow.core.text import literal, shorten
 from runofshow.core.timefmt import format_duration
+from runofshow.errors import RunofshowError
 
 MAX_FILE_BYTES = 1_000_000
+#: The most segments an agenda may have: each keypress does work in proportion to them.
+MAX_SEGMENTS = 500
+#: The deepest nesting of arrays, inline tables or dotted keys read; an agenda needs three.
+MAX_NESTING = 32
 MAX_SEGMENT = dt.timedelta(hours=12)
 DEFAULT_WRAP_UP_S = 120
 DEFAULT_FINAL_S = 60
@@ -50,7 +59,7 @@ TOP_KEYS = ("session", "warnings", "messages", "segments")
 MAX_MESSAGE = 120
 
 
-class AgendaError(Exception):
+class AgendaError(RunofshowError):
     """A mistake in an agenda file; `str()` is the one line to show the user."""
 
 
@@ -183,10 +192,29 @@ def parse_time(value: object) -> dt.time:
     return dt.time(hour, minute, second)
 
 
+@functools.cache
+def _iana_names() -> frozenset[str]:
+    """The zones and links of the IANA database, less the files that are not places.
+
+    `Factory` is no place's time; `localtime` and `posixrules` are copies of
+    whatever zone a machine has; `posix/` and `right/` repeat the database.
+    """
+    names = zoneinfo.available_timezones() - {"Factory", "localtime", "posixrules"}
+    return frozenset(name for name in names if not name.startswith(("posix/", "right/")))
+
+
 def zone(name: str) -> pendulum.Timezone:
-    """Return the IANA zone `name`; raise ValueError with a clear text if unknown."""
+    """Return the IANA zone `name`; raise ValueError with a clear text if unknown.
+
+    Only names of the IANA database are taken: `localtime` or `posixrules`
+    are whatever the machine has, so one journal would replay to different
+    instants on two machines.
+    """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"bad time zone {_show(name)} (use an IANA name like Asia/Seoul)")
+    names = _iana_names()
+    if names and name not in names:
+        raise ValueError(f"unknown time zone {_show(name)} (use an IANA name like Asia/Seoul)")
     try:
         return pendulum.timezone(name)
     except Exception:  # pendulum raises InvalidTimezone, zoneinfo its own kinds
@@ -253,23 +281,100 @@ class _Lines:
 # Loading
 
 
+def _too_deep(source: str) -> int | None:
+    """The line where arrays, inline tables or dotted keys nest deeper than MAX_NESTING, or None.
+
+    tomllib recurses on nesting (a thousand `[` exhaust the stack) and takes
+    quadratic time on long dotted keys, so both are bounded before it runs.
+    A small scanner: strings and comments are skipped, brackets counted, and
+    dots counted while a key is being read.
+    """
+    depth = 0
+    dots = 0
+    in_key = True  # at the start of a line (outside any array), or after `{` or `,` in an inline table
+    stack: list[str] = []
+    line = 1
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch in "\"'":
+            quote = source[i : i + 3] if source.startswith(ch * 3, i) else ch
+            i += len(quote)
+            while i < n and not source.startswith(quote, i):
+                if source[i] == "\\" and quote[0] == '"':
+                    i += 1
+                elif source[i] == "\n":
+                    if len(quote) == 1:
+                        break  # an unterminated string: tomllib reports it
+                    line += 1
+                i += 1
+            i += len(quote)
+            continue
+        if ch == "#":
+            while i < n and source[i] != "\n":
+                i += 1
+            continue
+        if ch == "\n":
+            line += 1
+            if not stack:
+                in_key, dots = True, 0
+        elif ch in "[{":
+            header = ch == "[" and not stack and in_key
+            if not header:
+                stack.append(ch)
+                depth = len(stack)
+                in_key = ch == "{"
+                dots = 0
+        elif ch in "]}":
+            if stack:
+                stack.pop()
+        elif ch == "," and stack and stack[-1] == "{":
+            in_key, dots = True, 0
+        elif ch == "=":
+            in_key = False
+        elif ch == "." and in_key:
+            dots += 1
+        if depth > MAX_NESTING or dots > MAX_NESTING:
+            return line
+        depth = len(stack)
+        i += 1
+    return None
+
+
 def load_agenda(path: str | Path) -> Agenda:
-    """Read and validate the agenda at `path`; raise AgendaError on any mistake."""
+    """Read and validate the agenda at `path`; raise AgendaError on any mistake.
+
+    Only a regular file of at most MAX_FILE_BYTES is read: a FIFO would wait
+    forever for a writer, and /dev/zero never ends.
+    """
     name = str(path)
-    file = Path(path)
     try:
-        size = file.stat().st_size
-        if file.is_dir():
-            raise AgendaError(f"{name}: is a directory, not an agenda file")
-        if size > MAX_FILE_BYTES:
-            raise AgendaError(f"{name}: file is {size:,} bytes; an agenda may be at most 1 MB")
-        raw = file.read_bytes()
+        # Non-blocking, so that opening a FIFO with no writer returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise AgendaError(f"{name}: no such file") from None
     except PermissionError:
         raise AgendaError(f"{name}: permission denied") from None
     except OSError as error:
         raise AgendaError(f"{name}: cannot read: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise AgendaError(f"{name}: is a directory, not an agenda file")
+        if not stat.S_ISREG(info.st_mode):
+            raise AgendaError(f"{name}: is not a regular file (a pipe or a device?); give an agenda file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise AgendaError(f"{name}: file is {info.st_size:,} bytes; an agenda may be at most 1 MB")
+        chunks: list[bytes] = []
+        left = MAX_FILE_BYTES + 1  # a file that grows while it is read is still cut off here
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 16))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
+    except OSError as error:
+        raise AgendaError(f"{name}: cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
     return parse_agenda(decode_agenda(raw, name), name)
 
 
@@ -329,6 +434,8 @@ class _Parser:
     def parse(self) -> Agenda:
         if not self.source.strip():
             raise AgendaError(f"{self.name}: file is empty; an agenda needs [session] and [[segments]]")
+        if (deep := _too_deep(self.source)) is not None:
+            raise self._fail(deep, "", f"nested more than {MAX_NESTING} levels deep; an agenda needs only a few")
         try:
             data = tomllib.loads(self.source)
         except tomllib.TOMLDecodeError as error:
@@ -422,16 +529,17 @@ class _Parser:
             raise self.session_error("date", 'missing; give the day as "YYYY-MM-DD"')
         if isinstance(value, dt.datetime):
             raise self.session_error("date", 'give only the day, as "YYYY-MM-DD"')
+        day: dt.date | None = None
         if isinstance(value, dt.date):
-            return pendulum.Date(value.year, value.month, value.day)
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            try:
+            day = value
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            with contextlib.suppress(ValueError):
                 day = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-            else:
-                return pendulum.Date(day.year, day.month, day.day)
-        raise self.session_error("date", f"bad date {_show(value)} (use YYYY-MM-DD)")
+        if day is None:
+            raise self.session_error("date", f"bad date {_show(value)} (use YYYY-MM-DD)")
+        if day.year < 2:  # the day before must still be on the calendar, in every zone
+            raise self.session_error("date", f"{day.isoformat()} is too near the start of the calendar (from year 2)")
+        return pendulum.Date(day.year, day.month, day.day)
 
     def _text(self, raw: Mapping[str, Any], key: str, *, required: bool = False, error: Any) -> str | None:
         value = raw.get(key)
@@ -493,6 +601,12 @@ class _Parser:
             raise self._fail(None, "", "no segments; add at least one [[segments]] table")
         if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
             raise self._fail(None, "", "segments must be written as [[segments]] tables")
+        if len(raw) > MAX_SEGMENTS:
+            raise self._fail(
+                self.lines.segment(MAX_SEGMENTS),
+                "",
+                f"{len(raw):,} segments; an agenda may have at most {MAX_SEGMENTS} (split the day into sessions)",
+            )
         tz = zoneinfo.ZoneInfo(session.timezone)
         segments: list[Segment] = []
         previous: dt.datetime | None = None  # the previous segment's end
@@ -512,6 +626,12 @@ class _Parser:
                     index, item, None, "its times fall outside the calendar (years 1 to 9999)"
                 ) from None
             previous = end
+        try:  # the plan is looked at a day either side (a live session opened the evening before)
+            segments[-1].end.add(days=1)
+        except OverflowError:
+            raise self.segment_error(
+                len(raw) - 1, raw[-1], None, "its times fall outside the calendar (years 1 to 9999)"
+            ) from None
         return tuple(segments)
 
     def _place(self, clock: dt.time, after: dt.datetime) -> dt.datetime | None:

@@ -12,14 +12,32 @@ from typing import Any
 from runofshow.core.agenda import MAX_SEGMENT
 from runofshow.core.clock import Reading, format_instant, to_us
 from runofshow.core.events import LIVE, EventType, Level
-from runofshow.core.state import State
+from runofshow.core.state import MAX_MESSAGE, State
 from runofshow.core.timefmt import format_duration
+from runofshow.errors import RunofshowError
 
-COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end")
+COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end", "message")
 
 
-class CommandError(Exception):
+class CommandError(RunofshowError):
     """A command that makes no sense now (e.g. pause before start); nothing was recorded."""
+
+
+def ahead(state: State, index: int) -> bool:
+    """Whether `next`, pressed again and again, would still reach segment `index` (see docs/figures.md).
+
+    A segment is ahead when it comes after the current one in agenda order
+    (before the start: any segment), has not finished and was not skipped.
+    """
+    if state.current is not None and index <= state.current:
+        return False
+    done = state.segments[index]
+    return not (done.finished or done.skipped)
+
+
+def next_segment(state: State) -> int | None:
+    """The segment `next` moves to now: the first one that is ahead (so after the current one)."""
+    return next((index for index in range(len(state.agenda.segments)) if ahead(state, index)), None)
 
 
 def event_for(state: State, command: str, reading: Reading, **args: Any) -> tuple[EventType, dict[str, Any]]:
@@ -29,6 +47,8 @@ def event_for(state: State, command: str, reading: Reading, **args: Any) -> tupl
     """
     if command not in COMMANDS:
         raise CommandError(f"unknown command {command!r}")
+    if command == "message":  # at any time: before the start, the stage may already show it
+        return EventType.MESSAGE, {"text": _message(args.get("text"))}
     if state.ended:
         raise CommandError("the session has ended")
     if command == "start":
@@ -52,13 +72,17 @@ def event_for(state: State, command: str, reading: Reading, **args: Any) -> tupl
     if command in ("next", "skip"):
         if number == last:
             raise CommandError("this is the last segment; end the session instead")
+        to = next_segment(state)
+        if to is None:
+            raise CommandError("every segment after this one has run or was skipped; end the session, or go to one")
         if command == "skip":
-            return EventType.SKIP, {"segment": number, "to": number + 1}
-        return EventType.NEXT, {"from": number, "to": number + 1}
+            return EventType.SKIP, {"segment": number, "to": to + 1}
+        return EventType.NEXT, {"from": number, "to": to + 1}
     if command == "previous":
-        if number == 1:
+        back = state.previous_target()
+        if back is None:
             raise CommandError("this is the first segment")
-        return EventType.PREVIOUS, {"from": number, "to": number - 1, "undo": state.can_undo()}
+        return EventType.PREVIOUS, {"from": number, "to": back + 1, "undo": state.can_undo()}
     if command == "goto":
         to = args.get("to")
         if type(to) is not int or not 1 <= to <= last:
@@ -69,6 +93,14 @@ def event_for(state: State, command: str, reading: Reading, **args: Any) -> tupl
     if command == "extend":
         return EventType.EXTEND, {"segment": number, "seconds": _extension(state, index, args.get("seconds"))}
     return EventType.END, {"segment": number}
+
+
+def _message(text: object) -> str:
+    if not isinstance(text, str):
+        raise CommandError("a message is text")
+    if len(text) > MAX_MESSAGE:
+        raise CommandError(f"a message is at most {MAX_MESSAGE} characters; this one is {len(text)}")
+    return text
 
 
 def _extension(state: State, index: int, seconds: object) -> float:

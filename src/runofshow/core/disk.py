@@ -6,11 +6,10 @@ screen's event loop: `core/writer.py` runs it on a thread of its own.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import os
-import shutil
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +45,9 @@ def write_new(path: Path, data: bytes) -> tuple[int, int] | None:
     watchers of the folder hear of each write under the journal's name.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.new")
-    fd = os.open(temp, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
+    # A fresh random name, never followed if someone put a symlink there: the folder may be shared.
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
+    fd = os.open(temp, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -150,7 +150,7 @@ class JournalFile:
             return None
         try:
             there = os.stat(self.path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             there = None
         except OSError:
             return None
@@ -230,19 +230,35 @@ def create_journal(path: Path, header: Header) -> tuple[int, int] | None:
     return write_new(path, encode(header.to_json()))
 
 
-def repair_torn_tail(path: Path, fd: int, replayed: Replayed) -> str:
-    """Copy the journal aside, cut it back to its last good record, and say what was done."""
+def _new_file(path: Path, data: bytes) -> Path:
+    """Write `data` to a new file at `path` (or `path-2`, …), never through a symlink nor over a file."""
+    for number in range(1, 100):
+        target = path if number == 1 else path.with_name(f"{path.name}-{number}")
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+        except FileExistsError:
+            continue
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        except OSError:
+            os.unlink(target)  # a copy cut short by a full disk is no copy
+            raise
+        finally:
+            os.close(fd)
+        return target
+    raise OSError(errno.EEXIST, f"{path}: too many files of that name")
+
+
+def repair_torn_tail(path: Path, fd: int, replayed: Replayed, data: bytes) -> str:
+    """Copy the journal (`data`) aside, cut it back to its last good record, and say what was done."""
     assert replayed.torn is not None
     stamp = format_instant(replayed.header.wall_us)[:19].replace(":", "").replace("-", "")
-    aside = path.with_name(f"{path.name}.torn-{stamp}-{replayed.size}")
     try:
-        shutil.copy2(path, aside)
+        aside = _new_file(path.with_name(f"{path.name}.torn-{stamp}-{replayed.size}"), data)
         os.ftruncate(fd, replayed.good_size)
         os.fsync(fd)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            if aside.stat().st_size != replayed.size:
-                aside.unlink()  # a copy cut short by a full disk is no copy
         raise JournalError(
             f"{path}: its last record is damaged, and cannot be cut off: {error.strerror or error}"
         ) from None

@@ -40,6 +40,7 @@ class EventType(StrEnum):
     SUSPEND = "suspend"
     REOPEN = "reopen"
     DETACH = "detach"
+    MESSAGE = "message"
 
 
 class Level(StrEnum):

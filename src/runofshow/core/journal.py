@@ -14,6 +14,7 @@ import json
 import os
 import pwd
 import socket
+import stat
 import time
 import uuid
 import zlib
@@ -27,6 +28,7 @@ from runofshow.core.agenda import Agenda, AgendaError, parse_agenda
 from runofshow.core.clock import Reading, format_instant, parse_instant
 from runofshow.core.events import LIVE, REHEARSAL, Event
 from runofshow.core.state import ReplayError, State
+from runofshow.errors import RunofshowError
 
 FORMAT = 1
 MAGIC = "runofshow-journal"
@@ -35,7 +37,7 @@ LOCK_ATTEMPTS = 5
 _DECODER = json.JSONDecoder()
 
 
-class JournalError(Exception):
+class JournalError(RunofshowError):
     """A journal that cannot be used as asked; `str()` is one line for the user."""
 
 
@@ -363,9 +365,13 @@ class JournalLock:
         info = os.fstat(fd)
         text = f"PID {os.getpid()} {_user()}@{socket.gethostname()}\ninode {info.st_dev}:{info.st_ino}\n"
         try:
-            note_fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            # Never through a symlink, nor into a file that is not a note of ours: the folder may be shared.
+            note_fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
             try:
-                os.write(note_fd, text.encode())
+                info = os.fstat(note_fd)
+                if stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and info.st_uid == os.geteuid():
+                    os.ftruncate(note_fd, 0)
+                    os.pwrite(note_fd, text.encode(), 0)
             finally:
                 os.close(note_fd)
         except OSError:
@@ -381,10 +387,16 @@ class JournalLock:
 def _holder_of(fd: int, note: Path) -> str:
     """Who holds the lock on the journal open as `fd`: from the note when it names this file, else the kernel."""
     info = os.fstat(fd)
+    lines: list[str] = []
     try:
-        lines = note.read_text(errors="replace").splitlines()
+        note_fd = os.open(note, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            if stat.S_ISREG(os.fstat(note_fd).st_mode):
+                lines = os.pread(note_fd, 400, 0).decode(errors="replace").splitlines()
+        finally:
+            os.close(note_fd)
     except OSError:
-        lines = []
+        pass
     if len(lines) >= 2 and lines[1] == f"inode {info.st_dev}:{info.st_ino}" and lines[0].strip():
         return lines[0].strip()
     if len(lines) == 1 and lines[0].strip():
@@ -419,7 +431,7 @@ def _pid_from_kernel(dev: int, ino: int) -> int | None:
 def holder(path: str | Path) -> str | None:
     """Who holds the journal's lock now ("PID 123 user@host"), or None if no one."""
     try:
-        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO must not hang us
     except OSError:
         return None
     try:

@@ -29,22 +29,30 @@ def rescue_dirs() -> list[Path]:
     return [state_dir() / "rescue", Path(tempfile.gettempdir())]
 
 
-def _name(header: Header, journal: Path, number: int) -> str:
+def _name(header: Header, journal: Path, number: int, kind: str = "rescue") -> str:
     stem = journal.name.removesuffix(".jsonl")
-    return f"{stem}.{header.session_id}.rescue{'' if number == 1 else f'-{number}'}.jsonl"
+    return f"{stem}.{header.session_id}.{kind}{'' if number == 1 else f'-{number}'}.jsonl"
 
 
 def save_rescue(header: Header, journal: Path, after_seq: int, lines: Iterable[bytes]) -> tuple[Path | None, str]:
     """Write held records to the first writable rescue place; return the file (None if none took it) and why not."""
     body = encode({"type": "rescue", "magic": KIND, "session": header.session_id, "journal": str(journal),
                    "after": after_seq})  # fmt: skip
-    data = body + b"".join(lines)
+    return _save(header, journal, body + b"".join(lines), "rescue")
+
+
+def save_copy(header: Header, journal: Path, image: bytes) -> tuple[Path | None, str]:
+    """Save a whole journal whose file is gone (deleted, and it could not be written again) as a journal of its own."""
+    return _save(header, journal, image, "saved")
+
+
+def _save(header: Header, journal: Path, data: bytes, kind: str) -> tuple[Path | None, str]:
     problems: list[str] = []
     for folder in rescue_dirs():
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             for number in range(1, 1000):
-                target = folder / _name(header, journal, number)
+                target = folder / _name(header, journal, number, kind)
                 try:
                     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
                 except FileExistsError:

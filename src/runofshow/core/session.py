@@ -34,7 +34,7 @@ from runofshow.core.journal import (
 )
 from runofshow.core.link import Link, LinkState, Via
 from runofshow.core.paths import choose_mode
-from runofshow.core.rescue import find_rescues, save_rescue
+from runofshow.core.rescue import find_rescues, save_copy, save_rescue
 from runofshow.core.state import ReplayError, State
 from runofshow.core.timefmt import format_duration
 from runofshow.core.view import View, derive
@@ -109,6 +109,8 @@ class Controller:
         #: Where held records were saved on close, and why they could not be, if that failed.
         self.rescued: Path | None = None
         self.rescue_problem: str | None = None
+        #: The whole session, saved at quit when its journal file was gone for good.
+        self.saved_copy: Path | None = None
         self.writer = JournalWriter(file, engine.seq, on_moved=self._moved)
         self._last: Reading | None = None
         self._retried: tuple[int, float] | None = None
@@ -204,11 +206,15 @@ class Controller:
             elif confirm is None or not confirm(question):
                 raise JournalError(f"{question.removesuffix('?')}: not resumed; nothing was changed")
         if replayed.torn is not None:
-            notes.append(repair_torn_tail(Path(os.path.realpath(path)), fd, replayed))
+            notes.append(repair_torn_tail(Path(os.path.realpath(path)), fd, replayed, data))
         file = JournalFile(Path(os.path.realpath(path)), fd, data[: replayed.good_size])
         controller = cls(path, replayed.header, replayed.agenda, replayed.engine, file, lock, clock, notes, wait=wait)
-        controller._merge_rescues()
-        controller._reopened()
+        try:
+            controller._merge_rescues()
+            controller._reopened()
+        except BaseException:
+            controller.writer.abandon()  # the descriptor is closed by `open`, which handed it over
+            raise
         return controller
 
     def _reopened(self) -> None:
@@ -418,6 +424,8 @@ class Controller:
             left = self.writer.held
             if left and answered:
                 self.writer.file.cut_back()
+            if answered and not self.writer.file.reachable:
+                self._save_lost_journal()
             if left:
                 reason = self.writer.error if answered else "the journal did not answer"
                 self.rescue_problem = reason or "write failed"
@@ -427,6 +435,18 @@ class Controller:
         finally:
             self.writer.close()
             self.lock.release()
+
+    def _save_lost_journal(self) -> None:
+        """The journal's file is gone and was not written again: save the whole session somewhere, and say where."""
+        file = self.writer.file
+        moved = file.check()  # one more try at its own name, or beside it
+        if isinstance(moved, Moved):
+            self._moved(moved)
+            return
+        self.saved_copy, why = save_copy(self.header, self.path, bytes(file.image))
+        self.rescue_problem = f"{self.path.name} was deleted and could not be written again" + (
+            f"; and no copy could be saved ({why})" if self.saved_copy is None else ""
+        )
 
     def _record_quietly(self, kind: str, data: dict[str, Any], reading: Reading) -> None:
         wait, self.wait = self.wait, False  # quitting waits once, below, with a bound

@@ -16,13 +16,15 @@ Everything is read through properties and methods; only `apply` changes it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from copy import deepcopy
+from dataclasses import astuple
 from enum import Enum
 from typing import Any
 
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Reading, parse_instant
 from runofshow.core.events import LIVE, REHEARSAL, WARNING_LEVELS, Event, EventType, Level
+from runofshow.core.progress import Crossing, Entry, SegmentState
 from runofshow.core.spans import Span, Spans
 
 #: How many moves `previous` can undo in a row.
@@ -42,58 +44,8 @@ class Phase(Enum):
     ENDED = "ended"
 
 
-_LABELS: dict[str, str] = {Level.WRAP_UP: "wrap-up", Level.FINAL: "final", Level.TIME_UP: "time's up"}
-
-
-@dataclass(frozen=True, slots=True)
-class Crossing:
-    """A threshold crossing: wrap-up, final minute, time's up, or a further overtime minute."""
-
-    level: str
-    minute: int
-    crossed_us: int
-
-    @property
-    def label(self) -> str:
-        """Short human name, e.g. "wrap-up" or "+3 min"."""
-        return _LABELS.get(self.level, f"+{self.minute} min")
-
-
-@dataclass(slots=True)
-class SegmentState:
-    """What has happened to one segment so far (read it; only the fold writes it)."""
-
-    elapsed: float = 0.0
-    paused_s: float = 0.0
-    extended_s: float = 0.0
-    first_start_t: float | None = None
-    first_start_us: int | None = None
-    last_end_t: float | None = None
-    last_end_us: int | None = None
-    skipped: bool = False
-    skips: int = 0
-    """How many times it was left with `skip` (undone ones aside), kept when it is run again later."""
-    pauses: int = 0
-    extensions: int = 0
-    fired: set[str] = field(default_factory=set)
-    overtime_fired: int = 0
-    warnings: list[Crossing] = field(default_factory=list)
-    changed_t: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """How the current segment was entered, so that `previous` can undo it."""
-
-    came_from: int
-    to: int
-    elapsed: float
-    paused_s: float
-    first_start_t: float | None
-    first_start_us: int | None
-    last_end_t: float | None
-    last_end_us: int | None
-    skip: bool = False
+#: The longest moderator message, in characters.
+MAX_MESSAGE = 280
 
 
 class State:
@@ -121,7 +73,9 @@ class State:
         self._seq = 0
         self._last_event_us: int | None = None
         self._last_type: str | None = None
-        self._undo: list[_Entry] = []
+        self._undo: list[Entry] = []
+        self._message: str | None = None
+        self._message_us: int | None = None
         self._spans = Spans(len(agenda.segments))
         # The reference instant: where the `t` axis, monotonic and wall time last met.
         self._ref_t = 0.0
@@ -247,35 +201,22 @@ class State:
         return self._ref_t
 
     @property
+    def message(self) -> tuple[str, int] | None:
+        """The moderator's message now shown, and when it was sent (epoch µs); None when there is none."""
+        if self._message is None or self._message_us is None:
+            return None
+        return self._message, self._message_us
+
+    @property
     def last_reading(self) -> Reading:
         """The clock as the last event read it (the origin before any): a report's "now", and what a step is measured from."""
         return Reading(mono=self._ref_mono, awake=self._ref_mono, wall_us=self._ref_us, boot=self._ref_boot)
 
     def snapshot(self) -> tuple[Any, ...]:
         """Everything that decides what this state shows and does next, for comparing two states."""
-        return (
-            self._mode,
-            self._agenda.source,
-            tuple(astuple(s) for s in self._segments),
-            self._phase,
-            self._current,
-            self._since,
-            self._start_t,
-            self._end_t,
-            self._end_us,
-            self._anchor_t,
-            self._anchor_us,
-            self._uncertain,
-            tuple(self._clock_jumps),
-            tuple(self._suspends),
-            self._reopens,
-            self._seq,
-            self._last_event_us,
-            self._last_type,
-            tuple(self._undo),
-            self._spans.snapshot(),
-            (self._ref_t, self._ref_mono, self._ref_us, self._ref_boot),
-        )
+        rest = {name: value for name, value in vars(self).items() if name not in ("_agenda", "_segments", "_spans")}
+        segments = tuple(astuple(segment) for segment in self._segments)
+        return self._agenda.source, segments, self._spans.snapshot(), deepcopy(sorted(rest.items()))
 
     # -- time ----------------------------------------------------------------
 
@@ -321,7 +262,15 @@ class State:
         if self._current is None or not self._undo:
             return False
         entry = self._undo[-1]
-        return entry.to == self._current and entry.came_from == self._current - 1
+        return entry.to == self._current and (entry.forward or entry.came_from == self._current - 1)
+
+    def previous_target(self) -> int | None:
+        """Where `previous` now goes: back along the move it undoes, else to the segment before."""
+        if self._current is None:
+            return None
+        if self.can_undo():
+            return self._undo[-1].came_from
+        return self._current - 1 if self._current > 0 else None
 
     def spans(self, index: int, t: float | None = None) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
         """When segment `index` ran and was paused, as wall instants, the stretch under way ended at `t`.
@@ -407,15 +356,16 @@ class State:
         state.last_end_t = None
         state.last_end_us = None
         state.skipped = False
+        state.finished = False
         self._current = index
         self._phase, self._since = Phase.RUNNING, t
 
-    def _move(self, event: Event, t: float, to: int, *, skip: bool) -> None:
+    def _move(self, event: Event, t: float, to: int) -> None:
         came_from = self._need_running_session(event)
         if to == came_from:
             raise ReplayError(f"{event.type} to the segment that is already current")
         target = self._segments[to]
-        entry = _Entry(
+        entry = Entry(
             came_from=came_from,
             to=to,
             elapsed=target.elapsed,
@@ -424,12 +374,17 @@ class State:
             first_start_us=target.first_start_us,
             last_end_t=target.last_end_t,
             last_end_us=target.last_end_us,
-            skip=skip,
+            finished=target.finished,
+            forward=event.type in (EventType.NEXT, EventType.SKIP),
+            skip=event.type == EventType.SKIP,
         )
         self._leave(came_from, t, event.wall_us)
-        if skip:
-            self._segments[came_from].skipped = True
-            self._segments[came_from].skips += 1
+        left = self._segments[came_from]
+        if event.type == EventType.SKIP:
+            left.skipped = True
+            left.skips += 1
+        elif event.type == EventType.NEXT or left.elapsed >= self.allotted(came_from):
+            left.finished = True
         self._enter(to, t, event.wall_us)
         self._undo.append(entry)
         del self._undo[:-UNDO_DEPTH]
@@ -440,10 +395,14 @@ class State:
             raise ReplayError(
                 "skip of the last segment" if event.type == EventType.SKIP else "next from the last segment"
             )
-        self._move(event, t, index + 1, skip=event.type == EventType.SKIP)
+        # Journals written before `next` passed over finished segments name the one after: both are history.
+        to = self._segment_number(event, "to") if "to" in event.data else index + 1
+        if to <= index:
+            raise ReplayError(f"{event.type}: to must be a later segment")
+        self._move(event, t, to)
 
     def _on_goto(self, event: Event, t: float) -> None:
-        self._move(event, t, self._segment_number(event, "to"), skip=False)
+        self._move(event, t, self._segment_number(event, "to"))
 
     def _on_previous(self, event: Event, t: float) -> bool:
         """Move back; return whether it was an undo (the time since the move goes back too)."""
@@ -451,13 +410,13 @@ class State:
         if index == 0:
             raise ReplayError("previous from the first segment")
         if not self.can_undo():
-            self._move(event, t, index - 1, skip=False)
+            self._move(event, t, index - 1)
             return False
         # Undo: the segment left behind returns to how it was, and the time
         # spent since then goes back to the segment that was interrupted.
         entry = self._undo.pop()
         here = self._segments[index]
-        back = self._segments[index - 1]
+        back = self._segments[entry.came_from]
         self._leave(index, t, event.wall_us)
         back.elapsed += max(0.0, here.elapsed - entry.elapsed)
         back.paused_s += max(0.0, here.paused_s - entry.paused_s)
@@ -465,12 +424,14 @@ class State:
         here.elapsed, here.paused_s = entry.elapsed, entry.paused_s
         here.first_start_t, here.first_start_us = entry.first_start_t, entry.first_start_us
         here.last_end_t, here.last_end_us = entry.last_end_t, entry.last_end_us
-        self._current = index - 1
+        here.finished = entry.finished
+        self._current = entry.came_from
         self._phase, self._since = Phase.RUNNING, t
         self._rearm(index, t)  # its thresholds are ahead again: crossing them for real must be recorded
         back.last_end_t = None
         back.last_end_us = None
         back.skipped = False
+        back.finished = False
         if entry.skip:
             back.skips -= 1
         return True
@@ -528,6 +489,12 @@ class State:
         counted = self._clock_jumps if event.type == EventType.CLOCK_JUMP else self._suspends
         counted.append(float(seconds) if isinstance(seconds, (int, float)) else 0.0)
 
+    def _on_message(self, event: Event, t: float) -> None:
+        text = event.data.get("text")
+        if not isinstance(text, str) or len(text) > MAX_MESSAGE:
+            raise ReplayError(f"message: text must be at most {MAX_MESSAGE} characters of text")
+        self._message, self._message_us = (text, event.wall_us) if text else (None, None)
+
     def _on_reopen(self, event: Event, t: float) -> None:
         self._reopens += 1
 
@@ -550,4 +517,5 @@ _HANDLERS: dict[str, Callable[[State, Event, float], bool | None]] = {
     EventType.SUSPEND: State._on_clock,
     EventType.REOPEN: State._on_reopen,
     EventType.DETACH: State._on_detach,
+    EventType.MESSAGE: State._on_message,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 # Bidirectional embedding/override/isolate controls can reorder what a terminal
@@ -54,3 +55,16 @@ def spreadsheet_safe(text: str) -> str:
     if text.startswith(_FORMULA_STARTS) or shown.lstrip(" ").startswith(_FORMULA_STARTS):
         return "'" + shown
     return shown
+
+
+_JSON_UNSAFE = re.compile("[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_safe(dumped: str) -> str:
+    """JSON from `json.dumps(..., ensure_ascii=False)` with DEL, C1 and bidi controls escaped as `\\uXXXX`.
+
+    json.dumps escapes only C0 controls; a C1 control (U+009B is CSI) printed
+    raw still drives the terminal a script's output lands on. Outside strings
+    JSON is ASCII, so every match is inside one and the escape keeps its value.
+    """
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", dumped)

@@ -12,10 +12,22 @@ import math
 import pendulum
 
 
+def whole_seconds(seconds: float) -> int:
+    """The one rounding rule for every figure shown: to the nearest whole second, halves up (towards later).
+
+    Half up, not half away from zero, so that rounding commutes with adding
+    whole seconds: the projected end (plan end + offset) and behind/ahead
+    round the same way. 0.5 s late is "0:01 behind" and the 1 s the flexible
+    plan asks to recover; 0.5 s early is on time (docs/figures.md).
+    """
+    return math.floor(seconds + 0.5)
+
+
 def format_duration(seconds: float, *, signed: bool = False) -> str:
     """Show a duration as h:mm:ss or m:ss, e.g. 90 -> "1:30", 5400 -> "1:30:00"."""
-    sign = "-" if seconds < 0 else ("+" if signed and seconds > 0 else "")
-    total = int(round(abs(seconds)))
+    whole = whole_seconds(seconds)
+    sign = "-" if whole < 0 else ("+" if signed and whole > 0 else "")
+    total = abs(whole)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -25,7 +37,7 @@ def format_duration(seconds: float, *, signed: bool = False) -> str:
 
 def format_length(seconds: float) -> str:
     """A length that cannot be read as a time of day: "22m56s", "1h02m", "45s", "10m"."""
-    total = int(round(abs(seconds)))
+    total = abs(whole_seconds(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -53,11 +65,12 @@ def describe_offset(seconds: float, *, ended: bool = False) -> str:
 
     A session that ended early is not "ahead": whatever it left out is gone.
     """
-    if abs(seconds) < 1:
+    whole = whole_seconds(seconds)
+    if whole == 0:
         return "ended on time" if ended else "on time"
     if ended:
-        return f"ended {format_duration(abs(seconds))} {'late' if seconds > 0 else 'early'}"
-    return f"{format_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead'}"
+        return f"ended {format_duration(abs(whole))} {'late' if whole > 0 else 'early'}"
+    return f"{format_duration(abs(whole))} {'behind' if whole > 0 else 'ahead'}"
 
 
 def spoken_minutes(seconds: float) -> str:

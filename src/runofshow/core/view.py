@@ -16,17 +16,20 @@ import pendulum
 
 from runofshow.core.agenda import Segment
 from runofshow.core.clock import Reading, to_pendulum, to_us
+from runofshow.core.decide import ahead, next_segment
 from runofshow.core.events import LIVE, Level
-from runofshow.core.state import Crossing, State
+from runofshow.core.progress import Crossing
+from runofshow.core.state import State
+from runofshow.core.timefmt import whole_seconds
 
 
 @dataclass(frozen=True, slots=True)
 class Flex:
-    """What one flexible segment must shrink to for the show to end on time."""
+    """What one flexible segment must shrink to for the show to end on time (whole seconds)."""
 
     number: int
     allotted_s: float
-    shrink_to_s: float
+    shrink_to_s: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ class SegmentView:
     extensions: int
     skipped: bool
     warnings: tuple[Crossing, ...]
+    #: When it will start if the show goes on as projected, flexible shrinking applied; None unless it is ahead.
+    expected_start_us: int | None = None
 
     # Instants are kept as integers and made into pendulum objects only when
     # asked for: the live screen builds a view every second.
@@ -67,6 +72,11 @@ class SegmentView:
     def planned_end(self) -> pendulum.DateTime:
         """End on the planned timeline, in the session's zone."""
         return to_pendulum(self.planned_end_us).in_tz(self.zone)
+
+    @property
+    def expected_start(self) -> pendulum.DateTime | None:
+        """When it will start (UTC) if the show goes on as projected; None unless `next` will still reach it."""
+        return None if self.expected_start_us is None else to_pendulum(self.expected_start_us)
 
     @property
     def actual_start(self) -> pendulum.DateTime | None:
@@ -106,6 +116,11 @@ class View:
     uncertain: bool
     last_event_us: int | None
     seq: int
+    #: The row `next` would move to (index), or None when it would be refused.
+    next_index: int | None = None
+    #: The moderator's message to the stage, literal as typed, and when it was sent.
+    message: str | None = None
+    message_at_us: int | None = None
 
     @property
     def segment(self) -> SegmentView | None:
@@ -119,11 +134,13 @@ class View:
 
     @property
     def next_segment(self) -> SegmentView | None:
-        """The row that `next` would move to."""
-        index = 1 if self.current is None else self.current + 1
-        if self.ended or index >= len(self.segments):
-            return None
-        return self.segments[index]
+        """The row that `next` would move to (before the start: the one after the first)."""
+        return None if self.next_index is None else self.segments[self.next_index]
+
+    @property
+    def message_at(self) -> pendulum.DateTime | None:
+        """When the message now shown was sent (UTC)."""
+        return None if self.message_at_us is None else to_pendulum(self.message_at_us)
 
     def as_status(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """`status_json(self, extra)`: the one JSON shape of the state."""
@@ -165,10 +182,24 @@ def status_json(view: View, extra: dict[str, Any] | None = None) -> dict[str, An
         "seq": view.seq,
         "flex": [{"segment": f.number, "shrink_to_s": f.shrink_to_s} for f in view.flex],
         "unrecoverable_s": round(view.unrecoverable_s, 3),
+        "next_segment": None if view.next_segment is None else view.next_segment.number,
+        "message": view.message,
+        "message_at": None if view.message_at is None else view.message_at.isoformat(),
+        "segments": [_segment_json(row) for row in view.segments],
     }
     if extra:
         state.update(extra)
     return state
+
+
+def _segment_json(row: SegmentView) -> dict[str, Any]:
+    return {
+        "segment": row.number,
+        "status": row.status,
+        "planned_start": row.planned_start.in_tz("UTC").isoformat(),
+        "expected_start": None if row.expected_start is None else row.expected_start.isoformat(),
+        "allotted_s": round(row.allotted_s, 3),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,17 +216,36 @@ class _Figures:
     starts_in: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The planned timeline on the `t` axis, and how to turn a place on it into an instant."""
+
+    t0: float
+    anchor_us: int
+    end_t: float
+
+    def instant(self, t: float) -> int:
+        """The wall instant of `t`, counted from the plan's start in whole seconds (so a wall-clock step moves nothing)."""
+        return self.anchor_us + whole_seconds(t - self.t0) * 1_000_000
+
+
 def derive(state: State, reading: Reading) -> View:
     """Everything derived at the instant of `reading`, from the state and the clock."""
     t, _ = state.t_of(reading)
     agenda = state.agenda
     now_us = reading.wall_us
     anchor_us = _anchor_us(state, now_us)
-    planned_t0 = state.anchor_t if state.started else t - (now_us - anchor_us) / 1e6
-    planned_end_t = planned_t0 + agenda.duration_s
-    figures = _figures(state, t, now_us, anchor_us, planned_end_t)
-    late = figures.projected_t - planned_end_t
-    flex, unrecoverable = _flex_plan(state, t, late) if not state.ended else ((), 0.0)
+    # Before the start the plan is on no axis yet; any origin will do, as only places relative to it become instants.
+    t0 = state.anchor_t if state.started else t
+    plan = _Plan(t0, anchor_us, t0 + agenda.duration_s)
+    figures = _figures(state, t, now_us, anchor_us, plan.end_t)
+    flex: tuple[Flex, ...] = ()
+    unrecoverable = 0
+    cuts: dict[int, int] = {}
+    if not state.ended:
+        flex, unrecoverable, cuts = _flex_plan(state, t, whole_seconds(figures.offset))
+    expected = {} if state.ended else _expected_starts(state, t, figures, plan, cuts)
+    message = state.message
     return View(
         mode=state.mode,
         now=reading.wall,
@@ -212,14 +262,17 @@ def derive(state: State, reading: Reading) -> View:
         offset_s=figures.offset,
         planned_start=to_pendulum(anchor_us),
         planned_end=to_pendulum(anchor_us + agenda.duration_s * 1_000_000),
-        projected_end=to_pendulum(now_us + round((figures.projected_t - t) * 1e6)),
+        projected_end=to_pendulum(plan.instant(figures.projected_t)),
         starts_in_s=figures.starts_in,
         flex=flex,
         unrecoverable_s=unrecoverable,
-        segments=_rows(state, t, anchor_us),
+        segments=_rows(state, t, anchor_us, expected),
         uncertain=state.uncertain,
         last_event_us=state.last_event_us,
         seq=state.seq,
+        next_index=_next_index(state),
+        message=None if message is None else message[0],
+        message_at_us=None if message is None else message[1],
     )
 
 
@@ -230,7 +283,15 @@ def _anchor_us(state: State, now_us: int) -> int:
     return to_us(state.agenda.start) if state.mode == LIVE else now_us
 
 
-def _rows(state: State, t: float, anchor_us: int) -> tuple[SegmentView, ...]:
+def _next_index(state: State) -> int | None:
+    if state.ended:
+        return None
+    if state.current is None:
+        return 1 if len(state.agenda.segments) > 1 else None
+    return next_segment(state)
+
+
+def _rows(state: State, t: float, anchor_us: int, expected: dict[int, int]) -> tuple[SegmentView, ...]:
     agenda = state.agenda
     zone = agenda.session.timezone
     rows = []
@@ -256,6 +317,7 @@ def _rows(state: State, t: float, anchor_us: int) -> tuple[SegmentView, ...]:
                 extensions=done.extensions,
                 skipped=done.skipped,
                 warnings=tuple(done.warnings),
+                expected_start_us=expected.get(index),
             )
         )
     return tuple(rows)
@@ -270,6 +332,25 @@ def _status(state: State, index: int) -> str:
     if done.first_start_t is not None:
         return "done"
     return "pending"
+
+
+def _idle_before(state: State, index: int) -> float:
+    """The planned time with nothing scheduled just before segment `index` (a break in the agenda)."""
+    if index == 0:
+        return 0.0
+    agenda = state.agenda
+    before = agenda.segments[index - 1]
+    return float(agenda.offset_of(agenda.segments[index]) - agenda.offset_of(before) - before.duration_s)
+
+
+def _left(state: State, index: int, t: float) -> float:
+    """What segment `index` still has of its allotment: all of it if it never ran, the rest if left part-way."""
+    return max(0.0, state.allotted(index) - state.elapsed(index, t))
+
+
+def _ahead(state: State) -> list[int]:
+    """Every segment that `next`, pressed again and again, would still reach, in the order it would."""
+    return [index for index in range(len(state.agenda.segments)) if ahead(state, index)]
 
 
 def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t: float) -> _Figures:
@@ -287,12 +368,11 @@ def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t:
     elapsed = state.elapsed(index, t)
     allotted = state.allotted(index)
     remaining = allotted - elapsed
-    offset = t + max(0.0, remaining) - state.planned_end_t(index)
-    # Segments ahead may carry changes already (after an undo, or a go-to back).
-    ahead = sum(done.extended_s for done in state.segments[index + 1 :])
+    # Now, what is left of the current segment, and every segment `next` would still reach, each once.
+    projected_t = t + max(0.0, remaining) + sum(_idle_before(state, j) + _left(state, j, t) for j in _ahead(state))
     alert = _alert(state.agenda.segments[index], remaining)
     phase = Level.PAUSED if state.paused else alert
-    return _Figures(phase, alert, elapsed, remaining, allotted, offset, planned_end_t + offset + ahead, None)
+    return _Figures(phase, alert, elapsed, remaining, allotted, projected_t - planned_end_t, projected_t, None)
 
 
 def _alert(segment: Segment, remaining: float) -> Level:
@@ -305,24 +385,48 @@ def _alert(segment: Segment, remaining: float) -> Level:
     return Level.RUNNING
 
 
-def _flex_plan(state: State, t: float, offset: float) -> tuple[tuple[Flex, ...], float]:
-    """Shrink the flexible segments still ahead, in proportion to their slack, to absorb `offset`."""
-    if offset <= 0:
-        return (), 0.0
-    first = 0 if state.current is None else state.current
-    slack: list[tuple[int, float, float]] = []
-    for index in range(first, len(state.agenda.segments)):
+def _expected_starts(state: State, t: float, figures: _Figures, plan: _Plan, cuts: dict[int, int]) -> dict[int, int]:
+    """When each segment ahead will start if the show goes on as projected, with the flexible plan applied."""
+    if state.current is None:
+        cursor = plan.t0 + max(0.0, figures.offset)
+    else:
+        cursor = t + max(0.0, figures.remaining - cuts.get(state.current, 0))
+    starts = {}
+    for index in _ahead(state):
+        cursor += _idle_before(state, index)
+        starts[index] = plan.instant(cursor)
+        cursor += _left(state, index, t) - cuts.get(index, 0)
+    return starts
+
+
+def _flex_plan(state: State, t: float, late: int) -> tuple[tuple[Flex, ...], int, dict[int, int]]:
+    """Shrink the flexible segments still to run, in proportion to their slack, to absorb `late` whole seconds.
+
+    Returns the plan, what it cannot absorb, and the seconds each segment gives.
+    Each gives whole seconds, never more than its slack, and together exactly
+    what can be absorbed (largest remainders), so the advice adds up.
+    """
+    if late <= 0:
+        return (), 0, {}
+    candidates = _ahead(state) if state.current is None else [state.current, *_ahead(state)]
+    slack: list[tuple[int, int]] = []
+    for index in candidates:
         segment = state.agenda.segments[index]
-        if not segment.flexible or state.segments[index].skipped:
+        if not segment.flexible:
             continue
-        allotted = state.allotted(index)
-        used = state.elapsed(index, t) if index == state.current else 0.0
-        room = allotted - max(used, float(segment.min_duration_s))
+        room = math.floor(state.allotted(index) - max(state.elapsed(index, t), float(segment.min_duration_s)))
         if room > 0:
-            slack.append((index, allotted, room))
-    total = sum(room for _, _, room in slack)
-    absorbed = min(offset, total)
+            slack.append((index, room))
+    total = sum(room for _, room in slack)
+    absorbed = min(late, total)
+    if absorbed == 0:
+        return (), late, {}
+    shares = [(index, room * absorbed / total) for index, room in slack]
+    cuts = {index: math.floor(share) for index, share in shares}
+    by_remainder = sorted(shares, key=lambda item: (-(item[1] - math.floor(item[1])), item[0]))
+    for index, _ in by_remainder[: absorbed - sum(cuts.values())]:
+        cuts[index] += 1
     plan = tuple(
-        Flex(index + 1, allotted, math.floor(allotted - room * absorbed / total)) for index, allotted, room in slack
+        Flex(index + 1, state.allotted(index), whole_seconds(state.allotted(index) - cuts[index])) for index, _ in slack
     )
-    return plan, max(0.0, offset - absorbed)
+    return plan, late - absorbed, cuts

@@ -54,7 +54,7 @@ class JournalHealth:
         """One line for the banner, or None while the journal keeps up."""
         if self.stalled_s is not None:
             return (
-                f"journal not answering: a write has not returned for {self.stalled_s:.0f} s; "
+                f"journal not answering: the disk has not returned for {self.stalled_s:.0f} s; "
                 f"{self.pending} record(s) waiting in memory"
             )
         if self.error is not None:
@@ -252,6 +252,13 @@ class JournalWriter:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
+    def abandon(self) -> None:
+        """Stop the threads and leave the file open for whoever opened it (a controller that failed to open)."""
+        self.stop(timeout=STALL_S * 2, retry_held=False)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
     def close(self) -> None:
         """Stop (writing what is queued, but not retrying held records) and close the file."""
         if not self._stopping:
@@ -326,7 +333,15 @@ class JournalWriter:
     def _check(self) -> None:
         if self.file.held:
             return  # a failing disk: the size cannot be trusted until the records are out
-        result = self.file.check()
+        with self._cond:
+            self._busy_since = time.monotonic()  # a look at a dead disk can hang too
+            self._cond.notify_all()
+        try:
+            result = self.file.check()
+        finally:
+            with self._cond:
+                self._busy_since = None
+                self._cond.notify_all()
         if result is None:
             return
         if isinstance(result, Moved):

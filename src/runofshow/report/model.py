@@ -18,8 +18,8 @@ import pendulum
 from runofshow.core.clock import to_pendulum, to_us
 from runofshow.core.events import EventType
 from runofshow.core.journal import JournalError, holder, replay
+from runofshow.core.progress import Crossing
 from runofshow.core.spans import Span
-from runofshow.core.state import Crossing
 from runofshow.core.view import View, derive
 
 # A segment's outcome.
@@ -196,6 +196,7 @@ def _check_sane(name: str, view: View) -> None:
         figures += [row.allotted_s, row.extended_s, row.paused_s, row.actual_s or 0.0]
         instants += [m for m in (row.planned_start, row.planned_end, row.actual_start, row.actual_end) if m is not None]
     moments = [to_us(m) for m in instants] + [w.crossed_us for row in view.segments for w in row.warnings]
+    moments += [view.now_us] + ([] if view.last_event_us is None else [view.last_event_us])
     if not all(math.isfinite(x) for x in figures):
         raise JournalError(f"{name}: corrupt journal (a duration in it is not a number)")
     if not all(_EARLIEST_US <= m < _LATEST_US for m in moments):

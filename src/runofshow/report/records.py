@@ -6,10 +6,9 @@ from typing import Any
 
 import pendulum
 
-from runofshow.core.clock import to_pendulum
 from runofshow.report.compare import Compared
 from runofshow.report.model import OPEN, SegmentReport, SessionReport
-from runofshow.report.words import Shown, granted_delta, iso, seconds
+from runofshow.report.words import Shown, granted_delta, iso, iso_us, seconds
 
 SEGMENT_FIELDS = (
     "number",
@@ -68,10 +67,15 @@ def segment_record(segment: SegmentReport, tz: str) -> dict[str, Any]:
         "granted_delta_s": seconds(granted_delta(segment)),
         "skips": segment.skips,
         "parts": [
-            {"start": iso(to_pendulum(a), tz), "end": None if open_ else iso(to_pendulum(b), tz)}
+            [iso_us(a, tz), None if open_ else iso_us(b, tz)]
             for (a, b), open_ in zip(segment.runs, _open_flags(segment))
         ],
     }
+
+
+def intervals(parts: list[list[str | None]]) -> str:
+    """Parts as ISO 8601 intervals, "start/end; start/end", for a flat cell (csv, xlsx); an open one has no end."""
+    return "; ".join(f"{start}/{end or ''}" for start, end in parts)
 
 
 def _open_flags(segment: SegmentReport) -> list[bool]:

@@ -7,7 +7,10 @@ always say the same thing.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +18,7 @@ import pendulum
 
 from runofshow.core.clock import to_pendulum
 from runofshow.core.events import REHEARSAL, Level
-from runofshow.core.state import Crossing
+from runofshow.core.progress import Crossing
 from runofshow.core.text import literal, shorten
 from runofshow.core.timefmt import clock_time, describe_offset, format_duration
 from runofshow.core.zones import zone_label
@@ -31,6 +34,9 @@ from runofshow.report.model import (
     SegmentReport,
     SessionReport,
 )
+
+#: How many parts of a segment's run a table lists before it sums up the middle ones.
+MOST_PARTS = 4
 
 STATUS_WORDS = {DONE: "", SKIPPED: "skipped", OPEN: "open", NOT_RUN: "not run"}
 
@@ -60,6 +66,21 @@ def seconds(value: float | None) -> float | int | None:
         return None
     rounded = round(value, 3)
     return int(rounded) if rounded == int(rounded) else rounded
+
+
+def iso_us(wall_us: int, tz: str) -> str:
+    """`iso` of an instant in epoch microseconds, by the standard library: a json of a segment paused a
+    thousand times words two thousand instants, and pendulum takes a fortieth of a millisecond each."""
+    moment = _EPOCH + dt.timedelta(microseconds=wall_us)
+    return moment.astimezone(_zone(tz)).isoformat()
+
+
+@functools.lru_cache(maxsize=16)
+def _zone(tz: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(tz)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def iso(moment: pendulum.DateTime | None, tz: str) -> str | None:
@@ -413,12 +434,22 @@ class Shown:
         return f"No flexible segments; fixed segments ran over by {duration(s.overrun_s)} in all."
 
     def parts(self, segment: SegmentReport) -> tuple[str, ...]:
-        """Each stretch the segment ran, as "18:11:30–18:15:00"; one still under way ends in "…"."""
+        """Each stretch the segment ran, as "18:11:30–18:15:00"; one still under way ends in "…".
+
+        Beyond MOST_PARTS, the first and the last with a count between: a
+        segment paused a hundred times would otherwise fill the page (and
+        wording each part costs time).
+        """
         runs = segment.runs
-        return tuple(
-            self.span(to_pendulum(a), None if segment.status == OPEN and i == len(runs) - 1 else to_pendulum(b))
-            for i, (a, b) in enumerate(runs)
-        )
+        last = len(runs) - 1
+
+        def part(i: int) -> str:
+            a, b = runs[i]
+            return self.span(to_pendulum(a), None if segment.status == OPEN and i == last else to_pendulum(b))
+
+        if len(runs) > MOST_PARTS:
+            return (part(0), f"… {len(runs) - 2} more …", part(last))
+        return tuple(part(i) for i in range(len(runs)))
 
     def cells(self, segment: SegmentReport) -> Cells:
         """The table's cells for one segment."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from runofshow.core.agenda import Agenda
@@ -17,6 +18,7 @@ from runofshow.core.events import Event
 from runofshow.core.journal import Header, JournalError, Replayer, holder
 from runofshow.core.link import Link, LinkState, Via
 from runofshow.core.state import State
+from runofshow.core.text import literal
 from runofshow.core.view import View, derive
 
 #: How often a file follower asks whether a controller still holds the lock.
@@ -34,6 +36,7 @@ class Follower:
         self.problem: str | None = None
         #: The type of the last record applied ("detach" once the moderator has quit).
         self.last_type: str | None = None
+        self._shown: tuple[Header, Header] | None = None
 
     @property
     def ready(self) -> bool:
@@ -42,9 +45,24 @@ class Follower:
 
     @property
     def header(self) -> Header:
-        """The session's header record."""
-        assert self.replayer.header is not None, "no header yet"
-        return self.replayer.header
+        """The session's header record, its words (user, host, paths) made safe to draw.
+
+        They come from a journal or a socket, so anyone who can write one could
+        put escape sequences in them: a terminal title, a cleared screen, the
+        clipboard. The agenda itself is shown through `literal` where it is drawn.
+        """
+        raw = self.replayer.header
+        assert raw is not None, "no header yet"
+        if self._shown is None or self._shown[0] is not raw:
+            safe = replace(
+                raw,
+                user=literal(raw.user),
+                host=literal(raw.host),
+                agenda_path=literal(raw.agenda_path),
+                tool=literal(raw.tool),
+            )
+            self._shown = (raw, safe)
+        return self._shown[1]
 
     @property
     def agenda(self) -> Agenda:
@@ -148,7 +166,8 @@ class FileFollower(Follower):
         """Who holds the journal's lock ("PID 123 user@host"), checked at most every 2 s."""
         now = self.clock.read().mono
         if self._holder_checked is None or now - self._holder_checked >= HOLDER_CHECK_S:
-            self._holder = holder(self.path)
+            found = holder(self.path)  # read from the lock file: anyone's text
+            self._holder = None if found is None else literal(found)
             self._holder_checked = now
         return self._holder
 
@@ -156,7 +175,7 @@ class FileFollower(Follower):
         """Whether a controller holds the journal (the lock, looked at every 2 s), and if not, why."""
         last = self.engine.last_event_us if self.ready else None
         if self.problem:
-            return Link(LinkState.BROKEN, Via.FILE, self.path.name, None, last, self.problem)
+            return Link(LinkState.BROKEN, Via.FILE, literal(self.path.name), None, last, literal(self.problem))
         owner = self.controller()
         if self.ready and self.engine.ended:
             state = LinkState.ENDED
@@ -166,4 +185,4 @@ class FileFollower(Follower):
             state = LinkState.DETACHED
         else:
             state = LinkState.STOPPED
-        return Link(state, Via.FILE, self.path.name, owner, last)
+        return Link(state, Via.FILE, literal(self.path.name), owner, last)  # the holder is made literal as read

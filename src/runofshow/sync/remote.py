@@ -17,10 +17,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
+from websockets.frames import CloseCode
 
 from runofshow.core.clock import Clock, Reading, parse_instant
 from runofshow.core.events import Event
 from runofshow.core.link import Link, LinkState, Via
+from runofshow.core.text import literal
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
 
@@ -63,8 +65,12 @@ def split_url(url: str, token: str | None) -> tuple[str, str]:
 class RemoteFollower(Follower):
     """A session replayed from a WebSocket stream."""
 
-    def __init__(self, url: str, token: str | None, clock: Clock, *, cafile: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None, clock: Clock, *, cafile: str | None = None, stage: bool = False
+    ) -> None:
         self.url, self.token = split_url(url, token)
+        #: Ask for the stage's feed (`/stage`), which the speakers' token may read too.
+        self.stage = stage
         self.corrected = CorrectedClock(clock)
         super().__init__(self.url, self.corrected)
         self.cafile = cafile
@@ -79,7 +85,8 @@ class RemoteFollower(Follower):
 
     def _address(self) -> str:
         since = self.engine.seq if self.ready else 0
-        return f"{self.url}?{urlencode({'token': self.token, 'since': since})}"
+        url = self.url.rstrip("/") + "/stage" if self.stage else self.url
+        return f"{url}?{urlencode({'token': self.token, 'since': since})}"
 
     def _ssl(self) -> ssl.SSLContext | None:
         if not self.url.startswith("wss:"):
@@ -97,6 +104,8 @@ class RemoteFollower(Follower):
                 ) from None
             if code == 403:
                 raise UserError(f"{self.url}: the server refused this client (HTTP 403)") from None
+            if code == 503:
+                raise UserError(f"{self.url}: the server has as many followers as it takes (HTTP 503)") from None
             raise UserError(f"{self.url}: the server answered HTTP {code}, not a runofshow session") from None
         except InvalidURI:
             raise UserError(f"{self.url}: not a valid address") from None
@@ -206,18 +215,22 @@ class RemoteFollower(Follower):
             except (WebSocketException, OSError):
                 pass
             self.connected = False
-            connection = None
+            closed, connection = connection, None
             if self.ready and self.engine.ended:
                 self.problem = None  # nothing more will come: stop knocking
                 yield
                 return
-            self.problem = "connection lost, reconnecting"
+            if closed.close_code == CloseCode.TRY_AGAIN_LATER:
+                # Dropped for falling behind: catch up again from our seq, at once.
+                self.problem = f"the server dropped this follower ({literal(closed.close_reason)}); catching up"
+            else:
+                self.problem = "connection lost, reconnecting"
             yield
 
     def link(self) -> Link:
         """Which server, who runs the session there, and whether the connection is up."""
         last = self.engine.last_event_us
-        owner = self.header.owner
+        owner = self.header.owner  # the header's words, made literal by Follower.header
         if self.engine.ended:
             state = LinkState.ENDED
         elif self.last_type == "detach":
@@ -226,7 +239,9 @@ class RemoteFollower(Follower):
             state = LinkState.BROKEN
         else:
             state = LinkState.CONTROLLED
-        return Link(state, Via.NETWORK, self.url, owner, last, self.problem)
+        # Everything here came over the socket or could have: only literal text goes to a screen.
+        problem = None if self.problem is None else literal(self.problem)
+        return Link(state, Via.NETWORK, literal(self.url), owner, last, problem)
 
 
 def _reason(error: BaseException) -> str:

@@ -1,112 +1,98 @@
-"""Serve a journal to followers on other machines over a WebSocket.
+"""Serve a journal to followers on other machines over a WebSocket, off the moderator's event loop.
 
-The server runs in the moderator's process. A follower connects with the
-session's token and the last `seq` it has; it gets the header, every record
-after that seq from the file on disk, then each new record the moment it is
-fsynced. It is a one-way street: whatever a follower sends is read and thrown
-away, so no follower can change the session.
+The server runs in the moderator's process but in a thread of its own, with
+its own asyncio loop: nothing a follower does (connecting by the thousand,
+catching up on a long journal, never reading) can hold up a keypress. The
+moderator's side only hands it each record line once it is durable
+(`publish`, thread-safe and non-blocking).
+
+A follower connects with the session's token and the last `seq` it has; it
+gets the header, every record after that seq read from the file by the
+server itself in bounded chunks (see `offsets.JournalIndex`), then each new
+record as it is published. Each follower has a bounded queue of live
+records; one that falls QUEUE_RECORDS behind is closed with code 1013 and a
+reason, and reconnects from its seq. Whatever a follower sends is read and
+thrown away, so no follower can change the session.
+
+Memory, whatever the followers do:
+- per connection: the websockets write buffer (WRITE_LIMIT; a catch-up chunk
+  is only read once it is half empty), QUEUE_RECORDS references to record
+  lines that all followers share, and what a follower may send before reading
+  pauses (MAX_QUEUE messages of at most MAX_MESSAGE, thrown away as read);
+- at most CATCH_UP_SLOTS catch-up chunks (`offsets.CHUNK_BYTES`) at once;
+- at most `max_connections` connections, counted from the TCP accept;
+- the index, 16 bytes a record, and the header line, once.
+Kernel socket buffers come on top, outside the process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import hmac
 import json
+import logging
 import os
-import secrets
 import socket
 import ssl
+import threading
+from collections import deque
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from runofshow.core.clock import Clock, format_instant
 from runofshow.core.session import Controller
-from runofshow.errors import UserError
+from runofshow.sync.listen import bind, parse_listen, reachable_address, session_token, tls_context
+from runofshow.sync.offsets import JournalIndex
+from runofshow.sync.stage_feed import stage_header
 from runofshow.sync.web import WebViews
+
+__all__ = [
+    "HEARTBEAT_S",
+    "JournalServer",
+    "bind",
+    "close_served",
+    "page_base",
+    "public_host",
+    "parse_listen",
+    "reachable_address",
+    "session_token",
+    "tls_context",
+]
 
 #: How often a follower hears from the server when nothing happens (liveness and clock sync).
 HEARTBEAT_S = 2.0
+#: Connections at once, counted from the TCP accept (handshakes included); more are cut at once.
+MAX_CONNECTIONS = 1000
+#: Seconds a connection may take to finish its opening handshake (TLS included).
+OPEN_TIMEOUT_S = 5.0
+#: Live records a follower may have waiting before it is dropped as too far behind.
+QUEUE_RECORDS = 256
+#: The websockets write buffer of one connection, in bytes: sending waits while it is fuller.
+WRITE_LIMIT = 32 * 1024
+#: Followers whose catch-up chunk is read and sent at once; the others wait their turn.
+CATCH_UP_SLOTS = 16
+#: How often a follower whose socket is full is looked at again.
+WRITABLE_POLL_S = 0.05
+#: The largest message a follower may send (it is thrown away; more closes the connection).
+MAX_MESSAGE = 2**16
+#: Incoming messages buffered per connection before reading from the socket pauses.
+MAX_QUEUE = 2
+#: The journal stream for `follow --stage`: the stage token's, with only the stage's facts in its header.
+STAGE_PATH = "/stage"
+#: The close code and reason for a follower that fell too far behind.
+BEHIND_CODE = CloseCode.TRY_AGAIN_LATER
+BEHIND_REASON = "too far behind: reconnect from your last seq"
 
-
-def session_token(journal: Path) -> str:
-    """The session's token: made once, kept beside the journal (mode 0600) so a resumed session keeps it.
-
-    Co-hosts following over the network reconnect on their own after the
-    moderator's program restarts; a new token would lock them out.
-    """
-    path = journal.with_name(journal.name + ".token")
-    try:
-        token = path.read_text().strip()
-        if token:
-            return token
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the session's token: {error.strerror or error}") from None
-    token = secrets.token_urlsafe(12)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(token + "\n")
-    except OSError as error:
-        raise UserError(f"{path}: cannot save the session's token: {error.strerror or error}") from None
-    return token
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """ "[HOST:]PORT" → (host, port); the host defaults to loopback."""
-    host, _, port = text.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    try:
-        number = int(port)
-    except ValueError:
-        raise UserError(f"--serve {text!r}: give [HOST:]PORT, e.g. 8765 or 0.0.0.0:8765") from None
-    if not 0 <= number <= 65535:
-        raise UserError(f"--serve {text!r}: the port must be 0 to 65535")
-    return host, number
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """Bind the listening socket now, so a busy port is one clear error before the screen opens."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as error:
-        raise UserError(f"--serve: cannot use host {host!r}: {error.strerror}") from None
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(address)
-    except OSError as error:
-        sock.close()
-        raise UserError(f"--serve: cannot listen on {host}:{port}: {error.strerror or error}") from None
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-def reachable_address() -> str:
-    """This machine's address on the network others would reach it by, for the follow command.
-
-    Connecting a UDP socket only asks the routing table which interface it
-    would use; no packet is sent. The host name is the fallback (it often
-    resolves to 127.0.0.1 on the machine itself, useless to a co-host).
-    """
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routed like any outside address, never used
-        address = str(probe.getsockname()[0])
-    except OSError:
-        return socket.gethostname()
-    finally:
-        probe.close()
-    return socket.gethostname() if address.startswith("127.") else address
+_quiet = logging.getLogger("runofshow.server")
+_quiet.addHandler(logging.NullHandler())
+_quiet.propagate = False  # a flood of bad handshakes must not print onto the moderator's terminal
 
 
 def public_host(sock: socket.socket) -> str:
@@ -122,29 +108,39 @@ def page_base(sock: socket.socket, secure: bool) -> str:
     return f"{'https' if secure else 'http'}://{public_host(sock)}:{sock.getsockname()[1]}"
 
 
-def tls_context(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | None:
-    """A server TLS context from a certificate and key, or None for plain ws://."""
-    if certfile is None and keyfile is None:
-        return None
-    if certfile is None:
-        raise UserError("--keyfile needs --certfile too")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    try:
-        context.load_cert_chain(certfile, keyfile)
-    except (OSError, ssl.SSLError) as error:
-        raise UserError(f"--certfile {certfile}: cannot load it: {getattr(error, 'strerror', None) or error}") from None
-    return context
+class _Follower:
+    """One authenticated follower: its live records still to send, and why it was dropped."""
+
+    __slots__ = ("connection", "pending", "wake", "dropped")
+
+    def __init__(self, connection: ServerConnection) -> None:
+        self.connection = connection
+        self.pending: deque[tuple[int, str]] = deque()
+        self.wake = asyncio.Event()
+        self.dropped = False
+
+    def offer(self, seq: int, text: str) -> bool:
+        """Queue one live record; False when the queue is full."""
+        if len(self.pending) >= QUEUE_RECORDS:
+            return False
+        self.pending.append((seq, text))
+        self.wake.set()
+        return True
 
 
-class _Client:
-    """One follower's queue of records still to send; None once the follower has gone."""
+class _Counted(ServerConnection):
+    """A connection that is cut at once when the server already has as many as it allows."""
 
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue()
+    limit = MAX_CONNECTIONS
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if len(self.server.handler_tasks) > self.limit and isinstance(transport, asyncio.Transport):
+            transport.abort()
 
 
 class JournalServer:
-    """Streams one journal to any number of followers."""
+    """Streams one journal to any number of followers, from a thread of its own."""
 
     def __init__(
         self,
@@ -155,22 +151,40 @@ class JournalServer:
         *,
         ssl_context: ssl.SSLContext | None = None,
         web: WebViews | None = None,
+        max_connections: int = MAX_CONNECTIONS,
+        open_timeout: float = OPEN_TIMEOUT_S,
     ) -> None:
         self.path = path
-        #: The browser pages and their view stream, on the same port; None serves followers only.
+        #: The browser pages and their view stream, on the same port and thread; None serves followers only.
         self.web = web
         self.token = token
         self.sock = sock
         self.clock = clock
         self.ssl_context = ssl_context
-        self._clients: set[_Client] = set()
+        self.max_connections = max_connections
+        self.open_timeout = open_timeout
+        self.index = JournalIndex(path)
+        #: The host and port as bound, read once: the socket belongs to the server's thread.
+        self._address = sock.getsockname()
+        self._live: set[_Follower] = set()
+        self._authenticated = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._server: Server | None = None
+        self._stop: asyncio.Event | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._closed = False
+        self._fd: int | None = None
+        self._stage_header: str | None = None
+
+    # -- the moderator's side (any thread) -------------------------------------
 
     @property
     def port(self) -> int:
         """The port actually bound (useful with port 0)."""
-        return int(self.sock.getsockname()[1])
+        return int(self._address[1])
 
     @property
     def scheme(self) -> str:
@@ -179,61 +193,148 @@ class JournalServer:
 
     def follow_command(self) -> str:
         """The exact command a co-host types to follow this session."""
-        return f"runofshow follow {self.scheme}://{public_host(self.sock)}:{self.port} --token {self.token}"
+        host = str(self._address[0])
+        if host in ("0.0.0.0", "::"):
+            host = reachable_address()
+        if ":" in host:
+            host = f"[{host}]"
+        return f"runofshow follow {self.scheme}://{host}:{self.port} --token {self.token}"
 
     @property
     def followers(self) -> int:
-        """How many followers are connected now."""
-        return len(self._clients)
+        """How many followers are connected now (past the token check)."""
+        return self._authenticated
 
     async def start(self) -> None:
-        """Begin accepting followers on the bound socket."""
+        """Start the server's thread and wait, without blocking this loop, until it accepts followers."""
+        if self._thread is not None:
+            return
         if self.web is not None:
             await self.web.start()
-        self._server = await serve(
-            self._handle,
-            sock=self.sock,
-            ssl=self.ssl_context,
-            process_request=self._admit,
-            max_size=2**16,
-            ping_interval=20,
-            ping_timeout=20,
-            server_header=None,
-        )
+        self._thread = threading.Thread(target=self._main, name="runofshow-server", daemon=True)
+        self._thread.start()
+        await asyncio.wrap_future(self._ready)
 
-    async def drain(self, timeout: float = 1.0) -> None:
-        """Wait (up to `timeout`) until every follower has been sent what was published."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                while any(not client.queue.empty() for client in self._clients):
-                    await asyncio.sleep(0.01)
+    def publish(self, line: bytes) -> None:
+        """Hand over a record that has just been made durable; it reaches every follower.
+
+        Safe from any thread and never blocks. Before the server's loop runs,
+        the record is simply left to the scan of the file (it is on disk
+        already); after serving has stopped there is no one to send to.
+        """
+        loop = self._loop
+        if loop is None or self._closed:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self._on_record, bytes(line))
+
+    async def drain(self, timeout: float = 1.0, *, seq: int = 0) -> None:
+        """Wait (up to `timeout`) until record `seq` has been published and every follower sent what was.
+
+        The writer may hand over a record on its own thread a moment after
+        the controller knows it is durable: `seq` says which one to wait for.
+        """
+        if self._loop is None or self._done.done():
+            return
+        with contextlib.suppress(concurrent.futures.TimeoutError, TimeoutError, RuntimeError):
+            future = asyncio.run_coroutine_threadsafe(self._drained(timeout, seq), self._loop)
+            await asyncio.wrap_future(future)
 
     async def close(self) -> None:
-        """Stop serving and drop every follower."""
+        """Stop serving, drop every follower and end the server's thread."""
         self._closed = True
         if self.web is not None:
             await self.web.close()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    def publish(self, line: bytes) -> None:
-        """Send a record that has just been made durable to every follower.
-
-        Called from the journal writer, which may still write (a detach, say)
-        after serving has stopped: then there is no one to send to.
-        """
-        if self._closed:
+        loop, stop = self._loop, self._stop
+        if self._thread is None:
             return
+        if loop is not None and stop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+        with contextlib.suppress(Exception):
+            await asyncio.wrap_future(self._ready)
+        await asyncio.wrap_future(self._done)
+
+    # -- the server's thread -----------------------------------------------------
+
+    def _main(self) -> None:
         try:
-            seq = int(json.loads(line)["seq"])
-        except (ValueError, KeyError, TypeError):
+            asyncio.run(self._serve())
+        except BaseException as error:  # noqa: BLE001 - reported to whoever awaits start()
+            if not self._ready.done():
+                self._ready.set_exception(error)
+        finally:
+            if not self._ready.done():
+                self._ready.set_exception(RuntimeError("the server stopped before it started"))
+            self._done.set_result(None)
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        self._slots = asyncio.Semaphore(CATCH_UP_SLOTS)
+        self._loop = asyncio.get_running_loop()
+        # No await between here and the scan: records published meanwhile are
+        # taken after it, and the index skips any it already has.
+        self.index.scan()
+        self._fd = os.open(self.path, os.O_RDONLY)
+        limit = self.max_connections
+
+        class Counted(_Counted):
+            pass
+
+        Counted.limit = limit
+        try:
+            self._server = await serve(
+                self._handle,
+                sock=self.sock,
+                ssl=self.ssl_context,
+                process_request=self._admit,
+                create_connection=Counted,
+                open_timeout=self.open_timeout,
+                max_size=MAX_MESSAGE,
+                max_queue=MAX_QUEUE,
+                write_limit=WRITE_LIMIT,
+                ping_interval=20,
+                ping_timeout=20,
+                close_timeout=2,
+                server_header=None,
+                logger=_quiet,
+            )
+            if self._closed:
+                return
+            self._ready.set_result(None)
+            await self._stop.wait()
+        finally:
+            self._closed = True
+            if self._server is not None:
+                self._server.close()
+                await self._server.wait_closed()
+            os.close(self._fd)
+
+    def _on_record(self, line: bytes) -> None:
+        """In the server's loop: index a durable record and queue it for every live follower."""
+        seq = self.index.add(line)
+        if seq is None:
             return
-        text = line.decode().rstrip("\n")
-        for client in self._clients:
-            client.queue.put_nowait((seq, text))
+        text = line.decode(errors="replace").rstrip("\n")
+        for follower in list(self._live):
+            if not follower.offer(seq, text):
+                self._drop(follower)
         if self.web is not None:
-            self.web.publish(line)
+            self.web.publish(line)  # in this loop: the pages get their new snapshot at once
+
+    def _drop(self, follower: _Follower) -> None:
+        """Close a follower that cannot keep up; it reconnects and catches up from its seq."""
+        self._live.discard(follower)
+        follower.dropped = True
+        follower.pending.clear()
+        follower.wake.set()
+        asyncio.get_running_loop().create_task(follower.connection.close(BEHIND_CODE, BEHIND_REASON))
+
+    async def _drained(self, timeout: float, seq: int) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self.index.last_seq < seq or any(follower.pending for follower in self._live):
+                    await asyncio.sleep(0.01)
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """Refuse browsers (403) and anyone without the session's token (401); pages go to the web views."""
@@ -241,14 +342,22 @@ class JournalServer:
             return self.web.process_request(connection, request)
         if request.headers.get("Origin") is not None:
             return connection.respond(HTTPStatus.FORBIDDEN, "browsers may not follow a session\n")
-        query = parse_qs(urlsplit(request.path).query)
-        given = (query.get("token") or [""])[0]
-        authorization = request.headers.get("Authorization", "")
-        if not given and authorization.startswith("Bearer "):
-            given = authorization.removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
+        if urlsplit(request.path).path == STAGE_PATH:
+            if not (self._token_ok(request) or self._stage_token_ok(request)):
+                return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n")
+            return None
+        if not self._token_ok(request):
             return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n")
         return None
+
+    def _stage_token_ok(self, request: Request) -> bool:
+        if self.web is None:
+            return False
+        return hmac.compare_digest(_given_token(request).encode(), self.web.stage_token.encode())
+
+    def _token_ok(self, request: Request) -> bool:
+        given = _given_token(request)
+        return hmac.compare_digest(given.encode(), self.token.encode())
 
     async def _handle(self, connection: ServerConnection) -> None:
         if self.web is not None and connection.request is not None and self.web.owns(connection.request):
@@ -256,75 +365,123 @@ class JournalServer:
             return
         query = parse_qs(urlsplit(connection.request.path if connection.request else "/").query)
         try:
-            since = int((query.get("since") or ["0"])[0])
+            since = max(0, int((query.get("since") or ["0"])[0]))
         except ValueError:
             since = 0
-        client = _Client()
-        # Register before reading the file: a record published meanwhile waits
-        # in the queue and is sent after the catch-up, unless already sent.
-        self._clients.add(client)
-        drain = asyncio.create_task(self._discard_input(connection, client))
+        stage = urlsplit(connection.request.path if connection.request else "/").path == STAGE_PATH
+        follower = _Follower(connection)
+        self._authenticated += 1
+        drain = asyncio.create_task(self._discard_input(follower))
         try:
-            last = await self._catch_up(connection, since)
+            last = await self._catch_up(connection, since, stage=stage)
+            # Caught up and joined in one step of the loop: no record can fall in between.
+            self._live.add(follower)
             await self._heartbeat(connection, last)
-            while True:
-                try:
-                    # Not wait_for: on Python 3.11 it swallows a cancel that comes as a record does.
-                    async with asyncio.timeout(HEARTBEAT_S):
-                        item = await client.queue.get()
-                except TimeoutError:
-                    await self._heartbeat(connection, last)
-                    continue
-                if item is None:
-                    break
-                seq, text = item
-                if seq > last:
-                    await connection.send(text)
-                    last = seq
+            await self._stream(follower, last)
         except Exception:  # a follower that goes away must never disturb the show
             pass
         finally:
-            self._clients.discard(client)
+            self._authenticated -= 1
+            self._live.discard(follower)
             drain.cancel()
             with contextlib.suppress(BaseException):
                 await drain
 
-    async def _catch_up(self, connection: ServerConnection, since: int) -> int:
-        """Send the header and every durable record after `since`; return the last seq sent."""
-        data = self.path.read_bytes()
-        end = data.rfind(b"\n")
+    async def _catch_up(self, connection: ServerConnection, since: int, *, stage: bool = False) -> int:
+        """Send the header and every indexed record after `since`, chunk by chunk; return the last seq sent.
+
+        A stage feed gets a header with only the stage's facts (see `stage_feed`).
+        """
+        header = self.index.header
+        if stage:
+            if self._stage_header is None:
+                self._stage_header = stage_header(self.index.header) or ""
+            if not self._stage_header:
+                await connection.close(CloseCode.POLICY_VIOLATION, "this session cannot be shown to the stage alone")
+                return since
+            header = self._stage_header
+        await connection.send(header)
         last = since
-        for number, line in enumerate(data[: end + 1].splitlines()):
-            if number == 0:
-                await connection.send(line.decode())
-                continue
-            try:
-                seq = int(json.loads(line)["seq"])
-            except (ValueError, KeyError, TypeError):
-                break  # a record cut short by a failed write: the rest comes live
+        while True:
+            await self._writable(connection)
+            assert self._slots is not None
+            async with self._slots:
+                assert self._fd is not None
+                try:
+                    records = self.index.chunk(self._fd, last)
+                except LookupError:  # the file changed under the index (cut back, rewritten): index it again
+                    self.index.scan()
+                    records = self.index.chunk(self._fd, last)
+                if not records:
+                    return last
+                for _, line in records:
+                    await connection.send(line.decode(errors="replace"))
+                last = records[-1][0]
+            # A send over loopback rarely waits, so without this one follower's catch-up would hold
+            # the loop: other handshakes would time out and live records wait.
+            await asyncio.sleep(0)
+
+    @staticmethod
+    async def _writable(connection: ServerConnection) -> None:
+        """Wait, holding no catch-up slot, until the connection's write buffer has room for a chunk.
+
+        A follower that does not read fills its socket, then this buffer; it
+        waits here, so it never holds a slot that readers are waiting for.
+        """
+        transport = connection.transport
+        while not transport.is_closing() and transport.get_write_buffer_size() > WRITE_LIMIT // 2:
+            await asyncio.sleep(WRITABLE_POLL_S)
+        if transport.is_closing():
+            raise ConnectionError("the follower has gone")
+
+    async def _stream(self, follower: _Follower, last: int) -> None:
+        connection = follower.connection
+        while not follower.dropped:
+            if not follower.pending:
+                follower.wake.clear()
+                try:
+                    # Not wait_for: on Python 3.11 it swallows a cancel that comes as a record does.
+                    async with asyncio.timeout(HEARTBEAT_S):
+                        await follower.wake.wait()
+                except TimeoutError:
+                    await self._heartbeat(connection, last)
+                    continue
+            if follower.dropped or not follower.pending:  # dropped, or woken because the connection closed
+                return
+            seq, text = follower.pending.popleft()
             if seq > last:
-                await connection.send(line.decode())
+                await connection.send(text)
                 last = seq
-        return last
 
     async def _heartbeat(self, connection: ServerConnection, last: int) -> None:
         reading = self.clock.read()
         await connection.send(json.dumps({"type": "heartbeat", "wall": format_instant(reading.wall_us), "seq": last}))
 
-    async def _discard_input(self, connection: ServerConnection, client: _Client) -> None:
+    async def _discard_input(self, follower: _Follower) -> None:
         """Read and drop whatever a follower sends: followers cannot change the session.
 
         When the connection closes, wake the sender at once, so that a gone
         follower (or the server closing) does not wait for the next heartbeat.
         """
         with contextlib.suppress(Exception):
-            async for _ in connection:
+            async for _ in follower.connection:
                 pass
-        client.queue.put_nowait(None)
+        follower.pending.clear()
+        follower.wake.set()
+
+
+def _given_token(request: Request) -> str:
+    """The token a request carries: `?token=` or an `Authorization: Bearer` header."""
+    query = parse_qs(urlsplit(request.path).query)
+    given = (query.get("token") or [""])[0]
+    authorization = request.headers.get("Authorization", "")
+    if not given and authorization.startswith("Bearer "):
+        given = authorization.removeprefix("Bearer ").strip()
+    return given
 
 
 async def close_served(controller: Controller, server: JournalServer) -> None:
     """Leave a served session: record the detach while followers can still be sent it, then stop serving."""
     controller.close()
-    await server.drain()
+    await server.drain(seq=controller.engine.seq)
     await server.close()

@@ -34,7 +34,7 @@ import asyncio
 import contextlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
@@ -178,6 +178,7 @@ class WebViews:
         #: The loop the pages are served in (the server's), once one has connected.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_view: View | None = None
+        self._scheduled = False
 
     @property
     def viewers(self) -> int:
@@ -238,42 +239,53 @@ class WebViews:
             forget_served(self.path)
 
     def publish(self, line: bytes) -> None:
-        """A record was made durable: read it back and send every page the new state now.
+        """A record was made durable: send every page the new state, soon, from the journal on disk.
 
-        Safe from any thread: the work is done in the loop that serves the pages.
+        Safe from any thread: the work is done in the loop that serves the
+        pages. Records that come faster than the pages can be sent to make one
+        snapshot, not a queue of them: the one sent reads the journal after
+        the last of them was written.
         """
         loop = self._loop
-        if loop is None or not self._viewers:
+        if loop is None or not self._viewers or self._scheduled:
             return
+        self._scheduled = True
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if running is loop:
-            self._broadcast()
-        else:
-            with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
-                loop.call_soon_threadsafe(self._broadcast)
+        with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+            if running is loop:
+                loop.call_soon(self._send_scheduled)
+            else:
+                loop.call_soon_threadsafe(self._send_scheduled)
 
-    def snapshots(self) -> dict[str, str] | None:
-        """The stage and co-host snapshot texts now, or None before the journal has a header."""
+    def _send_scheduled(self) -> None:
+        self._scheduled = False
+        with contextlib.suppress(Exception):  # a bad journal read must not end the stream
+            self._broadcast()
+
+    def snapshots(self, roles: Iterable[str] = (STAGE, COHOST)) -> dict[str, str] | None:
+        """The snapshot texts for `roles` now, or None before the journal has a header."""
         self._source.poll()
         if not self._source.ready:
             return None
         view = self._source.view()
         self._last_view = view
         sent = view.now_us / 1000
-        header = self._source.header
-        full = cohost_snapshot(view, self._source.agenda.session.title, header.owner)
-        stage = stage_snapshot(view)
-        problem = self._source.problem
-        return {
-            COHOST: json.dumps(
-                {"type": "view", "role": COHOST, "server_ms": sent, "problem": problem, "view": full},
+        texts = {}
+        if STAGE in roles:
+            stage = stage_snapshot(view)
+            texts[STAGE] = json.dumps(
+                {"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False
+            )
+        if COHOST in roles:
+            full = cohost_snapshot(view, self._source.agenda.session.title, self._source.header.owner)
+            texts[COHOST] = json.dumps(
+                {"type": "view", "role": COHOST, "server_ms": sent, "problem": self._source.problem, "view": full},
                 ensure_ascii=False,
-            ),
-            STAGE: json.dumps({"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False),
-        }
+            )
+        return texts
 
     def _broadcast(self) -> None:
         """Write the new snapshot to every page at once, in this loop, without a task per page.
@@ -282,7 +294,7 @@ class WebViews:
         bytes skips this snapshot: each one is the whole state, so the next
         one makes up for it, and a page that does not read costs at most that.
         """
-        texts = self.snapshots()
+        texts = self.snapshots(set(self._viewers.values()))
         if texts is None:
             return
         for role, text in texts.items():
@@ -320,7 +332,7 @@ class WebViews:
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick())
         try:
-            texts = self.snapshots()
+            texts = self.snapshots((role,))
             if texts is not None:
                 await connection.send(texts[role])
             async for message in connection:

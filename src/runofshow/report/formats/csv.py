@@ -10,7 +10,7 @@ from typing import Any
 from runofshow.core.text import spreadsheet_safe
 from runofshow.report.compare import Compared
 from runofshow.report.model import SessionReport
-from runofshow.report.records import SEGMENT_FIELDS, segment_record
+from runofshow.report.records import SEGMENT_FIELDS, intervals, segment_record
 from runofshow.report.words import Shown, warning_labels
 
 CSV_FIELDS = ("journal", "mode", *SEGMENT_FIELDS)
@@ -34,8 +34,7 @@ def csv_rows(session: SessionReport, tz: str) -> Iterator[list[Any]]:
     for segment in session.segments:
         record = segment_record(segment, tz)
         record["warnings"] = "; ".join(warning_labels(segment.warnings))
-        # ISO 8601 intervals, start/end; an open one has no end yet.
-        record["parts"] = "; ".join(f"{part['start']}/{part['end'] or ''}" for part in record["parts"])
+        record["parts"] = intervals(record["parts"])
         yield [session.journal, session.mode, *(_csv_value(record[key]) for key in SEGMENT_FIELDS)]
 
 

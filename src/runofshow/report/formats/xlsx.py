@@ -14,7 +14,7 @@ from typing import Any
 from runofshow.core.text import spreadsheet_safe
 from runofshow.interop import xlsx
 from runofshow.report.compare import Compared
-from runofshow.report.records import SEGMENT_FIELDS, comparison_record, segment_record, session_record
+from runofshow.report.records import SEGMENT_FIELDS, comparison_record, intervals, segment_record, session_record
 from runofshow.report.words import Shown, signed, warning_labels
 
 SEGMENTS, TOTALS, COMPARISON, KINDS = "Segments", "Totals", "Comparison", "Kinds"
@@ -25,6 +25,7 @@ def _segments(letter: str | None, shown: Shown) -> list[dict[str, Any]]:
     for segment in shown.session.segments:
         record = segment_record(segment, shown.tz)
         record["warnings"] = warning_labels(segment.warnings)
+        record["parts"] = intervals(record["parts"])
         head = {"session": letter} if letter else {}
         rows.append({**head, "journal": shown.session.journal, "mode": shown.session.mode, **record})
     return rows

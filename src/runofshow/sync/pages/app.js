@@ -298,6 +298,7 @@
   }
 
   document.addEventListener("click", keepAwake, { once: true });
+  keepAwake(); // most browsers grant it to a visible page; the others on the first click
   render();
   connect();
 })();
