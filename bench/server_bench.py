@@ -238,7 +238,7 @@ async def spawn(url: str, total: int, processes: int) -> list[asyncio.subprocess
             )
     for process in children:
         assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), CONNECT_TIMEOUT_S)
+        line = await asyncio.wait_for(process.stdout.readline(), CONNECT_TIMEOUT_S + 30)
         if line.strip() != b"ready":
             raise SystemExit(f"a follower process failed: {line!r}")
     return children

@@ -118,6 +118,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 str(count),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
+                limit=2**26,  # the last line holds every receipt
             )
             for count in counts
             if count

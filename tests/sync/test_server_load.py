@@ -39,15 +39,20 @@ import asyncio, sys
 from websockets.asyncio.client import connect
 
 async def one(url, counts, index):
-    async with connect(url, proxy=None, max_size=2**24) as ws:
-        counts[index] = 0
-        async for _ in ws:
-            counts[index] += 1
+    for _ in range(20):  # a loaded machine may time a handshake out: try again
+        try:
+            async with connect(url, proxy=None, max_size=2**24, open_timeout=30) as ws:
+                counts.setdefault(index, 0)
+                async for _ in ws:
+                    counts[index] += 1
+            return
+        except Exception:
+            await asyncio.sleep(0.5)
 
 async def main(url, count):
     counts = {}
     tasks = [asyncio.create_task(one(url, counts, i)) for i in range(count)]
-    for _ in range(1200):
+    for _ in range(2400):
         if len(counts) == count:
             break
         await asyncio.sleep(0.05)
@@ -98,7 +103,7 @@ async def test_keys_stay_quick_while_100_followers_catch_up(tmp_path: Path) -> N
     )
     assert followers.stdout is not None and followers.stdin is not None
     try:
-        line = await asyncio.wait_for(followers.stdout.readline(), 90)
+        line = await asyncio.wait_for(followers.stdout.readline(), 150)
         assert line.split() == [b"connected", b"100"]
         worst = 0.0
         for _ in range(40):  # keys while they catch up: 3,000 records each
