@@ -74,8 +74,8 @@ def build(path: Path, events: int) -> None:
 
 def in_process(path: Path, fmt: str) -> tuple[float, float, int]:
     """Seconds and tracemalloc peak (MB) of replay + render here, and the report's length."""
-    from runofshow.core.report import load
     from runofshow.report import render
+    from runofshow.report.model import load
 
     tracemalloc.start()
     started = time.perf_counter()

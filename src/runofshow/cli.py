@@ -10,9 +10,12 @@ from typing import NoReturn
 from runofshow import __version__
 from runofshow.core.text import literal
 from runofshow.errors import UserError
+from runofshow.report import FORMATS
 
-#: `runofshow.report.FORMATS`, repeated so that parsing the command line imports no renderer.
-REPORT_FORMATS = ("table", "markdown", "csv", "json", "html", "svg")
+#: The report's format registry; importing it loads no renderer, so parsing stays fast.
+REPORT_FORMATS = FORMATS
+#: `runofshow.export.FORMATS`, repeated so that parsing the command line imports no exporter.
+EXPORT_FORMATS = ("csv", "xlsx", "ics", "md")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,6 +73,29 @@ def _build_parser() -> argparse.ArgumentParser:
     status.add_argument("journal", help="journal file (.jsonl)")
     status.add_argument("--json", action="store_true", help="one JSON object, for scripts")
 
+    importer = commands.add_parser("import", help="make an agenda from a programme sheet (csv or xlsx)")
+    importer.add_argument("sheet_file", metavar="FILE", help="the programme: .csv or .xlsx")
+    importer.add_argument("-o", "--output", metavar="AGENDA", help="agenda file to write (default: FILE with .toml)")
+    importer.add_argument("--sheet", metavar="NAME", help="the xlsx sheet that holds the programme")
+    importer.add_argument("--title", help="the session's title, if the sheet does not give it")
+    importer.add_argument("--date", metavar="YYYY-MM-DD", help="the session's day, if the sheet does not give it")
+    importer.add_argument(
+        "--timezone", metavar="ZONE", help="the zone the sheet's times are in (IANA, e.g. Asia/Seoul)"
+    )
+    importer.add_argument("--host", metavar="NAME", help="the moderator's name")
+    importer.add_argument("--force", action="store_true", help="replace the agenda file if it exists")
+
+    export = commands.add_parser("export", help="write an agenda as a sheet, calendar invitations or speaker briefing")
+    export.add_argument("agenda", help="agenda file (TOML)")
+    export.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="csv, xlsx, ics or md (briefing)")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument("--speaker", metavar="NAME", help="ics and md: only this speaker's segments")
+    export.add_argument(
+        "--link",
+        metavar="URL",
+        help="md and ics: the link speakers open on the day (default: the stage link, while run --serve serves it)",
+    )
+
     report = commands.add_parser(
         "report", help="how long each segment took against the plan; several journals: compare them"
     )
@@ -98,6 +124,20 @@ def _report(args: argparse.Namespace) -> int:
     from runofshow.report import run_report
 
     return run_report(args.journals, args.format, args.output, args.tz)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from runofshow.importer import run_import
+    from runofshow.interop.to_agenda import Options
+
+    options = Options(title=args.title, date=args.date, timezone=args.timezone, host=args.host)
+    return run_import(args.sheet_file, args.output, sheet=args.sheet, options=options, force=args.force)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from runofshow.export import run_export
+
+    return run_export(args.agenda, args.format, args.output, speaker=args.speaker, link=args.link)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -139,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "follow": _follow,
         "status": _status,
         "report": _report,
+        "import": _import,
+        "export": _export,
         None: _default,
     }
     try:

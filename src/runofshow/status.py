@@ -11,6 +11,7 @@ from runofshow.core.journal import holder, replay
 from runofshow.core.text import literal
 from runofshow.core.timefmt import describe_offset, format_duration, format_length
 from runofshow.core.view import View, derive, status_json
+from runofshow.sync.links import served_links
 
 
 def status_lines(view: View, title: str, zone: str) -> list[str]:
@@ -66,6 +67,10 @@ def run_status(path: str, as_json: bool) -> int:
         ago = f", last {format_duration((view.now_us - view.last_event_us) / 1e6)} ago"
     who = f"controller {owner}" if owner else "no controller running"
     print(f"Journal: {path} ({view.seq} records{ago}; {who})")
+    links = served_links(Path(path)) if owner else None
+    if links is not None:
+        print(f"Speaker link: {links.stage}")
+        print(f"Co-host link: {links.cohost}")
     if replayed.torn is not None:
         print(f"Journal: its last record (line {replayed.torn.line}) is incomplete and was not counted")
     return 0

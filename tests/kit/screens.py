@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from runofshow.core.clock import FakeClock
 from runofshow.core.session import Controller
+from runofshow.sync.follower import Follower
+from runofshow.tui.words import describe_link
 
 
 def to_young_kim(controller: Controller, clock: FakeClock, into_talk: float) -> None:
@@ -14,3 +16,9 @@ def to_young_kim(controller: Controller, clock: FakeClock, into_talk: float) -> 
         clock.advance(seconds)
         controller.command("next")
     clock.advance(into_talk)
+
+
+def link_words(follower: Follower) -> tuple[bool, str]:
+    """What a co-host's status line says of the follower's link now: (healthy, text)."""
+    link = follower.link()
+    return link.healthy, describe_link(link, follower.view().now_us, follower.agenda.session.timezone)

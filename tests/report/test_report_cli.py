@@ -196,3 +196,16 @@ def test_the_journal_may_be_read_only(journals: Path, tmp_path: Path) -> None:
     result = run_cli("report", str(path), "--format", "csv")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n") == 11
+
+
+def test_parsing_the_command_line_loads_no_renderer() -> None:
+    """`cli` reads the format registry on every start; the renderers load only when a report is made."""
+    probe = (
+        "import json, sys\n"
+        "import runofshow.cli\n"
+        "runofshow.cli._build_parser().parse_args(['report', 'x.jsonl', '--format', 'csv'])\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('rich', 'pendulum', 'runofshow.report.')))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(result.stdout) == ["runofshow.report.formats"]
+    assert list(report.FORMATS) == ["table", "markdown", "csv", "json", "html", "svg", "xlsx"]

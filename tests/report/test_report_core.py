@@ -1,4 +1,4 @@
-"""core.report on journals the controller wrote: the scripted durations come back to the second."""
+"""report.model on journals the controller wrote: the scripted durations come back to the second."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from runofshow.core.agenda import parse_agenda
 from runofshow.core.clock import FakeClock
 from runofshow.core.events import LIVE, REHEARSAL
-from runofshow.core.report import (
+from runofshow.core.session import Controller
+from runofshow.report.model import (
     DETACHED,
     DONE,
     ENDED,
@@ -25,7 +26,6 @@ from runofshow.core.report import (
     compare,
     load,
 )
-from runofshow.core.session import Controller
 from tests.kit.journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 
 

@@ -22,6 +22,7 @@ from runofshow.sync.follower import FileFollower
 from runofshow.sync.watch import FileWatch
 from tests.kit import crash
 from tests.kit.follow import SCRIPT, TIMEOUT_S, Driven, assert_same_state, play
+from tests.kit.screens import link_words
 
 OpenController = Callable[..., Controller]
 Drive = Callable[..., Driven]
@@ -279,23 +280,23 @@ async def test_says_when_no_controller_holds_the_journal(
     play(controller, clock, SCRIPT[0])
     follower = FileFollower(journal, clock)
     follower.poll()
-    ok, text = follower.describe_link(follower.view())
+    ok, text = link_words(follower)
     assert ok and f"controller PID {os.getpid()}" in text and text.startswith("following session.jsonl")
     crash(controller)  # the moderator's program is killed
     clock.advance(2)  # the lock is looked at every 2 s
     follower.poll()
-    ok, text = follower.describe_link(follower.view())
+    ok, text = link_words(follower)
     assert not ok and "NO CONTROLLER: the moderator's program stopped" in text
     resumed = open_controller("live")
     clock.advance(2)
     follower.poll()
-    ok, text = follower.describe_link(follower.view())
+    ok, text = link_words(follower)
     assert ok and "controller PID" in text
     play(resumed, clock, (1, "end", {}))
     resumed.close()
     clock.advance(2)
     follower.poll()
-    ok, text = follower.describe_link(follower.view())
+    ok, text = link_words(follower)
     assert ok and "the session has ended" in text  # an ended session needs no controller: not an alarm
 
 

@@ -11,6 +11,7 @@ from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import JournalServer, close_served
 from runofshow.tui.app import RunofshowApp
 from tests.kit.follow import Driven
+from tests.kit.screens import link_words
 
 
 async def test_quitting_sends_the_detach_to_network_followers(
@@ -28,7 +29,11 @@ async def test_quitting_sends_the_detach_to_network_followers(
     controller.command("start")
     await driven.reach(controller.engine.seq)
     app = RunofshowApp(
-        controller, journal_label="session.jsonl", local_zone="UTC", shutdown=partial(close_served, controller, server)
+        controller,
+        controller,
+        journal_label="session.jsonl",
+        local_zone="UTC",
+        shutdown=partial(close_served, controller, server),
     )
     async with app.run_test(size=(80, 24)) as pilot:
         clock.advance(5)
@@ -37,5 +42,5 @@ async def test_quitting_sends_the_detach_to_network_followers(
     assert controller.lock.fd is None  # closed in the app's own loop, before it ended
     lines = controller.path.read_text().splitlines()
     assert '"type":"detach"' in lines[-1]
-    healthy, text = follower.describe_link(follower.view())
+    healthy, text = link_words(follower)
     assert not healthy and "has quit; the session goes on" in text

@@ -23,7 +23,7 @@ def make_app(agenda: Agenda, clock: FakeClock, journal: Path) -> Iterator[AppFac
     def build(mode: str = "live", **kwargs: object) -> tuple[RunofshowApp, Controller]:
         controller = Controller.open(journal, clock, agenda=agenda, mode=mode)
         opened.append(controller)
-        app = RunofshowApp(controller, journal_label="session.jsonl", local_zone="UTC", **kwargs)  # type: ignore[arg-type]
+        app = RunofshowApp(controller, controller, journal_label="session.jsonl", local_zone="UTC", **kwargs)  # type: ignore[arg-type]
         return app, controller
 
     yield build

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import struct
 import subprocess
 import sys
@@ -93,12 +94,14 @@ def test_bare_runofshow_rehearses_the_seed_and_resumes(tmp_path: Path) -> None:
         first.send(b"y")
         status, output = first.finish()
     assert status == 0
-    assert "The session is not ended; come back to it with: runofshow" in output
+    # The way back is the program as it was started (here `python -m runofshow`), not a bare name off the PATH.
+    again = output.replace("\r\n", "\n").split("The session is not ended; come back to it with: ")[1].split("\n")[0]
+    assert shlex.split(again)[-2:] == ["-m", "runofshow"]
     journals = list((tmp_path / "runofshow").glob("sse-alliances-2021-10-08_*_rehearsal.jsonl"))
     assert len(journals) == 1
     assert f"Journal: {journals[0]}" in output.replace("\r\n", "\n").replace("\n", "")
 
-    with Terminal(command, env) as second:
+    with Terminal(shlex.split(again), env) as second:  # typed as printed
         second.read_until("Resumed")
         second.send(b"q")
         second.read_until("Quit runofshow?")

@@ -132,7 +132,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
     crash(controller)
     clock.advance(30)
     controller = Controller.open(journal, clock)
-    app = RunofshowApp(controller, journal_label="session.jsonl", local_zone="UTC")
+    app = RunofshowApp(controller, controller, journal_label="session.jsonl", local_zone="UTC")
     async with app.run_test(size=(100, 30)) as pilot:
         assert "8/10" in text_of(app, "#segment-title")
         assert digits(app) == "13:30"  # 24:00 − (10:00 + 0:30 downtime)
@@ -145,7 +145,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
         await pilot.press("y")
         assert text_of(app, "#countdown-label").startswith("session ended")
         assert digits(app) == "1:22:30"
-        assert "7:30 ahead" in text_of(app, "#status")
+        assert "ended 7:30 early" in text_of(app, "#status")
         table = app.query_one(AgendaTable)
         assert [cell.plain for cell in table.get_row_at(4)][4:] == ["12:30", "+2:30"]
         assert [cell.plain for cell in table.get_row_at(8)][4] == "skip 0:00"

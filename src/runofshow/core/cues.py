@@ -14,12 +14,19 @@ def cue_for(view: View) -> str | None:
     if not view.started or view.ended or view.current is None:
         return None
     speaker = view.segments[view.current].segment.speaker
-    remaining = view.remaining_s
-    if view.alert == Level.WRAP_UP:
+    return cue_text(view.alert, view.remaining_s, speaker)
+
+
+def cue_text(level: str, remaining: float, speaker: str | None) -> str | None:
+    """The cue at `level` with `remaining` seconds left (negative: over); None for a level with no cue.
+
+    The one wording of every cue, used live and in the speakers' briefing.
+    """
+    if level == Level.WRAP_UP:
         text = f"{spoken_minutes(remaining)} left, please start wrapping up"
-    elif view.alert == Level.FINAL:
+    elif level == Level.FINAL:
         text = f"{spoken_minutes(remaining)} left, please conclude"
-    elif view.alert == Level.OVERTIME:
+    elif level == Level.OVERTIME:
         over = -remaining
         if over < 60:
             text = "your time is up, please finish your last sentence" if speaker else "time is up for this segment"

@@ -8,17 +8,16 @@ fsynced before the command that made it is reported done.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import getpass
 import json
 import os
-import shutil
+import pwd
 import socket
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,6 +297,11 @@ def replay(path: str | Path) -> Replayed:
         raise JournalError(f"{name}: is a directory, not a journal") from None
     except OSError as error:
         raise JournalError(f"{name}: cannot read: {error.strerror or error}") from None
+    return replay_bytes(name, data)
+
+
+def replay_bytes(name: str, data: bytes) -> Replayed:
+    """Replay a journal's bytes, read by the caller (a controller reads them through its locked descriptor)."""
     replayer = Replayer(name)
     # In pieces, so the events of a long journal are never all held at once.
     view = memoryview(data)
@@ -313,26 +317,26 @@ def replay(path: str | Path) -> Replayed:
 
 
 def lock_path(path: str | Path) -> Path:
-    """The lock file that sits beside a journal."""
-    path = Path(path)
+    """The note beside a journal (symlinks resolved) that says who controls it; the lock is the journal's own."""
+    path = Path(os.path.realpath(path))
     return path.with_name(path.name + ".lock")
 
 
 class JournalLock:
-    """An exclusive flock held by the one controller of a journal.
+    """An exclusive flock on the journal file itself, held by its one controller.
 
-    The kernel drops it when the process dies, so a killed controller leaves
-    no stale lock; the file itself stays, holding the last holder's PID.
+    The lock follows the file, not the name: a second controller that reaches
+    the same journal through a symlink or a hard link meets it. The kernel
+    drops it when the process dies, so a killed controller leaves no stale
+    lock. Who holds it is written to a note beside the journal, for messages.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = lock_path(path)
         self.fd: int | None = None
 
-    def acquire(self, journal: str | Path) -> None:
-        """Take the lock or raise JournalLocked naming the holder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+    def acquire(self, journal: str | Path, fd: int) -> None:
+        """Take the lock on the open journal `fd`, or raise JournalLocked naming the holder."""
         for attempt in range(LOCK_ATTEMPTS):
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -343,160 +347,89 @@ class JournalLock:
                 if attempt + 1 < LOCK_ATTEMPTS:
                     time.sleep(0.01)
         else:
-            holder = _read_holder(fd)
-            os.close(fd)
+            who = _holder_of(fd, self.path)
             raise JournalLocked(
-                f"{journal}: already in use by another runofshow ({holder}); "
+                f"{journal}: already in use by another runofshow ({who}); "
                 f"quit it first, or watch it with: runofshow follow {journal}"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"PID {os.getpid()} {_user()}@{socket.gethostname()}\n".encode(), 0)
-        self.fd = fd
+        self.adopt(fd, journal)
+
+    def adopt(self, fd: int, journal: str | Path) -> None:
+        """Hold the (already taken) lock on `fd`, the open `journal`, letting go of any before; note the holder."""
+        old, self.fd = self.fd, os.dup(fd)
+        if old is not None:
+            os.close(old)
+        self.path = lock_path(journal)
+        info = os.fstat(fd)
+        text = f"PID {os.getpid()} {_user()}@{socket.gethostname()}\ninode {info.st_dev}:{info.st_ino}\n"
+        try:
+            note_fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            try:
+                os.write(note_fd, text.encode())
+            finally:
+                os.close(note_fd)
+        except OSError:
+            pass  # only messages use the note; the lock is the journal's own
 
     def release(self) -> None:
-        """Let go of the lock (the file stays, so no one can race on a new inode)."""
+        """Let go of the lock (the note stays: it only says who held it last)."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
 
 
-def _read_holder(fd: int) -> str:
+def _holder_of(fd: int, note: Path) -> str:
+    """Who holds the lock on the journal open as `fd`: from the note when it names this file, else the kernel."""
+    info = os.fstat(fd)
     try:
-        text = os.pread(fd, 200, 0).decode(errors="replace").strip()
+        lines = note.read_text(errors="replace").splitlines()
     except OSError:
-        text = ""
-    return text or "PID unknown"
+        lines = []
+    if len(lines) >= 2 and lines[1] == f"inode {info.st_dev}:{info.st_ino}" and lines[0].strip():
+        return lines[0].strip()
+    if len(lines) == 1 and lines[0].strip():
+        return lines[0].strip()  # a note from before inodes were noted
+    pid = _pid_from_kernel(info.st_dev, info.st_ino)
+    if pid is None:
+        return "PID unknown"
+    try:
+        owner = pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
+    except (OSError, KeyError):
+        owner = "unknown"
+    return f"PID {pid} {owner}@{socket.gethostname()}, through another name for this file"
+
+
+def _pid_from_kernel(dev: int, ino: int) -> int | None:
+    """The PID holding a flock on (dev, ino), from /proc/locks on Linux; None elsewhere."""
+    wanted = f"{os.major(dev):02x}:{os.minor(dev):02x}:{ino}"
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    for row in table.splitlines():
+        words = row.split()
+        if len(words) >= 6 and words[1] == "FLOCK" and words[3] == "WRITE" and words[5] == wanted:
+            try:
+                return int(words[4])
+            except ValueError:
+                return None
+    return None
 
 
 def holder(path: str | Path) -> str | None:
     """Who holds the journal's lock now ("PID 123 user@host"), or None if no one."""
-    target = lock_path(path)
     try:
-        fd = os.open(target, os.O_RDONLY)
+        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return _read_holder(fd)
+            return _holder_of(fd, lock_path(path))
+        except OSError:
+            return None
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
         os.close(fd)
-
-
-# ---------------------------------------------------------------------------
-# Writing
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class JournalWriter:
-    """Appends records, each in one write plus fsync, and holds them when the disk fails.
-
-    A failed write may have left part of a record in the file, so before any
-    later attempt the file is cut back to the end of the last record known to
-    be durable. Held records go out in order, each exactly once.
-    """
-
-    def __init__(self, path: Path, fd: int, size: int) -> None:
-        self.path = path
-        self.fd = fd
-        self.good_size = size
-        self.held: list[bytes] = []
-        self.error: str | None = None
-        self._dirty = False
-        #: Called with each record's line once it is on disk (e.g. to send it to followers).
-        self.listeners: list[Callable[[bytes], None]] = []
-
-    @classmethod
-    def create(cls, path: str | Path, header: Header) -> JournalWriter:
-        """Write a new journal's header atomically and open it for appending."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            raise JournalError(f"{path}: already exists")
-        line = encode(header.to_json())
-        temp = path.with_name(f".{path.name}.{os.getpid()}.new")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-        _fsync_dir(path.parent)
-        return cls.open(path, len(line))
-
-    @classmethod
-    def open(cls, path: str | Path, good_size: int) -> JournalWriter:
-        """Open an existing journal for appending after its last good record."""
-        path = Path(path)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        return cls(path, fd, good_size)
-
-    @property
-    def healthy(self) -> bool:
-        """True when every record handed in is on disk."""
-        return not self.held
-
-    def append(self, record: Mapping[str, Any]) -> bool:
-        """Queue one record and try to make it durable; True if it (and all before it) is."""
-        self.held.append(encode(record))
-        return self.flush()
-
-    def flush(self) -> bool:
-        """Write the held records in order; stop at the first failure and keep the rest."""
-        while self.held:
-            line = self.held[0]
-            try:
-                if self._dirty:
-                    os.ftruncate(self.fd, self.good_size)
-                    os.fsync(self.fd)
-                    self._dirty = False
-                written = os.write(self.fd, line)
-                if written != len(line):
-                    self._dirty = True
-                    raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (wrote {written} of {len(line)} bytes)")
-                os.fsync(self.fd)
-            except OSError as error:
-                self._dirty = True
-                self.error = error.strerror or str(error)
-                return False
-            self.good_size += len(line)
-            self.held.pop(0)
-            for listener in self.listeners:
-                listener(line)
-        self.error = None
-        return True
-
-    def close(self) -> None:
-        """Close the file; held records, if any, stay unwritten (the caller reports them)."""
-        os.close(self.fd)
-
-
-def repair_torn_tail(path: Path, replayed: Replayed) -> str:
-    """Copy the journal aside, cut it back to its last good record, and say what was done."""
-    assert replayed.torn is not None
-    stamp = format_instant(replayed.header.wall_us)[:19].replace(":", "").replace("-", "")
-    aside = path.with_name(f"{path.name}.torn-{stamp}-{replayed.size}")
-    shutil.copy2(path, aside)
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.ftruncate(fd, replayed.good_size)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    lost = replayed.size - replayed.good_size
-    return (
-        f"{path}:{replayed.torn.line}: the last record was damaged ({lost} bytes), as a crash while it was "
-        f"being written leaves it; a copy of the file is at {aside.name}, and the session goes on from "
-        f"record {replayed.engine.seq}"
-    )

@@ -1,13 +1,19 @@
 """The controller: one engine, one journal, one clock, and the single-writer lock.
 
-Every command is decided by the engine, written and fsynced by the journal,
-and only then applied and acknowledged. If the disk fails, the show goes on
-in memory, the failure is exposed for the screen to show loudly, and the held
-events are written, in order, once the disk works again.
+Every command is decided and applied by the engine at once, so the screen
+never waits; its record goes to the journal's writer thread, and the command
+counts as acknowledged once that record is fsynced. If the disk fails or
+stops answering, the show goes on in memory, the failure is exposed for the
+screen to show loudly, and the held events are written, in order, once the
+disk works again, or saved to a rescue file on quit.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,52 +21,67 @@ from typing import Any
 from runofshow.core.agenda import Agenda
 from runofshow.core.clock import Clock, Reading
 from runofshow.core.decide import due_warnings, event_for
-from runofshow.core.events import JUMP_THRESHOLD_S, LIVE, REHEARSAL, SUSPEND_THRESHOLD_S, Event
+from runofshow.core.disk import JournalFile, Moved, create_journal, open_journal, repair_torn_tail
+from runofshow.core.events import JUMP_THRESHOLD_S, SUSPEND_THRESHOLD_S, Event
 from runofshow.core.journal import (
     Header,
     JournalError,
     JournalLock,
-    JournalWriter,
+    Replayed,
+    encode,
     new_header,
-    repair_torn_tail,
-    replay,
+    replay_bytes,
 )
-from runofshow.core.state import State
+from runofshow.core.link import Link, LinkState, Via
+from runofshow.core.paths import choose_mode
+from runofshow.core.rescue import find_rescues, save_rescue
+from runofshow.core.state import ReplayError, State
 from runofshow.core.timefmt import format_duration
 from runofshow.core.view import View, derive
+from runofshow.core.writer import STALL_S, JournalHealth, JournalWriter
+
+#: How long `Ack.durable` waits for the writer's first try.
+ANSWER_WAIT_S = 10.0
+#: How long quitting waits for the disk before saving what is left to a rescue file.
+CLOSE_WAIT_S = 2 * STALL_S
+
+__all__ = ["Ack", "Controller", "choose_mode"]
 
 #: Waits between retries of a failed journal write, in seconds; the last one repeats.
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0)
 
 
-def choose_mode(agenda: Agenda, reading: Reading, rehearsal: bool) -> str:
-    """Live when the session is today (in its zone) or starts within 12 h; else rehearsal.
-
-    The second rule keeps a session just after midnight live when it is
-    opened the evening before.
-    """
-    if rehearsal:
-        return REHEARSAL
-    now = reading.wall
-    today = now.in_tz(agenda.session.timezone).date()
-    soon = agenda.start.subtract(hours=12) <= now <= agenda.end
-    return LIVE if today == agenda.session.date or soon else REHEARSAL
-
-
 @dataclass(frozen=True, slots=True)
 class Ack:
-    """What a command did: the event recorded, whether it is on disk, and warnings noticed first."""
+    """What a command did: the event recorded (already applied), warnings noticed first, and its way to disk.
+
+    The command took effect at once; it is *acknowledged* when its record is
+    fsynced. `on_disk` says whether it is now, without waiting; `durable`
+    waits for the writer's first try, for scripts and tests (never on a screen).
+    """
 
     event: Event
-    durable: bool
     noticed: tuple[Event, ...] = field(default=())
+    writer: JournalWriter | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def seq(self) -> int:
+        """The record's sequence number: acknowledged once the journal's durable seq reaches it."""
+        return self.event.seq
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether the record is fsynced now (never waits)."""
+        return self.writer is None or self.writer.is_durable(self.seq)
+
+    @property
+    def durable(self) -> bool:
+        """Whether the record reached the disk at the writer's first try (waits for that try, a few seconds at most)."""
+        return self.writer is None or self.writer.wait_answered(self.seq, ANSWER_WAIT_S)
 
 
 class Controller:
     """The one process allowed to write a session's journal."""
-
-    #: Screens may send commands to a controller (a follower's source says True).
-    read_only = False
 
     def __init__(
         self,
@@ -68,23 +89,29 @@ class Controller:
         header: Header,
         agenda: Agenda,
         engine: State,
-        writer: JournalWriter,
+        file: JournalFile,
         lock: JournalLock,
         clock: Clock,
         notes: list[str],
+        *,
+        wait: bool = True,
     ) -> None:
         self.path = path
         self.header = header
         self.agenda = agenda
         self.engine = engine
-        self.writer = writer
         self.lock = lock
         self.clock = clock
         #: Things the moderator should be told once (a repaired tail, a resume).
         self.notes = notes
+        #: Whether each command waits for its record to be tried on disk (scripts); the screen does not.
+        self.wait = wait
+        #: Where held records were saved on close, and why they could not be, if that failed.
+        self.rescued: Path | None = None
+        self.rescue_problem: str | None = None
+        self.writer = JournalWriter(file, engine.seq, on_moved=self._moved)
         self._last: Reading | None = None
-        self._retry_at: float | None = None
-        self._failures = 0
+        self._retried: tuple[int, float] | None = None
 
     # -- opening -----------------------------------------------------------
 
@@ -96,43 +123,91 @@ class Controller:
         *,
         agenda: Agenda | None = None,
         mode: str | None = None,
+        wait: bool = True,
+        confirm: Callable[[str], bool] | None = None,
     ) -> Controller:
         """Resume the journal at `path` if it exists, else start one on `agenda` in `mode`.
 
-        Raise JournalLocked if another controller holds it, JournalError if it
-        is corrupt or foreign (nothing is changed then).
+        Raise JournalLocked if another controller holds it (by any name), and
+        JournalError if it is corrupt, or foreign and `confirm` does not say
+        yes to resuming it (nothing is changed then). With `wait`, each
+        command returns once its record has been tried on disk.
         """
-        path = Path(path)
-        lock = JournalLock(path)
-        lock.acquire(path)
-        try:
-            if path.exists():
-                return cls._resume(path, clock, lock, agenda)
-            if agenda is None or mode is None:
-                raise JournalError(f"{path}: no such journal")
-            reading = clock.read()
-            header = new_header(agenda, mode, reading)
-            writer = JournalWriter.create(path, header)
-            engine = State(agenda, mode, header.origin)
-            controller = cls(path, header, agenda, engine, writer, lock, clock, [])
-            controller._last = reading
-            return controller
-        except BaseException:
-            lock.release()
-            raise
+        shown = Path(path)
+        real = Path(os.path.realpath(shown))
+        lock = JournalLock(real)
+        for _ in range(100):  # a journal made, replaced or removed meanwhile: look again
+            try:
+                fd = open_journal(real)
+            except FileNotFoundError:
+                if agenda is None or mode is None:
+                    raise JournalError(f"{shown}: no such journal") from None
+                reading = clock.read()
+                header = new_header(agenda, mode, reading)
+                try:
+                    created = create_journal(real, header)
+                except OSError as error:
+                    raise JournalError(f"{shown}: cannot create the journal: {error.strerror or error}") from None
+                if created is None:
+                    continue
+                lock_fd, writing = created
+                try:
+                    lock.adopt(lock_fd, real)
+                finally:
+                    os.close(lock_fd)
+                engine = State(agenda, mode, header.origin)
+                file = JournalFile(real, writing, encode(header.to_json()))
+                controller = cls(shown, header, agenda, engine, file, lock, clock, [], wait=wait)
+                controller._last = reading
+                return controller
+            except IsADirectoryError:
+                raise JournalError(f"{shown}: is a directory, not a journal") from None
+            except OSError as error:
+                raise JournalError(f"{shown}: cannot open the journal: {error.strerror or error}") from None
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise JournalError(f"{shown}: not a regular file, so not a journal")
+                lock.acquire(shown, fd)
+                if not _names(real, fd):
+                    lock.release()
+                    os.close(fd)
+                    continue
+                return cls._resume(shown, fd, clock, lock, agenda, wait, confirm)
+            except BaseException:
+                lock.release()
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                raise
+        raise JournalError(f"{shown}: keeps changing under us; is another program writing it?")
 
     @classmethod
-    def _resume(cls, path: Path, clock: Clock, lock: JournalLock, agenda: Agenda | None) -> Controller:
-        replayed = replay(path)
+    def _resume(
+        cls,
+        path: Path,
+        fd: int,
+        clock: Clock,
+        lock: JournalLock,
+        agenda: Agenda | None,
+        wait: bool,
+        confirm: Callable[[str], bool] | None,
+    ) -> Controller:
+        data = _read_all(fd)
+        replayed = replay_bytes(str(path), data)
         notes: list[str] = []
-        if replayed.torn is not None:
-            notes.append(repair_torn_tail(path, replayed))
         if agenda is not None and agenda.source != replayed.header.agenda_text:
-            notes.append(
-                f"{agenda.path} has changed since this session began; it goes on with the agenda saved in the journal"
-            )
-        writer = JournalWriter.open(path, replayed.good_size)
-        controller = cls(path, replayed.header, replayed.agenda, replayed.engine, writer, lock, clock, notes)
+            question = foreign(path, replayed, agenda)
+            if question is None:
+                notes.append(
+                    f"{agenda.path} has changed since this session began; "
+                    "it goes on with the agenda saved in the journal"
+                )
+            elif confirm is None or not confirm(question):
+                raise JournalError(f"{question.removesuffix('?')}: not resumed; nothing was changed")
+        if replayed.torn is not None:
+            notes.append(repair_torn_tail(Path(os.path.realpath(path)), fd, replayed))
+        file = JournalFile(Path(os.path.realpath(path)), fd, data[: replayed.good_size])
+        controller = cls(path, replayed.header, replayed.agenda, replayed.engine, file, lock, clock, notes, wait=wait)
+        controller._merge_rescues()
         controller._reopened()
         return controller
 
@@ -171,7 +246,7 @@ class Controller:
         reading = self.clock.read()
         return replace(reading, mono=round(reading.mono, 6))
 
-    def _record(self, kind: str, data: dict[str, Any], reading: Reading) -> tuple[Event, bool]:
+    def _record(self, kind: str, data: dict[str, Any], reading: Reading) -> Event:
         event = Event(
             seq=self.engine.seq + 1,
             type=kind,
@@ -180,14 +255,12 @@ class Controller:
             boot=reading.boot,
             data=data,
         )
-        durable = self.writer.append(event.to_json())
-        if not durable:
-            self._schedule_retry(reading)
-        elif self._failures:
-            self._retry_at = None
-            self._failures = 0  # the disk works again: a later fault starts over at the shortest wait
         self.engine.apply(event)
-        return event, durable
+        self.writer.submit(event.seq, encode(event.to_json()), reading.mono)
+        if self.wait:
+            self.writer.wait_answered(event.seq)
+            self.writer.listeners.deliver_now()
+        return event
 
     def command(self, name: str, **args: Any) -> Ack:
         """Carry out a moderator's command. Raise CommandError if it makes no sense now.
@@ -198,13 +271,13 @@ class Controller:
         reading = self._read()
         noticed = self._poll(reading)
         kind, data = event_for(self.engine, name, reading, **args)
-        event, durable = self._record(kind, data, reading)
-        return Ack(event=event, durable=durable, noticed=tuple(noticed))
+        event = self._record(kind, data, reading)
+        return Ack(event=event, noticed=tuple(noticed), writer=self.writer)
 
     def poll(self) -> list[Event]:
-        """Record what the clock says has happened: warnings, wall-clock steps, suspends.
+        """Record what the clock says has happened: warnings, wall-clock steps, suspends; retry held records.
 
-        Cheap when nothing is due; call it once per displayed second.
+        Cheap when nothing is due, and never waits on the disk; call it once per displayed second.
         """
         return self._poll(self._read())
 
@@ -215,25 +288,65 @@ class Controller:
             mono = reading.mono - last.mono
             jump = (reading.wall_us - last.wall_us) / 1e6 - mono
             if abs(jump) >= JUMP_THRESHOLD_S:
-                events.append(self._record("clock_jump", {"seconds": round(jump, 3)}, reading)[0])
+                events.append(self._record("clock_jump", {"seconds": round(jump, 3)}, reading))
             slept = mono - (reading.awake - last.awake)
             if slept >= SUSPEND_THRESHOLD_S:
-                events.append(self._record("suspend", {"seconds": round(slept, 3)}, reading)[0])
+                events.append(self._record("suspend", {"seconds": round(slept, 3)}, reading))
         self._last = reading
         for data in due_warnings(self.engine, reading):
-            events.append(self._record("warning", data, reading)[0])
-        if self.writer.held and self._retry_at is not None and reading.mono >= self._retry_at:
-            if self.writer.flush():
-                self._retry_at = None
-                self._failures = 0
-            else:
-                self._schedule_retry(reading)
+            events.append(self._record("warning", data, reading))
+        self._maybe_retry(reading)
         return events
 
-    def _schedule_retry(self, reading: Reading) -> None:
-        delay = RETRY_DELAYS[min(self._failures, len(RETRY_DELAYS) - 1)]
-        self._failures += 1
-        self._retry_at = reading.mono + delay
+    def _maybe_retry(self, reading: Reading) -> None:
+        """Ask the writer to try held records again, each delay counted from the failed try before it."""
+        writer = self.writer
+        failures, failed_at = writer.failures, writer.failed_mono
+        if not failures or self._retried == (failures, failed_at):
+            return
+        if reading.mono >= failed_at + RETRY_DELAYS[min(failures - 1, len(RETRY_DELAYS) - 1)]:
+            self._retried = (failures, failed_at)
+            writer.retry(reading.mono)
+            if self.wait:
+                writer.settle()
+
+    def _moved(self, moved: Moved) -> None:
+        """The journal had to be written again to another file (on the writer's thread): lock it, name it."""
+        try:
+            self.lock.adopt(moved.lock_fd, moved.path)
+        finally:
+            os.close(moved.lock_fd)
+        self.path = moved.path
+
+    def _merge_rescues(self) -> None:
+        """Put records saved in rescue files back into the journal, in order, each seq once."""
+        for rescued in find_rescues(self.header):
+            merged = 0
+            complete = True
+            for event, line in rescued.events:
+                if event.seq <= self.engine.seq:
+                    continue  # on disk already (the journal took it after all)
+                try:
+                    if event.seq != self.engine.seq + 1:
+                        raise ReplayError(f"record {event.seq} does not follow record {self.engine.seq}")
+                    self.engine.apply(event)
+                except ReplayError as error:
+                    self.notes.append(f"{rescued.path}: not merged from record {event.seq} on ({error}); kept")
+                    complete = False
+                    break
+                self.writer.submit(event.seq, line, 0.0)
+                merged += 1
+            if merged:
+                self.writer.settle()
+            if complete and self.writer.is_durable(self.engine.seq):
+                with contextlib.suppress(OSError):
+                    rescued.path.unlink()
+                if merged:
+                    self.notes.append(
+                        f"Merged {merged} record(s) from {rescued.path}, saved when the journal could not take them"
+                    )
+            elif merged:
+                self.notes.append(f"Took {merged} record(s) from {rescued.path}; it is kept until they are on disk")
 
     # -- reading -------------------------------------------------------------
 
@@ -242,21 +355,117 @@ class Controller:
         return derive(self.engine, self._read())
 
     @property
+    def journal_health(self) -> JournalHealth:
+        """Where the journal stands (pending, failing, not answering, replaced); never waits."""
+        return self.writer.health()
+
+    @property
+    def pending(self) -> int:
+        """Records applied and shown but not yet on disk."""
+        return self.writer.health().pending
+
+    @property
+    def durable_seq(self) -> int:
+        """The last record on disk: every command up to it is acknowledged."""
+        return self.writer.health().durable_seq
+
+    @property
     def journal_error(self) -> str | None:
-        """Why records are being held in memory, or None when all are on disk."""
-        if not self.writer.held:
-            return None
-        return f"{self.writer.error or 'write failed'}; {len(self.writer.held)} record(s) held in memory"
+        """Why records are not reaching the disk (failing or not answering), or None."""
+        return self.writer.health().problem
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        """Call `callback`, from another thread, whenever the journal's health changes (e.g. to redraw)."""
+        self.writer.watch(callback)
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until every record handed in has been tried on disk (for scripts and tests, not screens)."""
+        return self.writer.settle(timeout)
+
+    def link(self) -> Link:
+        """The journal as this process writes it: on disk, pending, failing or not answering (and why)."""
+        health = self.writer.health()
+        problem = health.problem
+        if health.stalled_s is not None:
+            state = LinkState.STALLED
+        else:
+            state = LinkState.FAILING if problem else LinkState.WRITING
+        return Link(
+            state,
+            Via.OWN,
+            self.path.name,
+            self.header.owner,
+            self.engine.last_event_us,
+            problem,
+            pending=health.pending if health.shows_pending else 0,
+            notice=health.notice,
+        )
 
     def close(self) -> None:
-        """Leave the session without ending it: the next open resumes it. Closing twice is harmless."""
+        """Leave the session without ending it: the next open resumes it. Closing twice is harmless.
+
+        Records the disk did not take (full, read-only, not answering) are saved
+        to a rescue file, named by `rescued`, which the next open merges.
+        """
         if self.lock.fd is None:
             return
         try:
             if not self.engine.ended:
-                self._record("detach", {}, self._read())
-            else:
-                self.writer.flush()
+                with contextlib.suppress(RuntimeError):
+                    self._record_quietly("detach", {}, self._read())
+            answered = self.writer.stop(CLOSE_WAIT_S)
+            self.writer.listeners.deliver_now()
+            left = self.writer.held
+            if left and answered:
+                self.writer.file.cut_back()
+            if left:
+                reason = self.writer.error if answered else "the journal did not answer"
+                self.rescue_problem = reason or "write failed"
+                self.rescued, why = save_rescue(self.header, self.path, self.writer.health().durable_seq, left)
+                if self.rescued is None:
+                    self.rescue_problem += f"; and no rescue file could be written ({why})"
         finally:
             self.writer.close()
             self.lock.release()
+
+    def _record_quietly(self, kind: str, data: dict[str, Any], reading: Reading) -> None:
+        wait, self.wait = self.wait, False  # quitting waits once, below, with a bound
+        try:
+            self._record(kind, data, reading)
+        finally:
+            self.wait = wait
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole file behind `fd`, from its start."""
+    chunks = []
+    offset = 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _names(path: Path, fd: int) -> bool:
+    """Whether `path` still names the file open as `fd` (it may have been replaced before we locked it)."""
+    try:
+        there, mine = os.stat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino) and mine.st_nlink > 0
+
+
+def foreign(path: Path, replayed: Replayed, agenda: Agenda) -> str | None:
+    """The question to ask when the journal at `path` is another agenda's session, or None if it is this one's.
+
+    An agenda edited since the session began is still the same one: same
+    title and date. Anything else is another session, never resumed unasked.
+    """
+    theirs = replayed.agenda.session
+    mine = agenda.session
+    if (theirs.title, theirs.date) == (mine.title, mine.date):
+        return None
+    return (
+        f"{path} holds another agenda's session ({theirs.title!r} on {theirs.date}, "
+        f"by {replayed.header.owner}), not {agenda.path} ({mine.title!r} on {mine.date}); resume that session?"
+    )

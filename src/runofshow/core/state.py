@@ -376,11 +376,13 @@ class State:
             last_end_us=target.last_end_us,
             finished=target.finished,
             forward=event.type in (EventType.NEXT, EventType.SKIP),
+            skip=event.type == EventType.SKIP,
         )
         self._leave(came_from, t, event.wall_us)
         left = self._segments[came_from]
         if event.type == EventType.SKIP:
             left.skipped = True
+            left.skips += 1
         elif event.type == EventType.NEXT or left.elapsed >= self.allotted(came_from):
             left.finished = True
         self._enter(to, t, event.wall_us)
@@ -430,6 +432,8 @@ class State:
         back.last_end_us = None
         back.skipped = False
         back.finished = False
+        if entry.skip:
+            back.skips -= 1
         return True
 
     def _on_extend(self, event: Event, t: float) -> None:

@@ -36,3 +36,21 @@ def shorten(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return text[: max(0, width - 1)] + "…"
+
+
+# OWASP's CSV-injection rule: a cell that starts with one of these is read as a formula
+# (or, for tab and CR, can hide one behind the first character) by Excel, LibreOffice and Sheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Return `text` as a spreadsheet text cell: no control character, and never read as a formula.
+
+    Control characters are made visible as by `literal`. A cell that starts with
+    `= + - @`, tab or CR, even after leading spaces, gets a `'` in front, which
+    spreadsheets take as "this is text". Numbers are not text: write them as numbers.
+    """
+    shown = literal(text)
+    if text.startswith(_FORMULA_STARTS) or shown.lstrip(" ").startswith(_FORMULA_STARTS):
+        return "'" + shown
+    return shown

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runofshow.core.agenda import Agenda
-from runofshow.core.clock import Clock, to_pendulum
+from runofshow.core.clock import Clock
 from runofshow.core.events import Event
 from runofshow.core.journal import Header, JournalError, Replayer, holder
+from runofshow.core.link import Link, LinkState, Via
 from runofshow.core.state import State
-from runofshow.core.timefmt import clock_time, coarse_age
 from runofshow.core.view import View, derive
 
 #: How often a file follower asks whether a controller still holds the lock.
@@ -25,9 +25,6 @@ HOLDER_CHECK_S = 2.0
 
 class Follower:
     """A journal replayed as its bytes arrive; the screen's source when following."""
-
-    read_only = True
-    journal_error: str | None = None
 
     def __init__(self, name: str, clock: Clock) -> None:
         self.name = name
@@ -85,13 +82,9 @@ class Follower:
         self.replayer = Replayer(self.name)
         self.problem = None
 
-    def last_record_text(self, view: View) -> str:
-        """When the last record came, as an absolute time and a coarse age."""
-        if view.last_event_us is None:
-            return "no records yet"
-        age = max(0.0, (view.now_us - view.last_event_us) / 1e6)
-        zone = self.agenda.session.timezone
-        return f"last record {clock_time(to_pendulum(view.last_event_us), zone)} ({coarse_age(age)})"
+    def link(self) -> Link:
+        """Where the link to the journal stands, as facts for the screen to word."""
+        raise NotImplementedError
 
 
 class FileFollower(Follower):
@@ -159,17 +152,18 @@ class FileFollower(Follower):
             self._holder_checked = now
         return self._holder
 
-    def describe_link(self, view: View) -> tuple[bool, str]:
-        """For the status line: following what, since when, and whether a controller is there."""
+    def link(self) -> Link:
+        """Whether a controller holds the journal (the lock, looked at every 2 s), and if not, why."""
+        last = self.engine.last_event_us if self.ready else None
         if self.problem:
-            return False, self.problem
+            return Link(LinkState.BROKEN, Via.FILE, self.path.name, None, last, self.problem)
         owner = self.controller()
-        if view.ended:
-            return True, f"following {self.path.name} · the session has ended"
-        if owner:
-            who = f"controller {owner}"
+        if self.ready and self.engine.ended:
+            state = LinkState.ENDED
+        elif owner:
+            state = LinkState.CONTROLLED
         elif self.last_type == "detach":
-            who = "NO CONTROLLER: the moderator has quit; the session goes on"
+            state = LinkState.DETACHED
         else:
-            who = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
-        return owner is not None, f"following {self.path.name} · {self.last_record_text(view)} · {who}"
+            state = LinkState.STOPPED
+        return Link(state, Via.FILE, self.path.name, owner, last)

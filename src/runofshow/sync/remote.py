@@ -20,7 +20,7 @@ from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
 
 from runofshow.core.clock import Clock, Reading, parse_instant
 from runofshow.core.events import Event
-from runofshow.core.view import View
+from runofshow.core.link import Link, LinkState, Via
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
 
@@ -214,15 +214,19 @@ class RemoteFollower(Follower):
             self.problem = "connection lost, reconnecting"
             yield
 
-    def describe_link(self, view: View) -> tuple[bool, str]:
-        """For the status line: which server, and whether the link is up."""
-        if view.ended:
-            return True, f"following {self.url} · the session has ended"
-        if self.last_type == "detach":
-            return False, f"following {self.url} · the moderator ({self.header.owner}) has quit; the session goes on"
-        if self.problem:
-            return False, f"{self.url}: {self.problem}"
-        return True, f"following {self.url} · {self.last_record_text(view)} · {self.header.owner}"
+    def link(self) -> Link:
+        """Which server, who runs the session there, and whether the connection is up."""
+        last = self.engine.last_event_us
+        owner = self.header.owner
+        if self.engine.ended:
+            state = LinkState.ENDED
+        elif self.last_type == "detach":
+            state = LinkState.DETACHED
+        elif self.problem:
+            state = LinkState.BROKEN
+        else:
+            state = LinkState.CONTROLLED
+        return Link(state, Via.NETWORK, self.url, owner, last, self.problem)
 
 
 def _reason(error: BaseException) -> str:

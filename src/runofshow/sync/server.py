@@ -27,6 +27,7 @@ from websockets.http11 import Request, Response
 from runofshow.core.clock import Clock, format_instant
 from runofshow.core.session import Controller
 from runofshow.errors import UserError
+from runofshow.sync.web import WebViews
 
 #: How often a follower hears from the server when nothing happens (liveness and clock sync).
 HEARTBEAT_S = 2.0
@@ -108,6 +109,19 @@ def reachable_address() -> str:
     return socket.gethostname() if address.startswith("127.") else address
 
 
+def public_host(sock: socket.socket) -> str:
+    """The host part of an address others can use to reach `sock` (bracketed if IPv6)."""
+    host = str(sock.getsockname()[0])
+    if host in ("0.0.0.0", "::"):
+        host = reachable_address()
+    return f"[{host}]" if ":" in host else host
+
+
+def page_base(sock: socket.socket, secure: bool) -> str:
+    """http(s)://HOST:PORT, where the browser pages of a session served on `sock` are."""
+    return f"{'https' if secure else 'http'}://{public_host(sock)}:{sock.getsockname()[1]}"
+
+
 def tls_context(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | None:
     """A server TLS context from a certificate and key, or None for plain ws://."""
     if certfile is None and keyfile is None:
@@ -140,8 +154,11 @@ class JournalServer:
         clock: Clock,
         *,
         ssl_context: ssl.SSLContext | None = None,
+        web: WebViews | None = None,
     ) -> None:
         self.path = path
+        #: The browser pages and their view stream, on the same port; None serves followers only.
+        self.web = web
         self.token = token
         self.sock = sock
         self.clock = clock
@@ -162,12 +179,7 @@ class JournalServer:
 
     def follow_command(self) -> str:
         """The exact command a co-host types to follow this session."""
-        host = self.sock.getsockname()[0]
-        if host in ("0.0.0.0", "::"):
-            host = reachable_address()
-        if ":" in host:
-            host = f"[{host}]"
-        return f"runofshow follow {self.scheme}://{host}:{self.port} --token {self.token}"
+        return f"runofshow follow {self.scheme}://{public_host(self.sock)}:{self.port} --token {self.token}"
 
     @property
     def followers(self) -> int:
@@ -176,6 +188,8 @@ class JournalServer:
 
     async def start(self) -> None:
         """Begin accepting followers on the bound socket."""
+        if self.web is not None:
+            await self.web.start()
         self._server = await serve(
             self._handle,
             sock=self.sock,
@@ -197,6 +211,8 @@ class JournalServer:
     async def close(self) -> None:
         """Stop serving and drop every follower."""
         self._closed = True
+        if self.web is not None:
+            await self.web.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -216,9 +232,13 @@ class JournalServer:
         text = line.decode().rstrip("\n")
         for client in self._clients:
             client.queue.put_nowait((seq, text))
+        if self.web is not None:
+            self.web.publish(line)
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse browsers (403) and anyone without the session's token (401)."""
+        """Refuse browsers (403) and anyone without the session's token (401); pages go to the web views."""
+        if self.web is not None and self.web.owns(request):
+            return self.web.process_request(connection, request)
         if request.headers.get("Origin") is not None:
             return connection.respond(HTTPStatus.FORBIDDEN, "browsers may not follow a session\n")
         query = parse_qs(urlsplit(request.path).query)
@@ -231,6 +251,9 @@ class JournalServer:
         return None
 
     async def _handle(self, connection: ServerConnection) -> None:
+        if self.web is not None and connection.request is not None and self.web.owns(connection.request):
+            await self.web.handle(connection)
+            return
         query = parse_qs(urlsplit(connection.request.path if connection.request else "/").query)
         try:
             since = int((query.get("since") or ["0"])[0])

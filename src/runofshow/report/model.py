@@ -66,6 +66,7 @@ class SegmentReport:
     extended_s: float
     extensions: int
     skipped: bool
+    skips: int
     warnings: tuple[Crossing, ...]
     runs: tuple[Span, ...]
     paused: tuple[Span, ...]
@@ -152,7 +153,8 @@ class SessionReport:
     @property
     def overruns(self) -> tuple[SegmentReport, ...]:
         """The segments that ran longest past their plan, largest first."""
-        over = [s for s in self.segments if s.ran and s.delta_s is not None and s.delta_s >= 1]
+        # Over by what rounds to at least a second (the rounding rule of docs/report.md).
+        over = [s for s in self.segments if s.ran and s.delta_s is not None and s.delta_s >= 0.5]
         over.sort(key=lambda s: (-(s.delta_s or 0.0), s.number))
         return tuple(over[:TOP_OVERRUNS])
 
@@ -257,6 +259,7 @@ def load(path: str | Path) -> SessionReport:
                 extended_s=row.extended_s,
                 extensions=row.extensions,
                 skipped=row.skipped,
+                skips=engine.segments[row.number - 1].skips,
                 warnings=row.warnings,
                 runs=runs,
                 paused=paused,

@@ -1,0 +1,72 @@
+"""How a screen's session reaches it, as plain facts: the screens word them, the sources only report them.
+
+A controller writes the journal itself; a follower reads one that someone
+else writes, from a file or over the network. Each says where it stands with
+a `Link`, so that every front end can word the same facts its own way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class LinkState(StrEnum):
+    """Where the path from the journal to this screen stands."""
+
+    #: The controller's own journal: every record is on disk.
+    WRITING = "writing"
+    #: The controller's own journal: writes fail, records are held in memory.
+    FAILING = "failing"
+    #: The controller's own journal: a write or fsync has not returned (a frozen or dead disk).
+    STALLED = "stalled"
+    #: Following: a controller is there and records arrive.
+    CONTROLLED = "controlled"
+    #: Following a session that has ended: nothing more will come, and that is fine.
+    ENDED = "ended"
+    #: Following: the moderator quit (a `detach` record); the session goes on.
+    DETACHED = "detached"
+    #: Following a file: no one holds its lock, and no `detach` said why (a crash, a closed terminal).
+    STOPPED = "stopped"
+    #: Following: the journal is unreadable or the connection is lost; `problem` says which.
+    BROKEN = "broken"
+
+
+class Via(StrEnum):
+    """How the records come."""
+
+    #: Written by this process.
+    OWN = "own"
+    #: Read from a journal file on this machine.
+    FILE = "file"
+    #: Received over a WebSocket.
+    NETWORK = "network"
+
+
+#: The states in which nothing needs the reader's attention.
+HEALTHY = frozenset({LinkState.WRITING, LinkState.CONTROLLED, LinkState.ENDED})
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One look at the link: its state and the facts behind it, no words."""
+
+    state: LinkState
+    via: Via
+    #: The journal's file name, or the URL followed.
+    target: str
+    #: Who writes the journal: the lock holder ("PID 123 user@host") for a file, the header's owner over the network.
+    holder: str | None = None
+    #: When the last record was written (wall clock, µs), or None before any.
+    last_record_us: int | None = None
+    #: What went wrong, as its source says it (a failing disk, a lost connection), or None.
+    problem: str | None = None
+    #: The controller's own journal: records taken and shown but not on disk yet (once worth showing).
+    pending: int = 0
+    #: The controller's own journal: what happened to the file under the session (deleted, replaced…), once it did.
+    notice: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """Whether all is well, so that nothing on screen needs to alarm anyone."""
+        return self.state in HEALTHY

@@ -1,0 +1,121 @@
+"""The headers a programme sheet may use, and the session facts that may sit above them.
+
+Organizers name columns in many ways ("Start time", "From", "Time (KST)"); one
+table of aliases decides what each header means, for `import` and for the
+columns `export` writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: field -> the headers it accepts, the first being the one `export` writes.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "start": ("Start", "Start time", "From", "Begin"),
+    "end": ("End", "End time", "To", "Until"),
+    "range": ("Time", "Slot"),
+    "duration": ("Duration", "Length", "Minutes"),
+    "title": ("Title", "Content", "Session", "Topic"),
+    "speaker": ("Speaker", "Presenter", "Name"),
+    "role": ("Role",),
+    "organization": ("Organization", "Organisation", "Org", "Affiliation"),
+    "country": ("Country",),
+    "timezone": ("Time zone", "TZ"),
+    "kind": ("Kind", "Type"),
+    "flexible": ("Flexible",),
+    "min_duration": ("Min duration",),
+    "wrap_up": ("Wrap up",),
+    "final": ("Final",),
+    "notes": ("Notes", "Comments"),
+}
+
+TIME_FIELDS = ("start", "range")
+TEXT_FIELDS = ("title", "speaker", "role", "organization", "country", "timezone", "kind", "notes")
+
+#: The columns `export` writes, in order: every field but the range and duration ones.
+EXPORT_FIELDS = (
+    "start",
+    "end",
+    "title",
+    "speaker",
+    "role",
+    "organization",
+    "country",
+    "timezone",
+    "kind",
+    "flexible",
+    "min_duration",
+    "wrap_up",
+    "final",
+    "notes",
+)
+
+#: Session facts written as "key | value" rows above the header (or on a "Session" sheet).
+PREAMBLE: dict[str, tuple[str, ...]] = {
+    "title": ("Session title",),
+    "date": ("Date", "Session date"),
+    "timezone": ("Session time zone",),
+    "also_show": ("Also show",),
+    "host": ("Host", "Moderator"),
+    "host_timezone": ("Host time zone", "Moderator time zone"),
+}
+PREAMBLE_SHEET = "Session"
+
+
+def normalize(header: object) -> str:
+    """ "Start time (KST):" -> "starttime": case, spaces, punctuation and a bracketed note do not matter."""
+    if not isinstance(header, str):
+        return ""
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", header).casefold()
+    return re.sub(r"[\s_\-.:/]+", "", text)
+
+
+_FIELD_OF = {normalize(alias): name for name, aliases in ALIASES.items() for alias in aliases}
+_PREAMBLE_OF = {normalize(alias): name for name, aliases in PREAMBLE.items() for alias in aliases}
+
+
+def field_of(header: object) -> str | None:
+    """The field a header names, or None for a column runofshow does not read."""
+    return _FIELD_OF.get(normalize(header))
+
+
+def preamble_key(cell: object) -> str | None:
+    """The session fact a "key | value" row gives, or None."""
+    return _PREAMBLE_OF.get(normalize(cell))
+
+
+def header_text(field: str) -> str:
+    """The header `export` writes for `field`."""
+    return ALIASES[field][0]
+
+
+def accepted(fields: Sequence[str]) -> str:
+    """ "Start, Start time, From, Begin, Time or Slot": the headers that name any of `fields`."""
+    names = [alias for name in fields for alias in ALIASES[name]]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column the programme uses: its 0-based index, field, and header as written."""
+
+    index: int
+    field: str
+    header: str
+
+
+def header_columns(cells: Sequence[object]) -> list[Column]:
+    """The recognized columns of a row read as a header."""
+    return [
+        Column(index, name, cell.strip())
+        for index, cell in enumerate(cells)
+        if isinstance(cell, str) and (name := field_of(cell)) is not None
+    ]
+
+
+def is_header(cells: Sequence[object]) -> bool:
+    """A header names a time column and a title column."""
+    names = {column.field for column in header_columns(cells)}
+    return bool(names & set(TIME_FIELDS)) and "title" in names

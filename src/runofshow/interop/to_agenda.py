@@ -1,0 +1,324 @@
+"""Turn the rows of a programme sheet into a commented TOML agenda, checked by the agenda loader.
+
+Every mistake names the file, the sheet, the row and the column as the
+organizer sees them in their spreadsheet; the agenda loader's own checks
+(overlaps, daylight saving, lengths) are worded the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runofshow.core.agenda import Agenda, AgendaError, parse_agenda, zone
+from runofshow.core.text import literal, shorten
+from runofshow.interop import columns, toml_out, values
+from runofshow.interop.columns import Column
+from runofshow.interop.sheet import Row, Sheet, SheetError, is_blank, trimmed
+from runofshow.interop.table import length_text
+
+_VALIDATING = "\x00import"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the sheet may not say, from the command line; these win over the sheet."""
+
+    title: str | None = None
+    date: str | None = None
+    timezone: str | None = None
+    host: str | None = None
+
+
+@dataclass(slots=True)
+class Imported:
+    """The agenda made from a sheet: its TOML text, loaded, and the sheet rows its segments came from."""
+
+    toml: str
+    agenda: Agenda
+    rows: list[int] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def import_sheet(sheet: Sheet, options: Options, output: str | Path) -> Imported:
+    """Read the programme on `sheet` into an agenda that loads; raise SheetError naming the cell."""
+    return _Importer(sheet, options, str(output)).run()
+
+
+class _Importer:
+    def __init__(self, sheet: Sheet, options: Options, output: str) -> None:
+        self.sheet = sheet
+        self.options = options
+        self.output = output
+        #: session fact -> (where it was written, for messages; its cell)
+        self.preamble: dict[str, tuple[str, Any]] = {}
+        self.by_field: dict[str, Column] = {}
+        self.header_row = 0
+        self.first_date: dt.date | None = None
+        self.titles: list[str] = []
+
+    def run(self) -> Imported:
+        rows = list(trimmed(self.sheet.rows))
+        self._session_sheet()
+        header_at = self._find_header(rows)
+        self._check_merged()
+        data = self._data_rows(rows[header_at + 1 :])
+        segments = [self._segment(number, cells) for number, cells in data]
+        if segments[0]["start"] is None:
+            raise self.sheet.error("the first segment needs a start time", data[0][0], self._start_header())
+        self.titles = [segment["title"] for segment in segments]
+        session = self._session()
+        text = self._toml(session, segments, [number for number, _ in data])
+        agenda = self._validate(text, [number for number, _ in data])
+        ignored = [
+            literal(str(cell).strip())
+            for index, cell in enumerate(rows[header_at][1])
+            if not is_blank(cell) and index not in {c.index for c in self.by_field.values()}
+        ]
+        return Imported(text, agenda, [number for number, _ in data], ignored)
+
+    # -- the header and what sits above it -------------------------------------
+
+    def _session_sheet(self) -> None:
+        for number, cells in trimmed(self.sheet.session_rows):
+            filled = [cell for cell in cells if not is_blank(cell)]
+            if len(filled) == 2 and (key := columns.preamble_key(filled[0])):
+                where = f'{literal(self.sheet.file)}: sheet "{columns.PREAMBLE_SHEET}", row {number}'
+                self.preamble.setdefault(key, (f'{where}, "{literal(str(filled[0]).strip())}"', filled[1]))
+
+    def _find_header(self, rows: Sequence[tuple[int, Row]]) -> int:
+        title_only: int | None = None
+        for position, (number, cells) in enumerate(rows):
+            if columns.is_header(cells):
+                self.header_row = number
+                self._columns(number, cells)
+                return position
+            filled = [cell for cell in cells if not is_blank(cell)]
+            if len(filled) == 2 and (key := columns.preamble_key(filled[0])):
+                self.preamble[key] = (f'{self.sheet.where(number)}, "{literal(str(filled[0]).strip())}"', filled[1])
+            elif title_only is None and "title" in {c.field for c in columns.header_columns(cells)}:
+                title_only = number
+        times, titles = columns.accepted(columns.TIME_FIELDS), columns.accepted(("title",))
+        if title_only is not None:
+            raise self.sheet.error(f"no time column; name one {times}", title_only)
+        raise self.sheet.error(
+            f"no header row; the programme needs a time column ({times}) and a title column ({titles})"
+        )
+
+    def _columns(self, number: int, cells: Row) -> None:
+        for column in columns.header_columns(cells):
+            clash = self.by_field.get(column.field)
+            if clash is None and column.field in ("start", "end") and "range" in self.by_field:
+                clash = self.by_field["range"]
+            if clash is None and column.field == "range":
+                clash = self.by_field.get("start") or self.by_field.get("end")
+            if clash is not None:
+                raise self.sheet.error(
+                    f'says the same as column "{literal(clash.header)}"; keep one of them', number, column.header
+                )
+            self.by_field[column.field] = column
+
+    def _check_merged(self) -> None:
+        for merge in sorted(self.sheet.merged, key=lambda m: (m.min_row, m.min_col)):
+            if merge.max_row < self.header_row:
+                continue  # a banner above the programme
+            header = next((c.header for c in self.by_field.values() if c.index == merge.min_col - 1), None)
+            raise self.sheet.error(
+                f"merged cells ({merge.ref}); unmerge them and give each row its own value", merge.min_row, header
+            )
+
+    def _data_rows(self, rows: Sequence[tuple[int, Row]]) -> list[tuple[int, Row]]:
+        while rows and not rows[-1][1]:
+            rows = rows[:-1]
+        if not rows:
+            raise self.sheet.error("no programme under the header row", self.header_row)
+        for number, cells in rows:
+            if not cells:
+                raise self.sheet.error("empty row inside the programme; delete it", number)
+            # A header word where a time belongs: a repeated or a second header row.
+            time_cells = [self._cell(cells, f) for f in ("start", "end", "range") if f in self.by_field]
+            if any(columns.field_of(cell) for cell in time_cells):
+                raise self.sheet.error(
+                    "looks like a second header row; keep one header row above the programme", number
+                )
+        return list(rows)
+
+    # -- one row -----------------------------------------------------------
+
+    def _cell(self, cells: Row, name: str) -> Any:
+        column = self.by_field.get(name)
+        if column is None or column.index >= len(cells):
+            return None
+        return cells[column.index]
+
+    def _segment(self, number: int, cells: Row) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+
+        def read(name: str, reader: Any) -> Any:
+            raw = self._cell(cells, name)
+            if name not in ("wrap_up", "final") and is_blank(raw):
+                return None
+            try:
+                return reader(raw)
+            except ValueError as error:
+                raise self.sheet.error(str(error), number, self.by_field[name].header) from None
+
+        start = end = None
+        day: dt.date | None = None
+        if "range" in self.by_field:
+            parsed = read("range", values.time_range)
+            if parsed is not None:
+                start, end, day = parsed
+        else:
+            if (found := read("start", values.clock)) is not None:
+                start, day = found
+            if (found := read("end", values.clock)) is not None:
+                end = found[0]
+        if self.first_date is None and day is not None:
+            self.first_date = day
+        out["start"], out["end"] = start, end
+        if (seconds := read("duration", values.length)) is not None:
+            out["duration"] = length_text(seconds)
+        title = read("title", values.text)
+        if title is None:
+            raise self.sheet.error("empty; every segment needs a title", number, self.by_field["title"].header)
+        speaker = organization = None
+        if "speaker" not in self.by_field:
+            title, speaker, organization = values.title_and_speaker(title)
+        out["title"] = title
+        for name in ("speaker", "role", "organization", "country", "timezone", "kind"):
+            out[name] = read(name, values.text)
+        out["speaker"] = out["speaker"] or speaker
+        out["organization"] = out["organization"] or organization
+        if out["timezone"] is not None:
+            try:
+                zone(out["timezone"])
+            except ValueError as error:
+                raise self.sheet.error(str(error), number, self.by_field["timezone"].header) from None
+        if read("flexible", values.flag):
+            out["flexible"] = True
+        if (seconds := read("min_duration", values.length)) is not None:
+            if not out.get("flexible"):
+                column = self.by_field["min_duration"].header
+                raise self.sheet.error("only a flexible segment can shrink; mark it flexible", number, column)
+            out["min_duration"] = length_text(seconds)
+        out["notes"] = read("notes", values.text)
+        warnings = {}
+        for name in ("wrap_up", "final"):
+            if name in self.by_field and (limit := read(name, values.warning)) is not values.BLANK:
+                warnings[name] = False if limit is None else length_text(limit)
+        out["warnings"] = warnings or None
+        return out
+
+    def _start_header(self) -> str:
+        return (self.by_field.get("start") or self.by_field["range"]).header
+
+    # -- the session ---------------------------------------------------------
+
+    def _session(self) -> dict[str, Any]:
+        opts = self.options
+
+        def given(key: str, option: str | None = None, flag: str = "") -> tuple[str, Any]:
+            """(where the value came from, the value): an option wins over the sheet."""
+            if option is not None:
+                return f"{literal(self.sheet.file)}: {flag}", option
+            return self.preamble.get(key, ("", None))
+
+        def checked_zone(source: tuple[str, Any]) -> str | None:
+            name = values.text(source[1])
+            if name is None:
+                return None
+            try:
+                return zone(name).name
+            except ValueError as error:
+                raise SheetError(f"{source[0]}: {error}") from None
+
+        session: dict[str, Any] = {}
+        title = values.text(given("title", opts.title, "--title")[1])
+        session["title"] = title or Path(self.sheet.file).stem or "Imported programme"
+        session["date"] = self._date(given("date", opts.date, "--date"))
+        session["timezone"] = checked_zone(given("timezone", opts.timezone, "--timezone"))
+        if session["timezone"] is None:
+            raise self.sheet.error(
+                "no time zone for the session; give it with --timezone ZONE (an IANA name like Asia/Seoul)"
+            )
+        where, also = given("also_show")
+        if (also_text := values.text(also)) is not None:
+            names = [part.strip() for part in also_text.split(",") if part.strip()]
+            session["also_show"] = [checked_zone((where, name)) for name in names]
+        session["host"] = values.text(given("host", opts.host, "--host")[1])
+        session["host_timezone"] = checked_zone(given("host_timezone"))
+        return session
+
+    def _date(self, source: tuple[str, Any]) -> str:
+        where, raw = source
+        if isinstance(raw, dt.datetime):
+            return raw.date().isoformat()
+        if isinstance(raw, dt.date):
+            return raw.isoformat()
+        if raw is None or is_blank(raw):
+            if self.first_date is not None:
+                return self.first_date.isoformat()
+            raise self.sheet.error("no date for the session; give it with --date YYYY-MM-DD")
+        text = str(raw).strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                pass
+        raise SheetError(f"{where}: {values.show(raw)} is not a date (use YYYY-MM-DD)")
+
+    # -- TOML ----------------------------------------------------------------
+
+    def _toml(self, session: dict[str, Any], segments: list[dict[str, Any]], rows: list[int]) -> str:
+        where = self.sheet.file
+        if self.sheet.name is not None:
+            where += f', sheet "{self.sheet.name}"'
+        lines = [
+            toml_out.comment(f"Imported by runofshow from {where}."),
+            toml_out.comment(f"Every time below is in the session's zone ({session['timezone']})."),
+            toml_out.comment(
+                f"Check it, and see each speaker's own time, with: runofshow check {Path(self.output).name}"
+            ),
+            "",
+            *toml_out.table("session", session),
+        ]
+        for number, segment in zip(rows, segments):
+            lines.append("")
+            lines += toml_out.table("segments", segment, array=True, note=f"row {number}")
+        return "\n".join(lines) + "\n"
+
+    def _validate(self, text: str, rows: list[int]) -> Agenda:
+        try:
+            return parse_agenda(text, _VALIDATING)
+        except AgendaError as error:
+            raise self._translate(str(error), rows) from None
+
+    def _translate(self, message: str, rows: list[int]) -> Exception:
+        """The loader's words, placed on the sheet: "segment 3 … start:" becomes row and column."""
+        message = re.sub(rf"^{re.escape(_VALIDATING)}(?::\d+)?: ", "", message)
+        match = re.match(r"segment (\d+)", message)
+        if not match:
+            return self.sheet.error(message)
+        index = int(match.group(1)) - 1
+        label = f"segment {index + 1}"
+        if index < len(self.titles):
+            label += f' "{shorten(literal(self.titles[index].strip()), 40)}"'
+        rest = message[len(label) :].removeprefix(": ")
+        key, sep, detail = rest.partition(": ")
+        if not sep or not re.fullmatch(r"[a-z_.]+", key):
+            key, detail = "", rest
+        field_name = {"start": "start", "end": "end", "duration": "duration"}.get(key, key.split(".")[-1])
+        column = self.by_field.get(field_name)
+        if column is None and field_name in ("start", "end"):
+            column = self.by_field.get("range")
+        if column is None and field_name == "end":
+            column = self.by_field.get("duration")
+        detail = re.sub(r"segment (\d+)", lambda m: f"row {rows[int(m.group(1)) - 1]}", detail)
+        if key and detail.startswith("missing"):
+            detail = f"the {key.replace('_', ' ')} is {detail}"
+        return self.sheet.error(detail, rows[index], column.header if column else None)

@@ -1,0 +1,59 @@
+"""`runofshow report`: how long each segment really took, against the plan.
+
+The figures come from `model` (the journal replayed by the core); the rest
+of the package only lays them out, as a terminal table with a timeline
+chart, or as Markdown, CSV, JSON, HTML or SVG for the minutes. Text from an agenda or a journal is always
+passed through `literal` and then escaped for the format, never used as
+markup.
+
+    model     the journal replayed: planned-vs-actual rows, plain Python
+    words     every cell and sentence, as plain literal text
+    chart     one chart model, drawn in the terminal and as SVG
+    compare   several sessions side by side
+    records   the figures as data (json, csv)
+    formats/  one module per format, and the FORMATS registry
+    command   the command's entry: `render` and `run_report`
+
+Importing the package is cheap (the command line reads `FORMATS` on every
+start); the rest loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from runofshow.report.formats import FORMATS, TEXT_FORMATS, Renderer
+
+if TYPE_CHECKING:
+    from runofshow.report.command import FILE_WIDTH, render, render_file, run_report
+    from runofshow.report.formats.csv import CSV_FIELDS
+    from runofshow.report.records import SEGMENT_FIELDS
+
+_LAZY = {
+    "render": "runofshow.report.command",
+    "run_report": "runofshow.report.command",
+    "render_file": "runofshow.report.command",
+    "FILE_WIDTH": "runofshow.report.command",
+    "CSV_FIELDS": "runofshow.report.formats.csv",
+    "SEGMENT_FIELDS": "runofshow.report.records",
+}
+
+__all__ = [
+    "CSV_FIELDS",
+    "FILE_WIDTH",
+    "FORMATS",
+    "SEGMENT_FIELDS",
+    "TEXT_FORMATS",
+    "Renderer",
+    "render",
+    "render_file",
+    "run_report",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """The entry points, imported when first asked for, so that `import runofshow.report` stays light."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

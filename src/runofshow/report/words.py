@@ -1,0 +1,443 @@
+"""The report's words: every cell and sentence of one session, as plain literal text.
+
+Each format escapes these for itself (Markdown, HTML, the terminal); none of
+them words a figure on its own, so the table, the minutes and the picture
+always say the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pendulum
+
+from runofshow.core.clock import to_pendulum
+from runofshow.core.events import REHEARSAL, Level
+from runofshow.core.progress import Crossing
+from runofshow.core.text import literal, shorten
+from runofshow.core.timefmt import clock_time, describe_offset, format_duration
+from runofshow.core.zones import zone_label
+from runofshow.report.model import (
+    DETACHED,
+    DONE,
+    INTERRUPTED,
+    NOT_RUN,
+    NOT_STARTED,
+    OPEN,
+    RUNNING,
+    SKIPPED,
+    SegmentReport,
+    SessionReport,
+)
+
+STATUS_WORDS = {DONE: "", SKIPPED: "skipped", OPEN: "open", NOT_RUN: "not run"}
+
+
+def whole(seconds: float) -> int:
+    """The one rounding rule for every figure shown: to the whole second, half up (docs/report.md).
+
+    Every duration and over/under goes through it before it is worded, so a
+    segment that "Took 5:01" against a plan of 5:00 never reads "±0:00".
+    """
+    return math.floor(seconds + 0.5)
+
+
+def duration(seconds: float) -> str:
+    """A duration as "1:30" or "1:30:00", rounded by the one rule."""
+    return format_duration(whole(seconds))
+
+
+def on_time(seconds: float) -> bool:
+    """Whether an over/under rounds to nothing: "0:00", "on time", no colour."""
+    return whole(seconds) == 0
+
+
+def seconds(value: float | None) -> float | int | None:
+    """A duration for CSV and JSON: milliseconds at most, and a whole number when it is one."""
+    if value is None:
+        return None
+    rounded = round(value, 3)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def iso(moment: pendulum.DateTime | None, tz: str) -> str | None:
+    """ISO 8601 with the offset of `tz`, e.g. 2021-10-08T18:00:00+09:00."""
+    return None if moment is None else moment.in_tz(tz).isoformat()
+
+
+def signed(value: float | None) -> str:
+    """An over/under as +3:00, -1:00 or 0:00."""
+    if value is None:
+        return ""
+    return format_duration(whole(value), signed=True) if whole(value) else "0:00"
+
+
+def warning_labels(warnings: Sequence[Crossing]) -> list[str]:
+    """The warnings given, in order, with a run of overtime minutes shown as its last one."""
+    labels: list[str] = []
+    for index, crossing in enumerate(warnings):
+        if crossing.level == Level.OVERTIME and index and warnings[index - 1].level == Level.OVERTIME:
+            labels[-1] = crossing.label
+        else:
+            labels.append(crossing.label)
+    return labels
+
+
+def times(count: int, noun: str = "time") -> str:
+    """ "once", "twice", "3 times"; or "1 pause", "2 pauses" for another noun."""
+    if noun == "time":
+        return "once" if count == 1 else "twice" if count == 2 else f"{count} times"
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def lengthened(seconds: float) -> str:
+    """ "extended 2:00" or "shortened 1:00": a minus sign before a length is easy to miss."""
+    if whole(seconds) < 0:
+        return f"shortened {duration(-seconds)}"
+    return f"extended {duration(seconds)}"
+
+
+def lateness(offset: float) -> str:
+    """ "on time", "1:00 late" or "0:30 early", for a start."""
+    if on_time(offset):
+        return "on time"
+    return f"{format_duration(abs(whole(offset)))} {'late' if offset > 0 else 'early'}"
+
+
+def note(segment: SegmentReport) -> str:
+    """The segment's state in a word, with a trace of a skip it came back from."""
+    word = STATUS_WORDS[segment.status]
+    if not segment.skips or segment.status == SKIPPED:
+        return word
+    return f"{word}; skipped earlier" if word else "skipped, then run"
+
+
+def granted_delta(segment: SegmentReport) -> float | None:
+    """Over (+) or under (−) what the segment was granted: its plan and every extension."""
+    return None if segment.actual_s is None else segment.actual_s - segment.allotted_s
+
+
+def granted(segment: SegmentReport) -> str:
+    """The over/under against what was granted, worded; empty where nothing was added or taken."""
+    return signed(granted_delta(segment)) if segment.extensions else ""
+
+
+def granted_tone(segment: SegmentReport) -> str:
+    """Which colour the over/under against what was granted takes."""
+    delta = whole(granted_delta(segment) or 0.0)
+    return "" if delta == 0 or not segment.extensions else "over" if delta > 0 else "under"
+
+
+def tone(segment: SegmentReport) -> str:
+    """Which colour a segment's actual bar takes."""
+    if segment.status in (SKIPPED, OPEN):
+        return segment.status
+    return "over" if whole(segment.delta_s or 0.0) > 0 else "under"
+
+
+def delta_tone(segment: SegmentReport) -> str:
+    """Which colour a segment's over/under takes: none when on time."""
+    delta = whole(segment.delta_s or 0.0)
+    return "" if delta == 0 else "over" if delta > 0 else "under"
+
+
+class Clock:
+    """Instants shown as clock times in one zone, marked +1d on a later day than the plan's."""
+
+    def __init__(self, tz: str, first_day: pendulum.Date) -> None:
+        self.tz = tz
+        self.first_day = first_day
+
+    def __call__(self, moment: pendulum.DateTime | None, *, with_seconds: bool = True) -> str:
+        if moment is None:
+            return ""
+        # The one rounding rule for instants too: 18:01:00.5 reads 18:01:01, as 300.5 s reads 5:01.
+        rounded = moment.add(microseconds=500_000).set(microsecond=0)
+        return clock_time(rounded, self.tz, first_day=self.first_day, with_seconds=with_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How long something took in all and how many times it happened: a segment's pauses or changes of length."""
+
+    seconds: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cells:
+    """One segment's row, as values: each format words the pauses, changes and warnings its own way."""
+
+    number: int
+    title: str
+    speaker: str
+    planned: str
+    planned_start: str
+    plan: str
+    actual: str
+    actual_start: str
+    took: str
+    delta: str
+    granted: str
+    parts: tuple[str, ...]
+    paused: Tally | None
+    extended: Tally | None
+    warnings: tuple[str, ...]
+    note: str
+
+    def parts_text(self, separator: str = ", ") -> str:
+        """Each stretch it ran, apart: a pause or a return (goto) splits it."""
+        return separator.join(self.parts) if len(self.parts) > 1 else self.actual
+
+    def paused_text(self) -> str:
+        """ "2:00 (1)": the time paused and how many pauses; empty without one."""
+        return f"{duration(self.paused.seconds)} ({self.paused.count})" if self.paused else ""
+
+    def extended_text(self) -> str:
+        """ "+1:00 (1)": the time added (or taken) and how many changes; empty without one."""
+        return f"{signed(self.extended.seconds)} ({self.extended.count})" if self.extended else ""
+
+    def notes(self) -> list[str]:
+        """The pauses, changes and warnings as words, for one Notes column."""
+        notes = []
+        if self.paused:
+            notes.append("paused " + self.paused_text())
+        if self.extended:
+            change = signed(self.extended.seconds)
+            word = "shortened " if change.startswith("-") else "extended "
+            notes.append(f"{word}{change.lstrip('+-')} ({self.extended.count})")
+        if self.warnings:
+            notes.append(", ".join(self.warnings))
+        return notes
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the table in the minutes (Markdown, HTML): its header, and how it reads a row."""
+
+    key: str
+    name: str
+    numeric: bool = False
+    optional: bool = False
+
+    def text(self, cells: Cells) -> str:
+        """The cell of this column in `cells`, as plain literal text."""
+        if self.key == "number":
+            return str(cells.number)
+        if self.key == "paused":
+            return cells.paused_text()
+        if self.key == "extended":
+            return cells.extended_text()
+        if self.key == "warnings":
+            return ", ".join(cells.warnings)
+        if self.key == "actual":
+            return cells.parts_text()
+        value: str = getattr(cells, self.key)
+        return value
+
+
+TABLE_COLUMNS = (
+    Column("number", "#", numeric=True),
+    Column("title", "Segment"),
+    Column("speaker", "Speaker", optional=True),
+    Column("planned", "Planned"),
+    Column("plan", "Plan", numeric=True),
+    Column("actual", "Actual"),
+    Column("took", "Took", numeric=True),
+    Column("delta", "Over/under", numeric=True),
+    Column("granted", "Over/under granted", numeric=True, optional=True),
+    Column("paused", "Paused", numeric=True, optional=True),
+    Column("extended", "Extended", numeric=True, optional=True),
+    Column("warnings", "Warnings", optional=True),
+    Column("note", "Note", optional=True),
+)
+"""The minutes' columns, in order."""
+
+
+def columns(rows: Sequence[Cells]) -> list[Column]:
+    """The columns worth showing: the optional ones only when some row fills them."""
+    return [c for c in TABLE_COLUMNS if not c.optional or any(c.text(row) for row in rows)]
+
+
+class Shown:
+    """One session as it is shown in one zone: every cell and sentence, as plain literal text."""
+
+    def __init__(self, session: SessionReport, tz: str) -> None:
+        self.session = session
+        self.tz = tz
+        self.clock = Clock(tz, session.planned_start.in_tz(tz).date())
+        self.zone_name = zone_label(session.planned_start, tz)
+        # A plan on whole minutes (live) drops the seconds; a rehearsal's starts when it was started.
+        self.planned_seconds = any(
+            moment.in_tz(tz).second or moment.microsecond
+            for segment in session.segments
+            for moment in (segment.planned_start, segment.planned_end)
+        )
+
+    def span(self, start: pendulum.DateTime | None, end: pendulum.DateTime | None, *, planned: bool = False) -> str:
+        """ "18:00–18:10", or "18:01:10–…" while it has no end."""
+        with_seconds = self.planned_seconds or not planned
+        if start is None:
+            return ""
+        return f"{self.clock(start, with_seconds=with_seconds)}–{self.clock(end, with_seconds=with_seconds) if end else '…'}"
+
+    def heading(self) -> str:
+        """The session's title, marked when it was a rehearsal."""
+        title = literal(self.session.title)
+        return f"{title} — REHEARSAL" if self.session.mode == REHEARSAL else title
+
+    def meta(self) -> str:
+        """The day, the zone, the journal and who ran it, on one line."""
+        return f"{self.dateline()} · {self.provenance()}"
+
+    def dateline(self) -> str:
+        """The day and the zone the times are in: what minutes need under the title."""
+        day = self.session.planned_start.in_tz(self.tz).format("ddd D MMM YYYY")
+        return f"{day} · times in {self.zone_name} ({self.tz})"
+
+    def provenance(self) -> str:
+        """Which journal, how long, and whose machine: for a footer, not for the minutes' heading."""
+        s = self.session
+        return f"journal {literal(s.journal)}, {times(s.records, 'record')} · {literal(s.owner)}"
+
+    def notes(self) -> list[str]:
+        """What a reader must know before trusting the figures."""
+        s = self.session
+        clock = self.clock
+        notes: list[str] = []
+        if s.mode == REHEARSAL:
+            if s.actual_start is not None:
+                notes.append(f"Rehearsal: the planned times count from its start at {clock(s.actual_start)}.")
+            else:
+                notes.append("Rehearsal: the planned times will count from its start.")
+        upto = clock(s.last_record)
+        open_ = s.open_segment
+        where = f"segment {open_.number if open_ else '?'} is open and counted up to then"
+        if s.state == NOT_STARTED:
+            notes.append("Not started: there is nothing to compare yet.")
+        elif s.state == RUNNING:
+            notes.append(
+                f"Still running ({literal(s.holder or '')}): reported up to its last record at {upto}; {where}."
+            )
+        elif s.state == DETACHED:
+            notes.append(f"Not ended: the moderator quit at {upto} without ending it; {where}.")
+        elif s.state == INTERRUPTED:
+            notes.append(f"Not ended: the journal stops at {upto} (the controller stopped, e.g. a crash); {where}.")
+        if s.torn_line is not None:
+            notes.append(f"The journal's last record (line {s.torn_line}) was cut short; it is left out.")
+        if s.uncertain:
+            notes.append("Some time was counted by the wall clock after a restart, so it is less certain.")
+        if s.clock_jumps:
+            notes.append(f"The wall clock was stepped {times(s.clock_jumps)}; durations use the monotonic clock.")
+        if s.suspends:
+            notes.append(f"The machine slept {times(s.suspends)}; that time counts, as the room's clock kept running.")
+        return notes
+
+    def summary(self) -> list[str]:
+        """The totals, one sentence each."""
+        s = self.session
+        planned = f"Planned {duration(s.planned_s)} ({self.span(s.planned_start, s.planned_end, planned=True)})"
+        if not s.started:
+            return [f"{planned}; not started."]
+        clock = self.clock
+        actual = duration(s.actual_s or 0.0)
+        if s.ended:
+            lines = [f"{planned}; actual {actual} ({self.span(s.actual_start, s.actual_end)})."]
+        else:
+            lines = [
+                f"{planned}; {actual} so far ({clock(s.actual_start)} to the last record at {clock(s.last_record)})."
+            ]
+        start = ""
+        if s.mode != REHEARSAL and s.start_offset_s is not None:
+            start = f"Started at {clock(s.actual_start)}, {lateness(s.start_offset_s)}; "
+        offset = describe_offset(whole(s.end_offset_s or 0.0), ended=s.ended).removeprefix("ended ")
+        planned_end = clock(s.planned_end, with_seconds=self.planned_seconds)
+        if s.ended:
+            ending = f"ended at {clock(s.actual_end)}, {offset} (planned end {planned_end})."
+        else:
+            ending = f"would end at {clock(s.projected_end)}, {offset} (planned end {planned_end})."
+        lines.append((start + ending) if start else ending[0].upper() + ending[1:])
+        overruns = s.overruns
+        if overruns:
+            lines.append(
+                "Largest overruns: "
+                + "; ".join(f"{o.number} {shorten(literal(o.title), 60)} {signed(o.delta_s)}" for o in overruns)
+                + "."
+            )
+        else:
+            lines.append("No segment ran over its plan.")
+        lines.append(self._flexible())
+        extras = []
+        if s.pauses:
+            extras.append(f"paused {duration(s.paused_s)} ({times(s.pauses, 'pause')})")
+        if s.extensions:
+            extras.append(f"{lengthened(s.extended_s)} ({times(s.extensions, 'change')})")
+        skipped = [f"#{x.number}" for x in s.segments if x.status == SKIPPED]
+        if skipped:
+            extras.append("skipped: " + ", ".join(skipped))
+        returned = [f"#{x.number}" for x in s.segments if x.skips and x.status != SKIPPED]
+        if returned:
+            extras.append("skipped, then run: " + ", ".join(returned))
+        missed = [f"#{x.number}" for x in s.segments if x.status == NOT_RUN]
+        if missed:
+            extras.append("not run: " + ", ".join(missed))
+        if extras:
+            text = "; ".join(extras)
+            lines.append(text[0].upper() + text[1:] + ".")
+        return lines
+
+    def _flexible(self) -> str:
+        """What the flexible segments absorbed of the fixed ones' overrun."""
+        s = self.session
+        flexible = [str(x.number) for x in s.segments if x.flexible and x.status != NOT_RUN]
+        if flexible:
+            which = ("Flexible segment (~) " if len(flexible) == 1 else "Flexible segments (~) ") + ", ".join(flexible)
+            over, saved = duration(s.overrun_s), duration(s.flex_saved_s)
+            if on_time(s.overrun_s) and on_time(s.flex_saved_s):
+                return f"No fixed segment ran over, so {which.lower()} had nothing to absorb."
+            if on_time(s.overrun_s):
+                return f"No fixed segment ran over; {which.lower()} ran {saved} short."
+            if whole(s.flex_saved_s) <= whole(s.overrun_s):
+                return f"{which} absorbed {saved} of the {over} that fixed segments ran over."
+            extra = format_duration(whole(s.flex_saved_s) - whole(s.overrun_s))
+            return f"{which} absorbed all {over} that fixed segments ran over, and ran {extra} shorter still."
+        if any(x.flexible for x in s.segments):
+            over = (
+                "no fixed segment ran over"
+                if on_time(s.overrun_s)
+                else (f"fixed segments ran over by {duration(s.overrun_s)} in all")
+            )
+            return f"The flexible segments did not run; {over}."
+        return f"No flexible segments; fixed segments ran over by {duration(s.overrun_s)} in all."
+
+    def parts(self, segment: SegmentReport) -> tuple[str, ...]:
+        """Each stretch the segment ran, as "18:11:30–18:15:00"; one still under way ends in "…"."""
+        runs = segment.runs
+        return tuple(
+            self.span(to_pendulum(a), None if segment.status == OPEN and i == len(runs) - 1 else to_pendulum(b))
+            for i, (a, b) in enumerate(runs)
+        )
+
+    def cells(self, segment: SegmentReport) -> Cells:
+        """The table's cells for one segment."""
+        clock = self.clock
+        return Cells(
+            number=segment.number,
+            title=literal(segment.title),
+            speaker=literal(segment.speaker or ""),
+            planned=self.span(segment.planned_start, segment.planned_end, planned=True),
+            planned_start=clock(segment.planned_start, with_seconds=self.planned_seconds),
+            plan=duration(segment.planned_s) + ("~" if segment.flexible else ""),
+            actual=self.span(segment.actual_start, segment.actual_end),
+            actual_start=clock(segment.actual_start),
+            took="" if segment.actual_s is None else duration(segment.actual_s),
+            delta=signed(segment.delta_s),
+            granted=granted(segment),
+            parts=self.parts(segment),
+            paused=Tally(segment.paused_s, segment.pauses) if segment.pauses else None,
+            extended=Tally(segment.extended_s, segment.extensions) if segment.extensions else None,
+            warnings=tuple(warning_labels(segment.warnings)),
+            note=note(segment),
+        )

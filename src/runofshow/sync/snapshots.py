@@ -1,0 +1,161 @@
+"""The view snapshots the browser pages get: one derivation, cut to what each token may see.
+
+Everything worded here is worded by the same functions as on the terminal
+(`countdown_text`, `describe_offset`, `format_duration`): the page only
+subtracts the time since the snapshot from a moving number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runofshow.core.clock import to_pendulum
+from runofshow.core.display import countdown_text
+from runofshow.core.timefmt import describe_offset, format_duration, format_length
+from runofshow.core.view import SegmentView, View
+
+#: The only keys a stage-token holder ever gets. Notes, user, host and paths are not among them.
+STAGE_KEYS = (
+    "segment",
+    "title",
+    "speaker",
+    "phase",
+    "alert",
+    "remaining_s",
+    "elapsed_s",
+    "allotted_s",
+    "starts_in_s",
+    "paused",
+    "started",
+    "ended",
+    "seq",
+    "message",
+    "message_at",
+)
+
+
+def countdown(view: View) -> dict[str, Any]:
+    """What the big number does from this snapshot on.
+
+    `moving` numbers go down by one per second of real time (negative means
+    overtime or lateness); the page shows them with the rounding of
+    `countdown_text`. A number that is not moving is shown as `text`, which is
+    exactly what the terminal shows.
+    """
+    text = countdown_text(view)
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return {"moving": True, "value_s": round(view.starts_in_s, 3), "text": text}
+        if view.offset_s >= 1:
+            return {"moving": True, "value_s": round(-view.offset_s, 3), "text": text}
+        return {"moving": False, "value_s": None, "text": text}
+    if view.ended or view.paused:
+        return {"moving": False, "value_s": None, "text": text}
+    return {"moving": True, "value_s": round(view.remaining_s, 3), "text": text}
+
+
+def label(view: View) -> str:
+    """The words above the number, as on the moderator's screen."""
+    if not view.started:
+        if view.starts_in_s and view.starts_in_s > 0:
+            return "starts in"
+        return "late start" if view.offset_s >= 1 else "not started"
+    if view.ended:
+        return "session ended"
+    if view.paused:
+        return "paused"
+    if view.remaining_s <= 0:
+        return "time's up · over by"
+    return {"wrap_up": "wrap up", "final": "final minute"}.get(view.alert, "left")
+
+
+def stage_snapshot(view: View) -> dict[str, Any]:
+    """The stage display's fields, and nothing else."""
+    status = view.as_status()
+    out = {key: status.get(key) for key in STAGE_KEYS}
+    out["countdown"] = countdown(view)
+    out["label"] = label(view)
+    return out
+
+
+def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any]:
+    """Everything `runofshow follow` shows: the status, every row of the agenda, notes, behind/ahead."""
+    out = view.as_status()
+    zone = view.segments[0].zone
+    out["session"] = session_title
+    out["zone"] = zone
+    out["owner"] = owner
+    out["countdown"] = countdown(view)
+    out["label"] = label(view)
+    out["offset_text"] = describe_offset(view.offset_s, ended=view.ended)
+    out["projected_end_text"] = view.projected_end.in_tz(zone).format("HH:mm")
+    out["planned_end_text"] = view.planned_end.in_tz(zone).format("HH:mm")
+    out["notes"] = view.focus.segment.notes
+    out["flex_text"] = flex_text(view)
+    out["uncertain"] = view.uncertain
+    upcoming = view.next_segment
+    out["next"] = (
+        None
+        if upcoming is None
+        else {
+            "title": upcoming.segment.title,
+            "speaker": upcoming.segment.speaker,
+            "allotted_s": upcoming.allotted_s,
+            "length": format_duration(upcoming.allotted_s),
+        }
+    )
+    lateness = 0.0 if view.ended else max(0.0, view.offset_s)
+    rows = []
+    for row in view.segments:
+        expected = None
+        if row.status == "pending" and view.started:
+            expected = _hhmm(row.planned_start_us + int(lateness * 1e6), zone)
+        rows.append(
+            {
+                "segment": row.number,
+                "title": row.segment.title,
+                "speaker": row.segment.speaker,
+                "status": row.status,
+                "planned": f"{_hhmm(row.planned_start_us, zone)}–{_hhmm(row.planned_end_us, zone)}",
+                "started": None if row.actual_start_us is None else _hhmm(row.actual_start_us, zone),
+                "expected": expected,
+                "allotted_s": row.allotted_s,
+                "actual_s": None if row.actual_s is None else round(row.actual_s, 3),
+                "delta_s": None if row.delta_s is None else round(row.delta_s, 3),
+                "skipped": row.skipped,
+                "notes": row.segment.notes,
+                **_took(row),
+            }
+        )
+    out["rows"] = rows
+    return out
+
+
+def flex_text(view: View) -> str:
+    """What the flexible segments must shrink to, worded as on the moderator's screen."""
+    if not view.flex:
+        return ""
+    text = "To end on time, shrink " + ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
+    if view.unrecoverable_s >= 1:
+        text += f"; {format_length(view.unrecoverable_s)} can't be recovered"
+    return text
+
+
+def _took(row: SegmentView) -> dict[str, str]:
+    """The agenda table's "Took" and "+/−" cells, worded as in the terminal's table."""
+    if row.status == "current":
+        took, delta = "▶ now", ""
+    elif row.actual_s is not None:
+        took = format_duration(row.actual_s)
+        delta = format_duration(row.delta_s or 0.0, signed=True) if abs(row.delta_s or 0.0) >= 1 else "0:00"
+    else:
+        took, delta = "", ""
+    if row.skipped:
+        took = f"skip {took}".strip()
+    late = row.status in ("done", "skipped") and abs(row.delta_s or 0.0) >= 1
+    tone = ("over" if (row.delta_s or 0.0) > 0 else "under") if late else ""
+    return {"took": took, "delta": delta, "delta_class": tone}
+
+
+def _hhmm(wall_us: int, zone: str) -> str:
+    return to_pendulum(wall_us).in_tz(zone).format("HH:mm")

@@ -1,0 +1,355 @@
+"""The browser views: the speaker's stage page and the co-host page, on the server's own port.
+
+A browser gets two things from the same port as the terminal followers:
+
+- the pages themselves (HTML, CSS, JS shipped in the package), served without
+  any token, under a strict Content-Security-Policy;
+- a WebSocket at `/view?token=T&since=SEQ` that streams *derived view
+  snapshots*: the `status --json` object of the one Python derivation, stamped
+  with the server's time, on every new record and once a second. The page
+  re-implements no engine rule; it only subtracts the time since the snapshot.
+
+Two tokens decide what a browser may see. The session token (the co-hosts')
+gets the whole view: every agenda row, notes, who runs the session. The stage
+token (for speakers, or shared with an audience) gets only what is on a stage
+display; it is refused the co-host stream and the journal stream.
+
+A page that reconnects sends the `seq` of its last snapshot (`since`); as
+each snapshot is the whole state, catching up is the next snapshot, sent at
+once. The page keeps counting from its last one while the link is down.
+
+The token travels as the `token` query parameter of the WebSocket handshake
+(taken from the page's URL fragment, which the browser never sends with the
+page request). Only the handshake carries it; tunnels and proxies that log
+request lines will see it, which is one more reason to use https.
+
+The page sends `{"type": "time", "id": N, "t0": ms}`; the server answers with
+its own time, so the page can estimate its clock offset from the pair with the
+smallest round trip (as NTP does). Anything else a page sends is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+from collections.abc import Callable
+from http import HTTPStatus
+from importlib import resources
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from runofshow.core.clock import Clock
+from runofshow.core.display import seconds_to_next_change
+from runofshow.core.view import View
+from runofshow.sync.follower import FileFollower
+from runofshow.sync.links import Links, forget_served, note_served, page_links
+from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
+
+#: The WebSocket path the pages connect to.
+VIEW_PATH = "/view"
+#: How often a page gets a fresh snapshot when nothing happens (also its cue to check its clock).
+VIEW_HEARTBEAT_S = 1.0
+#: The strictest policy the pages work under: everything from this origin, nothing inline, no frames.
+CSP = (
+    "default-src 'self'; connect-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+)
+#: Path → (file in `pages/`, content type). Only these are served.
+PAGES: dict[str, tuple[str, str]] = {
+    "/": ("cohost.html", "text/html; charset=utf-8"),
+    "/stage": ("stage.html", "text/html; charset=utf-8"),
+    "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/style.css": ("style.css", "text/css; charset=utf-8"),
+}
+#: Largest message a page may send (a clock ping is ~60 bytes).
+MAX_PAGE_MESSAGE = 512
+#: Unsent bytes above which a page skips a snapshot (so memory per page is bounded by about this).
+MAX_PAGE_BUFFER = 256 * 1024
+
+STAGE = "stage"
+COHOST = "cohost"
+
+
+# -- HTTP --------------------------------------------------------------------
+
+
+def _headers(content_type: str, length: int) -> Headers:
+    return Headers(
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(length)),
+            ("Content-Security-Policy", CSP),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("Cache-Control", "no-store"),
+            ("X-Frame-Options", "DENY"),
+            ("Cross-Origin-Resource-Policy", "same-origin"),
+        ]
+    )
+
+
+def _plain(status: HTTPStatus, text: str) -> Response:
+    body = text.encode()
+    return Response(status.value, status.phrase, _headers("text/plain; charset=utf-8", len(body)), body)
+
+
+def _is_upgrade(request: Request) -> bool:
+    return "websocket" in request.headers.get("Upgrade", "").lower()
+
+
+def page_response(request: Request) -> Response | None:
+    """The page or asset for a plain GET, or None if `request` is not for one (a WebSocket, say)."""
+    path = urlsplit(request.path).path
+    if _is_upgrade(request):
+        return None
+    found = PAGES.get(path)
+    if found is None:
+        return _plain(HTTPStatus.NOT_FOUND, "not found\n")
+    name, kind = found
+    body = _asset(name)
+    return Response(200, "OK", _headers(kind, len(body)), body)
+
+
+_ASSETS: dict[str, bytes] = {}
+
+
+def _asset(name: str) -> bytes:
+    if name not in _ASSETS:
+        _ASSETS[name] = resources.files("runofshow.sync").joinpath("pages", name).read_bytes()
+    return _ASSETS[name]
+
+
+def same_origin(request: Request, secure: bool) -> bool:
+    """Whether the browser's Origin is the server's own: scheme and the Host it asked for.
+
+    A page from any other site carries its own Origin and is refused, so it
+    cannot use a visitor's link. Behind a tunnel that ends TLS, the browser's
+    origin is https while this server speaks http: both schemes are accepted
+    for the same host, which the browser, not the page, puts in `Host`.
+    """
+    origin = request.headers.get("Origin")
+    host = request.headers.get("Host")
+    if origin is None or not host:
+        return False
+    schemes = ("https",) if secure else ("http", "https")
+    return any(origin == f"{scheme}://{host}" for scheme in schemes)
+
+
+# -- the snapshot stream -----------------------------------------------------
+
+
+class WebViews:
+    """Serves the pages and streams view snapshots to every browser connected to `/view`.
+
+    It replays the journal itself (one replay for all pages), is nudged by the
+    server on every durable record, and derives one snapshot per role per
+    change, sent to every page: memory per page is one pending snapshot.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        cohost_token: str,
+        stage_token_: str,
+        clock: Clock,
+        *,
+        secure: bool = False,
+        base: str | None = None,
+        now_ms: Callable[[], float] | None = None,
+    ) -> None:
+        self.path = path
+        #: http(s)://HOST:PORT as others reach it; the links are made from it.
+        self.base = base
+        self.cohost_token = cohost_token
+        self.stage_token = stage_token_
+        self.clock = clock
+        self.secure = secure
+        self._now_ms = now_ms or (lambda: self.clock.read().wall_us / 1000)
+        self._source = FileFollower(path, clock)
+        #: Each page's connection, and what its token lets it see.
+        self._viewers: dict[ServerConnection, str] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        #: The loop the pages are served in (the server's), once one has connected.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_view: View | None = None
+
+    @property
+    def viewers(self) -> int:
+        """How many pages are connected now."""
+        return len(self._viewers)
+
+    def owns(self, request: Request) -> bool:
+        """Whether a request is for the pages (any plain GET, or the view stream) rather than a terminal follower.
+
+        The co-host page and the followers' WebSocket share `/`: the upgrade tells them apart.
+        """
+        return not _is_upgrade(request) or urlsplit(request.path).path == VIEW_PATH
+
+    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """The pages for a GET; for the view stream, 403 for a foreign Origin, 401 without a valid token."""
+        path = urlsplit(request.path).path
+        if path != VIEW_PATH:
+            return page_response(request)
+        if not _is_upgrade(request):
+            return _plain(HTTPStatus.BAD_REQUEST, "the view stream is a WebSocket\n")
+        if not same_origin(request, self.secure):
+            return _plain(HTTPStatus.FORBIDDEN, "this page is not from this server\n")
+        if self.role_of(request) is None:
+            return _plain(HTTPStatus.UNAUTHORIZED, "a valid link is needed to see this session\n")
+        # Snapshots are small and go to many pages at once: compressing each one
+        # for each page separately costs more than it saves. Terminal followers keep it.
+        connection.protocol.available_extensions = []
+        return None
+
+    def role_of(self, request: Request) -> str | None:
+        """stage, cohost, or None for a missing or wrong token."""
+        given = (parse_qs(urlsplit(request.path).query).get("token") or [""])[0].encode()
+        if hmac.compare_digest(given, self.cohost_token.encode()):
+            return COHOST
+        if hmac.compare_digest(given, self.stage_token.encode()):
+            return STAGE
+        return None
+
+    def links(self) -> Links | None:
+        """The speaker's and the co-host's links (each one a password), if the address is known."""
+        return None if self.base is None else page_links(self.base, self.cohost_token, self.stage_token)
+
+    def serving_text(self, follow_command: str) -> str:
+        """What the moderator's screen shows while serving: the follow command, then the two links."""
+        links = self.links()
+        if links is None:
+            return follow_command
+        return f"{follow_command}\nSpeaker link: {links.stage}\nCo-host link: {links.cohost}"
+
+    async def start(self) -> None:
+        """Leave a note of the address for `runofshow status`; any thread, any loop."""
+        if self.base is not None:
+            note_served(self.path, self.base)
+
+    async def close(self) -> None:
+        """Take the note back. The snapshots stop by themselves once the server has closed every page."""
+        if self.base is not None:
+            forget_served(self.path)
+
+    def publish(self, line: bytes) -> None:
+        """A record was made durable: read it back and send every page the new state now.
+
+        Safe from any thread: the work is done in the loop that serves the pages.
+        """
+        loop = self._loop
+        if loop is None or not self._viewers:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._broadcast()
+        else:
+            with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+                loop.call_soon_threadsafe(self._broadcast)
+
+    def snapshots(self) -> dict[str, str] | None:
+        """The stage and co-host snapshot texts now, or None before the journal has a header."""
+        self._source.poll()
+        if not self._source.ready:
+            return None
+        view = self._source.view()
+        self._last_view = view
+        sent = view.now_us / 1000
+        header = self._source.header
+        full = cohost_snapshot(view, self._source.agenda.session.title, header.owner)
+        stage = stage_snapshot(view)
+        problem = self._source.problem
+        return {
+            COHOST: json.dumps(
+                {"type": "view", "role": COHOST, "server_ms": sent, "problem": problem, "view": full},
+                ensure_ascii=False,
+            ),
+            STAGE: json.dumps({"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False),
+        }
+
+    def _broadcast(self) -> None:
+        """Write the new snapshot to every page at once, in this loop, without a task per page.
+
+        A page whose connection still holds more than MAX_PAGE_BUFFER unsent
+        bytes skips this snapshot: each one is the whole state, so the next
+        one makes up for it, and a page that does not read costs at most that.
+        """
+        texts = self.snapshots()
+        if texts is None:
+            return
+        for role, text in texts.items():
+            ready = [
+                connection
+                for connection, given in self._viewers.items()
+                if given == role and _buffered(connection) <= MAX_PAGE_BUFFER
+            ]
+            if ready:
+                broadcast(ready, text)
+
+    async def _tick(self) -> None:
+        """A fresh snapshot for every page at least once a second, for as long as there are pages.
+
+        Timed to just after the big number's next change, where a warning
+        colour changes too: a page then shows it with its new number.
+        """
+        while self._viewers:
+            wait = VIEW_HEARTBEAT_S
+            if self._last_view is not None:
+                wait = min(wait, seconds_to_next_change(self._last_view))
+            await asyncio.sleep(wait + 0.005)
+            if self._viewers:
+                with contextlib.suppress(Exception):  # a bad journal read must not end the stream
+                    self._broadcast()
+
+    async def handle(self, connection: ServerConnection) -> None:
+        """Stream snapshots to one page until it goes; answer its clock pings."""
+        request = connection.request
+        role = self.role_of(request) if request is not None else None
+        if role is None:
+            return
+        self._viewers[connection] = role
+        self._loop = asyncio.get_running_loop()
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick())
+        try:
+            texts = self.snapshots()
+            if texts is not None:
+                await connection.send(texts[role])
+            async for message in connection:
+                if isinstance(message, str) and len(message) <= MAX_PAGE_MESSAGE:
+                    answer = self._answer(message)
+                    if answer is not None:
+                        await connection.send(answer)
+        except Exception:  # a page that goes away must never disturb the show
+            pass
+        finally:
+            self._viewers.pop(connection, None)
+            if not self._viewers and self._ticker is not None:
+                self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes
+
+    def _answer(self, message: str) -> str | None:
+        """The server's time for a page's clock ping; nothing for anything else."""
+        try:
+            ping = json.loads(message)
+        except ValueError:
+            return None
+        if not isinstance(ping, dict) or ping.get("type") != "time":
+            return None
+        ident, t0 = ping.get("id"), ping.get("t0")
+        if type(ident) is not int or type(t0) not in (int, float):
+            return None
+        return json.dumps({"type": "time", "id": ident, "t0": t0, "server_ms": self._now_ms()})
+
+
+def _buffered(connection: ServerConnection) -> int:
+    """Bytes written to a page's connection and not yet sent."""
+    transport = connection.transport
+    return 0 if transport is None else int(transport.get_write_buffer_size())

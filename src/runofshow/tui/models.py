@@ -1,0 +1,313 @@
+"""What each widget shows, as small frozen values made from one View.
+
+A widget holds its model in a reactive. Textual calls the widget's watcher
+only when the new model differs from the last, so a tick whose figures did
+not visibly change costs a comparison, not a redraw. To keep that true, a
+model holds what is shown at the granularity it is shown (clock times as
+whole minutes, texts as words): building one must stay cheap, as a screen
+builds them all every second, and anything slow to format (a time in a zone)
+is formatted by the widget, and only when its model changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pendulum
+
+from runofshow.core.agenda import Segment
+from runofshow.core.display import countdown_text
+from runofshow.core.events import LIVE, Level
+from runofshow.core.timefmt import describe_offset, format_duration, format_length
+from runofshow.core.view import View
+
+MINUTE_US = 60_000_000
+
+
+def minute_of(instant_us: int) -> int:
+    """The start of the minute `instant_us` falls in: what an HH:MM display shows of it."""
+    return instant_us // MINUTE_US * MINUTE_US
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """How urgent the countdown is, and whether it is in the lit half of its overtime blink."""
+
+    level: Level
+    paused: bool
+    blinking: bool
+
+
+def alert_of(view: View) -> Alert:
+    """Urgency now; in overtime the blink is lit on every other second."""
+    flash = int(-view.remaining_s) % 2 == 0
+    return Alert(view.alert, view.paused, flash and view.alert == Level.OVERTIME and not view.paused)
+
+
+@dataclass(frozen=True, slots=True)
+class CountdownModel:
+    """The label over the big number, the number, and its colour."""
+
+    label: str
+    digits: str
+    alert: Alert
+
+
+def countdown_model(view: View) -> CountdownModel:
+    """What the countdown says now."""
+    if not view.started:
+        if view.starts_in_s and view.starts_in_s > 0:
+            label = "starts in"
+        elif view.offset_s >= 1:
+            label = "LATE · space starts it"
+        else:
+            label = "space starts it"
+    elif view.ended:
+        label = "session ended · total"
+    elif view.paused:
+        label = "PAUSED · " + ("over" if view.remaining_s <= 0 else "left")
+    elif view.remaining_s <= 0:
+        label = "TIME'S UP · over by"
+    else:
+        label = {Level.WRAP_UP: "WRAP UP · left", Level.FINAL: "FINAL MINUTE · left"}.get(view.alert, "left")
+    return CountdownModel(label, countdown_text(view), alert_of(view))
+
+
+@dataclass(frozen=True, slots=True)
+class ClockModel:
+    """The big block-letter clock: its text and colour."""
+
+    text: str
+    alert: Alert
+
+
+def clock_model(view: View) -> ClockModel:
+    """The countdown, or END once the session is over."""
+    return ClockModel("END" if view.ended else countdown_text(view), alert_of(view))
+
+
+@dataclass(frozen=True, slots=True)
+class CardModel:
+    """Who is on: the segment, of how many, and the minute for the speaker's local time."""
+
+    segment: Segment
+    count: int
+    skipped: bool
+    #: The minute shown as the speaker's local time; None when the agenda gives no zone.
+    minute_us: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EndCardModel:
+    """How the session went, once it has ended."""
+
+    ended_minute_us: int
+    zone: str
+    count: int
+    ran: int
+    skipped: tuple[int, ...]
+    not_run: tuple[int, ...]
+
+
+def card_model(view: View) -> CardModel | EndCardModel:
+    """The current (or first) segment; once the session has ended, a summary."""
+    if view.ended:
+        return EndCardModel(
+            minute_of(view.projected_end.int_timestamp * 1_000_000),
+            view.segments[0].zone,
+            len(view.segments),
+            sum(row.actual_s is not None for row in view.segments),
+            tuple(row.number for row in view.segments if row.skipped),
+            tuple(row.number for row in view.segments if row.actual_s is None),
+        )
+    row = view.focus
+    minute = minute_of(view.now_us) if row.segment.timezone else None
+    return CardModel(row.segment, len(view.segments), row.skipped, minute)
+
+
+@dataclass(frozen=True, slots=True)
+class BarModel:
+    """How far through its time the segment is, and in which colour."""
+
+    total_s: float
+    done_s: float
+    alert: Level
+
+
+def bar_model(view: View) -> BarModel:
+    """The current segment's share of its time; before the start, the first's, empty."""
+    total = max(1.0, view.allotted_s if view.started else view.focus.allotted_s)
+    done = min(total, view.elapsed_s) if view.started and not view.ended else (total if view.ended else 0.0)
+    return BarModel(total, done, view.alert)
+
+
+@dataclass(frozen=True, slots=True)
+class NextModel:
+    """What comes next: a segment and its time, the end of the session, or nothing once ended."""
+
+    segment: Segment | None
+    allotted_s: float
+    ended: bool
+
+
+def next_model(view: View) -> NextModel:
+    """The segment `n` would move to."""
+    upcoming = view.next_segment
+    if upcoming is None:
+        return NextModel(None, 0.0, view.ended)
+    return NextModel(upcoming.segment, upcoming.allotted_s, view.ended)
+
+
+@dataclass(frozen=True, slots=True)
+class CueModel:
+    """The cue to give the speaker, and whether this screen can copy it (the moderator's can)."""
+
+    cue: str | None
+    copyable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RowModel:
+    """One agenda row: clock times as minutes, the rest as shown."""
+
+    number: int
+    title: str
+    planned_start_us: int
+    planned_end_us: int
+    started_us: int | None
+    took: str
+    delta: str
+    #: Done or skipped: drawn dim.
+    past: bool
+    #: "red" or "green" for an over/under worth colouring, else "".
+    colour: str
+
+
+def row_models(view: View) -> tuple[RowModel, ...]:
+    """Every agenda row."""
+    rows = []
+    for row in view.segments:
+        if row.status == "current":
+            took, delta = "▶ now", ""
+        elif row.actual_s is not None:
+            took = format_duration(row.actual_s)
+            delta = format_duration(row.delta_s or 0.0, signed=True) if abs(row.delta_s or 0.0) >= 1 else "0:00"
+        else:
+            took, delta = "", ""
+        if row.skipped:
+            took = f"skip {took}".strip()
+        past = row.status in ("done", "skipped")
+        over = row.delta_s or 0.0
+        colour = ("red" if over > 0 else "green") if past and abs(over) >= 1 else ""
+        started = None if row.actual_start_us is None else minute_of(row.actual_start_us)
+        rows.append(
+            RowModel(
+                row.number,
+                row.segment.title,
+                minute_of(row.planned_start_us),
+                minute_of(row.planned_end_us),
+                started,
+                took,
+                delta,
+                past,
+                colour,
+            )
+        )
+    return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaModel:
+    """The whole table, in the session's zone, with the row the show is at."""
+
+    rows: tuple[RowModel, ...]
+    zone: str
+    cursor: int
+
+
+def agenda_model(view: View, zone: str) -> AgendaModel:
+    """The table for `view`."""
+    return AgendaModel(row_models(view), zone, 0 if view.current is None else view.current)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusModel:
+    """The status line: clocks, where the show stands, what to shrink, and the link."""
+
+    live: bool
+    minute_us: int
+    zone: str
+    also: tuple[str, ...]
+    #: The zone of the machine, shown when no other clock already says its time.
+    local: pendulum.Timezone | pendulum.FixedTimezone
+    offset: str
+    #: The offset is an alarm (a minute or more behind, while the show runs).
+    late: bool
+    ended: bool
+    projected_end_us: int
+    planned_end_us: int
+    shrink: str
+    unrecoverable: str
+    link: str
+    healthy: bool
+    uncertain: bool
+    muted: bool
+    serving: str | None
+
+
+def status_model(
+    view: View,
+    zone: str,
+    also: tuple[str, ...],
+    local: pendulum.Timezone | pendulum.FixedTimezone,
+    link: tuple[bool, str],
+    *,
+    muted: bool,
+    serving: str | None,
+) -> StatusModel:
+    """The status line for `view`; `link` is (healthy, as worded)."""
+    shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
+    unrecoverable = format_length(view.unrecoverable_s) if view.flex and view.unrecoverable_s >= 1 else ""
+    return StatusModel(
+        view.mode == LIVE,
+        minute_of(view.now_us),
+        zone,
+        also,
+        local,
+        describe_offset(view.offset_s, ended=view.ended),
+        view.offset_s >= 60 and not view.ended,
+        view.ended,
+        minute_of(view.projected_end.int_timestamp * 1_000_000),
+        minute_of(view.planned_end.int_timestamp * 1_000_000),
+        shrink,
+        unrecoverable,
+        link[1],
+        link[0],
+        view.uncertain,
+        muted,
+        serving,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WorldModel:
+    """Each zone with who is there, at one minute."""
+
+    minute_us: int
+    people: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def people_by_zone(
+    view: View, zone: str, host: str | None, host_zone: str | None
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The session's zone, the host's, and each speaker's, in agenda order."""
+    people: dict[str, list[str]] = {zone: ["session"]}
+    if host and host_zone:
+        people.setdefault(host_zone, []).append(host)
+    for row in view.segments:
+        segment = row.segment
+        if segment.speaker and segment.timezone:
+            names = people.setdefault(segment.timezone, [])
+            if segment.speaker not in names:
+                names.append(segment.speaker)
+    return tuple((name, tuple(who)) for name, who in people.items())

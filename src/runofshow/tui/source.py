@@ -1,0 +1,51 @@
+"""What the screens need from a session, written down: a source to show, and controls to change it.
+
+A controller is both; a follower is only a source. The screens call nothing
+else on either, so anything that offers these methods can be shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from runofshow.core.agenda import Agenda
+from runofshow.core.events import Event
+from runofshow.core.journal import Header
+from runofshow.core.link import Link
+from runofshow.core.session import Ack
+from runofshow.core.view import View
+
+
+class SessionSource(Protocol):
+    """A session to show: the moderator's own, or one followed."""
+
+    @property
+    def agenda(self) -> Agenda:
+        """The session's agenda."""
+        ...
+
+    @property
+    def header(self) -> Header:
+        """The journal's header: whose session it is."""
+        ...
+
+    def poll(self) -> Sequence[Event]:
+        """Bring the state up to date; return the events this added."""
+        ...
+
+    def view(self) -> View:
+        """The state now."""
+        ...
+
+    def link(self) -> Link:
+        """Where the journal stands as seen from here (called once a tick)."""
+        ...
+
+
+class Controls(Protocol):
+    """The moderator's commands: start, pause, next and the rest."""
+
+    def command(self, name: str, **args: Any) -> Ack:
+        """Carry out `name`; raise CommandError if it makes no sense now."""
+        ...

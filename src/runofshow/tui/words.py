@@ -1,0 +1,69 @@
+"""The link worded for the screens: the one place that says "NO CONTROLLER" and the like.
+
+Sources report a `Link` as facts; what a moderator or a co-host reads about
+it is decided here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from runofshow.core.clock import to_pendulum
+from runofshow.core.link import Link, LinkState, Via
+from runofshow.core.timefmt import clock_time, coarse_age
+
+STOPPED = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
+QUIT = "NO CONTROLLER: the moderator has quit; the session goes on"
+
+
+def last_record_text(last_us: int | None, now_us: int, zone: str) -> str:
+    """When the last record came, as an absolute time and a coarse age."""
+    if last_us is None:
+        return "no records yet"
+    age = max(0.0, (now_us - last_us) / 1e6)
+    return f"last record {clock_time(to_pendulum(last_us), zone)} ({coarse_age(age)})"
+
+
+def describe_link(link: Link, now_us: int, zone: str) -> str:
+    """For the status line: the journal written here, or what is followed, since when, and who writes it."""
+    target = link.target
+    if link.via is Via.OWN:
+        if link.state is LinkState.FAILING:
+            return f"JOURNAL FAILING: {link.problem}"
+        if link.state is LinkState.STALLED:
+            return f"JOURNAL NOT ANSWERING: {link.problem}"
+        return f"journal … {link.pending} pending {target}" if link.pending else f"journal ✓ {target}"
+    if link.state is LinkState.ENDED:
+        return f"following {target} · the session has ended"
+    if link.via is Via.NETWORK:
+        if link.state is LinkState.DETACHED:
+            return f"following {target} · the moderator ({link.holder}) has quit; the session goes on"
+        if link.state is LinkState.BROKEN:
+            return f"{target}: {link.problem}"
+        return f"following {target} · {last_record_text(link.last_record_us, now_us, zone)} · {link.holder}"
+    if link.state is LinkState.BROKEN:
+        return str(link.problem)
+    who = {LinkState.CONTROLLED: f"controller {link.holder}", LinkState.DETACHED: QUIT}.get(link.state, STOPPED)
+    return f"following {target} · {last_record_text(link.last_record_us, now_us, zone)} · {who}"
+
+
+def banner_text(link: Link, now_us: int, zone: str, *, following: bool) -> str:
+    """What the red banner says about the link, or "" when it has nothing to say.
+
+    A failing journal is the moderator's alarm. A co-host must see that the
+    moderator is gone whatever the width of the status line, so for them a
+    link in trouble is also worth the banner.
+    """
+    if link.via is Via.OWN:
+        if link.state is LinkState.FAILING:
+            return (
+                f"JOURNAL WRITE FAILING: {link.problem}. "
+                "Timing goes on in memory; records are written once the disk works."
+            )
+        if link.state is LinkState.STALLED:
+            return (
+                f"JOURNAL NOT ANSWERING: {link.problem}. "
+                "Timing goes on in memory; records are written once the disk answers."
+            )
+        return ""
+    if link.problem:
+        return link.problem
+    return "" if link.healthy or not following else describe_link(link, now_us, zone)

@@ -1,0 +1,91 @@
+"""report --format xlsx: one sheet per table, durations as duration cells, the same figures as json, text inert."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from runofshow.cli import main
+from runofshow.report import render, render_file
+from runofshow.report.model import load
+
+from .test_report_hostile import hostile  # noqa: F401  (the fixture)
+
+
+def workbook(tmp_path: Path, data: bytes) -> Any:
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(data)
+    return openpyxl.load_workbook(path)
+
+
+def rows(sheet: Any) -> list[dict[str, Any]]:
+    header = [cell.value for cell in sheet[1]]
+    return [dict(zip(header, (cell.value for cell in row))) for row in sheet.iter_rows(min_row=2)]
+
+
+def test_one_session(in_journals: Path, tmp_path: Path) -> None:
+    book = workbook(tmp_path, render_file([load("live.jsonl")], "xlsx"))
+    assert book.sheetnames == ["Segments", "Totals"]
+    assert book.epoch.year == 1904  # negative durations show in Excel
+    data = json.loads(render([load("live.jsonl")], "json"))
+    segments = rows(book["Segments"])
+    assert [r["title"] for r in segments] == [s["title"] for s in data["segments"]]
+    for row, record in zip(segments, data["segments"]):
+        for key in ("planned_duration_s", "actual_duration_s", "delta_s", "paused_s"):
+            expected = None if record[key] is None else dt.timedelta(seconds=record[key])
+            assert row[key] == expected, key
+        if record["planned_start"]:
+            assert row["planned_start"] == dt.datetime.fromisoformat(record["planned_start"]).replace(tzinfo=None)
+    sheet = book["Segments"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    delta = next(c for c in sheet[1] if c.value == "delta_s").column
+    assert sheet.cell(row=2, column=delta).number_format == "[h]:mm:ss"
+    (totals,) = rows(book["Totals"])
+    assert totals["title"] == data["session"]["title"]
+    assert totals["planned_duration_s"] == dt.timedelta(seconds=data["session"]["planned_duration_s"])
+
+
+def test_comparison_has_its_own_sheets(in_journals: Path, tmp_path: Path) -> None:
+    reports = [load("rehearsal.jsonl"), load("live.jsonl")]
+    book = workbook(tmp_path, render_file(reports, "xlsx"))
+    assert book.sheetnames == ["Segments", "Totals", "Comparison", "Kinds"]
+    compared = json.loads(render(reports, "json"))["comparison"]
+    comparison = rows(book["Comparison"])
+    assert [r["title"] for r in comparison] == [s["title"] for s in compared["segments"]]
+    first = compared["segments"][0]
+    assert comparison[0]["B delta_s"] == dt.timedelta(seconds=first["delta_s"][1])
+    assert [r["session"] for r in rows(book["Totals"])] == ["A", "B"]
+    assert {r["session"] for r in rows(book["Segments"])} == {"A", "B"}
+
+
+def test_text_is_guarded_as_in_csv(hostile: str, tmp_path: Path) -> None:  # noqa: F811
+    data = render_file([load(hostile)], "xlsx")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            assert b"<f>" not in archive.read(name)
+    segments = rows(workbook(tmp_path, data)["Segments"])
+    assert segments[0]["title"] == "'+cmd|' /C calc'!A0"
+    assert segments[1]["title"] == "Bell \\x07 escape \\x1b]0;owned\\x07 csi \\x9b2J del \\x7f"
+    assert segments[0]["delta_s"] == dt.timedelta(seconds=-60)
+
+
+def test_cli_writes_the_file_and_refuses_a_terminal(
+    in_journals: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "minutes.xlsx"
+    assert main(["report", "live.jsonl", "--format", "xlsx", "-o", str(target)]) == 0
+    assert target.read_bytes().startswith(b"PK")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert main(["report", "live.jsonl", "--format", "xlsx"]) == 2
+
+
+def test_render_says_xlsx_is_not_text(in_journals: Path) -> None:
+    with pytest.raises(ValueError, match="binary"):
+        render([load("live.jsonl")], "xlsx")
