@@ -56,7 +56,7 @@ print("\n".join(sorted(names[: int(sys.argv[1])])))
 PY
 )
 fi
-"$mutmut" run "${names[@]}" >/dev/null 2>&1 || true
+"$mutmut" run "${names[@]}" > mutmut.log 2>&1 || { echo "mutmut run failed:" >&2; tail -20 mutmut.log >&2; }
 "$mutmut" results --all true > results.txt 2>/dev/null || true
 "$python" - "${names[*]:-}" <<'PY'
 import json

@@ -334,3 +334,24 @@ def test_a_message_of_280_characters_is_accepted(rehearsal: Show) -> None:
 def test_a_bad_message_record_is_a_replay_error(rehearsal: Show, data: dict[str, object]) -> None:
     with pytest.raises(ReplayError):
         rehearsal.record("message", data)
+
+
+def test_after_the_end_no_segment_is_under_way(rehearsal: Show) -> None:
+    rehearsal.command("start")
+    rehearsal.clock.advance(30)
+    rehearsal.command("end")
+    view = rehearsal.view()
+    assert (view.elapsed_s, view.remaining_s, view.allotted_s) == (0, 0, 0)
+
+
+def test_status_keeps_seconds_to_the_millisecond(rehearsal: Show) -> None:
+    rehearsal.command("start")
+    rehearsal.clock.advance(12.34567)
+    status = status_json(rehearsal.view())
+    assert (status["elapsed_s"], status["remaining_s"], status["allotted_s"]) == (12.346, 47.654, 60.0)
+
+
+def test_previous_from_the_first_segment_says_so(rehearsal: Show) -> None:
+    rehearsal.command("start")
+    with pytest.raises(CommandError, match="^this is the first segment$"):
+        rehearsal.command("previous")

@@ -16,7 +16,11 @@ from runofshow.core.state import MAX_MESSAGE, State
 from runofshow.core.timefmt import format_duration
 from runofshow.errors import RunofshowError
 
-COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end", "message")
+#: The commands the moderator's keys give.
+COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end")
+#: A message to the stage (`event_for(state, MESSAGE, reading, text=...)`). Not in COMMANDS until a key
+#: sends it: the browser test of the whole path waits for it there.
+MESSAGE = "message"
 
 
 class CommandError(RunofshowError):
@@ -45,9 +49,9 @@ def event_for(state: State, command: str, reading: Reading, **args: Any) -> tupl
 
     Raise CommandError, with a message for the moderator, if it makes no sense.
     """
-    if command not in COMMANDS:
+    if command not in COMMANDS and command != MESSAGE:
         raise CommandError(f"unknown command {command!r}")
-    if command == "message":  # at any time: before the start, the stage may already show it
+    if command == MESSAGE:  # at any time: before the start, the stage may already show it
         return EventType.MESSAGE, {"text": _message(args.get("text"))}
     if state.ended:
         raise CommandError("the session has ended")

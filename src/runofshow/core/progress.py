@@ -35,8 +35,8 @@ class SegmentState:
     last_end_t: float | None = None
     last_end_us: int | None = None
     skipped: bool = False
-    #: How many times it was left with `skip` (undone ones aside), kept when it is run again later.
     skips: int = 0
+    """How many times it was left with `skip` (undone ones aside), kept when it is run again later."""
     #: Left by `next`, or left another way once its time was up: `next` will not come back to it.
     finished: bool = False
     pauses: int = 0
@@ -62,5 +62,4 @@ class Entry:
     finished: bool
     #: Made by `next` or `skip`, which `previous` undoes even when they passed over finished segments.
     forward: bool
-    #: Made by `skip`: undoing it takes the skip back from the segment's count.
     skip: bool = False
