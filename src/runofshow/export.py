@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -65,6 +66,16 @@ def served_speaker_link(agenda: Agenda) -> str | None:
     return None
 
 
+def for_terminal(data: bytes) -> bytes:
+    """The text made safe to show: control characters from the agenda are made visible, not obeyed.
+
+    A file keeps the agenda's text exactly, so that it imports back as written;
+    a terminal must never take an escape sequence in a title as a command.
+    """
+    lines = re.split(r"\r?\n", data.decode("utf-8", "replace"))
+    return "\n".join(literal(line) for line in lines).encode("utf-8")
+
+
 def run_export(
     agenda_path: str, fmt: str, output: str | None = None, *, speaker: str | None = None, link: str | None = None
 ) -> int:
@@ -76,8 +87,10 @@ def run_export(
         link = served_speaker_link(agenda)
     data = render(agenda, fmt, speaker=speaker, link=link)
     if output is None or output == "-":
-        if fmt in BINARY and sys.stdout.isatty():
-            raise UserError(f"{fmt} is a binary file; give -o FILE.{fmt}")
+        if sys.stdout.isatty():
+            if fmt in BINARY:
+                raise UserError(f"{fmt} is a binary file; give -o FILE.{fmt}")
+            data = for_terminal(data)
         try:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -78,3 +80,42 @@ def test_check_imports_neither_openpyxl_nor_icalendar(seed: Path) -> None:
         [sys.executable, "-c", probe, str(seed)], capture_output=True, text=True, timeout=60, check=True
     )
     assert json.loads(result.stdout) == []
+
+
+def test_csv_on_a_terminal_shows_control_characters_instead_of_obeying_them(
+    write_agenda: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A title that sets the window title, in a real pty: visible on screen, exact in a file."""
+    hostile = "Opening \\u001b]0;pwned\\u0007 and \\u001b[2J"
+    path = write_agenda(
+        f'[session]\ntitle = "S"\ndate = "2021-10-08"\ntimezone = "Asia/Seoul"\n'
+        f'[[segments]]\nstart = "18:00"\nduration = "10m"\ntitle = "{hostile}"\n'
+    )
+    main, child = os.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "runofshow", "export", str(path), "--format", "csv"],
+            stdout=child,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+        os.close(child)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the pty is closed once everything is read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert process.returncode == 0, process.stderr
+    assert b"\x1b" not in shown and b"\x07" not in shown
+    assert b"\\x1b]0;pwned\\x07" in shown
+    out = tmp_path / "agenda.csv"
+    subprocess.run(
+        [sys.executable, "-m", "runofshow", "export", str(path), "--format", "csv", "-o", str(out)], check=True
+    )
+    assert b"\x1b]0;pwned\x07" in out.read_bytes()  # the file keeps the text exactly, for the round trip
