@@ -68,8 +68,9 @@ WIDE = 150
 STAGE_LINK_MARK = "○"
 #: How long a warning's title stays in the cue line.
 FLASH_US = 8_000_000
-#: Rows, at the least, for the countdown in block letters below the wide layout (the digits take three).
-TALL_CLOCK_ROWS = 5
+#: Rows, at the least, for the countdown in block letters below the wide layout. The digits take three;
+#: block letters in fewer than eight rows are hardly bigger, and cost ten times the output every second.
+TALL_CLOCK_ROWS = 8
 #: The most rows the segment card and the cue line take (their CSS max-height), and so the room they may need.
 CARD_ROWS = 5
 CUE_ROWS = 2
