@@ -34,7 +34,7 @@ def clock_rows(app: RunofshowApp | StageApp, selector: str) -> int:
 
 @pytest.mark.parametrize(
     ("size", "layout", "least"),
-    [((80, 24), "digits", 0), ((100, 30), "-tall", 6), ((120, 35), "-tall", 10), ((200, 50), "-wide", 10)],
+    [((80, 24), "digits", 0), ((100, 30), "digits", 0), ((120, 35), "-tall", 10), ((200, 50), "-wide", 10)],
 )
 async def test_the_countdown_takes_the_rows_the_agenda_leaves(
     make_app: AppFactory, clock: FakeClock, size: tuple[int, int], layout: str, least: int
@@ -57,7 +57,7 @@ async def test_the_countdown_takes_the_rows_the_agenda_leaves(
 async def test_the_clock_stays_when_a_cue_appears(make_app: AppFactory, clock: FakeClock) -> None:
     app, controller = make_app("live")
     to_young_kim(controller, clock, 470)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 35)) as pilot:
         assert app.screen.has_class("-tall")
         clock.advance(20)  # wrap-up: a cue line appears
         app.refresh_now()

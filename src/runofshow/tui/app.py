@@ -26,6 +26,7 @@ from runofshow.core.display import seconds_to_next_change
 from runofshow.core.events import Event, Level
 from runofshow.core.text import literal
 from runofshow.core.view import View
+from runofshow.tui.models import until_flash_changes
 from runofshow.tui.screens import FollowScreen, LiveScreen, ModeratorScreen, SessionScreen, StageScreen
 from runofshow.tui.source import Controls, SessionSource
 
@@ -152,6 +153,7 @@ class SessionApp(App[None]):
         soonest = min(seconds_to_next_change(view), minute)
         if view.started and not view.ended and (view.paused or view.remaining_s <= 0):
             soonest = min(soonest, until_whole(view.offset_s))
+        soonest = min(soonest, until_flash_changes(view))
         return max(0.001, soonest + BOUNDARY_MARGIN_S)
 
     def react(self, events: Sequence[Event], view: View) -> None:

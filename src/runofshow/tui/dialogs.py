@@ -171,6 +171,8 @@ g       go to any segment (each keeps the time it has run)
 e       end the session (asks first)
 m       mute / unmute the bell
 c       copy the cue for the speaker (also shown on screen)
+t       a message to the speaker, on every screen (presets with ↑↓);
+        an empty line clears it;  T  clears it at once
 q       quit; the session goes on and the same command resumes it
 ?       this help;  ctrl+p  every command, searchable
 

@@ -11,6 +11,7 @@ is formatted by the widget, and only when its model changes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pendulum
@@ -168,6 +169,28 @@ class Flash:
     until_us: int
 
 
+#: How long a new message to the speaker flashes on every screen.
+MESSAGE_FLASH_US = 5_000_000
+
+
+def message_lit(view: View) -> bool:
+    """Whether the message is in the lit half of its flash: on, off, on… once a second for 5 s after it came."""
+    if view.message is None or view.message_at_us is None:
+        return False
+    age = view.now_us - view.message_at_us
+    return 0 <= age < MESSAGE_FLASH_US and (age // 1_000_000) % 2 == 0
+
+
+def until_flash_changes(view: View) -> float:
+    """Seconds until the message's flash next turns on or off, or infinity once it is steady."""
+    if view.message is None or view.message_at_us is None:
+        return math.inf
+    age = view.now_us - view.message_at_us
+    if not 0 <= age < MESSAGE_FLASH_US:
+        return math.inf
+    return (1_000_000 - age % 1_000_000) / 1e6
+
+
 @dataclass(frozen=True, slots=True)
 class CueModel:
     """The cue to give the speaker, whether this screen can copy it (the moderator's can), and a fresh warning."""
@@ -176,12 +199,15 @@ class CueModel:
     copyable: bool
     #: The warning's title while it is fresh, else None.
     flash: Flash | None = None
+    #: The moderator's message to the speaker, and whether it is lit in its flash.
+    message: str | None = None
+    lit: bool = False
 
 
 def cue_model(cue: str | None, copyable: bool, flash: Flash | None, view: View) -> CueModel:
-    """The cue line now: the flash only until it expires."""
+    """The cue line now: the flash only until it expires, and the message under it."""
     fresh = flash if flash is not None and view.now_us < flash.until_us else None
-    return CueModel(cue, copyable, fresh)
+    return CueModel(cue, copyable, fresh, view.message, message_lit(view))
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +246,7 @@ def row_models(view: View) -> tuple[RowModel, ...]:
         over = row.delta_s or 0.0
         colour = ("red" if over > 0 else "green") if past and abs(over) >= 1 else ""
         started = None if row.actual_start_us is None else minute_of(row.actual_start_us)
-        expected = None  # the expected start of each row ahead comes with the view
+        expected = None if row.expected_start_us is None else minute_of(row.expected_start_us)
         rows.append(
             RowModel(
                 row.number,

@@ -24,10 +24,11 @@ from textual.screen import Screen
 from runofshow.core.cues import cue_for
 from runofshow.core.decide import CommandError
 from runofshow.core.link import Link
+from runofshow.core.state import MAX_MESSAGE
 from runofshow.core.text import literal
 from runofshow.core.timefmt import format_duration
 from runofshow.core.view import View
-from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, HelpScreen
+from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, HelpScreen, MessageScreen
 from runofshow.tui.models import (
     Flash,
     WorldModel,
@@ -37,6 +38,7 @@ from runofshow.tui.models import (
     clock_model,
     countdown_model,
     cue_model,
+    message_lit,
     minute_of,
     next_model,
     people_by_zone,
@@ -58,7 +60,7 @@ from runofshow.tui.widgets import (
     TopBar,
     WorldClock,
 )
-from runofshow.tui.words import banner_text, describe_link
+from runofshow.tui.words import banner_text, describe_link, message_presets
 
 #: Width from which the agenda goes beside the countdown instead of below it.
 WIDE = 150
@@ -66,8 +68,9 @@ WIDE = 150
 STAGE_LINK_MARK = "○"
 #: How long a warning's title stays in the cue line.
 FLASH_US = 8_000_000
-#: Rows, at the least, for the countdown in block letters below the wide layout (the digits take three).
-TALL_CLOCK_ROWS = 5
+#: Rows, at the least, for the countdown in block letters below the wide layout. The digits take three;
+#: block letters in fewer than eight rows are hardly bigger, and cost ten times the output every second.
+TALL_CLOCK_ROWS = 8
 #: The most rows the segment card and the cue line take (their CSS max-height), and so the room they may need.
 CARD_ROWS = 5
 CUE_ROWS = 2
@@ -76,7 +79,9 @@ EARLY_START_S = 60.0
 
 #: (keys, as shown, action, short description, palette title).
 Key = tuple[str, str, str, str, str]
-CONTROL_ACTIONS = frozenset({"start_pause", "next", "previous", "extend", "skip", "goto", "end", "copy_cue"})
+CONTROL_ACTIONS = frozenset(
+    {"start_pause", "next", "previous", "extend", "skip", "goto", "end", "copy_cue", "message", "clear_message"}
+)
 MUTE: Key = ("m", "m", "app.mute", "mute", "Mute / unmute the bell")
 QUIT: Key = ("q", "q", "quit_session", "quit", "Quit (the session goes on)")
 HELP: Key = ("question_mark", "?", "help", "help", "Help: every key")
@@ -325,10 +330,11 @@ class ModeratorScreen(SessionScreen):
         ("e", "e", "end", "end", "End the session"),
         MUTE,
         ("c", "c", "copy_cue", "copy cue", "Copy the speaker's cue"),
+        ("t", "t", "message", "message", "Message to the speaker (an empty line clears it)"),
         QUIT,
         HELP,
     )
-    BINDINGS = bindings(KEYS)
+    BINDINGS = [*bindings(KEYS), Binding("T", "clear_message", "Clear the message", show=False)]
 
     def __init__(
         self,
@@ -434,6 +440,29 @@ class ModeratorScreen(SessionScreen):
         self.app.copy_to_clipboard(cue)
         self.notify(literal(cue), title="Sent to the clipboard (if your terminal allows it)", timeout=8, markup=False)
 
+    def action_message(self) -> None:
+        """A one-line prompt for a message to the speaker, with presets; Enter sends, an empty line clears."""
+        view = self.source.view()
+        agenda = self.source.agenda
+        upcoming = view.next_segment
+        presets = message_presets(
+            self.last_cue,
+            upcoming.segment.speaker if upcoming is not None else None,
+            agenda.messages,
+            view.focus.segment.messages,
+        )
+
+        def typed(text: str | None) -> None:
+            if text is not None:
+                self._command("message", text=text)
+
+        self.app.push_screen(MessageScreen(presets, view.message, MAX_MESSAGE), typed)
+
+    def action_clear_message(self) -> None:
+        """T: take the message off every screen at once."""
+        if self.source.view().message:
+            self._command("message", text="")
+
     def action_quit_session(self) -> None:
         """Quit; while the show runs, ask first. The session is not ended."""
         view = self.source.view()
@@ -467,7 +496,7 @@ class FollowScreen(SessionScreen):
 
 
 class StageScreen(LiveScreen):
-    """For sharing in the meeting: the big countdown in its warning colour, the title and the speaker."""
+    """For sharing in the meeting: the big countdown in its warning colour, the title, the speaker, the message."""
 
     BINDINGS = [Binding("q", "app.quit", "Quit", show=False), Binding("m", "app.mute", "Mute", show=False)]
 
@@ -475,16 +504,18 @@ class StageScreen(LiveScreen):
         self.clock = BigClock(id="stage-clock")
         self.title_line = Line(id="stage-title")
         self.speaker_line = Line(id="stage-speaker")
+        self.message_line = Line(id="stage-message")
         self.note_line = Line(id="stage-note")
         self.link_mark = Line(id="stage-link")
         yield self.clock
         yield self.title_line
         yield self.speaker_line
+        yield self.message_line
         yield self.note_line
         yield self.link_mark
 
     def draw(self) -> None:
-        """The countdown, the title and the speaker; nothing about the link but a mark."""
+        """The countdown, the title, the speaker and the moderator's message; nothing about the link but a mark."""
         view, link = self.view, self.link
         if view is None or link is None or not self.ready:
             return
@@ -492,6 +523,8 @@ class StageScreen(LiveScreen):
         segment = view.focus.segment
         self.title_line.words = ("The session has ended" if view.ended else segment.title, "bold")
         self.speaker_line.words = ("" if view.ended else segment.speaker or "", "")
+        self.message_line.words = (view.message or "", "bold reverse" if message_lit(view) else "bold")
+        self.message_line.display = bool(view.message)
         self.note_line.words = ("paused" if view.paused else "", "dim")
         # The audience sees no link trouble, only the co-host's discreet sign that the clock may be stale.
         self.link_mark.words = (STAGE_LINK_MARK if not view.ended and not link.healthy else "", "dim")

@@ -318,13 +318,18 @@ class CueLine(Static):
             text += Text("Cue: ", style="bold") + Text(literal(model.cue))
             if model.copyable:
                 text.append("   (c copies it)", style="dim")
+        if model.message:
+            if text:
+                text.append("\n")
+            text.append("Message: ", style="bold")
+            text.append(literal(model.message), style="bold reverse" if model.lit else "bold")
         self.update(text)
 
 
 class AgendaTable(DataTable[Text]):
     """Every segment: planned start–end, actual start (or, ahead, the expected one), duration and over/under."""
 
-    COLUMNS = ("#", "Planned", "Title", "Started", "Took", "+/−")
+    COLUMNS = ("#", "Planned", "Title", "Start", "Took", "+/−")
     WIDTHS = (2, 11, 0, 7, 9, 6)
 
     #: Every row, and the one the show is at.
