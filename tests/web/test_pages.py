@@ -251,8 +251,8 @@ def test_a_message_appears_within_a_second_and_clears(
     driver = browser(1280, 720)
     open_page(driver, session.stage_link)
     session.press(b"t")
-    session.terminal.read_until("Message")
-    session.press(b"\x15<b>Please</b> wrap up <script>x</script>\r")
+    session.terminal.read_until("Esc cancels")  # the prompt is drawn and its line has the focus
+    session.press(b"<b>Please</b> wrap up <script>x</script>\r")
     sent = time.monotonic()
     wait_for(lambda: text(driver, "message") == "<b>Please</b> wrap up <script>x</script>", timeout=3)
     assert time.monotonic() - sent <= 1.0

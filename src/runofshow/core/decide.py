@@ -16,11 +16,10 @@ from runofshow.core.state import MAX_MESSAGE, State
 from runofshow.core.timefmt import format_duration
 from runofshow.errors import RunofshowError
 
-#: The commands the moderator's keys give.
-COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end")
-#: A message to the stage (`event_for(state, MESSAGE, reading, text=...)`). Not in COMMANDS until a key
-#: sends it: the browser test of the whole path waits for it there.
+#: A message to the stage (`event_for(state, MESSAGE, reading, text=...)`), sent with `t` and cleared with `T`.
 MESSAGE = "message"
+#: The commands the moderator's keys give.
+COMMANDS = ("start", "pause", "resume", "next", "previous", "goto", "extend", "skip", "end", MESSAGE)
 
 
 class CommandError(RunofshowError):
@@ -49,7 +48,7 @@ def event_for(state: State, command: str, reading: Reading, **args: Any) -> tupl
 
     Raise CommandError, with a message for the moderator, if it makes no sense.
     """
-    if command not in COMMANDS and command != MESSAGE:
+    if command not in COMMANDS:
         raise CommandError(f"unknown command {command!r}")
     if command == MESSAGE:  # at any time: before the start, the stage may already show it
         return EventType.MESSAGE, {"text": _message(args.get("text"))}
