@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from runofshow.core.timefmt import format_duration
-from runofshow.core.view import View
+from runofshow.core.view import SegmentView, View
 
 
 def countdown_text(view: View) -> str:
@@ -45,3 +45,22 @@ def seconds_to_next_change(view: View) -> float:
 def _to_boundary(value: float) -> float:
     fraction = value - math.floor(value)
     return fraction if fraction > 1e-6 else 1.0
+
+
+def row_figures(row: SegmentView) -> tuple[str, str, str]:
+    """An agenda row's "Took" and "+/−" cells, and "over", "under" or "" for one worth colouring.
+
+    Worded once for the terminal's table and the co-host page.
+    """
+    delta_s = row.delta_s or 0.0
+    if row.status == "current":
+        took, delta = "▶ now", ""
+    elif row.actual_s is not None:
+        took = format_duration(row.actual_s)
+        delta = format_duration(delta_s, signed=True) if abs(delta_s) >= 1 else "0:00"
+    else:
+        took, delta = "", ""
+    if row.skipped:
+        took = f"skip {took}".strip()
+    late = row.status in ("done", "skipped") and abs(delta_s) >= 1
+    return took, delta, ("over" if delta_s > 0 else "under") if late else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from runofshow.core.clock import to_pendulum
-from runofshow.core.display import countdown_text
+from runofshow.core.display import countdown_text, row_figures
 from runofshow.core.timefmt import describe_offset, format_duration, format_length
 from runofshow.core.view import SegmentView, View
 
@@ -143,17 +143,7 @@ def flex_text(view: View) -> str:
 
 def _took(row: SegmentView) -> dict[str, str]:
     """The agenda table's "Took" and "+/−" cells, worded as in the terminal's table."""
-    if row.status == "current":
-        took, delta = "▶ now", ""
-    elif row.actual_s is not None:
-        took = format_duration(row.actual_s)
-        delta = format_duration(row.delta_s or 0.0, signed=True) if abs(row.delta_s or 0.0) >= 1 else "0:00"
-    else:
-        took, delta = "", ""
-    if row.skipped:
-        took = f"skip {took}".strip()
-    late = row.status in ("done", "skipped") and abs(row.delta_s or 0.0) >= 1
-    tone = ("over" if (row.delta_s or 0.0) > 0 else "under") if late else ""
+    took, delta, tone = row_figures(row)
     return {"took": took, "delta": delta, "delta_class": tone}
 
 

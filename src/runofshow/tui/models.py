@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import pendulum
 
 from runofshow.core.agenda import Segment
-from runofshow.core.display import countdown_text
+from runofshow.core.display import countdown_text, row_figures
 from runofshow.core.events import LIVE, Level
-from runofshow.core.timefmt import describe_offset, format_duration, format_length
+from runofshow.core.timefmt import describe_offset, format_length
 from runofshow.core.view import View
 
 MINUTE_US = 60_000_000
@@ -233,18 +233,9 @@ def row_models(view: View) -> tuple[RowModel, ...]:
     """Every agenda row."""
     rows = []
     for row in view.segments:
-        if row.status == "current":
-            took, delta = "▶ now", ""
-        elif row.actual_s is not None:
-            took = format_duration(row.actual_s)
-            delta = format_duration(row.delta_s or 0.0, signed=True) if abs(row.delta_s or 0.0) >= 1 else "0:00"
-        else:
-            took, delta = "", ""
-        if row.skipped:
-            took = f"skip {took}".strip()
+        took, delta, tone = row_figures(row)
         past = row.status in ("done", "skipped")
-        over = row.delta_s or 0.0
-        colour = ("red" if over > 0 else "green") if past and abs(over) >= 1 else ""
+        colour = {"over": "red", "under": "green"}.get(tone, "")
         started = None if row.actual_start_us is None else minute_of(row.actual_start_us)
         expected = None if row.expected_start_us is None else minute_of(row.expected_start_us)
         rows.append(
