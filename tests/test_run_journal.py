@@ -27,7 +27,8 @@ from runofshow.core.journal import replay
 from runofshow.core.paths import choose_journal
 from runofshow.core.session import Controller
 from tests.core.test_journal_rescue import fill
-from tests.tui.test_tui_pty import ANSI, Terminal
+from tests.kit.pty import ANSI
+from tests.kit.pty import Pty as Terminal
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pty, mounts and fsfreeze are Linux's")
 

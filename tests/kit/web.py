@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.tui.test_tui_pty import Terminal
+from tests.kit.pty import Pty as Terminal
 
 #: Where screenshots go; git-ignored, kept by CI as artifacts.
 ARTIFACTS = Path(__file__).resolve().parent.parent / "web" / "artifacts"

@@ -2,89 +2,22 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import re
-import select
 import shlex
-import struct
 import subprocess
 import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
 
-ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]P_^][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]")
-
-
-class Terminal:
-    """A program on a pty, with what it printed so far (escape sequences removed)."""
-
-    def __enter__(self) -> Terminal:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Never leave the program running: without its terminal it would spin."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
-
-    def __init__(self, args: list[str], env: dict[str, str], size: tuple[int, int] = (100, 30)) -> None:
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-        self.process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
-        os.close(slave)
-        self.raw = b""
-
-    def text(self) -> str:
-        return ANSI.sub(b"", self.raw).decode(errors="replace")
-
-    def _read(self, wait: float) -> bool:
-        """Read what is there within `wait` seconds; False once the program has closed the pty."""
-        ready, _, _ = select.select([self.master], [], [], wait)
-        if not ready:
-            return True
-        try:
-            data = os.read(self.master, 65536)
-        except OSError:
-            return False
-        self.raw += data
-        return bool(data)
-
-    def read_until(self, pattern: str, timeout: float = 15.0) -> str:
-        """Read until `pattern` shows up in the text, or fail with what was seen."""
-        deadline = time.monotonic() + timeout
-        while pattern not in self.text():
-            if time.monotonic() > deadline or not self._read(0.2):
-                raise AssertionError(f"{pattern!r} not seen; screen text:\n{self.text()[-2000:]}")
-        return self.text()
-
-    def send(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
-    def finish(self) -> tuple[int, str]:
-        """Wait for the program to exit, reading all it prints; return its status and text."""
-        deadline = time.monotonic() + 10
-        while self._read(0.2) and time.monotonic() < deadline:
-            pass
-        try:
-            return self.process.wait(max(0.1, deadline - time.monotonic())), self.text()
-        finally:
-            self.__exit__()
+from tests.kit.pty import Pty
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="pty details differ elsewhere")
 def test_bare_runofshow_rehearses_the_seed_and_resumes(tmp_path: Path) -> None:
     env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path), COLUMNS="100", LINES="30")
     command = [sys.executable, "-m", "runofshow"]
-    with Terminal(command, env) as first:
+    with Pty(command, env, (100, 30)) as first:
         first.read_until("REHEARSAL")
         first.read_until("Internet connection check")
         first.send(b" ")
@@ -101,7 +34,7 @@ def test_bare_runofshow_rehearses_the_seed_and_resumes(tmp_path: Path) -> None:
     assert len(journals) == 1
     assert f"Journal: {journals[0]}" in output.replace("\r\n", "\n").replace("\n", "")
 
-    with Terminal(shlex.split(again), env) as second:  # typed as printed
+    with Pty(shlex.split(again), env, (100, 30)) as second:  # typed as printed
         second.read_until("Resumed")
         second.send(b"q")
         second.read_until("Quit runofshow?")
@@ -131,11 +64,11 @@ def test_quitting_a_served_session_with_a_follower_is_clean(tmp_path: Path) -> N
         "--serve",
         f"127.0.0.1:{port}",
     ]
-    with Terminal(command, env) as moderator:
+    with Pty(command, env, (100, 30)) as moderator:
         served(moderator, tmp_path, port)
 
 
-def served(moderator: Terminal, tmp_path: Path, port: int) -> None:
+def served(moderator: Pty, tmp_path: Path, port: int) -> None:
     """Follow the served session over the network, quit the moderator, and check the follower heard."""
     moderator.read_until("Co-host: runofshow follow")
     token = (tmp_path / "served.jsonl.token").read_text().strip()
