@@ -49,10 +49,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import SystemClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.events import REHEARSAL
+from runofshow.session.controller import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import JournalServer, bind

@@ -22,11 +22,12 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.events import REHEARSAL, Event
-from runofshow.core.journal import encode, new_header, replay
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import FakeClock, SystemClock
+from runofshow.domain.events import REHEARSAL, Event
+from runofshow.journal.codec import encode, new_header
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 
 
 def acknowledged_costs(folder: Path, count: int) -> list[float]:

@@ -20,10 +20,10 @@ import threading
 import time
 from pathlib import Path
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import SystemClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.events import REHEARSAL
+from runofshow.session.controller import Controller
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -25,12 +25,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.decide import CommandError, due_warnings, event_for
-from runofshow.core.events import REHEARSAL, Event
-from runofshow.core.journal import encode, new_header
-from runofshow.core.state import State
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import FakeClock
+from runofshow.domain.commands import CommandError
+from runofshow.domain.decide import due_warnings, event_for
+from runofshow.domain.events import REHEARSAL, Event
+from runofshow.domain.fold import State
+from runofshow.journal.codec import encode, new_header
 
 STEP_S = 3.0
 MOVES = ("pause", "resume", "extend", "next")

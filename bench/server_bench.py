@@ -43,16 +43,16 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.decide import CommandError
-from runofshow.core.events import REHEARSAL, Event
-from runofshow.core.journal import encode, new_header
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import FakeClock, SystemClock
+from runofshow.domain.commands import CommandError
+from runofshow.domain.events import REHEARSAL, Event
+from runofshow.journal.codec import encode, new_header
+from runofshow.session.controller import Controller
 from runofshow.sync.offsets import CHUNK_BYTES
 from runofshow.sync.server import (
     CATCH_UP_SLOTS,
-    MAX_MESSAGE,
+    MAX_FRAME,
     MAX_QUEUE,
     QUEUE_RECORDS,
     WRITE_LIMIT,
@@ -312,7 +312,7 @@ async def memory_run(journal: Path, args: argparse.Namespace, rng: random.Random
         controller.close()
         sock.close()
     size = journal.stat().st_size
-    per = WRITE_LIMIT + MAX_QUEUE * MAX_MESSAGE + QUEUE_RECORDS * 8
+    per = WRITE_LIMIT + MAX_QUEUE * MAX_FRAME + QUEUE_RECORDS * 8
     shared = CATCH_UP_SLOTS * CHUNK_BYTES
     print(
         f"  20 non-reading followers ({connected} connected) on a {size / 2**20:.0f} MB journal "
@@ -320,7 +320,7 @@ async def memory_run(journal: Path, args: argparse.Namespace, rng: random.Random
         f"peak {peak / 1024:.0f} MB (+{(after - before) / 1024:.1f} MB)"
     )
     print(
-        f"  bound: per follower write buffer {WRITE_LIMIT // 1024} KiB + incoming {MAX_QUEUE}x{MAX_MESSAGE // 1024} KiB"
+        f"  bound: per follower write buffer {WRITE_LIMIT // 1024} KiB + incoming {MAX_QUEUE}x{MAX_FRAME // 1024} KiB"
         f" + {QUEUE_RECORDS} queued references = {per // 1024} KiB, plus {CATCH_UP_SLOTS} catch-up chunks of "
         f"{CHUNK_BYTES // 1024} KiB ({shared // 1024} KiB) and the index (16 B a record, "
         f"{16 * controller.engine.seq / 2**20:.1f} MB here); 1,000 followers: at most "

@@ -80,7 +80,7 @@ from rich.style import Style
 from textual import __version__ as textual_version
 from textual.renderables.digits import Digits
 
-from runofshow.core.agenda import parse_agenda
+from runofshow.domain.agenda.parse import parse_agenda
 
 #: A burst of output starts after at least this much silence (see the module docstring).
 BURST_GAP_S = 0.050

@@ -34,13 +34,13 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import SystemClock
-from runofshow.core.decide import CommandError
-from runofshow.core.events import REHEARSAL
-from runofshow.core.session import Controller
-from runofshow.sync.links import stage_token
-from runofshow.sync.server import JournalServer, bind, page_base, session_token
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.commands import CommandError
+from runofshow.domain.events import REHEARSAL
+from runofshow.secrets import Token, token
+from runofshow.session.controller import Controller
+from runofshow.sync.server import JournalServer, bind, page_base
 from runofshow.sync.web import WebViews
 
 GOAL_P99_MS = 100.0
@@ -94,10 +94,10 @@ async def main_async(args: argparse.Namespace) -> None:
         clock = SystemClock()
         controller = Controller.open(journal, clock, agenda=load_agenda(bundled_agenda()), mode=REHEARSAL, wait=False)
         sock = bind("127.0.0.1", 0)
-        token, stage = session_token(journal), stage_token(journal)
+        token_, stage = token(journal, Token.SESSION), token(journal, Token.STAGE)
         base = page_base(sock, False)
-        web = WebViews(journal, token, stage, clock, base=base)
-        server = JournalServer(journal, token, sock, clock, web=web)
+        web = WebViews(journal, token_, stage, clock, base=base)
+        server = JournalServer(journal, token_, sock, clock, web=web)
         synced: dict[int, float] = {}
 
         def stamp(line: bytes) -> None:

@@ -77,10 +77,10 @@ async def viewers(port: int, count: int) -> None:
 
 
 def controller_side(args: argparse.Namespace) -> int:
-    from runofshow.core.agenda import bundled_agenda, load_agenda
-    from runofshow.core.clock import SystemClock
-    from runofshow.core.events import REHEARSAL
-    from runofshow.core.session import Controller
+    from runofshow.agenda_file import bundled_agenda, load_agenda
+    from runofshow.clock import SystemClock
+    from runofshow.domain.events import REHEARSAL
+    from runofshow.session.controller import Controller
     from runofshow.sync.server import JournalServer, bind
     from runofshow.sync.web import WebViews
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import REHEARSAL
+from runofshow.session.controller import Controller
 from tests.kit import crash
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import MAX_SEGMENTS, bundled_agenda, load_agenda
-from runofshow.core.clock import SystemClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.agenda.model import MAX_SEGMENTS
+from runofshow.domain.events import REHEARSAL
+from runofshow.session.controller import Controller
 from tests.kit.pty import Pty
 
 SESSION = """[session]

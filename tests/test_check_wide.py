@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from runofshow.check import render_check
-from runofshow.core.agenda import parse_agenda
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.schedule import render_check
 from tests.kit.wide import WIDE_AGENDA, WIDE_TEXTS, missing, too_wide
 from tests.test_check_cli import SEED_TITLES, SPEAKERS
 

@@ -11,9 +11,9 @@ PROBE = """
 import io, json, sys
 from contextlib import redirect_stdout
 {before}
-import runofshow.core.agenda
-import runofshow.core.text
-import runofshow.check
+import runofshow.domain.agenda.model
+import runofshow.words.text
+import runofshow.commands.check
 import runofshow.cli
 with redirect_stdout(io.StringIO()) as out:
     status = runofshow.cli.main(["check", sys.argv[1]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runofshow.run import invoked_as, resume_command
+from runofshow.commands.run import invoked_as, resume_command
 
 
 def test_bare_runofshow_comes_back_with_bare_runofshow() -> None:

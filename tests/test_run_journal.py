@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.journal import replay
-from runofshow.core.paths import choose_journal
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import FakeClock, SystemClock
+from runofshow.domain.events import REHEARSAL
+from runofshow.session.choice import choose_journal
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 from tests.core.test_journal_rescue import fill
 from tests.kit.pty import ANSI
 from tests.kit.pty import Pty as Terminal

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from runofshow import __version__
-from runofshow.core.text import literal
 from runofshow.errors import RunofshowError, UserError
 from runofshow.report import FORMATS
+from runofshow.words.text import literal
 
 #: The report's format registry; importing it loads no renderer, so parsing stays fast.
 REPORT_FORMATS = FORMATS
@@ -107,27 +107,25 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from runofshow.check import print_check
-    from runofshow.core.agenda import load_agenda
+    from runofshow.commands.check import run_check
 
-    print_check(load_agenda(args.agenda))
-    return 0
+    return run_check(args.agenda)
 
 
 def _status(args: argparse.Namespace) -> int:
-    from runofshow.status import run_status
+    from runofshow.commands.status import run_status
 
     return run_status(args.journal, args.json)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from runofshow.report import run_report
+    from runofshow.commands.report import run_report
 
     return run_report(args.journals, args.format, args.output, args.tz)
 
 
 def _import(args: argparse.Namespace) -> int:
-    from runofshow.importer import run_import
+    from runofshow.commands.importer import run_import
     from runofshow.interop.to_agenda import Options
 
     options = Options(title=args.title, date=args.date, timezone=args.timezone, host=args.host)
@@ -135,7 +133,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from runofshow.export import run_export
+    from runofshow.commands.export import run_export
 
     return run_export(args.agenda, args.format, args.output, speaker=args.speaker, link=args.link)
 
@@ -143,7 +141,7 @@ def _export(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.keyfile and not args.certfile:
         raise UserError("--keyfile needs --certfile too")
-    from runofshow.run import run_session
+    from runofshow.commands.run import run_session
 
     return run_session(
         args.agenda,
@@ -157,13 +155,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _follow(args: argparse.Namespace) -> int:
-    from runofshow.follow import run_follow
+    from runofshow.commands.follow import run_follow
 
     return run_follow(args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile)
 
 
 def _default(args: argparse.Namespace) -> int:
-    from runofshow.run import run_session
+    from runofshow.commands.run import run_session
 
     return run_session(None, log=None, rehearsal=False, new=False)
 

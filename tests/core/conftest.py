@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import LIVE, REHEARSAL
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import LIVE, REHEARSAL
 from tests.kit.show import Show
 
 

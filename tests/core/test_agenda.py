@@ -11,21 +11,13 @@ import pendulum
 import pytest
 from rich.console import Console
 
-from runofshow.check import render_check
-from runofshow.core.agenda import (
-    DEFAULT_FINAL_S,
-    DEFAULT_WRAP_UP_S,
-    Agenda,
-    AgendaError,
-    Gap,
-    bundled_agenda,
-    load_agenda,
-    parse_agenda,
-    parse_duration,
-    parse_time,
-)
-from runofshow.core.text import literal
-from runofshow.core.timefmt import format_duration
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.domain.agenda.model import DEFAULT_FINAL_S, DEFAULT_WRAP_UP_S, Agenda, AgendaError, Gap
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.agenda.values import parse_duration, parse_time
+from runofshow.schedule import render_check
+from runofshow.words.text import literal
+from runofshow.words.timefmt import format_duration
 
 WriteAgenda = Callable[..., Path]
 

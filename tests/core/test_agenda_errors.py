@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from runofshow.agenda_file import load_agenda
 from runofshow.cli import main
-from runofshow.core.agenda import AgendaError, load_agenda
+from runofshow.domain.agenda.model import AgendaError
 
 SESSION = """\
 [session]

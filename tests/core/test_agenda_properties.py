@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runofshow.core.agenda import Gap, parse_agenda
+from runofshow.domain.agenda.model import Gap
+from runofshow.domain.agenda.parse import parse_agenda
 
 # Zones with no daylight saving in the dates drawn: wall-clock and real time agree.
 STEADY_ZONES = ["Asia/Seoul", "UTC", "Asia/Kolkata", "Asia/Kathmandu", "America/Santiago"]

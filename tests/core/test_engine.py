@@ -14,13 +14,15 @@ from typing import Any
 import pendulum
 import pytest
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock, format_instant, parse_instant
-from runofshow.core.decide import CommandError, event_for
-from runofshow.core.events import LIVE, REHEARSAL, Event
-from runofshow.core.state import ReplayError, State
-from runofshow.core.timefmt import describe_offset
-from runofshow.core.view import Flex, derive
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.commands import CommandError
+from runofshow.domain.decide import event_for
+from runofshow.domain.derive import Flex, derive
+from runofshow.domain.events import LIVE, REHEARSAL, Event
+from runofshow.domain.fold import ReplayError, State
+from runofshow.domain.instants import format_instant, parse_instant
+from runofshow.words.timefmt import describe_offset
 from tests.kit.show import Show
 
 

@@ -38,14 +38,16 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock, Reading, parse_instant, to_us
-from runofshow.core.decide import COMMANDS, CommandError, due_warnings, event_for
-from runofshow.core.events import LIVE, REHEARSAL, Event
-from runofshow.core.journal import encode
-from runofshow.core.session import Controller
-from runofshow.core.timefmt import describe_offset, whole_seconds
-from runofshow.core.view import derive
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import FakeClock
+from runofshow.domain.commands import CommandError
+from runofshow.domain.decide import COMMANDS, due_warnings, event_for
+from runofshow.domain.derive import derive
+from runofshow.domain.events import LIVE, REHEARSAL, Event
+from runofshow.domain.instants import Reading, parse_instant, to_us
+from runofshow.journal.codec import encode
+from runofshow.session.controller import Controller
+from runofshow.words.timefmt import describe_offset, whole_seconds
 from tests.kit.show import assert_journal_matches, crash
 
 AGENDA = load_agenda(bundled_agenda())

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from runofshow.core.decide import CommandError
-from runofshow.core.state import ReplayError
-from runofshow.core.timefmt import describe_offset, format_duration, format_length, whole_seconds
-from runofshow.core.view import Flex, derive, status_json
+from runofshow.domain.commands import CommandError
+from runofshow.domain.derive import Flex, derive, status_json
+from runofshow.domain.fold import ReplayError
+from runofshow.words.timefmt import describe_offset, format_duration, format_length, whole_seconds
 from tests.kit.show import Show
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.journal import JournalError, crc_ok, encode, replay
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.journal.codec import JournalError, crc_ok, encode
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 
 
 def write_some(open_controller: Callable[..., Controller], clock: FakeClock) -> None:

@@ -20,19 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.events import REHEARSAL, Event
-from runofshow.core.journal import (
-    JournalError,
-    JournalLocked,
-    Replayer,
-    Torn,
-    encode,
-    holder,
-    lock_path,
-    replay,
-)
-from runofshow.core.session import RETRY_DELAYS, Controller
+from runofshow.clock import FakeClock, SystemClock
+from runofshow.domain.events import REHEARSAL, Event
+from runofshow.journal.codec import JournalError, Torn, encode
+from runofshow.journal.lock import JournalLocked, holder, lock_path
+from runofshow.session.controller import RETRY_DELAYS, Controller
+from runofshow.session.replay import Replayer, replay
 from tests.kit.show import assert_journal_matches, crash
 
 OpenController = Callable[..., Controller]
@@ -42,10 +35,10 @@ OpenController = Callable[..., Controller]
 WRITER = textwrap.dedent(
     """
     import sys
-    from runofshow.core.agenda import bundled_agenda, load_agenda
-    from runofshow.core.clock import SystemClock
-    from runofshow.core.events import REHEARSAL
-    from runofshow.core.session import Controller
+    from runofshow.agenda_file import bundled_agenda, load_agenda
+    from runofshow.clock import SystemClock
+    from runofshow.domain.events import REHEARSAL
+    from runofshow.session.controller import Controller
 
     controller = Controller.open(sys.argv[1], SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
 
@@ -65,9 +58,9 @@ WRITER = textwrap.dedent(
 SECOND = textwrap.dedent(
     """
     import sys
-    from runofshow.core.clock import SystemClock
-    from runofshow.core.journal import JournalLocked
-    from runofshow.core.session import Controller
+    from runofshow.clock import SystemClock
+    from runofshow.journal.lock import JournalLocked
+    from runofshow.session.controller import Controller
 
     try:
         Controller.open(sys.argv[1], SystemClock())
@@ -81,10 +74,10 @@ SECOND = textwrap.dedent(
 HOLDER = textwrap.dedent(
     """
     import sys
-    from runofshow.core.agenda import bundled_agenda, load_agenda
-    from runofshow.core.clock import SystemClock
-    from runofshow.core.events import REHEARSAL
-    from runofshow.core.session import Controller
+    from runofshow.agenda_file import bundled_agenda, load_agenda
+    from runofshow.clock import SystemClock
+    from runofshow.domain.events import REHEARSAL
+    from runofshow.session.controller import Controller
 
     controller = Controller.open(sys.argv[1], SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
     controller.command("start")

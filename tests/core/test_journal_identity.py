@@ -16,11 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.clock import FakeClock, format_instant
-from runofshow.core.events import REHEARSAL
-from runofshow.core.journal import JournalError, holder, replay
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import REHEARSAL
+from runofshow.domain.instants import format_instant
+from runofshow.journal.codec import JournalError
+from runofshow.journal.lock import holder
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 from tests.kit.show import assert_journal_matches
 
 WAIT_S = 20.0
@@ -29,10 +33,10 @@ WAIT_S = 20.0
 HOLDER = textwrap.dedent(
     """
     import sys
-    from runofshow.core.agenda import bundled_agenda, load_agenda
-    from runofshow.core.clock import SystemClock
-    from runofshow.core.events import REHEARSAL
-    from runofshow.core.session import Controller
+    from runofshow.agenda_file import bundled_agenda, load_agenda
+    from runofshow.clock import SystemClock
+    from runofshow.domain.events import REHEARSAL
+    from runofshow.session.controller import Controller
 
     controller = Controller.open(sys.argv[1], SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
     controller.command("start")
@@ -45,9 +49,9 @@ HOLDER = textwrap.dedent(
 SECOND = textwrap.dedent(
     """
     import sys
-    from runofshow.core.clock import SystemClock
-    from runofshow.core.journal import JournalLocked
-    from runofshow.core.session import Controller
+    from runofshow.clock import SystemClock
+    from runofshow.journal.lock import JournalLocked
+    from runofshow.session.controller import Controller
 
     try:
         Controller.open(sys.argv[1], SystemClock())

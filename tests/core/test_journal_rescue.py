@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.journal import encode, replay
-from runofshow.core.rescue import find_rescues, save_rescue
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import REHEARSAL
+from runofshow.journal.codec import encode
+from runofshow.journal.rescue import find_rescues, save_rescue
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 from tests.kit.show import assert_journal_matches
 
 

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.journal import encode, replay
-from runofshow.core.link import LinkState
-from runofshow.core.session import Controller
-from runofshow.core.writer import PENDING_SHOW_S, STALL_S
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import REHEARSAL
+from runofshow.domain.link import LinkState
+from runofshow.journal.codec import encode
+from runofshow.journal.writer import PENDING_SHOW_S, STALL_S
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 from runofshow.tui.words import banner_text, describe_link
 from tests.kit.show import assert_journal_matches
 

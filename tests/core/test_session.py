@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.clock import FakeClock, format_instant, parse_instant
-from runofshow.core.events import LIVE, REHEARSAL, Event
-from runofshow.core.journal import JournalError, holder
-from runofshow.core.session import Controller, choose_mode
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import LIVE, REHEARSAL, Event
+from runofshow.domain.instants import format_instant, parse_instant
+from runofshow.journal.codec import JournalError
+from runofshow.journal.lock import holder
+from runofshow.session.controller import Controller, choose_mode
 from tests.kit.show import assert_journal_matches, crash
 
 OpenController = Callable[..., Controller]

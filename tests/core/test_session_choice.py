@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import LIVE, REHEARSAL
-from runofshow.core.paths import GOING_ON_AFTER_END_S, Choice, choose_journal, choose_mode, find_journal
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import LIVE, REHEARSAL
+from runofshow.session.choice import GOING_ON_AFTER_END_S, Choice, choose_journal, choose_mode, find_journal
+from runofshow.session.controller import Controller
 
 MIDNIGHT = """
 [session]

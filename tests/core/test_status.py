@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock, SystemClock, to_pendulum
-from runofshow.core.events import LIVE, REHEARSAL
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock, SystemClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import LIVE, REHEARSAL
+from runofshow.domain.instants import to_pendulum
+from runofshow.session.controller import Controller
 
 TITLE = "Initiatives and alliances between local governments and SSE actors to build a new economy"
 #: Slack for the time the status process takes to start and read the clock.

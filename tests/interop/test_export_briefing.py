@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from runofshow.core.agenda import Agenda, load_agenda
-from runofshow.core.clock import SystemClock
-from runofshow.core.events import LIVE
-from runofshow.core.paths import find_journal
+from runofshow.agenda_file import load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import LIVE
 from runofshow.interop.briefing import briefing
+from runofshow.session.choice import find_journal
 
 from .conftest import Cli
 

@@ -10,8 +10,8 @@ import pendulum
 import pytest
 from icalendar import Calendar
 
-from runofshow.core.agenda import Agenda
-from runofshow.export import render
+from runofshow.commands.export import render
+from runofshow.domain.agenda.model import Agenda
 from runofshow.interop.ics import calendar
 
 from .conftest import Cli
@@ -85,7 +85,7 @@ def test_uids_are_stable_and_survive_a_change_of_time(agenda: Agenda, write_agen
     moved = agenda.source.replace('start = "18:11"\nend = "18:21"', 'start = "18:11"\nend = "18:20"')
     assert moved != agenda.source
     path = write_agenda(moved)
-    from runofshow.core.agenda import load_agenda
+    from runofshow.agenda_file import load_agenda
 
     changed = load_agenda(path)
     third = {str(e["SUMMARY"]): str(e["UID"]) for e in events(calendar(changed, changed.segments, later))}
@@ -105,7 +105,7 @@ def test_speaker_filter(cli: Cli, seed: Path, tmp_path: Path) -> None:
 
 
 def render_seed(seed: Path, speaker: str) -> bytes:
-    from runofshow.core.agenda import load_agenda
+    from runofshow.agenda_file import load_agenda
 
     return render(load_agenda(seed), "ics", speaker=speaker)
 
@@ -124,7 +124,7 @@ def test_hostile_text_cannot_break_the_calendar(write_agenda: Any) -> None:
         '[session]\ntitle = "S"\ndate = "2024-05-01"\ntimezone = "UTC"\n'
         '[[segments]]\nstart = "09:00"\nend = "09:10"\ntitle = "=HYPERLINK(\\"x\\")\\r\\nBEGIN:VEVENT\\u001b[31m"\n'
     )
-    from runofshow.core.agenda import load_agenda
+    from runofshow.agenda_file import load_agenda
 
     agenda = load_agenda(path)
     found = events(calendar(agenda, agenda.segments, NOW))

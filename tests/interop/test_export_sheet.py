@@ -12,8 +12,9 @@ from pathlib import Path
 
 import openpyxl
 
-from runofshow.core.agenda import Agenda, load_agenda
-from runofshow.export import render
+from runofshow.agenda_file import load_agenda
+from runofshow.commands.export import render
+from runofshow.domain.agenda.model import Agenda
 from runofshow.interop.columns import field_of
 
 from .conftest import Cli

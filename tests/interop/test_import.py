@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda, load_agenda
+from runofshow.agenda_file import load_agenda
+from runofshow.domain.agenda.model import Agenda
 
 from .conftest import SEED_OPTIONS, SEED_PROGRAMME, Cli, csv_text
 

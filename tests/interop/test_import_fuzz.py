@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runofshow.core.agenda import load_agenda
+from runofshow.agenda_file import load_agenda
 
 from .conftest import Cli, csv_text, workbook
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from runofshow.core.agenda import Agenda, AgendaError, parse_agenda
-from runofshow.export import render
+from runofshow.commands.export import render
+from runofshow.domain.agenda.model import Agenda, AgendaError
+from runofshow.domain.agenda.parse import parse_agenda
 from runofshow.interop import toml_out
 from runofshow.interop.sheet import read_sheet
 from runofshow.interop.to_agenda import Options, import_sheet

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runofshow.core.session import Controller
+from runofshow.session.controller import Controller
 
 
 def crash(controller: Controller) -> None:

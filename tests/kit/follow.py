@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.clock import Reading
-from runofshow.core.events import Event
-from runofshow.core.session import Controller
-from runofshow.core.state import State
-from runofshow.core.view import derive
+from runofshow.domain.derive import derive
+from runofshow.domain.events import Event
+from runofshow.domain.fold import State
+from runofshow.domain.instants import Reading
+from runofshow.session.controller import Controller
 from runofshow.sync.follower import Follower
 from runofshow.sync.server import bind
 from runofshow.sync.watch import FileWatch

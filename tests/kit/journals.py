@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import LIVE, REHEARSAL
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import LIVE, REHEARSAL
+from runofshow.session.controller import Controller
 from tests.kit import crash
 
 REPO = Path(__file__).resolve().parents[2]

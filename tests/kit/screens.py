@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.session.controller import Controller
 from runofshow.sync.follower import Follower
 from runofshow.tui.words import describe_link
 

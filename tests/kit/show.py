@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.decide import due_warnings, event_for
-from runofshow.core.events import Event
-from runofshow.core.journal import replay
-from runofshow.core.session import Controller
-from runofshow.core.state import State
-from runofshow.core.view import View, derive
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.decide import due_warnings, event_for
+from runofshow.domain.derive import View, derive
+from runofshow.domain.events import Event
+from runofshow.domain.fold import State
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 from tests.kit import crash
 
 __all__ = ["Show", "assert_journal_matches", "crash", "state_of"]

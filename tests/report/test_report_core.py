@@ -8,10 +8,9 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from runofshow.core.agenda import parse_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import LIVE, REHEARSAL
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import LIVE, REHEARSAL
 from runofshow.report.model import (
     DETACHED,
     DONE,
@@ -26,6 +25,7 @@ from runofshow.report.model import (
     compare,
     load,
 )
+from runofshow.session.controller import Controller
 from tests.kit.journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import parse_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import LIVE
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import LIVE
 from runofshow.report import render
 from runofshow.report.model import load
 from tests.kit.journals import Driver

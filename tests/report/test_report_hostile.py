@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import parse_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.events import LIVE
-from runofshow.core.text import spreadsheet_safe
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import LIVE
 from runofshow.report import TEXT_FORMATS, render
 from runofshow.report.model import load
+from runofshow.words.text import spreadsheet_safe
 from tests.kit.journals import Driver
 
 HOSTILE = r"""

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.session.controller import Controller
 from runofshow.sync import watch as watch_module
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import SystemClock
-from runofshow.core.events import REHEARSAL
-from runofshow.core.session import Controller
-from runofshow.status import run_status
+from runofshow.clock import SystemClock
+from runofshow.commands.status import run_status
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import REHEARSAL
+from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind, tls_context
 from tests.kit.follow import TIMEOUT_S, TOKEN, free_port, make_certificate
 

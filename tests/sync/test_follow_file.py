@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.journal import Replayer, replay
-from runofshow.core.session import Controller
-from runofshow.core.view import derive
-from runofshow.follow import _wait_for_header
+from runofshow.clock import FakeClock
+from runofshow.commands.follow import _wait_for_header
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.derive import derive
+from runofshow.session.controller import Controller
+from runofshow.session.replay import Replayer, replay
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.watch import FileWatch
 from tests.kit import crash

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.session.controller import Controller
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import JournalServer, close_served
 from runofshow.tui.app import RunofshowApp

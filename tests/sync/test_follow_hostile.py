@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from runofshow.core.agenda import bundled_agenda, load_agenda, parse_agenda
-from runofshow.core.clock import SystemClock, format_instant
-from runofshow.core.events import REHEARSAL
-from runofshow.core.journal import encode, new_header
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.events import REHEARSAL
+from runofshow.domain.instants import format_instant
+from runofshow.journal.codec import encode, new_header
 from runofshow.sync.server import bind
 from tests.kit.pty import Pty
 

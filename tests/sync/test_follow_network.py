@@ -13,11 +13,12 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from runofshow.core.clock import FakeClock, format_instant
-from runofshow.core.journal import Replayer
-from runofshow.core.session import Controller
-from runofshow.core.view import derive
+from runofshow.clock import FakeClock
+from runofshow.domain.derive import derive
+from runofshow.domain.instants import format_instant
 from runofshow.errors import UserError
+from runofshow.session.controller import Controller
+from runofshow.session.replay import Replayer
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import HEARTBEAT_S, JournalServer, tls_context

@@ -20,9 +20,9 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.journal import encode
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.journal.codec import encode
+from runofshow.session.controller import Controller
 from runofshow.sync import offsets as offsets_module
 from runofshow.sync import server as server_module
 from runofshow.sync.offsets import JournalIndex, record_seq

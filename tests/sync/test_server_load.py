@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import bundled_agenda, load_agenda
-from runofshow.core.clock import FakeClock, SystemClock
-from runofshow.core.decide import CommandError
-from runofshow.core.events import REHEARSAL, Event
-from runofshow.core.journal import encode, new_header
-from runofshow.core.session import Controller
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import FakeClock, SystemClock
+from runofshow.domain.commands import CommandError
+from runofshow.domain.events import REHEARSAL, Event
+from runofshow.journal.codec import encode, new_header
+from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind
 from tests.kit.follow import TOKEN
 
@@ -129,9 +129,9 @@ async def test_keys_stay_quick_while_100_followers_catch_up(tmp_path: Path) -> N
 MODERATOR = """
 import asyncio, sys
 from pathlib import Path
-from runofshow.core.clock import SystemClock
-from runofshow.core.decide import CommandError
-from runofshow.core.session import Controller
+from runofshow.clock import SystemClock
+from runofshow.domain.commands import CommandError
+from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind
 
 async def main(path):

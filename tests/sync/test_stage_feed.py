@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.session import Controller
-from runofshow.core.view import derive
+from runofshow.clock import FakeClock
+from runofshow.domain.derive import derive
 from runofshow.errors import UserError
+from runofshow.session.controller import Controller
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import JournalServer
 from runofshow.sync.web import WebViews

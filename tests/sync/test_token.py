@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from runofshow.errors import UserError
-from runofshow.sync.listen import session_token, token_path
+from runofshow.secrets import token as session_token
+from runofshow.secrets import token_path
 
 
 def test_made_once_private_and_kept(journal: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.session.controller import Controller
 from runofshow.tui.app import RunofshowApp
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]

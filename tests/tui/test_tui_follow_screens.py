@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.session.controller import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import RunofshowApp, StageApp
 from runofshow.tui.widgets import BigClock, KeyBar, big_text

@@ -8,10 +8,11 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Input, OptionList, Static
 
-from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.clock import FakeClock
-from runofshow.core.journal import replay
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import BOUNDARY_MARGIN_S, RunofshowApp, StageApp
 from runofshow.tui.widgets import AgendaTable

@@ -15,10 +15,11 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Digits, Static
 
-from runofshow.core.clock import FakeClock, parse_instant, to_us
-from runofshow.core.journal import replay
-from runofshow.core.session import Controller
-from runofshow.core.view import derive
+from runofshow.clock import FakeClock
+from runofshow.domain.derive import derive
+from runofshow.domain.instants import parse_instant, to_us
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.widgets import AgendaTable, Countdown, StatusBar
 from tests.kit import crash
@@ -270,7 +271,7 @@ async def test_journal_failure_shows_a_red_banner_until_writes_work(
 
 
 async def test_the_agenda_text_is_drawn_literally(tmp_path: Path, clock: FakeClock) -> None:
-    from runofshow.core.agenda import parse_agenda
+    from runofshow.domain.agenda.parse import parse_agenda
 
     agenda = parse_agenda(
         '[session]\ntitle = "[bold]Show[/bold]"\ndate = "2021-10-08"\ntimezone = "Asia/Seoul"\n'

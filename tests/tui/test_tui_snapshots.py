@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
+from runofshow.session.controller import Controller
 from runofshow.tui.app import RunofshowApp
 from tests.kit.screens import to_young_kim
 

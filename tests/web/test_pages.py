@@ -19,10 +19,10 @@ except ImportError:  # pragma: no cover - depends on the machine
     if os.environ.get("CI") == "true":
         raise
     pytest.skip("selenium is not installed (pip install -e '.[test]')", allow_module_level=True)
-from runofshow.core.agenda import load_agenda
-from runofshow.core.clock import SystemClock
-from runofshow.core.decide import COMMANDS
-from runofshow.core.session import Controller
+from runofshow.agenda_file import load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.decide import COMMANDS
+from runofshow.session.controller import Controller
 from runofshow.sync import snapshots, web
 from runofshow.sync.server import JournalServer, bind
 from tests.kit.follow import make_certificate

@@ -11,13 +11,14 @@ import pytest
 from websockets.datastructures import Headers
 from websockets.http11 import Request
 
-from runofshow.core.clock import FakeClock
-from runofshow.core.display import countdown_text
-from runofshow.core.session import Controller
+from runofshow.clock import FakeClock
 from runofshow.errors import UserError
-from runofshow.sync.links import forget_served, note_served, served_links, stage_token
+from runofshow.secrets import Token, token
+from runofshow.session.controller import Controller
+from runofshow.sync.links import forget_served, note_served, served_links
 from runofshow.sync.snapshots import STAGE_KEYS, cohost_snapshot, countdown, stage_snapshot
 from runofshow.sync.web import WebViews, same_origin
+from runofshow.words.display import countdown_text
 
 
 def request(path: str = "/view", **headers: str) -> Request:
@@ -96,17 +97,17 @@ def test_tokens_decide_the_role(tmp_path: Path, clock: FakeClock) -> None:
 
 def test_stage_token_is_kept_private_and_reused(tmp_path: Path) -> None:
     journal = tmp_path / "j.jsonl"
-    first = stage_token(journal)
+    first = token(journal, Token.STAGE)
     path = tmp_path / "j.jsonl.stage-token"
     assert os.stat(path).st_mode & 0o777 == 0o600
-    assert stage_token(journal) == first
+    assert token(journal, Token.STAGE) == first
     os.chmod(path, 0o644)
-    with pytest.raises(UserError, match="not yours alone"):
-        stage_token(journal)
+    with pytest.raises(UserError, match="others may read it"):
+        token(journal, Token.STAGE)
     path.unlink()
     os.symlink(tmp_path / "elsewhere", path)
     with pytest.raises(UserError):
-        stage_token(journal)
+        token(journal, Token.STAGE)
 
 
 def test_status_links_need_the_served_note(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from runofshow.core.agenda import Agenda, Segment
-from runofshow.core.cues import cue_text
-from runofshow.core.events import Level
-from runofshow.core.text import literal
-from runofshow.core.timefmt import spoken_minutes
+from runofshow.domain.agenda.model import Agenda, Segment
+from runofshow.domain.events import Level
 from runofshow.interop import words
+from runofshow.words.cues import cue_text
+from runofshow.words.text import literal
+from runofshow.words.timefmt import spoken_minutes
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!]|&(?=#?\w+;))")
 NO_LINK = "ask the moderator for the link"

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import pendulum
 
 from runofshow import __version__
-from runofshow.core.agenda import Agenda, Segment
-from runofshow.core.text import literal
+from runofshow.domain.agenda.model import Agenda, Segment
 from runofshow.interop import words
+from runofshow.words.text import literal
 
 PRODID = f"-//runofshow//runofshow {__version__}//EN"
 _UID_NAMESPACE = uuid.UUID("5b0f3c1e-6d0a-4e55-9a43-7e1b2d9a0c11")

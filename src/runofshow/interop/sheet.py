@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runofshow.core.text import literal, shorten
 from runofshow.errors import UserError
 from runofshow.interop import columns
 from runofshow.interop.cells import csv_unguard, xlsx_unescape
+from runofshow.words.text import literal, shorten
 
 MAX_FILE_BYTES = 20_000_000
 MAX_ROWS = 5_000

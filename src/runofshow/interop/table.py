@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from runofshow.core.agenda import DEFAULT_FINAL_S, DEFAULT_WRAP_UP_S, Agenda, Segment
+from runofshow.domain.agenda.model import DEFAULT_FINAL_S, DEFAULT_WRAP_UP_S, Agenda, Segment
 from runofshow.interop.cells import csv_guard
 from runofshow.interop.columns import EXPORT_FIELDS, PREAMBLE, header_text
 

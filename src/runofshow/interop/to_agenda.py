@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runofshow.core.agenda import Agenda, AgendaError, parse_agenda, zone
-from runofshow.core.text import literal, shorten
+from runofshow.domain.agenda.model import Agenda, AgendaError
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.agenda.values import zone
 from runofshow.interop import columns, toml_out, values
 from runofshow.interop.columns import Column
 from runofshow.interop.sheet import Row, Sheet, SheetError, is_blank, trimmed
 from runofshow.interop.table import length_text
+from runofshow.words.text import literal, shorten
 
 _VALIDATING = "\x00import"
 

@@ -11,9 +11,9 @@ import datetime as dt
 import math
 import re
 
-from runofshow.core.agenda import parse_duration
-from runofshow.core.text import literal, shorten
+from runofshow.domain.agenda.values import parse_duration
 from runofshow.interop.sheet import Formula, is_blank
+from runofshow.words.text import literal, shorten
 
 _CLOCK = re.compile(r"^(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(?:m\.?)?$", re.IGNORECASE)
 _RANGE = re.compile(r"^(.*?)\s*(?:-|–|—|‒|\bto\b|\buntil\b)\s*(.*)$", re.IGNORECASE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pendulum
 
-from runofshow.core.agenda import Agenda, Segment
-from runofshow.core.timefmt import clock_time
+from runofshow.domain.agenda.model import Agenda, Segment
+from runofshow.words.timefmt import clock_time
 
 
 def offset(moment: pendulum.DateTime, tz: str) -> str:

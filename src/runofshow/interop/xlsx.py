@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from runofshow.core.agenda import Agenda
+from runofshow.domain.agenda.model import Agenda
 from runofshow.interop import table
 from runofshow.interop.cells import formula_like, xlsx_escape
 

@@ -12,7 +12,7 @@ markup.
     compare   several sessions side by side
     records   the figures as data (json, csv)
     formats/  one module per format, and the FORMATS registry
-    command   the command's entry: `render` and `run_report`
+    render    `render` and `render_file`: the report in any format (the command is commands/report.py)
 
 Importing the package is cheap (the command line reads `FORMATS` on every
 start); the rest loads on first use.
@@ -26,15 +26,14 @@ from typing import TYPE_CHECKING, Any
 from runofshow.report.formats import FORMATS, TEXT_FORMATS, Renderer
 
 if TYPE_CHECKING:
-    from runofshow.report.command import FILE_WIDTH, render, render_file, run_report
     from runofshow.report.formats.csv import CSV_FIELDS
     from runofshow.report.records import SEGMENT_FIELDS
+    from runofshow.report.render import FILE_WIDTH, render, render_file
 
 _LAZY = {
-    "render": "runofshow.report.command",
-    "run_report": "runofshow.report.command",
-    "render_file": "runofshow.report.command",
-    "FILE_WIDTH": "runofshow.report.command",
+    "render": "runofshow.report.render",
+    "render_file": "runofshow.report.render",
+    "FILE_WIDTH": "runofshow.report.render",
     "CSV_FIELDS": "runofshow.report.formats.csv",
     "SEGMENT_FIELDS": "runofshow.report.records",
 }
@@ -48,7 +47,6 @@ __all__ = [
     "Renderer",
     "render",
     "render_file",
-    "run_report",
 ]
 
 

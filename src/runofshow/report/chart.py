@@ -13,12 +13,12 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
 
-from runofshow.core.clock import to_us
-from runofshow.core.spans import merge_spans
-from runofshow.core.text import literal
-from runofshow.core.timefmt import format_duration
+from runofshow.domain.instants import to_us
+from runofshow.domain.spans import merge_spans
 from runofshow.report.model import Comparison
 from runofshow.report.words import Shown, tone
+from runofshow.words.text import literal
+from runofshow.words.timefmt import format_duration
 
 COLOURS = {"plan": "grey62", "over": "red3", "under": "green4", "skipped": "yellow3", "open": "dodger_blue2"}
 """The terminal's colour for each tone."""

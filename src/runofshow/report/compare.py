@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from runofshow.core.text import literal
-from runofshow.core.timefmt import describe_offset
 from runofshow.report.chart import Chart, durations
 from runofshow.report.model import OPEN, SKIPPED, Comparison, SegmentReport
 from runofshow.report.words import STATUS_WORDS, Shown, delta_tone, duration, signed, whole
+from runofshow.words.text import literal
+from runofshow.words.timefmt import describe_offset
 
 SEGMENT_HEADER = ("#", "Segment", "Kind", "Plan")
 KINDS_NOTE = "Only segments that ran to their end count; how many is in brackets."

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pendulum
 
-from runofshow.core.clock import to_pendulum, to_us
-from runofshow.core.events import EventType
-from runofshow.core.journal import JournalError, holder, replay
-from runofshow.core.progress import Crossing
-from runofshow.core.spans import Span
-from runofshow.core.view import View, derive
+from runofshow.domain.derive import View, derive
+from runofshow.domain.events import EventType
+from runofshow.domain.instants import to_pendulum, to_us
+from runofshow.domain.progress import Crossing
+from runofshow.domain.spans import Span
+from runofshow.journal.codec import JournalError
+from runofshow.journal.lock import holder
+from runofshow.session.replay import replay
 
 # A segment's outcome.
 DONE = "done"

@@ -16,12 +16,9 @@ from dataclasses import dataclass
 
 import pendulum
 
-from runofshow.core.clock import to_pendulum
-from runofshow.core.events import REHEARSAL, Level
-from runofshow.core.progress import Crossing
-from runofshow.core.text import literal, shorten
-from runofshow.core.timefmt import clock_time, describe_offset, format_duration
-from runofshow.core.zones import zone_label
+from runofshow.domain.events import REHEARSAL, Level
+from runofshow.domain.instants import to_pendulum
+from runofshow.domain.progress import Crossing
 from runofshow.report.model import (
     DETACHED,
     DONE,
@@ -34,6 +31,9 @@ from runofshow.report.model import (
     SegmentReport,
     SessionReport,
 )
+from runofshow.words.text import literal, shorten
+from runofshow.words.timefmt import clock_time, describe_offset, format_duration
+from runofshow.words.zones import zone_label
 
 #: How many parts of a segment's run a table lists before it sums up the middle ones.
 MOST_PARTS = 4

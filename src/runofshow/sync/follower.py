@@ -12,14 +12,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.clock import Clock
-from runofshow.core.events import Event
-from runofshow.core.journal import Header, JournalError, Replayer, holder
-from runofshow.core.link import Link, LinkState, Via
-from runofshow.core.state import State
-from runofshow.core.text import literal
-from runofshow.core.view import View, derive
+from runofshow.clock import Clock
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.derive import View, derive
+from runofshow.domain.events import Event
+from runofshow.domain.fold import State
+from runofshow.domain.header import Header
+from runofshow.domain.link import Link, LinkState, Via
+from runofshow.journal.codec import JournalError
+from runofshow.journal.lock import holder
+from runofshow.session.replay import Replayer
+from runofshow.words.text import literal
 
 #: How often a file follower asks whether a controller still holds the lock.
 HOLDER_CHECK_S = 2.0

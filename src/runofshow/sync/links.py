@@ -8,49 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from runofshow.errors import UserError
-
-
-def stage_token(journal: Path) -> str:
-    """The speakers' token, kept beside the journal like the session token, so a resumed session keeps its link.
-
-    Created with O_EXCL and mode 0600; a file that is not this user's own, or
-    that others may read, is refused rather than trusted.
-    """
-    path = journal.with_name(journal.name + ".stage-token")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return _new_token(path)
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the speakers' token: {error.strerror or error}") from None
-    with os.fdopen(fd) as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-            raise UserError(f"{path}: refusing a token file that is not yours alone (it must be mode 0600)")
-        token = file.read().strip()
-    if not token:
-        raise UserError(f"{path}: the speakers' token file is empty; delete it to make a new one")
-    return token
-
-
-def _new_token(path: Path) -> str:
-    token = secrets.token_urlsafe(12)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(token + "\n")
-    except FileExistsError:
-        return stage_token(path.with_name(path.name.removesuffix(".stage-token")))  # made meanwhile: use it
-    except OSError as error:
-        raise UserError(f"{path}: cannot save the speakers' token: {error.strerror or error}") from None
-    return token
+from runofshow.secrets import Token, token
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +58,6 @@ def served_links(journal: Path) -> Links | None:
     if not base or not cohost:
         return None
     try:
-        return page_links(base, cohost, stage_token(journal))
+        return page_links(base, cohost, token(journal, Token.STAGE))
     except UserError:
         return None

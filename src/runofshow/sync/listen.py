@@ -1,4 +1,4 @@
-"""What serving needs before the first follower: the session's token, the listening socket, TLS.
+"""What serving needs before the first follower: the listening socket and TLS (tokens: `runofshow.secrets`).
 
 Each is made before the moderator's screen opens, so a busy port, a bad
 certificate or an unsafe token file is one clear line, not a failure later.
@@ -6,76 +6,10 @@ certificate or an unsafe token file is one clear line, not a failure later.
 
 from __future__ import annotations
 
-import os
-import secrets
 import socket
 import ssl
-import stat
-from pathlib import Path
 
 from runofshow.errors import UserError
-
-
-def token_path(journal: Path) -> Path:
-    """The token file that sits beside a journal."""
-    return journal.with_name(journal.name + ".token")
-
-
-def session_token(journal: Path) -> str:
-    """The session's token: made once, kept beside the journal (mode 0600) so a resumed session keeps it.
-
-    Co-hosts following over the network reconnect on their own after the
-    moderator's program restarts; a new token would lock them out. A token
-    file that someone else owns, or that others may read, is refused: its
-    token may already be known, or be one planted for us.
-    """
-    path = token_path(journal)
-    token = _read_token(path)
-    if token:
-        return token
-    token = secrets.token_urlsafe(12)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() or path.is_symlink():  # an empty file left by a crash: replace it, never write through it
-            path.unlink()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(token + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-    except FileExistsError:
-        raise UserError(f"{path}: appeared while the session's token was being made; run again") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot save the session's token: {error.strerror or error}") from None
-    return token
-
-
-def _read_token(path: Path) -> str | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        if path.is_symlink():
-            raise UserError(f"{path}: is a symbolic link; the session's token must be a file of its own") from None
-        raise UserError(f"{path}: cannot read the session's token: {error.strerror or error}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UserError(f"{path}: is not a regular file; remove it and run again")
-        if info.st_uid != os.geteuid():
-            raise UserError(f"{path}: belongs to another user; remove it, and a new token is made")
-        if info.st_mode & 0o077:
-            raise UserError(
-                f"{path}: others may read it (mode {stat.S_IMODE(info.st_mode):04o}); "
-                "remove it, and a new token is made"
-            )
-        data = os.read(fd, 4096)
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the session's token: {error.strerror or error}") from None
-    finally:
-        os.close(fd)
-    return data.decode(errors="replace").strip() or None
 
 
 def parse_listen(text: str) -> tuple[str, int]:

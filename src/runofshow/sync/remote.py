@@ -19,12 +19,13 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
 from websockets.frames import CloseCode
 
-from runofshow.core.clock import Clock, Reading, parse_instant
-from runofshow.core.events import Event
-from runofshow.core.link import Link, LinkState, Via
-from runofshow.core.text import literal
+from runofshow.clock import Clock
+from runofshow.domain.events import Event
+from runofshow.domain.instants import Reading, parse_instant
+from runofshow.domain.link import Link, LinkState, Via
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
+from runofshow.words.text import literal
 
 #: Waits before each reconnection attempt, in seconds; the last one repeats.
 BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0, 5.0)

@@ -18,7 +18,7 @@ Memory, whatever the followers do:
 - per connection: the websockets write buffer (WRITE_LIMIT; a catch-up chunk
   is only read once it is half empty), QUEUE_RECORDS references to record
   lines that all followers share, and what a follower may send before reading
-  pauses (MAX_QUEUE messages of at most MAX_MESSAGE, thrown away as read);
+  pauses (MAX_QUEUE messages of at most MAX_FRAME, thrown away as read);
 - at most CATCH_UP_SLOTS catch-up chunks (`offsets.CHUNK_BYTES`) at once;
 - at most `max_connections` connections, counted from the TCP accept;
 - the index, 16 bytes a record, and the header line, once.
@@ -46,9 +46,10 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
-from runofshow.core.clock import Clock, format_instant
-from runofshow.core.session import Controller
-from runofshow.sync.listen import bind, parse_listen, reachable_address, session_token, tls_context
+from runofshow.clock import Clock
+from runofshow.domain.instants import format_instant
+from runofshow.session.controller import Controller
+from runofshow.sync.listen import bind, parse_listen, reachable_address, tls_context
 from runofshow.sync.offsets import JournalIndex
 from runofshow.sync.stage_feed import stage_header
 from runofshow.sync.web import WebViews
@@ -62,7 +63,6 @@ __all__ = [
     "public_host",
     "parse_listen",
     "reachable_address",
-    "session_token",
     "tls_context",
 ]
 
@@ -81,7 +81,7 @@ CATCH_UP_SLOTS = 16
 #: How often a follower whose socket is full is looked at again.
 WRITABLE_POLL_S = 0.05
 #: The largest message a follower may send (it is thrown away; more closes the connection).
-MAX_MESSAGE = 2**16
+MAX_FRAME = 2**16
 #: Incoming messages buffered per connection before reading from the socket pauses.
 MAX_QUEUE = 2
 #: The journal stream for `follow --stage`: the stage token's, with only the stage's facts in its header.
@@ -290,7 +290,7 @@ class JournalServer:
                 process_request=self._admit,
                 create_connection=Counted,
                 open_timeout=self.open_timeout,
-                max_size=MAX_MESSAGE,
+                max_size=MAX_FRAME,
                 max_queue=MAX_QUEUE,
                 write_limit=WRITE_LIMIT,
                 ping_interval=20,

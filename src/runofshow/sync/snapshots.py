@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from runofshow.core.clock import to_pendulum
-from runofshow.core.display import countdown_text, row_figures
-from runofshow.core.timefmt import describe_offset, format_duration, format_length
-from runofshow.core.view import SegmentView, View
+from runofshow.domain.derive import SegmentView, View
+from runofshow.domain.instants import to_pendulum
+from runofshow.words.display import countdown_text, row_figures
+from runofshow.words.timefmt import describe_offset, format_duration, format_length
 
 #: The only keys a stage-token holder ever gets. Notes, user, host and paths are not among them.
 STAGE_KEYS = (

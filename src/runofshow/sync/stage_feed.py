@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 
-from runofshow.core.agenda import Agenda, parse_agenda
-from runofshow.core.journal import Header, encode
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.agenda.parse import parse_agenda
+from runofshow.domain.header import Header
 from runofshow.errors import RunofshowError
+from runofshow.journal.codec import encode
 
 
 def _string(text: str) -> str:

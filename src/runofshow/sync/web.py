@@ -44,12 +44,12 @@ from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from runofshow.core.clock import Clock
-from runofshow.core.display import seconds_to_next_change
-from runofshow.core.view import View
+from runofshow.clock import Clock
+from runofshow.domain.derive import View
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.links import Links, forget_served, note_served, page_links
 from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
+from runofshow.words.display import seconds_to_next_change
 
 #: The WebSocket path the pages connect to.
 VIEW_PATH = "/view"

@@ -21,14 +21,14 @@ from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from runofshow.core.agenda import zone
-from runofshow.core.display import seconds_to_next_change
-from runofshow.core.events import Event, Level
-from runofshow.core.text import literal
-from runofshow.core.view import View
+from runofshow.domain.agenda.values import zone
+from runofshow.domain.derive import View
+from runofshow.domain.events import Event, Level
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.screens import FollowScreen, LiveScreen, ModeratorScreen, SessionScreen, StageScreen
 from runofshow.tui.source import Controls, SessionSource
+from runofshow.words.display import seconds_to_next_change
+from runofshow.words.text import literal
 
 #: Wake this long after a computed boundary, so the clock reads past it.
 BOUNDARY_MARGIN_S = 0.003

@@ -11,9 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.text import literal
-from runofshow.core.timefmt import format_duration
+from runofshow.domain.agenda.model import Agenda
+from runofshow.words.text import literal
+from runofshow.words.timefmt import format_duration
 
 
 class ConfirmScreen(ModalScreen[bool]):

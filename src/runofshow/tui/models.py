@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import pendulum
 
-from runofshow.core.agenda import Segment
-from runofshow.core.display import countdown_text, row_figures
-from runofshow.core.events import LIVE, Level
-from runofshow.core.timefmt import describe_offset, format_length
-from runofshow.core.view import View
+from runofshow.domain.agenda.model import Segment
+from runofshow.domain.derive import View
+from runofshow.domain.events import LIVE, Level
+from runofshow.words.display import countdown_text, row_figures
+from runofshow.words.timefmt import describe_offset, format_length
 
 MINUTE_US = 60_000_000
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pendulum
 from textual import events
@@ -21,13 +21,23 @@ from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import Screen
 
-from runofshow.core.cues import cue_for
-from runofshow.core.decide import CommandError
-from runofshow.core.link import Link
-from runofshow.core.state import MAX_MESSAGE
-from runofshow.core.text import literal
-from runofshow.core.timefmt import format_duration
-from runofshow.core.view import View
+from runofshow.domain.commands import (
+    Command,
+    CommandError,
+    End,
+    Extend,
+    Goto,
+    Message,
+    Next,
+    Pause,
+    Previous,
+    Resume,
+    Skip,
+    Start,
+)
+from runofshow.domain.derive import View
+from runofshow.domain.fold import MAX_MESSAGE
+from runofshow.domain.link import Link
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, HelpScreen, MessageScreen
 from runofshow.tui.models import (
     Flash,
@@ -61,6 +71,9 @@ from runofshow.tui.widgets import (
     WorldClock,
 )
 from runofshow.tui.words import banner_text, describe_link, message_presets
+from runofshow.words.cues import cue_for
+from runofshow.words.text import literal
+from runofshow.words.timefmt import format_duration
 
 #: Width from which the agenda goes beside the countdown instead of below it.
 WIDE = 150
@@ -351,9 +364,9 @@ class ModeratorScreen(SessionScreen):
         #: Draw at once after a command, rather than at the next tick.
         self.refresh_now = refresh
 
-    def _command(self, name: str, **args: Any) -> None:
+    def _command(self, command: Command) -> None:
         try:
-            ack = self.controls.command(name, **args)
+            ack = self.controls.command(command)
         except CommandError as error:
             self.notify(str(error), severity="warning", timeout=4)
             return
@@ -369,12 +382,12 @@ class ModeratorScreen(SessionScreen):
         elif not view.started:
             early = view.starts_in_s or 0.0
             if early < EARLY_START_S:
-                self._command("start")
+                self._command(Start())
                 return
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self._command("start")
+                    self._command(Start())
 
             self.app.push_screen(
                 ConfirmScreen(
@@ -384,32 +397,32 @@ class ModeratorScreen(SessionScreen):
                 answered,
             )
         elif view.paused:
-            self._command("resume")
+            self._command(Resume())
         else:
-            self._command("pause")
+            self._command(Pause())
 
     def action_next(self) -> None:
         """Finish this segment and start the next."""
-        self._command("next")
+        self._command(Next())
 
     def action_previous(self) -> None:
         """Back one segment (an undo of the n that led here)."""
-        self._command("previous")
+        self._command(Previous())
 
     def action_extend(self, seconds: int) -> None:
         """Give the current segment more (or less) time."""
-        self._command("extend", seconds=seconds)
+        self._command(Extend(seconds))
 
     def action_skip(self) -> None:
         """Cut this segment and start the next."""
-        self._command("skip")
+        self._command(Skip())
 
     def action_goto(self) -> None:
         """Pick any segment to jump to."""
 
         def chosen(number: int | None) -> None:
             if number:
-                self._command("goto", to=number)
+                self._command(Goto(number))
 
         self.app.push_screen(GotoScreen(self.source.agenda, self.source.view().current), chosen)
 
@@ -424,7 +437,7 @@ class ModeratorScreen(SessionScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._command("end")
+                self._command(End())
 
         self.app.push_screen(
             ConfirmScreen("End the session now?", "The journal is closed for good; a report can be made from it."),
@@ -454,14 +467,14 @@ class ModeratorScreen(SessionScreen):
 
         def typed(text: str | None) -> None:
             if text is not None:
-                self._command("message", text=text)
+                self._command(Message(text))
 
         self.app.push_screen(MessageScreen(presets, view.message, MAX_MESSAGE), typed)
 
     def action_clear_message(self) -> None:
         """T: take the message off every screen at once."""
         if self.source.view().message:
-            self._command("message", text="")
+            self._command(Message(""))
 
     def action_quit_session(self) -> None:
         """Quit; while the show runs, ask first. The session is not ended."""

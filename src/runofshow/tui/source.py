@@ -7,14 +7,14 @@ else on either, so anything that offers these methods can be shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from runofshow.core.agenda import Agenda
-from runofshow.core.events import Event
-from runofshow.core.journal import Header
-from runofshow.core.link import Link
-from runofshow.core.session import Ack
-from runofshow.core.view import View
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.commands import Ack, Command
+from runofshow.domain.derive import View
+from runofshow.domain.events import Event
+from runofshow.domain.header import Header
+from runofshow.domain.link import Link
 
 
 class SessionSource(Protocol):
@@ -46,6 +46,6 @@ class SessionSource(Protocol):
 class Controls(Protocol):
     """The moderator's commands: start, pause, next and the rest."""
 
-    def command(self, name: str, **args: Any) -> Ack:
-        """Carry out `name`; raise CommandError if it makes no sense now."""
+    def command(self, command: Command, /) -> Ack:
+        """Carry out `command`; raise CommandError if it makes no sense now."""
         ...

@@ -19,10 +19,8 @@ from textual.reactive import reactive, var
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
-from runofshow.core.clock import to_pendulum
-from runofshow.core.events import Level
-from runofshow.core.text import literal
-from runofshow.core.timefmt import format_duration
+from runofshow.domain.events import Level
+from runofshow.domain.instants import to_pendulum
 from runofshow.tui.bigclock import big_lines, big_text
 from runofshow.tui.models import (
     AgendaModel,
@@ -38,6 +36,8 @@ from runofshow.tui.models import (
     StatusModel,
     WorldModel,
 )
+from runofshow.words.text import literal
+from runofshow.words.timefmt import format_duration
 
 __all__ = [
     "AgendaTable",

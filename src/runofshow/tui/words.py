@@ -6,9 +6,9 @@ it is decided here, and nowhere else.
 
 from __future__ import annotations
 
-from runofshow.core.clock import to_pendulum
-from runofshow.core.link import Link, LinkState, Via
-from runofshow.core.timefmt import clock_time, coarse_age
+from runofshow.domain.instants import to_pendulum
+from runofshow.domain.link import Link, LinkState, Via
+from runofshow.words.timefmt import clock_time, coarse_age
 
 STOPPED = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
 QUIT = "NO CONTROLLER: the moderator has quit; the session goes on"

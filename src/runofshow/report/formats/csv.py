@@ -7,11 +7,11 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from runofshow.core.text import spreadsheet_safe
 from runofshow.report.compare import Compared
 from runofshow.report.model import SessionReport
 from runofshow.report.records import SEGMENT_FIELDS, intervals, segment_record
 from runofshow.report.words import Shown, warning_labels
+from runofshow.words.text import spreadsheet_safe
 
 CSV_FIELDS = ("journal", "mode", *SEGMENT_FIELDS)
 """The CSV columns, in order: the session's journal and mode, then the segment, so that

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 
-from runofshow.core.events import REHEARSAL
-from runofshow.core.text import literal
+from runofshow.domain.events import REHEARSAL
 from runofshow.report.chart import svg_chart, timeline
 from runofshow.report.compare import KINDS_NOTE, SEGMENT_HEADER, Compared, cell
 from runofshow.report.words import Shown, columns, delta_tone, granted_tone
+from runofshow.words.text import literal
 
 
 def session_html(shown: Shown) -> str:

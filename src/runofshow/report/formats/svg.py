@@ -7,10 +7,10 @@ import re
 
 from rich.console import Console, RenderableType
 
-from runofshow.core.text import literal, shorten
 from runofshow.report.compare import Compared
 from runofshow.report.formats.table import compare_table, session_table
 from runofshow.report.words import Shown
+from runofshow.words.text import literal, shorten
 
 
 def picture(renderable: RenderableType, title: str, width: int) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from runofshow.core.text import spreadsheet_safe
 from runofshow.interop import xlsx
 from runofshow.report.compare import Compared
 from runofshow.report.records import SEGMENT_FIELDS, comparison_record, intervals, segment_record, session_record
 from runofshow.report.words import Shown, signed, warning_labels
+from runofshow.words.text import spreadsheet_safe
 
 SEGMENTS, TOTALS, COMPARISON, KINDS = "Segments", "Totals", "Comparison", "Kinds"
 

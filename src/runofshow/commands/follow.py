@@ -1,0 +1,111 @@
+"""`runofshow follow`: watch a session someone else runs, from a journal file or a WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from runofshow.clock import SystemClock
+from runofshow.domain.derive import status_json
+from runofshow.errors import UserError
+from runofshow.sync.follower import FileFollower, Follower
+from runofshow.sync.remote import RemoteFollower, split_url
+from runofshow.sync.watch import FileWatch
+from runofshow.words.display import seconds_to_next_change
+from runofshow.words.text import json_safe
+
+
+def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
+    """Follow `target` (a journal path or a ws:// URL) until the user quits."""
+    if "://" in target:
+        split_url(target, token)  # a wrong address is the first thing to hear about
+    elif Path(target).is_dir():
+        raise UserError(f"{target}: is a directory; give the journal file in it")
+    if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the follow screen needs a terminal; use --json for scripts")
+    try:
+        return asyncio.run(_follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
+    clock = SystemClock()
+    source: Follower
+    if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
+        remote = RemoteFollower(target, token, clock, cafile=cafile, stage=stage)
+        await remote.first_contact()
+        source, changes, label = remote, remote.changes, remote.url
+    else:
+        if token:
+            raise UserError("--token is for following over the network (ws://...); a journal file needs none")
+        path = Path(target)
+        follower = FileFollower(path, clock)
+        watch = FileWatch(path)
+        await _wait_for_header(follower, watch)
+        source, changes, label = follower, watch.changes, str(path)
+    if as_json:
+        return await _json_lines(source, changes)
+    from runofshow.tui.app import RunofshowApp, SessionApp, StageApp, journal_label
+
+    app: SessionApp
+    if stage:
+        app = StageApp(source, changes=changes)
+    else:
+        shown = label if label.startswith("ws") else journal_label(Path(label))
+        app = RunofshowApp(source, journal_label=shown, changes=changes)
+    await app.run_async()
+    return 0
+
+
+async def _wait_for_header(follower: FileFollower, watch: FileWatch) -> None:
+    """Wait, saying so once, until the journal exists and its header can be read."""
+    told = False
+    # Closed on the way out, not left to the garbage collector: its clean-up would stop the
+    # watch's next iteration (the screen's) from hearing of changes.
+    async with contextlib.aclosing(watch.changes()) as changes:
+        async for _ in changes:
+            follower.poll()
+            if follower.ready:
+                return
+            if follower.problem:
+                raise UserError(follower.problem)
+            if not told:  # on stderr, so a script reading --json lines is not disturbed
+                print(f"Waiting for {follower.path} to be written… (ctrl+c to stop)", file=sys.stderr)
+                told = True
+
+
+async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None]]) -> int:
+    """Print one JSON state line per change: a new record, or a new second on the countdown."""
+    iterator = changes().__aiter__()
+    waiting: asyncio.Future[None] = asyncio.ensure_future(anext(iterator))
+    last_key: tuple[object, ...] | None = None
+    try:
+        while True:
+            source.poll()
+            if not getattr(source, "caught_up", True):
+                # Still receiving the history: its states are not news to a script.
+                done, _ = await asyncio.wait({waiting}, timeout=1.0)
+                if waiting in done:
+                    waiting = asyncio.ensure_future(anext(iterator))
+                continue
+            view = source.view()
+            state = status_json(view, {"session": source.agenda.session.title, "problem": source.problem})
+            key = (state["seq"], state["phase"], round(view.remaining_s), round(view.offset_s), source.problem)
+            if key != last_key:
+                print(json_safe(json.dumps(state, ensure_ascii=False)), flush=True)
+                last_key = key
+            if view.ended:
+                return 0
+            delay = min(seconds_to_next_change(view), 60.0)
+            done, _ = await asyncio.wait({waiting}, timeout=delay + 0.003)
+            if waiting in done:
+                waiting = asyncio.ensure_future(anext(iterator))
+    except BrokenPipeError:
+        return 0
+    finally:
+        waiting.cancel()

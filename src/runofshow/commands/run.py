@@ -1,0 +1,204 @@
+"""`runofshow run`: open (or resume) a session's journal and put the live screen on it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+from runofshow.agenda_file import bundled_agenda, load_agenda
+from runofshow.clock import SystemClock
+from runofshow.domain.events import REHEARSAL
+from runofshow.errors import UserError
+from runofshow.session.choice import Choice, choose_journal, choose_mode
+from runofshow.session.controller import Controller
+from runofshow.words.text import literal
+
+
+def run_session(
+    agenda_path: str | None,
+    *,
+    log: str | None,
+    rehearsal: bool,
+    new: bool,
+    serve: str | None = None,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> int:
+    """Run the moderator's screen until the moderator quits; print where the journal is."""
+    agenda = load_agenda(agenda_path or bundled_agenda())  # a bad agenda is the first thing to hear about
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the live screen needs a terminal; for scripts use 'runofshow status JOURNAL --json'")
+    clock = SystemClock()
+    reading = clock.read()
+    if log:
+        choice = Choice(Path(log), choose_mode(agenda, reading, rehearsal))
+    else:
+        choice = choose_journal(agenda, reading, rehearsal=rehearsal, new=new)
+        if choice.question is not None and not ask(choice.question):
+            assert choice.fresh is not None
+            choice = Choice(choice.fresh, REHEARSAL)
+    path, mode = choice.path, choice.mode
+    server = None
+    if serve is not None:
+        from runofshow.secrets import Token, token
+        from runofshow.sync.server import JournalServer, bind, page_base, parse_listen, tls_context
+        from runofshow.sync.web import WebViews
+
+        context = tls_context(certfile, keyfile)
+        sock = bind(*parse_listen(serve))
+        cohost_token = token(path, Token.SESSION)
+        base = page_base(sock, context is not None)
+        web = WebViews(path, cohost_token, token(path, Token.STAGE), clock, secure=context is not None, base=base)
+        server = JournalServer(path, cohost_token, sock, clock, ssl_context=context, web=web)
+    elif certfile or keyfile:
+        raise UserError("--certfile and --keyfile go with --serve")
+    controller = Controller.open(path, clock, agenda=agenda, mode=mode, wait=False, confirm=ask)
+    if choice.note is not None:
+        controller.notes.append(choice.note)
+
+    from runofshow.tui.app import RunofshowApp, journal_label
+
+    label = journal_label(path)
+    try:
+        if server is None:
+            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes)
+        else:
+            from runofshow.sync.server import close_served
+
+            # Added outside any event loop, so the writer's thread hands each record to the server's
+            # own thread at once, never by way of the screen's loop.
+            controller.writer.listeners.append(server.publish)
+            app = RunofshowApp(
+                controller,
+                controller,
+                journal_label=label,
+                notes=controller.notes,
+                serving=web.serving_text(server.follow_command()),
+                services=[server.start],
+                shutdown=partial(close_served, controller, server),
+            )
+        app.run()
+    finally:
+        started, ended = controller.engine.started, controller.engine.ended
+        controller.close()
+    if controller.path != path:
+        label = journal_label(controller.path)
+    print(f"Journal: {label}")
+    if server is not None:
+        server.sock.close()
+    program = invoked_as()
+    if controller.saved_copy is not None:
+        again = shlex.join([*program, "run", "--log", str(controller.saved_copy)])
+        print(
+            f"runofshow: {controller.rescue_problem}; the whole session is saved in {controller.saved_copy}; "
+            f"come back to it with: {again}",
+            file=sys.stderr,
+        )
+        return 1
+    if controller.rescue_problem is not None:
+        where = (
+            f"they are saved in {controller.rescued}, and running the same command again puts them back"
+            if controller.rescued is not None
+            else "they are lost"
+        )
+        print(
+            f"runofshow: the journal could not take the last records ({controller.rescue_problem}); {where}",
+            file=sys.stderr,
+        )
+        if controller.rescued is None:
+            return 1
+    if ended:
+        print(f"The session has ended. Review it with: {shlex.join([*program, 'report'])} {label}")
+    else:
+        again = resume_command(
+            agenda_path,
+            rehearsal=rehearsal,
+            log=log,
+            serve=serve,
+            certfile=certfile,
+            keyfile=keyfile,
+            program=program,
+        )
+        state = "has not started" if not started else "is not ended"
+        print(f"The session {state}; come back to it with: {again}")
+    return 1 if controller.rescue_problem is not None else 0
+
+
+def ask(question: str) -> bool:
+    """Ask the moderator on the terminal, before the screen starts; anything but yes is no."""
+    try:
+        answer = input(f"{literal(question)} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def resume_command(
+    agenda_path: str | None,
+    *,
+    rehearsal: bool,
+    log: str | None,
+    serve: str | None,
+    certfile: str | None,
+    keyfile: str | None,
+    program: Sequence[str] = ("runofshow",),
+) -> str:
+    """The command that comes back to the same journal, in the same mode, serving the same way.
+
+    `program` is how this program was started (see `invoked_as`), so that the
+    command works as typed even when `runofshow` is not on the PATH.
+    """
+    words: list[str] = ["--rehearsal"] if rehearsal else []
+    for flag, value in (("--log", log), ("--serve", serve), ("--certfile", certfile), ("--keyfile", keyfile)):
+        if value:
+            words += [flag, value]
+    if agenda_path is None and not words:
+        return shlex.join(program)
+    return shlex.join([*program, "run", *([agenda_path] if agenda_path else []), *words])
+
+
+def invoked_as(
+    argv0: str | None = None,
+    *,
+    executable: str | None = None,
+    cwd: str | None = None,
+    which: Callable[[str], str | None] = shutil.which,
+) -> list[str]:
+    """How to start this program again from here: `runofshow` if that name finds it, else its path.
+
+    A script started by its path (`.venv/bin/runofshow`) is given by that
+    path, relative to the current folder when it is below it; `python -m
+    runofshow` is given as the interpreter it ran on.
+    """
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    executable = sys.executable if executable is None else executable
+    cwd = os.getcwd() if cwd is None else cwd
+    if Path(argv0).name in ("__main__.py", "-m", "-c", "") or argv0.endswith("runofshow/cli.py"):
+        for name in ("python3", "python"):
+            if _same_file(which(name), executable):
+                return [name, "-m", "runofshow"]
+        return [_from_here(executable, cwd), "-m", "runofshow"]
+    name = Path(argv0).name
+    if "/" not in argv0 or _same_file(which(name), argv0 if os.path.isabs(argv0) else os.path.join(cwd, argv0)):
+        return [name]
+    return [argv0 if not os.path.isabs(argv0) else _from_here(argv0, cwd)]
+
+
+def _same_file(found: str | None, path: str) -> bool:
+    try:
+        return found is not None and os.path.samefile(found, path)
+    except OSError:
+        return False
+
+
+def _from_here(path: str, cwd: str) -> str:
+    """`path` as typed from `cwd`: relative when it is below it (with a ./ where the shell needs one)."""
+    relative = os.path.relpath(path, cwd)
+    if relative.startswith(".."):
+        return path
+    return relative if "/" in relative else f"./{relative}"

@@ -1,0 +1,177 @@
+"""Deciding on events: a command or the clock in, the event to record out.
+
+Nothing here changes the state: the controller writes what these return to
+the journal and then applies it, as every reader of the journal will.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from runofshow.domain.agenda.model import MAX_SEGMENT
+from runofshow.domain.commands import (
+    NAMES,
+    Command,
+    CommandError,
+    End,
+    Extend,
+    Goto,
+    Message,
+    Next,
+    Pause,
+    Previous,
+    Resume,
+    Skip,
+    StaleCommand,
+    Start,
+    from_name,
+)
+from runofshow.domain.events import LIVE, EventType, Level
+from runofshow.domain.fold import MAX_MESSAGE, State
+from runofshow.domain.instants import Reading, format_instant, to_us
+from runofshow.words.timefmt import format_duration
+
+#: The commands' names, as keys, the command line and the control API spell them.
+COMMANDS = tuple(NAMES)
+
+
+def ahead(state: State, index: int) -> bool:
+    """Whether `next`, pressed again and again, would still reach segment `index` (see docs/figures.md).
+
+    A segment is ahead when it comes after the current one in agenda order
+    (before the start: any segment), has not finished and was not skipped.
+    """
+    if state.current is not None and index <= state.current:
+        return False
+    done = state.segments[index]
+    return not (done.finished or done.skipped)
+
+
+def next_segment(state: State) -> int | None:
+    """The segment `next` moves to now: the first one that is ahead (so after the current one)."""
+    return next((index for index in range(len(state.agenda.segments)) if ahead(state, index)), None)
+
+
+def event_for(state: State, name: str, reading: Reading, **args: Any) -> tuple[EventType, dict[str, Any]]:
+    """`decide` for a command given by name (`"goto", to=3`): for scripts, tests and the command line."""
+    return decide(state, from_name(name, **args), reading)
+
+
+def decide(state: State, command: Command, reading: Reading) -> tuple[EventType, dict[str, Any]]:
+    """Validate `command` against the state now and return the event to record.
+
+    Raise CommandError, with a message for the moderator, if it makes no sense
+    now, and StaleCommand if it was based on a seq that is no longer the last.
+    """
+    if command.if_seq is not None and command.if_seq != state.seq:
+        raise StaleCommand(
+            f"the session changed since this was sent (record {command.if_seq}, now {state.seq}); nothing was done"
+        )
+    if isinstance(command, Message):  # at any time: before the start, the stage may already show it
+        return EventType.MESSAGE, {"text": _message(command.text)}
+    if state.ended:
+        raise CommandError("the session has ended")
+    if isinstance(command, Start):
+        if state.started:
+            raise CommandError("the session has already started")
+        anchor = state.agenda.start if state.mode == LIVE else reading.wall
+        return EventType.START, {"anchor": format_instant(to_us(anchor))}
+    if not state.started or state.current is None:
+        raise CommandError("the session has not started yet")
+    index = state.current
+    number = index + 1
+    last = len(state.agenda.segments)
+    match command:
+        case Pause():
+            if state.paused:
+                raise CommandError("already paused")
+            return EventType.PAUSE, {"segment": number}
+        case Resume():
+            if not state.paused:
+                raise CommandError("not paused")
+            return EventType.RESUME, {"segment": number}
+        case Next() | Skip():
+            if number == last:
+                raise CommandError("this is the last segment; end the session instead")
+            to = next_segment(state)
+            if to is None:
+                raise CommandError("every segment after this one has run or was skipped; end the session, or go to one")
+            if isinstance(command, Skip):
+                return EventType.SKIP, {"segment": number, "to": to + 1}
+            return EventType.NEXT, {"from": number, "to": to + 1}
+        case Previous():
+            back = state.previous_target()
+            if back is None:
+                raise CommandError("this is the first segment")
+            return EventType.PREVIOUS, {"from": number, "to": back + 1, "undo": state.can_undo()}
+        case Goto(to=to):
+            if not 1 <= to <= last:
+                raise CommandError(f"there is no segment {to}; pick 1 to {last}")
+            if to == number:
+                raise CommandError(f"segment {to} is already current")
+            return EventType.GOTO, {"from": number, "to": to}
+        case Extend(seconds=seconds):
+            return EventType.EXTEND, {"segment": number, "seconds": _extension(state, index, seconds)}
+        case End():
+            return EventType.END, {"segment": number}
+    raise CommandError(f"unknown command {command!r}")
+
+
+def _message(text: object) -> str:
+    if not isinstance(text, str):
+        raise CommandError("a message is text")
+    if len(text) > MAX_MESSAGE:
+        raise CommandError(f"a message is at most {MAX_MESSAGE} characters; this one is {len(text)}")
+    return text
+
+
+def _extension(state: State, index: int, seconds: object) -> float:
+    if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds == 0:
+        raise CommandError("extend needs a non-zero number of seconds")
+    # Shortening stops at zero: a segment cannot be given less than no time.
+    allotted = state.allotted(index)
+    seconds = max(float(seconds), -allotted)
+    if seconds == 0:
+        raise CommandError("the segment has no time left to take away")
+    # The agenda's own limit; far beyond it, instants such as the projected end overflow.
+    if allotted + seconds > MAX_SEGMENT.total_seconds():
+        raise CommandError(f"a segment can be given at most {format_duration(MAX_SEGMENT.total_seconds())}")
+    return seconds
+
+
+def due_warnings(state: State, reading: Reading) -> list[dict[str, Any]]:
+    """The warning events whose threshold has been crossed but not yet recorded.
+
+    Each is stamped with the instant it was crossed, which may be earlier
+    than now when it is noticed late (after a crash or a stall).
+    """
+    index = state.current
+    running_since = state.running_since
+    if index is None or state.ended or running_since is None:
+        return []
+    done = state.segments[index]
+    segment = state.agenda.segments[index]
+    t, _ = state.t_of(reading)
+    elapsed = state.elapsed(index, t)
+    allotted = state.allotted(index)
+    due: list[tuple[float, Level, int]] = []
+    for level, threshold in ((Level.WRAP_UP, segment.wrap_up_s), (Level.FINAL, segment.final_s), (Level.TIME_UP, 0)):
+        if threshold is None or level in done.fired:
+            continue
+        at = allotted - threshold
+        if elapsed >= at:
+            due.append((at, level, 0))
+    over = elapsed - allotted
+    for minute in range(done.overtime_fired + 1, int(max(0.0, over) // 60) + 1):
+        due.append((allotted + 60 * minute, Level.OVERTIME, minute))
+    out = []
+    for at, due_level, minute in sorted(due):
+        crossed_t = max(running_since + (at - done.elapsed), running_since, done.changed_t)
+        crossed_t = min(crossed_t, t)
+        data: dict[str, Any] = {"segment": index + 1, "level": due_level}
+        if due_level == Level.OVERTIME:
+            data["minute"] = minute
+        data["crossed_at"] = format_instant(state.wall_at(crossed_t))
+        out.append(data)
+    return out

@@ -1,0 +1,432 @@
+"""What every front end shows, derived from the state and one clock reading, and nothing else.
+
+`derive(state, reading)` is pure: the live screen, a follower, `status`, the
+report and the JSON for scripts all call it, so they cannot disagree. The
+JSON shape of `status --json` and `follow --json` lives here too, in
+`status_json` (documented in docs/status-json.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pendulum
+
+from runofshow.domain.agenda.model import Segment
+from runofshow.domain.decide import ahead, next_segment
+from runofshow.domain.events import LIVE, Level
+from runofshow.domain.fold import State
+from runofshow.domain.instants import Reading, to_pendulum, to_us
+from runofshow.domain.progress import Crossing
+from runofshow.words.timefmt import whole_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Flex:
+    """What one flexible segment must shrink to for the show to end on time (whole seconds)."""
+
+    number: int
+    allotted_s: float
+    shrink_to_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    """One agenda row at one instant: plan, what happened, and how they compare."""
+
+    segment: Segment
+    status: str
+    zone: str
+    planned_start_us: int
+    planned_end_us: int
+    allotted_s: float
+    actual_start_us: int | None
+    actual_end_us: int | None
+    actual_s: float | None
+    delta_s: float | None
+    paused_s: float
+    extended_s: float
+    pauses: int
+    extensions: int
+    skipped: bool
+    warnings: tuple[Crossing, ...]
+    #: When it will start if the show goes on as projected, flexible shrinking applied; None unless it is ahead.
+    expected_start_us: int | None = None
+
+    # Instants are kept as integers and made into pendulum objects only when
+    # asked for: the live screen builds a view every second.
+
+    @property
+    def number(self) -> int:
+        """1-based, as in `check`."""
+        return self.segment.number
+
+    @property
+    def planned_start(self) -> pendulum.DateTime:
+        """Start on the planned timeline, in the session's zone."""
+        return to_pendulum(self.planned_start_us).in_tz(self.zone)
+
+    @property
+    def planned_end(self) -> pendulum.DateTime:
+        """End on the planned timeline, in the session's zone."""
+        return to_pendulum(self.planned_end_us).in_tz(self.zone)
+
+    @property
+    def expected_start(self) -> pendulum.DateTime | None:
+        """When it will start (UTC) if the show goes on as projected; None unless `next` will still reach it."""
+        return None if self.expected_start_us is None else to_pendulum(self.expected_start_us)
+
+    @property
+    def actual_start(self) -> pendulum.DateTime | None:
+        """When it first started (UTC), or None if it never ran."""
+        return None if self.actual_start_us is None else to_pendulum(self.actual_start_us)
+
+    @property
+    def actual_end(self) -> pendulum.DateTime | None:
+        """When it last stopped being current (UTC), or None."""
+        return None if self.actual_end_us is None else to_pendulum(self.actual_end_us)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Everything a screen, a follower or a report shows, derived at one instant."""
+
+    mode: str
+    now: pendulum.DateTime
+    now_us: int
+    started: bool
+    ended: bool
+    paused: bool
+    phase: Level
+    alert: Level
+    current: int | None
+    elapsed_s: float
+    remaining_s: float
+    allotted_s: float
+    offset_s: float
+    planned_start: pendulum.DateTime
+    planned_end: pendulum.DateTime
+    projected_end: pendulum.DateTime
+    starts_in_s: float | None
+    flex: tuple[Flex, ...]
+    unrecoverable_s: float
+    segments: tuple[SegmentView, ...]
+    uncertain: bool
+    last_event_us: int | None
+    seq: int
+    #: The row `next` would move to (index), or None when it would be refused.
+    next_index: int | None = None
+    #: The moderator's message to the stage, literal as typed, and when it was sent.
+    message: str | None = None
+    message_at_us: int | None = None
+
+    @property
+    def segment(self) -> SegmentView | None:
+        """The current segment's row, if the show is under way."""
+        return None if self.current is None else self.segments[self.current]
+
+    @property
+    def focus(self) -> SegmentView:
+        """The segment the show is about: the current one, or the first before the start."""
+        return self.segments[0 if self.current is None else self.current]
+
+    @property
+    def next_segment(self) -> SegmentView | None:
+        """The row that `next` would move to (before the start: the one after the first)."""
+        return None if self.next_index is None else self.segments[self.next_index]
+
+    @property
+    def message_at(self) -> pendulum.DateTime | None:
+        """When the message now shown was sent (UTC)."""
+        return None if self.message_at_us is None else to_pendulum(self.message_at_us)
+
+    def as_status(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`status_json(self, extra)`: the one JSON shape of the state."""
+        return status_json(self, extra)
+
+
+def status_json(view: View, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The state as one flat JSON object, for `status --json` and `follow --json`.
+
+    `extra` adds the keys only the caller knows (the session title, the journal,
+    the link); the shape is documented in docs/status-json.md.
+    """
+    focus = view.focus
+    if view.started and not view.ended:
+        remaining, elapsed, allotted = view.remaining_s, view.elapsed_s, view.allotted_s
+    else:
+        # Before the start, the first segment as planned; after the end, the last one as it ran.
+        elapsed = focus.actual_s or 0.0
+        allotted = focus.allotted_s
+        remaining = allotted - elapsed
+    state: dict[str, Any] = {
+        "segment": focus.number,
+        "title": focus.segment.title,
+        "speaker": focus.segment.speaker,
+        "phase": view.phase,
+        "alert": view.alert,
+        "remaining_s": round(remaining, 3),
+        "elapsed_s": round(elapsed, 3),
+        "allotted_s": round(allotted, 3),
+        "offset_s": round(view.offset_s, 3),
+        "projected_end": view.projected_end.isoformat(),
+        "planned_end": view.planned_end.isoformat(),
+        "starts_in_s": None if view.starts_in_s is None else round(view.starts_in_s, 3),
+        "mode": view.mode,
+        "paused": view.paused,
+        "started": view.started,
+        "ended": view.ended,
+        "now": view.now.isoformat(),
+        "seq": view.seq,
+        "flex": [{"segment": f.number, "shrink_to_s": f.shrink_to_s} for f in view.flex],
+        "unrecoverable_s": round(view.unrecoverable_s, 3),
+        "next_segment": None if view.next_segment is None else view.next_segment.number,
+        "message": view.message,
+        "message_at": None if view.message_at is None else view.message_at.isoformat(),
+        "segments": [_segment_json(row) for row in view.segments],
+    }
+    if extra:
+        state.update(extra)
+    return state
+
+
+def _segment_json(row: SegmentView) -> dict[str, Any]:
+    return {
+        "segment": row.number,
+        "status": row.status,
+        "planned_start": row.planned_start.in_tz("UTC").isoformat(),
+        "expected_start": None if row.expected_start is None else row.expected_start.isoformat(),
+        "allotted_s": round(row.allotted_s, 3),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """The headline figures of one instant, on the `t` axis."""
+
+    phase: Level
+    alert: Level
+    elapsed: float
+    remaining: float
+    allotted: float
+    offset: float
+    projected_t: float
+    starts_in: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The planned timeline on the `t` axis, and how to turn a place on it into an instant."""
+
+    t0: float
+    anchor_us: int
+    end_t: float
+
+    def instant(self, t: float) -> int:
+        """The wall instant of `t`, counted from the plan's start in whole seconds (so a wall-clock step moves nothing)."""
+        return self.anchor_us + whole_seconds(t - self.t0) * 1_000_000
+
+
+def derive(state: State, reading: Reading) -> View:
+    """Everything derived at the instant of `reading`, from the state and the clock."""
+    t, _ = state.t_of(reading)
+    agenda = state.agenda
+    now_us = reading.wall_us
+    anchor_us = _anchor_us(state, now_us)
+    # Before the start the plan is on no axis yet; any origin will do, as only places relative to it become instants.
+    t0 = state.anchor_t if state.started else t
+    plan = _Plan(t0, anchor_us, t0 + agenda.duration_s)
+    figures = _figures(state, t, now_us, anchor_us, plan.end_t)
+    flex: tuple[Flex, ...] = ()
+    unrecoverable = 0
+    cuts: dict[int, int] = {}
+    if not state.ended:
+        flex, unrecoverable, cuts = _flex_plan(state, t, whole_seconds(figures.offset))
+    expected = {} if state.ended else _expected_starts(state, t, figures, plan, cuts)
+    message = state.message
+    return View(
+        mode=state.mode,
+        now=reading.wall,
+        now_us=now_us,
+        started=state.started,
+        ended=state.ended,
+        paused=state.paused,
+        phase=figures.phase,
+        alert=figures.alert,
+        current=state.current,
+        elapsed_s=figures.elapsed,
+        remaining_s=figures.remaining,
+        allotted_s=figures.allotted,
+        offset_s=figures.offset,
+        planned_start=to_pendulum(anchor_us),
+        planned_end=to_pendulum(anchor_us + agenda.duration_s * 1_000_000),
+        projected_end=to_pendulum(plan.instant(figures.projected_t)),
+        starts_in_s=figures.starts_in,
+        flex=flex,
+        unrecoverable_s=unrecoverable,
+        segments=_rows(state, t, anchor_us, expected),
+        uncertain=state.uncertain,
+        last_event_us=state.last_event_us,
+        seq=state.seq,
+        next_index=_next_index(state),
+        message=None if message is None else message[0],
+        message_at_us=None if message is None else message[1],
+    )
+
+
+def _anchor_us(state: State, now_us: int) -> int:
+    """Where the planned timeline begins: recorded at the start, else the agenda (live) or now (rehearsal)."""
+    if state.anchor_us is not None:
+        return state.anchor_us
+    return to_us(state.agenda.start) if state.mode == LIVE else now_us
+
+
+def _next_index(state: State) -> int | None:
+    if state.ended:
+        return None
+    if state.current is None:
+        return 1 if len(state.agenda.segments) > 1 else None
+    return next_segment(state)
+
+
+def _rows(state: State, t: float, anchor_us: int, expected: dict[int, int]) -> tuple[SegmentView, ...]:
+    agenda = state.agenda
+    zone = agenda.session.timezone
+    rows = []
+    for index, (segment, done) in enumerate(zip(agenda.segments, state.segments)):
+        start_us = anchor_us + agenda.offset_of(segment) * 1_000_000
+        ran = done.first_start_t is not None
+        actual_s = state.elapsed(index, t) if ran else None
+        rows.append(
+            SegmentView(
+                segment=segment,
+                status=_status(state, index),
+                zone=zone,
+                planned_start_us=start_us,
+                planned_end_us=start_us + segment.duration_s * 1_000_000,
+                allotted_s=state.allotted(index),
+                actual_start_us=done.first_start_us,
+                actual_end_us=done.last_end_us,
+                actual_s=actual_s,
+                delta_s=None if actual_s is None else actual_s - segment.duration_s,
+                paused_s=state.paused_for(index, t),
+                extended_s=done.extended_s,
+                pauses=done.pauses,
+                extensions=done.extensions,
+                skipped=done.skipped,
+                warnings=tuple(done.warnings),
+                expected_start_us=expected.get(index),
+            )
+        )
+    return tuple(rows)
+
+
+def _status(state: State, index: int) -> str:
+    done = state.segments[index]
+    if index == state.current and not state.ended:
+        return "current"
+    if done.skipped:
+        return "skipped"
+    if done.first_start_t is not None:
+        return "done"
+    return "pending"
+
+
+def _idle_before(state: State, index: int) -> float:
+    """The planned time with nothing scheduled just before segment `index` (a break in the agenda)."""
+    if index == 0:
+        return 0.0
+    agenda = state.agenda
+    before = agenda.segments[index - 1]
+    return float(agenda.offset_of(agenda.segments[index]) - agenda.offset_of(before) - before.duration_s)
+
+
+def _left(state: State, index: int, t: float) -> float:
+    """What segment `index` still has of its allotment: all of it if it never ran, the rest if left part-way."""
+    return max(0.0, state.allotted(index) - state.elapsed(index, t))
+
+
+def _ahead(state: State) -> list[int]:
+    """Every segment that `next`, pressed again and again, would still reach, in the order it would."""
+    return [index for index in range(len(state.agenda.segments)) if ahead(state, index)]
+
+
+def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t: float) -> _Figures:
+    if not state.started:
+        live = state.mode == LIVE
+        offset = max(0.0, (now_us - anchor_us) / 1e6) if live else 0.0
+        starts_in = (anchor_us - now_us) / 1e6 if live and now_us < anchor_us else None
+        return _Figures(Level.PENDING, Level.PENDING, 0.0, 0.0, 0.0, offset, planned_end_t + offset, starts_in)
+    if state.ended:
+        assert state.end_t is not None
+        offset = state.end_t - planned_end_t
+        return _Figures(Level.DONE, Level.DONE, 0.0, 0.0, 0.0, offset, state.end_t, None)
+    assert state.current is not None
+    index = state.current
+    elapsed = state.elapsed(index, t)
+    allotted = state.allotted(index)
+    remaining = allotted - elapsed
+    # Now, what is left of the current segment, and every segment `next` would still reach, each once.
+    projected_t = t + max(0.0, remaining) + sum(_idle_before(state, j) + _left(state, j, t) for j in _ahead(state))
+    alert = _alert(state.agenda.segments[index], remaining)
+    phase = Level.PAUSED if state.paused else alert
+    return _Figures(phase, alert, elapsed, remaining, allotted, projected_t - planned_end_t, projected_t, None)
+
+
+def _alert(segment: Segment, remaining: float) -> Level:
+    if remaining <= 0:
+        return Level.OVERTIME
+    if segment.final_s is not None and remaining <= segment.final_s:
+        return Level.FINAL
+    if segment.wrap_up_s is not None and remaining <= segment.wrap_up_s:
+        return Level.WRAP_UP
+    return Level.RUNNING
+
+
+def _expected_starts(state: State, t: float, figures: _Figures, plan: _Plan, cuts: dict[int, int]) -> dict[int, int]:
+    """When each segment ahead will start if the show goes on as projected, with the flexible plan applied."""
+    if state.current is None:
+        cursor = plan.t0 + max(0.0, figures.offset)
+    else:
+        cursor = t + max(0.0, figures.remaining - cuts.get(state.current, 0))
+    starts = {}
+    for index in _ahead(state):
+        cursor += _idle_before(state, index)
+        starts[index] = plan.instant(cursor)
+        cursor += _left(state, index, t) - cuts.get(index, 0)
+    return starts
+
+
+def _flex_plan(state: State, t: float, late: int) -> tuple[tuple[Flex, ...], int, dict[int, int]]:
+    """Shrink the flexible segments still to run, in proportion to their slack, to absorb `late` whole seconds.
+
+    Returns the plan, what it cannot absorb, and the seconds each segment gives.
+    Each gives whole seconds, never more than its slack, and together exactly
+    what can be absorbed (largest remainders), so the advice adds up.
+    """
+    if late <= 0:
+        return (), 0, {}
+    candidates = _ahead(state) if state.current is None else [state.current, *_ahead(state)]
+    slack: list[tuple[int, int]] = []
+    for index in candidates:
+        segment = state.agenda.segments[index]
+        if not segment.flexible:
+            continue
+        room = math.floor(state.allotted(index) - max(state.elapsed(index, t), float(segment.min_duration_s)))
+        if room > 0:
+            slack.append((index, room))
+    total = sum(room for _, room in slack)
+    absorbed = min(late, total)
+    if absorbed == 0:
+        return (), late, {}
+    shares = [(index, room * absorbed / total) for index, room in slack]
+    cuts = {index: math.floor(share) for index, share in shares}
+    by_remainder = sorted(shares, key=lambda item: (-(item[1] - math.floor(item[1])), item[0]))
+    for index, _ in by_remainder[: absorbed - sum(cuts.values())]:
+        cuts[index] += 1
+    plan = tuple(
+        Flex(index + 1, state.allotted(index), whole_seconds(state.allotted(index) - cuts[index])) for index, _ in slack
+    )
+    return plan, late - absorbed, cuts

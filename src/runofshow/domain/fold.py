@@ -1,0 +1,521 @@
+"""The fold: events in, the show's state out. The only way state changes is `State.apply(event)`.
+
+A live controller decides on an event, writes it to the journal and applies
+it; a follower or a report applies the same events read back from the
+journal. Both therefore hold the same state by construction.
+
+Time here is a private axis `t` in seconds since the journal was created.
+Between two events of the same boot it advances by the monotonic clock; across
+a reboot, where monotonic readings cannot be compared, by the wall clock (and
+the state is flagged `uncertain`). Remaining time, offsets and warnings are all
+computed on this axis, so a wall-clock step changes none of them.
+
+Everything is read through properties and methods; only `apply` changes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import astuple
+from enum import Enum
+from typing import Any
+
+from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.events import LIVE, REHEARSAL, WARNING_LEVELS, Event, EventType, Level
+from runofshow.domain.instants import Reading, parse_instant
+from runofshow.domain.progress import Crossing, Entry, SegmentState
+from runofshow.domain.spans import Span, Spans
+
+#: How many moves `previous` can undo in a row.
+UNDO_DEPTH = 64
+
+
+class ReplayError(Exception):
+    """An event that cannot follow the ones before it: the journal is not a valid history."""
+
+
+class Phase(Enum):
+    """Where the show is: each phase is one state, so no contradictory mix can be represented."""
+
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+#: The longest moderator message, in characters.
+MAX_MESSAGE = 280
+
+
+class State:
+    """The timing state of one session, folded from its events."""
+
+    def __init__(self, agenda: Agenda, mode: str, origin: Reading) -> None:
+        if mode not in (LIVE, REHEARSAL):
+            raise ValueError(f"mode must be {LIVE!r} or {REHEARSAL!r}")
+        self._agenda = agenda
+        self._mode = mode
+        self._segments = [SegmentState() for _ in agenda.segments]
+        self._phase = Phase.NOT_STARTED
+        self._current: int | None = None
+        # When the current stretch of running or pausing began, on the `t` axis.
+        self._since = 0.0
+        self._start_t = 0.0
+        self._end_t: float | None = None
+        self._end_us: int | None = None
+        self._anchor_t = 0.0
+        self._anchor_us: int | None = None
+        self._uncertain = False
+        self._clock_jumps: list[float] = []
+        self._suspends: list[float] = []
+        self._reopens = 0
+        self._seq = 0
+        self._last_event_us: int | None = None
+        self._last_type: str | None = None
+        self._undo: list[Entry] = []
+        self._message: str | None = None
+        self._message_us: int | None = None
+        self._spans = Spans(len(agenda.segments))
+        # The reference instant: where the `t` axis, monotonic and wall time last met.
+        self._ref_t = 0.0
+        self._ref_mono = origin.mono
+        self._ref_us = origin.wall_us
+        self._ref_boot = origin.boot
+
+    # -- what it holds -----------------------------------------------------------
+
+    @property
+    def agenda(self) -> Agenda:
+        """The agenda the session runs."""
+        return self._agenda
+
+    @property
+    def mode(self) -> str:
+        """`live` (planned from the agenda's start) or `rehearsal` (planned from its own start)."""
+        return self._mode
+
+    @property
+    def phase(self) -> Phase:
+        """Not started, running, paused or ended."""
+        return self._phase
+
+    @property
+    def started(self) -> bool:
+        """Whether `start` has been recorded."""
+        return self._phase is not Phase.NOT_STARTED
+
+    @property
+    def ended(self) -> bool:
+        """Whether `end` has been recorded."""
+        return self._phase is Phase.ENDED
+
+    @property
+    def paused(self) -> bool:
+        """Whether the current segment is paused."""
+        return self._phase is Phase.PAUSED
+
+    @property
+    def current(self) -> int | None:
+        """The index of the current segment (the last one, once ended), or None before the start."""
+        return self._current
+
+    @property
+    def running_since(self) -> float | None:
+        """Where the current run began on the `t` axis, while running."""
+        return self._since if self._phase is Phase.RUNNING else None
+
+    @property
+    def paused_since(self) -> float | None:
+        """Where the current pause began on the `t` axis, while paused."""
+        return self._since if self._phase is Phase.PAUSED else None
+
+    @property
+    def segments(self) -> tuple[SegmentState, ...]:
+        """What has happened to each segment, in agenda order."""
+        return tuple(self._segments)
+
+    @property
+    def start_t(self) -> float:
+        """Where the session started on the `t` axis (0 before the start)."""
+        return self._start_t
+
+    @property
+    def end_t(self) -> float | None:
+        """Where it ended on the `t` axis."""
+        return self._end_t
+
+    @property
+    def end_us(self) -> int | None:
+        """When it ended (epoch µs)."""
+        return self._end_us
+
+    @property
+    def anchor_t(self) -> float:
+        """Where the planned timeline begins on the `t` axis."""
+        return self._anchor_t
+
+    @property
+    def anchor_us(self) -> int | None:
+        """When the planned timeline begins (epoch µs), once started."""
+        return self._anchor_us
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether some time was counted by the wall clock (after a reboot)."""
+        return self._uncertain
+
+    @property
+    def clock_jumps(self) -> list[float]:
+        """The wall-clock steps recorded, in seconds."""
+        return list(self._clock_jumps)
+
+    @property
+    def suspends(self) -> list[float]:
+        """The suspends recorded, in seconds."""
+        return list(self._suspends)
+
+    @property
+    def reopens(self) -> int:
+        """How many times the journal was reopened by a controller."""
+        return self._reopens
+
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last event applied."""
+        return self._seq
+
+    @property
+    def last_event_us(self) -> int | None:
+        """When the last event was recorded (epoch µs)."""
+        return self._last_event_us
+
+    @property
+    def last_type(self) -> str | None:
+        """The type of the last event applied, e.g. `detach` for a controller that quit."""
+        return self._last_type
+
+    @property
+    def ref_t(self) -> float:
+        """The last event's place on the `t` axis."""
+        return self._ref_t
+
+    @property
+    def message(self) -> tuple[str, int] | None:
+        """The moderator's message now shown, and when it was sent (epoch µs); None when there is none."""
+        if self._message is None or self._message_us is None:
+            return None
+        return self._message, self._message_us
+
+    @property
+    def last_reading(self) -> Reading:
+        """The clock as the last event read it (the origin before any): a report's "now", and what a step is measured from."""
+        return Reading(mono=self._ref_mono, awake=self._ref_mono, wall_us=self._ref_us, boot=self._ref_boot)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """Everything that decides what this state shows and does next, for comparing two states."""
+        rest = {name: value for name, value in vars(self).items() if name not in ("_agenda", "_segments", "_spans")}
+        segments = tuple(astuple(segment) for segment in self._segments)
+        return self._agenda.source, segments, self._spans.snapshot(), deepcopy(sorted(rest.items()))
+
+    # -- time ----------------------------------------------------------------
+
+    def t_of(self, reading: Reading | Event) -> tuple[float, bool]:
+        """Position of a reading on the `t` axis, and whether it had to use the wall clock."""
+        same_boot = reading.boot == self._ref_boot and (reading.boot is not None or reading.mono >= self._ref_mono)
+        if same_boot:
+            return self._ref_t + max(0.0, reading.mono - self._ref_mono), False
+        return self._ref_t + max(0.0, (reading.wall_us - self._ref_us) / 1e6), True
+
+    def wall_at(self, t: float) -> int:
+        """The wall instant (epoch µs) that corresponds to `t`, by the latest reference."""
+        return self._ref_us + round((t - self._ref_t) * 1e6)
+
+    def elapsed(self, index: int, t: float) -> float:
+        """Running time of segment `index` at `t`, pauses excluded."""
+        state = self._segments[index]
+        if index == self._current and self._phase is Phase.RUNNING:
+            return state.elapsed + max(0.0, t - self._since)
+        return state.elapsed
+
+    def paused_for(self, index: int, t: float) -> float:
+        """Paused time of segment `index` at `t`, the pause under way included."""
+        state = self._segments[index]
+        if index == self._current and self._phase is Phase.PAUSED:
+            return state.paused_s + max(0.0, t - self._since)
+        return state.paused_s
+
+    def allotted(self, index: int) -> float:
+        """Planned length plus every extension, never below zero."""
+        return max(0.0, self._agenda.segments[index].duration_s + self._segments[index].extended_s)
+
+    def planned_start_t(self, index: int) -> float:
+        """Where segment `index` starts on the planned timeline, on the `t` axis."""
+        return self._anchor_t + self._agenda.offset_of(self._agenda.segments[index])
+
+    def planned_end_t(self, index: int) -> float:
+        """Where segment `index` ends on the planned timeline, on the `t` axis."""
+        return self.planned_start_t(index) + self._agenda.segments[index].duration_s
+
+    def can_undo(self) -> bool:
+        """Whether `previous` now would undo the move that led here."""
+        if self._current is None or not self._undo:
+            return False
+        entry = self._undo[-1]
+        return entry.to == self._current and (entry.forward or entry.came_from == self._current - 1)
+
+    def previous_target(self) -> int | None:
+        """Where `previous` now goes: back along the move it undoes, else to the segment before."""
+        if self._current is None:
+            return None
+        if self.can_undo():
+            return self._undo[-1].came_from
+        return self._current - 1 if self._current > 0 else None
+
+    def spans(self, index: int, t: float | None = None) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+        """When segment `index` ran and was paused, as wall instants, the stretch under way ended at `t`.
+
+        `t` defaults to the last event, which is where a report ends.
+        """
+        runs, paused = self._spans.closed_at(index, self._ref_t if t is None else t)
+        return self._spans.instants(runs), self._spans.instants(paused)
+
+    # -- applying events -------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the state. Raise ReplayError if it cannot happen now."""
+        if event.seq != self._seq + 1:
+            raise ReplayError(f"seq {event.seq} follows {self._seq}; records are missing or repeated")
+        t, by_wall = self.t_of(event)
+        handler = _HANDLERS.get(event.type)
+        if handler is None:
+            raise ReplayError(f"unknown event type {event.type!r}")
+        undid = handler(self, event, t)
+        if by_wall:
+            self._uncertain = True
+        self._seq = event.seq
+        self._ref_t, self._ref_mono, self._ref_us, self._ref_boot = t, event.mono, event.wall_us, event.boot
+        self._last_event_us = event.wall_us
+        self._last_type = event.type
+        where = None
+        if self._phase in (Phase.RUNNING, Phase.PAUSED) and self._current is not None:
+            where = (self._current, self._phase is Phase.RUNNING)
+        self._spans.note(t, event.wall_us, where, self.started, bool(undid))
+
+    def _need_running_session(self, event: Event) -> int:
+        if self._phase not in (Phase.RUNNING, Phase.PAUSED) or self._current is None:
+            raise ReplayError(f"{event.type} while the session is not under way")
+        return self._current
+
+    def _segment_number(self, event: Event, key: str) -> int:
+        value = event.data.get(key)
+        if not isinstance(value, int) or not 1 <= value <= len(self._segments):
+            raise ReplayError(f"{event.type}: {key} must be a segment number")
+        return value - 1
+
+    def _on_start(self, event: Event, t: float) -> None:
+        if self.started:
+            raise ReplayError("start after the session started")
+        anchor = event.data.get("anchor")
+        anchor_us = parse_instant(anchor) if isinstance(anchor, str) else event.wall_us
+        self._start_t = t
+        self._anchor_us = anchor_us
+        self._anchor_t = t - (event.wall_us - anchor_us) / 1e6
+        self._enter(0, t, event.wall_us)
+
+    def _on_pause(self, event: Event, t: float) -> None:
+        index = self._need_running_session(event)
+        if self._phase is not Phase.RUNNING:
+            raise ReplayError("pause while paused")
+        self._segments[index].elapsed += max(0.0, t - self._since)
+        self._segments[index].pauses += 1
+        self._phase, self._since = Phase.PAUSED, t
+
+    def _on_resume(self, event: Event, t: float) -> None:
+        index = self._need_running_session(event)
+        if self._phase is not Phase.PAUSED:
+            raise ReplayError("resume while running")
+        self._segments[index].paused_s += max(0.0, t - self._since)
+        self._phase, self._since = Phase.RUNNING, t
+
+    def _leave(self, index: int, t: float, wall_us: int) -> None:
+        """Stop the clock of segment `index`; the phase is for the caller to set."""
+        state = self._segments[index]
+        if self._phase is Phase.RUNNING:
+            state.elapsed += max(0.0, t - self._since)
+        elif self._phase is Phase.PAUSED:
+            state.paused_s += max(0.0, t - self._since)
+        state.last_end_t = t
+        state.last_end_us = wall_us
+
+    def _enter(self, index: int, t: float, wall_us: int) -> None:
+        state = self._segments[index]
+        if state.first_start_t is None:
+            state.first_start_t = t
+            state.first_start_us = wall_us
+        state.last_end_t = None
+        state.last_end_us = None
+        state.skipped = False
+        state.finished = False
+        self._current = index
+        self._phase, self._since = Phase.RUNNING, t
+
+    def _move(self, event: Event, t: float, to: int) -> None:
+        came_from = self._need_running_session(event)
+        if to == came_from:
+            raise ReplayError(f"{event.type} to the segment that is already current")
+        target = self._segments[to]
+        entry = Entry(
+            came_from=came_from,
+            to=to,
+            elapsed=target.elapsed,
+            paused_s=target.paused_s,
+            first_start_t=target.first_start_t,
+            first_start_us=target.first_start_us,
+            last_end_t=target.last_end_t,
+            last_end_us=target.last_end_us,
+            finished=target.finished,
+            forward=event.type in (EventType.NEXT, EventType.SKIP),
+            skip=event.type == EventType.SKIP,
+        )
+        self._leave(came_from, t, event.wall_us)
+        left = self._segments[came_from]
+        if event.type == EventType.SKIP:
+            left.skipped = True
+            left.skips += 1
+        elif event.type == EventType.NEXT or left.elapsed >= self.allotted(came_from):
+            left.finished = True
+        self._enter(to, t, event.wall_us)
+        self._undo.append(entry)
+        del self._undo[:-UNDO_DEPTH]
+
+    def _on_next(self, event: Event, t: float) -> None:
+        index = self._need_running_session(event)
+        if index + 1 >= len(self._segments):
+            raise ReplayError(
+                "skip of the last segment" if event.type == EventType.SKIP else "next from the last segment"
+            )
+        # Journals written before `next` passed over finished segments name the one after: both are history.
+        to = self._segment_number(event, "to") if "to" in event.data else index + 1
+        if to <= index:
+            raise ReplayError(f"{event.type}: to must be a later segment")
+        self._move(event, t, to)
+
+    def _on_goto(self, event: Event, t: float) -> None:
+        self._move(event, t, self._segment_number(event, "to"))
+
+    def _on_previous(self, event: Event, t: float) -> bool:
+        """Move back; return whether it was an undo (the time since the move goes back too)."""
+        index = self._need_running_session(event)
+        if index == 0:
+            raise ReplayError("previous from the first segment")
+        if not self.can_undo():
+            self._move(event, t, index - 1)
+            return False
+        # Undo: the segment left behind returns to how it was, and the time
+        # spent since then goes back to the segment that was interrupted.
+        entry = self._undo.pop()
+        here = self._segments[index]
+        back = self._segments[entry.came_from]
+        self._leave(index, t, event.wall_us)
+        back.elapsed += max(0.0, here.elapsed - entry.elapsed)
+        back.paused_s += max(0.0, here.paused_s - entry.paused_s)
+        back.changed_t = t
+        here.elapsed, here.paused_s = entry.elapsed, entry.paused_s
+        here.first_start_t, here.first_start_us = entry.first_start_t, entry.first_start_us
+        here.last_end_t, here.last_end_us = entry.last_end_t, entry.last_end_us
+        here.finished = entry.finished
+        self._current = entry.came_from
+        self._phase, self._since = Phase.RUNNING, t
+        self._rearm(index, t)  # its thresholds are ahead again: crossing them for real must be recorded
+        back.last_end_t = None
+        back.last_end_us = None
+        back.skipped = False
+        back.finished = False
+        if entry.skip:
+            back.skips -= 1
+        return True
+
+    def _on_extend(self, event: Event, t: float) -> None:
+        index = self._need_running_session(event)
+        seconds = event.data.get("seconds")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise ReplayError("extend: seconds must be a number")
+        state = self._segments[index]
+        state.extended_s += seconds
+        state.extensions += 1
+        state.changed_t = t
+        self._rearm(index, t)
+
+    def _rearm(self, index: int, t: float) -> None:
+        """After an extension, thresholds that are ahead again may fire again."""
+        state = self._segments[index]
+        segment = self._agenda.segments[index]
+        remaining = self.allotted(index) - self.elapsed(index, t)
+        for level, threshold in (
+            (Level.WRAP_UP, segment.wrap_up_s),
+            (Level.FINAL, segment.final_s),
+            (Level.TIME_UP, 0),
+        ):
+            if threshold is not None and remaining > threshold:
+                state.fired.discard(level)
+        state.overtime_fired = min(state.overtime_fired, int(max(0.0, -remaining) // 60))
+
+    def _on_end(self, event: Event, t: float) -> None:
+        index = self._need_running_session(event)
+        self._leave(index, t, event.wall_us)
+        self._phase = Phase.ENDED
+        self._end_t = t
+        self._end_us = event.wall_us
+        self._current = index
+
+    def _on_warning(self, event: Event, t: float) -> None:
+        index = self._segment_number(event, "segment")
+        level = event.data.get("level")
+        minute = event.data.get("minute", 0)
+        crossed = event.data.get("crossed_at")
+        if level not in WARNING_LEVELS or not isinstance(minute, int):
+            raise ReplayError("warning: bad level or minute")
+        state = self._segments[index]
+        if level == Level.OVERTIME:
+            state.overtime_fired = max(state.overtime_fired, minute)
+        else:
+            state.fired.add(level)
+        crossed_us = parse_instant(crossed) if isinstance(crossed, str) else event.wall_us
+        state.warnings.append(Crossing(level, minute if level == Level.OVERTIME else 0, crossed_us))
+
+    def _on_clock(self, event: Event, t: float) -> None:
+        seconds = event.data.get("seconds", 0.0)
+        counted = self._clock_jumps if event.type == EventType.CLOCK_JUMP else self._suspends
+        counted.append(float(seconds) if isinstance(seconds, (int, float)) else 0.0)
+
+    def _on_message(self, event: Event, t: float) -> None:
+        text = event.data.get("text")
+        if not isinstance(text, str) or len(text) > MAX_MESSAGE:
+            raise ReplayError(f"message: text must be at most {MAX_MESSAGE} characters of text")
+        self._message, self._message_us = (text, event.wall_us) if text else (None, None)
+
+    def _on_reopen(self, event: Event, t: float) -> None:
+        self._reopens += 1
+
+    def _on_detach(self, event: Event, t: float) -> None:
+        pass
+
+
+_HANDLERS: dict[str, Callable[[State, Event, float], bool | None]] = {
+    EventType.START: State._on_start,
+    EventType.PAUSE: State._on_pause,
+    EventType.RESUME: State._on_resume,
+    EventType.NEXT: State._on_next,
+    EventType.SKIP: State._on_next,
+    EventType.GOTO: State._on_goto,
+    EventType.PREVIOUS: State._on_previous,
+    EventType.EXTEND: State._on_extend,
+    EventType.END: State._on_end,
+    EventType.WARNING: State._on_warning,
+    EventType.CLOCK_JUMP: State._on_clock,
+    EventType.SUSPEND: State._on_clock,
+    EventType.REOPEN: State._on_reopen,
+    EventType.DETACH: State._on_detach,
+    EventType.MESSAGE: State._on_message,
+}

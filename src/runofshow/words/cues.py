@@ -1,0 +1,38 @@
+"""The polite one-line cue a moderator sends a speaker, derived from the view."""
+
+from __future__ import annotations
+
+import math
+
+from runofshow.domain.derive import View
+from runofshow.domain.events import Level
+from runofshow.words.timefmt import spoken_minutes
+
+
+def cue_for(view: View) -> str | None:
+    """The cue for the current speaker, once a warning threshold has been reached; else None."""
+    if not view.started or view.ended or view.current is None:
+        return None
+    speaker = view.segments[view.current].segment.speaker
+    return cue_text(view.alert, view.remaining_s, speaker)
+
+
+def cue_text(level: str, remaining: float, speaker: str | None) -> str | None:
+    """The cue at `level` with `remaining` seconds left (negative: over); None for a level with no cue.
+
+    The one wording of every cue, used live and in the speakers' briefing.
+    """
+    if level == Level.WRAP_UP:
+        text = f"{spoken_minutes(remaining)} left, please start wrapping up"
+    elif level == Level.FINAL:
+        text = f"{spoken_minutes(remaining)} left, please conclude"
+    elif level == Level.OVERTIME:
+        over = -remaining
+        if over < 60:
+            text = "your time is up, please finish your last sentence" if speaker else "time is up for this segment"
+        else:
+            text = f"we are {spoken_minutes(math.floor(over / 60) * 60)} over, please close now"
+    else:
+        return None
+    sentence = f"{speaker}, {text}" if speaker else text
+    return sentence[0].upper() + sentence[1:]

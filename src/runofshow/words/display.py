@@ -1,0 +1,66 @@
+"""What the big number shows, when it next changes, and how far off plan the show is: for every front end."""
+
+from __future__ import annotations
+
+import math
+
+from runofshow.domain.derive import SegmentView, View
+from runofshow.words.timefmt import format_duration
+
+
+def countdown_text(view: View) -> str:
+    """The big number: m:ss left (rounded up), +m:ss over (rounded down), or the wait before a live start.
+
+    Rounding up while counting down means 0:00 appears exactly when time is
+    up; rounding down in overtime means +0:01 appears one second later.
+    """
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return format_duration(math.ceil(view.starts_in_s - 1e-9))
+        if view.offset_s >= 1:  # a live session past its planned start: how late it is
+            return "+" + format_duration(math.floor(view.offset_s + 1e-9))
+        return format_duration(view.focus.allotted_s)
+    if view.ended:
+        # Start to end, pauses included: how long the audience was there.
+        return format_duration(round(sum((row.actual_s or 0.0) + row.paused_s for row in view.segments)))
+    remaining = view.remaining_s
+    if remaining > 0:
+        return format_duration(math.ceil(remaining - 1e-9))
+    return "+" + format_duration(math.floor(-remaining + 1e-9))
+
+
+def seconds_to_next_change(view: View) -> float:
+    """How long until the big number next changes, from the view's own figures."""
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return _to_boundary(view.starts_in_s)
+        if view.offset_s > 0:  # late for a live start: the lateness grows every second
+            return _to_boundary(-view.offset_s)
+        return math.inf
+    if view.ended or view.paused:
+        return math.inf
+    return _to_boundary(view.remaining_s)
+
+
+def _to_boundary(value: float) -> float:
+    fraction = value - math.floor(value)
+    return fraction if fraction > 1e-6 else 1.0
+
+
+def row_figures(row: SegmentView) -> tuple[str, str, str]:
+    """An agenda row's "Took" and "+/−" cells, and "over", "under" or "" for one worth colouring.
+
+    Worded once for the terminal's table and the co-host page.
+    """
+    delta_s = row.delta_s or 0.0
+    if row.status == "current":
+        took, delta = "▶ now", ""
+    elif row.actual_s is not None:
+        took = format_duration(row.actual_s)
+        delta = format_duration(delta_s, signed=True) if abs(delta_s) >= 1 else "0:00"
+    else:
+        took, delta = "", ""
+    if row.skipped:
+        took = f"skip {took}".strip()
+    late = row.status in ("done", "skipped") and abs(delta_s) >= 1
+    return took, delta, ("over" if delta_s > 0 else "under") if late else ""
