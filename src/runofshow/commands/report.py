@@ -18,7 +18,7 @@ from runofshow.report.compare import Compared
 from runofshow.report.formats import FORMATS
 from runofshow.report.formats.table import compare_table, session_table
 from runofshow.report.model import compare, load
-from runofshow.report.render import render, render_file
+from runofshow.report.rendering import render, render_file
 from runofshow.report.words import Shown
 
 

@@ -12,7 +12,7 @@ markup.
     compare   several sessions side by side
     records   the figures as data (json, csv)
     formats/  one module per format, and the FORMATS registry
-    render    `render` and `render_file`: the report in any format (the command is commands/report.py)
+    rendering `render` and `render_file`: the report in any format (the command is commands/report.py)
 
 Importing the package is cheap (the command line reads `FORMATS` on every
 start); the rest loads on first use.
@@ -28,12 +28,12 @@ from runofshow.report.formats import FORMATS, TEXT_FORMATS, Renderer
 if TYPE_CHECKING:
     from runofshow.report.formats.csv import CSV_FIELDS
     from runofshow.report.records import SEGMENT_FIELDS
-    from runofshow.report.render import FILE_WIDTH, render, render_file
+    from runofshow.report.rendering import FILE_WIDTH, render, render_file
 
 _LAZY = {
-    "render": "runofshow.report.render",
-    "render_file": "runofshow.report.render",
-    "FILE_WIDTH": "runofshow.report.render",
+    "render": "runofshow.report.rendering",
+    "render_file": "runofshow.report.rendering",
+    "FILE_WIDTH": "runofshow.report.rendering",
     "CSV_FIELDS": "runofshow.report.formats.csv",
     "SEGMENT_FIELDS": "runofshow.report.records",
 }
