@@ -20,7 +20,7 @@ def csv_guard(text: str) -> str:
 
     Text that already starts with apostrophes before a trigger gets one more,
     so `csv_unguard` can take exactly one off and `'=x` survives a round trip.
-    Reports use `core.text.spreadsheet_safe`, which also makes control
+    Reports use `words.text.spreadsheet_safe`, which also makes control
     characters visible; an exported agenda must import back as written.
     """
     return "'" + text if _GUARDED.match(text) else text

@@ -1,7 +1,7 @@
 """The journal file on disk: created whole, appended one record at a time, checked and mended.
 
 Everything here blocks on the disk. The controller never calls it from the
-screen's event loop: `core/writer.py` runs it on a thread of its own.
+screen's event loop: `journal/writer.py` runs it on a thread of its own.
 """
 
 from __future__ import annotations

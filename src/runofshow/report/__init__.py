@@ -1,6 +1,6 @@
 """`runofshow report`: how long each segment really took, against the plan.
 
-The figures come from `model` (the journal replayed by the core); the rest
+The figures come from `model` (the journal replayed by the session's fold); the rest
 of the package only lays them out, as a terminal table with a timeline
 chart, or as Markdown, CSV, JSON, HTML or SVG for the minutes. Text from an agenda or a journal is always
 passed through `literal` and then escaped for the format, never used as

@@ -1,1 +1,1 @@
-"""The Textual screens. Nothing in runofshow.core imports from here."""
+"""The Textual screens. Nothing in the domain, journal or session imports from here."""
