@@ -19,7 +19,7 @@ import pendulum
 from runofshow.domain.agenda.model import Segment
 from runofshow.domain.derive import View
 from runofshow.domain.events import LIVE, Level
-from runofshow.words.display import countdown_text, row_figures
+from runofshow.words.display import countdown_text, planned_cell, row_figures, start_cell
 from runofshow.words.timefmt import describe_offset, format_length
 
 MINUTE_US = 60_000_000
@@ -253,6 +253,26 @@ def row_models(view: View) -> tuple[RowModel, ...]:
             )
         )
     return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class RowCells:
+    """An agenda row's cells as the table words them (the title is cut to the column by the table)."""
+
+    planned: str
+    start: str
+    took: str
+    delta: str
+
+
+def row_cells(row: RowModel, zone: str) -> RowCells:
+    """The words of `row` in `zone`: made by the table only when the row's model changes."""
+    return RowCells(
+        planned_cell(row.planned_start_us, row.planned_end_us, zone),
+        start_cell(row.started_us, row.expected_us, zone),
+        row.took,
+        row.delta,
+    )
 
 
 @dataclass(frozen=True, slots=True)

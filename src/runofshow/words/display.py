@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from runofshow.domain.derive import SegmentView, View
-from runofshow.words.timefmt import format_duration
+from runofshow.words.timefmt import format_duration, minute_clock
 
 
 def countdown_text(view: View) -> str:
@@ -64,3 +64,21 @@ def row_figures(row: SegmentView) -> tuple[str, str, str]:
         took = f"skip {took}".strip()
     late = row.status in ("done", "skipped") and abs(delta_s) >= 1
     return took, delta, ("over" if delta_s > 0 else "under") if late else ""
+
+
+def planned_cell(start_us: int, end_us: int, zone: str) -> str:
+    """An agenda row's "Planned" cell, "18:11–18:21", for the terminal's table and the co-host page."""
+    return f"{minute_clock(start_us, zone)}–{minute_clock(end_us, zone)}"
+
+
+def start_cell(started_us: int | None, expected_us: int | None, zone: str) -> str:
+    """An agenda row's "Start" cell: when it started, "~18:26" when it is ahead and expected then, else "".
+
+    The expected start is the view's (`SegmentView.expected_start_us`): only
+    segments that `next` will still reach have one (docs/figures.md).
+    """
+    if started_us is not None:
+        return minute_clock(started_us, zone)
+    if expected_us is not None:
+        return f"~{minute_clock(expected_us, zone)}"
+    return ""
