@@ -12,8 +12,8 @@ from typing import Any
 
 from runofshow.domain.derive import SegmentView, View
 from runofshow.domain.instants import to_us
-from runofshow.words.display import countdown_text, planned_cell, row_figures, start_cell
-from runofshow.words.timefmt import describe_offset, format_duration, format_length, minute_clock
+from runofshow.words.display import countdown_text, flex_text, planned_cell, row_figures, start_cell
+from runofshow.words.timefmt import describe_offset, format_duration, minute_clock
 
 #: The only keys a stage-token holder ever gets. Notes, user, host and paths are not among them.
 STAGE_KEYS = (
@@ -128,16 +128,6 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
         )
     out["rows"] = rows
     return out
-
-
-def flex_text(view: View) -> str:
-    """What the flexible segments must shrink to, worded as on the moderator's screen."""
-    if not view.flex:
-        return ""
-    text = "To end on time, shrink " + ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
-    if view.unrecoverable_s >= 1:
-        text += f"; {format_length(view.unrecoverable_s)} can't be recovered"
-    return text
 
 
 def _took(row: SegmentView) -> dict[str, str]:

@@ -19,8 +19,8 @@ import pendulum
 from runofshow.domain.agenda.model import Segment
 from runofshow.domain.derive import View
 from runofshow.domain.events import LIVE, Level
-from runofshow.words.display import countdown_text, planned_cell, row_figures, start_cell
-from runofshow.words.timefmt import describe_offset, format_length
+from runofshow.words.display import countdown_text, flex_advice, planned_cell, row_figures, start_cell
+from runofshow.words.timefmt import describe_offset
 
 MINUTE_US = 60_000_000
 
@@ -305,8 +305,8 @@ class StatusModel:
     ended: bool
     projected_end_us: int
     planned_end_us: int
-    shrink: str
-    unrecoverable: str
+    #: The shrink advice in its three parts (`flex_advice`), all "" when none is needed.
+    advice: tuple[str, str, str]
     link: str
     healthy: bool
     uncertain: bool
@@ -325,8 +325,6 @@ def status_model(
     serving: str | None,
 ) -> StatusModel:
     """The status line for `view`; `link` is (healthy, as worded)."""
-    shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
-    unrecoverable = format_length(view.unrecoverable_s) if view.flex and view.unrecoverable_s >= 1 else ""
     return StatusModel(
         view.mode == LIVE,
         minute_of(view.now_us),
@@ -338,8 +336,7 @@ def status_model(
         view.ended,
         minute_of(view.projected_end.int_timestamp * 1_000_000),
         minute_of(view.planned_end.int_timestamp * 1_000_000),
-        shrink,
-        unrecoverable,
+        flex_advice(view),
         link[1],
         link[0],
         view.uncertain,

@@ -422,11 +422,11 @@ class StatusBar(Static):
         projected, planned = minute_clock(model.projected_end_us, zone), minute_clock(model.planned_end_us, zone)
         first.append(f" │ {ends} {projected} (plan {planned})")
         second = Text()
-        if model.shrink:
-            second.append("To end on time, shrink ", style="bold")
-            second.append(model.shrink)
-            if model.unrecoverable:
-                second.append(f"; {model.unrecoverable} can't be recovered", style="red")
+        lead, shrink, lost = model.advice
+        if shrink:
+            second.append(lead, style="bold")
+            second.append(shrink)
+            second.append(lost, style="red")
             second.append(" │ ")
         second.append(literal(model.link), style="green" if model.healthy else "bold red")
         if model.uncertain:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from runofshow.domain.derive import SegmentView, View
-from runofshow.words.timefmt import format_duration, minute_clock
+from runofshow.words.timefmt import format_duration, format_length, minute_clock
 
 
 def countdown_text(view: View) -> str:
@@ -82,3 +82,22 @@ def start_cell(started_us: int | None, expected_us: int | None, zone: str) -> st
     if expected_us is not None:
         return f"~{minute_clock(expected_us, zone)}"
     return ""
+
+
+def flex_advice(view: View) -> tuple[str, str, str]:
+    """The shrink advice in three parts, for a screen that styles each: the lead, the segments, and the loss.
+
+    ("To end on time, shrink ", "#8 to 19m04s, #9 to 7m56s", "; 2m can't be recovered"),
+    the last "" when the slack absorbs it all; all three "" when the show needs no
+    shrinking (docs/figures.md). Joined, they are `flex_text`.
+    """
+    if not view.flex:
+        return "", "", ""
+    shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
+    lost = f"; {format_length(view.unrecoverable_s)} can't be recovered" if view.unrecoverable_s >= 1 else ""
+    return "To end on time, shrink ", shrink, lost
+
+
+def flex_text(view: View) -> str:
+    """The shrink advice as one sentence, or "" when none is needed: for the co-host page and `status`."""
+    return "".join(flex_advice(view))
