@@ -18,8 +18,8 @@ from runofshow.clock import FakeClock
 from runofshow.commands.status import status_lines
 from runofshow.domain.derive import View, status_json
 from runofshow.session.controller import Controller
-from runofshow.sync.snapshots import cohost_snapshot
-from runofshow.tui.models import agenda_model, row_cells, status_model
+from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
+from runofshow.tui.models import agenda_model, countdown_model, row_cells, status_model
 from runofshow.words.timefmt import describe_offset, format_length, minute_clock
 
 ZONE = "Asia/Seoul"
@@ -48,6 +48,7 @@ def terminal(view: View) -> dict[str, Any]:
     line = status_model(view, ZONE, (), pendulum.timezone("UTC"), (True, ""), muted=False, serving=None)
     return {
         "rows": rows,
+        "label": countdown_model(view).label,
         "offset": line.offset,
         "ends": minute_clock(line.projected_end_us, ZONE),
         "planned_end": minute_clock(line.planned_end_us, ZONE),
@@ -87,6 +88,9 @@ def assert_same_figures(view: View) -> dict[str, Any]:
     assert screen["ends"] == hhmm(status["projected_end"]) == page["projected_end_text"]
     assert screen["planned_end"] == hhmm(status["planned_end"]) == page["planned_end_text"]
     assert screen["flex"] == flex_of_json(status) == page["flex_text"]
+    # The label over the number: one wording per state, the page's without the terminal's key and capitals.
+    assert page["label"] == stage_snapshot(view)["label"]
+    screen["labels"] = (screen["label"], page["label"])
     said = [line for line in status_lines(view, "Workshop", ZONE) if line.startswith("To end on time")]
     assert said == ([screen["flex"]] if screen["flex"] else [])  # `runofshow status`, in the same words
     return screen
@@ -102,6 +106,7 @@ def test_after_a_goto_forward_every_front_end_shows_the_same_figures(
     controller = open_controller("live")
     before = assert_same_figures(controller.view())  # 17:55, five minutes before the start
     assert starts(before)[:3] == ["~18:00", "~18:01", "~18:06"]
+    assert before["labels"] == ("starts in", "starts in")
 
     clock.set_wall("2021-10-08T09:00:00Z")  # 18:00 KST
     controller.command("start")
@@ -117,6 +122,7 @@ def test_after_a_goto_forward_every_front_end_shows_the_same_figures(
     clock.advance(32 * 60)  # 18:48: Bernard 22 minutes over, the show 7 minutes behind
     over = assert_same_figures(controller.view())
     assert over["offset"] == "7:00 behind" and over["ends"] == "19:37"
+    assert over["labels"] == ("TIME'S UP · over by", "time's up · over by")
     assert over["flex"] == "To end on time, shrink #8 to 19m04s, #9 to 7m56s"
 
     controller.command("next")
@@ -129,7 +135,7 @@ def test_after_a_goto_forward_every_front_end_shows_the_same_figures(
     controller.command("pause")
     clock.advance(12 * 60)  # a sound problem: 19 minutes behind, more than the discussion and Q&A can give
     paused = assert_same_figures(controller.view())
-    assert paused["offset"] == "19:00 behind"
+    assert paused["offset"] == "19:00 behind" and paused["labels"] == ("PAUSED · left", "paused")
     assert paused["flex"] == "To end on time, shrink #8 to 12m, #9 to 5m; 2m can't be recovered"
     controller.command("resume")
     clock.advance(60)
@@ -139,4 +145,5 @@ def test_after_a_goto_forward_every_front_end_shows_the_same_figures(
     controller.command("end")
     ended = assert_same_figures(controller.view())
     assert "~" not in "".join(starts(ended))  # once ended, nothing is expected
+    assert ended["labels"] == ("session ended · total", "session ended")
     controller.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 from runofshow.domain.derive import SegmentView, View
 from runofshow.domain.instants import to_us
-from runofshow.words.display import countdown_text, flex_text, planned_cell, row_figures, start_cell
+from runofshow.words.display import countdown_label, countdown_text, flex_text, planned_cell, row_figures, start_cell
 from runofshow.words.timefmt import describe_offset, format_duration, minute_clock
 
 #: The only keys a stage-token holder ever gets. Notes, user, host and paths are not among them.
@@ -55,27 +55,12 @@ def countdown(view: View) -> dict[str, Any]:
     return {"moving": True, "value_s": round(view.remaining_s, 3), "text": text}
 
 
-def label(view: View) -> str:
-    """The words above the number, as on the moderator's screen."""
-    if not view.started:
-        if view.starts_in_s and view.starts_in_s > 0:
-            return "starts in"
-        return "late start" if view.offset_s >= 1 else "not started"
-    if view.ended:
-        return "session ended"
-    if view.paused:
-        return "paused"
-    if view.remaining_s <= 0:
-        return "time's up · over by"
-    return {"wrap_up": "wrap up", "final": "final minute"}.get(view.alert, "left")
-
-
 def stage_snapshot(view: View) -> dict[str, Any]:
     """The stage display's fields, and nothing else."""
     status = view.as_status()
     out = {key: status.get(key) for key in STAGE_KEYS}
     out["countdown"] = countdown(view)
-    out["label"] = label(view)
+    out["label"] = countdown_label(view, page=True)
     return out
 
 
@@ -87,7 +72,7 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
     out["zone"] = zone
     out["owner"] = owner
     out["countdown"] = countdown(view)
-    out["label"] = label(view)
+    out["label"] = countdown_label(view, page=True)
     out["offset_text"] = describe_offset(view.offset_s, ended=view.ended)
     out["projected_end_text"] = minute_clock(to_us(view.projected_end), zone)
     out["planned_end_text"] = minute_clock(to_us(view.planned_end), zone)

@@ -19,7 +19,7 @@ import pendulum
 from runofshow.domain.agenda.model import Segment
 from runofshow.domain.derive import View
 from runofshow.domain.events import LIVE, Level
-from runofshow.words.display import countdown_text, flex_advice, planned_cell, row_figures, start_cell
+from runofshow.words.display import countdown_label, countdown_text, flex_advice, planned_cell, row_figures, start_cell
 from runofshow.words.timefmt import describe_offset
 
 MINUTE_US = 60_000_000
@@ -56,22 +56,7 @@ class CountdownModel:
 
 def countdown_model(view: View) -> CountdownModel:
     """What the countdown says now."""
-    if not view.started:
-        if view.starts_in_s and view.starts_in_s > 0:
-            label = "starts in"
-        elif view.offset_s >= 1:
-            label = "LATE · space starts it"
-        else:
-            label = "space starts it"
-    elif view.ended:
-        label = "session ended · total"
-    elif view.paused:
-        label = "PAUSED · " + ("over" if view.remaining_s <= 0 else "left")
-    elif view.remaining_s <= 0:
-        label = "TIME'S UP · over by"
-    else:
-        label = {Level.WRAP_UP: "WRAP UP · left", Level.FINAL: "FINAL MINUTE · left"}.get(view.alert, "left")
-    return CountdownModel(label, countdown_text(view), alert_of(view))
+    return CountdownModel(countdown_label(view), countdown_text(view), alert_of(view))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from runofshow.domain.derive import SegmentView, View
+from runofshow.domain.events import Level
 from runofshow.words.timefmt import format_duration, format_length, minute_clock
 
 
@@ -27,6 +28,43 @@ def countdown_text(view: View) -> str:
     if remaining > 0:
         return format_duration(math.ceil(remaining - 1e-9))
     return "+" + format_duration(math.floor(-remaining + 1e-9))
+
+
+#: The words over the big number, by what it shows: (on the terminal, on a browser page). The
+#: terminal says what the number counts, shouts an alarm and names the key that starts the show;
+#: a page, which starts nothing, names the state and leaves the number to speak.
+_LABELS: dict[str, tuple[str, str]] = {
+    "starts_in": ("starts in", "starts in"),
+    "late": ("LATE · space starts it", "late start"),
+    "waiting": ("space starts it", "not started"),
+    "ended": ("session ended · total", "session ended"),
+    "paused": ("PAUSED · left", "paused"),
+    "paused_over": ("PAUSED · over", "paused"),
+    "over": ("TIME'S UP · over by", "time's up · over by"),
+    Level.WRAP_UP: ("WRAP UP · left", "wrap up"),
+    Level.FINAL: ("FINAL MINUTE · left", "final minute"),
+    "left": ("left", "left"),
+}
+
+
+def countdown_label(view: View, *, page: bool = False) -> str:
+    """The words over the big number `countdown_text` shows: on the terminal, or on a browser `page`."""
+    return _LABELS[_showing(view)][page]
+
+
+def _showing(view: View) -> str:
+    """What the big number is showing now, as a key of `_LABELS`."""
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return "starts_in"
+        return "late" if view.offset_s >= 1 else "waiting"
+    if view.ended:
+        return "ended"
+    if view.paused:
+        return "paused_over" if view.remaining_s <= 0 else "paused"
+    if view.remaining_s <= 0:
+        return "over"
+    return view.alert if view.alert in (Level.WRAP_UP, Level.FINAL) else "left"
 
 
 def seconds_to_next_change(view: View) -> float:
