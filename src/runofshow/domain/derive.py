@@ -110,6 +110,8 @@ class View:
     planned_end: pendulum.DateTime
     projected_end: pendulum.DateTime
     starts_in_s: float | None
+    #: How long the session has lasted, pauses included: start to end, or to now while it runs; 0 before the start.
+    total_s: float
     flex: tuple[Flex, ...]
     unrecoverable_s: float
     segments: tuple[SegmentView, ...]
@@ -264,6 +266,7 @@ def derive(state: State, reading: Reading) -> View:
         planned_end=to_pendulum(anchor_us + agenda.duration_s * 1_000_000),
         projected_end=to_pendulum(plan.instant(figures.projected_t)),
         starts_in_s=figures.starts_in,
+        total_s=_total(state, t),
         flex=flex,
         unrecoverable_s=unrecoverable,
         segments=_rows(state, t, anchor_us, expected),
@@ -274,6 +277,13 @@ def derive(state: State, reading: Reading) -> View:
         message=None if message is None else message[0],
         message_at_us=None if message is None else message[1],
     )
+
+
+def _total(state: State, t: float) -> float:
+    """From the start to the end, or to `t` while the show runs: the sum of every segment's running and paused time."""
+    if not state.started:
+        return 0.0
+    return (t if state.end_t is None else state.end_t) - state.start_t
 
 
 def _anchor_us(state: State, now_us: int) -> int:

@@ -269,9 +269,6 @@ def load(path: str | Path) -> SessionReport:
         )
 
     started = engine.started
-    actual_s = None
-    if started:
-        actual_s = (engine.end_t if engine.end_t is not None else engine.ref_t) - engine.start_t
     return SessionReport(
         journal=name,
         title=agenda.session.title,
@@ -289,7 +286,8 @@ def load(path: str | Path) -> SessionReport:
         actual_start=segments[0].actual_start if started else None,
         actual_end=None if engine.end_us is None else to_pendulum(engine.end_us),
         last_record=None if engine.last_event_us is None else to_pendulum(engine.last_event_us),
-        actual_s=actual_s,
+        # The view is at the last record: start to end, or to the last record of a session that did not end.
+        actual_s=view.total_s if started else None,
         end_offset_s=view.offset_s if started else None,
         projected_end=view.projected_end if started else None,
         segments=tuple(segments),

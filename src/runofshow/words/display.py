@@ -23,7 +23,7 @@ def countdown_text(view: View) -> str:
         return format_duration(view.focus.allotted_s)
     if view.ended:
         # Start to end, pauses included: how long the audience was there.
-        return format_duration(round(sum((row.actual_s or 0.0) + row.paused_s for row in view.segments)))
+        return format_duration(view.total_s)
     remaining = view.remaining_s
     if remaining > 0:
         return format_duration(math.ceil(remaining - 1e-9))
