@@ -16,8 +16,8 @@ from pathlib import Path
 import pendulum
 
 from runofshow.domain.derive import View, derive
-from runofshow.domain.events import EventType
 from runofshow.domain.instants import to_pendulum, to_us
+from runofshow.domain.link import LinkState, control_state
 from runofshow.domain.progress import Crossing
 from runofshow.domain.spans import Span
 from runofshow.journal.codec import JournalError
@@ -36,6 +36,14 @@ RUNNING = "running"
 DETACHED = "detached"
 INTERRUPTED = "interrupted"
 ENDED = "ended"
+
+#: A started session's state, by who drives it (`control_state`, the rule the followers go by too).
+_STATES = {
+    LinkState.ENDED: ENDED,
+    LinkState.CONTROLLED: RUNNING,
+    LinkState.DETACHED: DETACHED,
+    LinkState.STOPPED: INTERRUPTED,
+}
 
 #: How many of the largest overruns the totals name.
 TOP_OVERRUNS = 3
@@ -226,14 +234,11 @@ def load(path: str | Path) -> SessionReport:
     header = replayed.header
     agenda = replayed.agenda
 
+    owner = None if engine.ended else holder(name)
     if not engine.started:
         state = NOT_STARTED
-        owner = holder(name)
-    elif engine.ended:
-        state, owner = ENDED, None
     else:
-        owner = holder(name)
-        state = RUNNING if owner else DETACHED if engine.last_type == EventType.DETACH else INTERRUPTED
+        state = _STATES[control_state(ended=engine.ended, last_type=engine.last_type, held=bool(owner))]
 
     segments = []
     for row in view.segments:
