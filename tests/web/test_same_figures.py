@@ -9,6 +9,7 @@ not by "planned start + lateness".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +92,7 @@ def assert_same_figures(view: View) -> dict[str, Any]:
     # The label over the number: one wording per state, the page's without the terminal's key and capitals.
     assert page["label"] == stage_snapshot(view)["label"]
     screen["labels"] = (screen["label"], page["label"])
+    screen["statuses"] = [segment["status"] for segment in json.loads(json.dumps(status))["segments"]]
     said = [line for line in status_lines(view, "Workshop", ZONE) if line.startswith("To end on time")]
     assert said == ([screen["flex"]] if screen["flex"] else [])  # `runofshow status`, in the same words
     return screen
@@ -117,6 +119,7 @@ def test_after_a_goto_forward_every_front_end_shows_the_same_figures(
     jumped = assert_same_figures(controller.view())  # 18:16
     # 3–5 are behind the show: `next` will not come back to them, so nothing is expected of them.
     assert starts(jumped) == ["18:00", "18:01", "", "", "", "18:16", "~18:26", "~18:36", "~19:00", "~19:10"]
+    assert jumped["statuses"] == ["done"] * 2 + ["pending"] * 3 + ["current"] + ["pending"] * 4  # plain JSON strings
     assert jumped["offset"] == "15:00 ahead" and jumped["ends"] == "19:15" and jumped["flex"] == ""
 
     clock.advance(32 * 60)  # 18:48: Bernard 22 minutes over, the show 7 minutes behind

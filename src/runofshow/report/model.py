@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pendulum
 
-from runofshow.domain.derive import View, derive
+from runofshow.domain.derive import RowStatus, View, derive
 from runofshow.domain.instants import to_pendulum, to_us
 from runofshow.domain.link import LinkState, control_state
 from runofshow.domain.progress import Crossing
@@ -44,6 +44,9 @@ _STATES = {
     LinkState.DETACHED: DETACHED,
     LinkState.STOPPED: INTERRUPTED,
 }
+
+#: A segment's outcome, by where its row stands at the last record.
+_OUTCOMES = {RowStatus.CURRENT: OPEN, RowStatus.SKIPPED: SKIPPED, RowStatus.DONE: DONE, RowStatus.PENDING: NOT_RUN}
 
 #: How many of the largest overruns the totals name.
 TOP_OVERRUNS = 3
@@ -243,7 +246,7 @@ def load(path: str | Path) -> SessionReport:
     segments = []
     for row in view.segments:
         runs, paused = engine.spans(row.number - 1)
-        status = {"current": OPEN, "skipped": SKIPPED, "done": DONE}.get(row.status, NOT_RUN)
+        status = _OUTCOMES[row.status]
         segment = row.segment
         segments.append(
             SegmentReport(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pendulum
 
 from runofshow.domain.agenda.model import Segment
-from runofshow.domain.derive import View
+from runofshow.domain.derive import RowStatus, View
 from runofshow.domain.events import LIVE, Level
 from runofshow.words.display import countdown_label, countdown_text, flex_advice, planned_cell, row_figures, start_cell
 from runofshow.words.timefmt import describe_offset
@@ -219,7 +219,7 @@ def row_models(view: View) -> tuple[RowModel, ...]:
     rows = []
     for row in view.segments:
         took, delta, tone = row_figures(row)
-        past = row.status in ("done", "skipped")
+        past = row.status in (RowStatus.DONE, RowStatus.SKIPPED)
         colour = {"over": "red", "under": "green"}.get(tone, "")
         started = None if row.actual_start_us is None else minute_of(row.actual_start_us)
         expected = None if row.expected_start_us is None else minute_of(row.expected_start_us)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from runofshow.domain.derive import SegmentView, View
+from runofshow.domain.derive import RowStatus, SegmentView, View
 from runofshow.domain.events import Level
 from runofshow.words.timefmt import format_duration, format_length, minute_clock
 
@@ -91,7 +91,7 @@ def row_figures(row: SegmentView) -> tuple[str, str, str]:
     Worded once for the terminal's table and the co-host page.
     """
     delta_s = row.delta_s or 0.0
-    if row.status == "current":
+    if row.status is RowStatus.CURRENT:
         took, delta = "▶ now", ""
     elif row.actual_s is not None:
         took = format_duration(row.actual_s)
@@ -100,7 +100,7 @@ def row_figures(row: SegmentView) -> tuple[str, str, str]:
         took, delta = "", ""
     if row.skipped:
         took = f"skip {took}".strip()
-    late = row.status in ("done", "skipped") and abs(delta_s) >= 1
+    late = row.status in (RowStatus.DONE, RowStatus.SKIPPED) and abs(delta_s) >= 1
     return took, delta, ("over" if delta_s > 0 else "under") if late else ""
 
 
