@@ -25,7 +25,9 @@ from runofshow.report.model import (
     compare,
     load,
 )
+from runofshow.report.words import duration
 from runofshow.session.controller import Controller
+from runofshow.words.display import countdown_text
 from tests.kit.journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda
 
 
@@ -284,3 +286,23 @@ def test_a_segment_visited_twice_has_two_runs(tmp_path: Path) -> None:
     assert [((a - start) // 1_000_000, (b - start) // 1_000_000) for a, b in one.runs] == [(0, 30), (130, 150)]
     assert [((a - start) // 1_000_000, (b - start) // 1_000_000) for a, b in two.runs] == [(30, 130), (150, 200)]
     assert one.actual_start == at("2021-10-07T05:00:00Z") and one.actual_end == at("2021-10-07T05:02:30Z")
+
+
+def test_the_session_length_is_one_figure_on_the_screen_and_in_the_report(tmp_path: Path) -> None:
+    """Start to end, pauses included, rounded by the one rule: 90.5 s is 1:31 on the ended screen and in the report."""
+    show = Driver(tmp_path / "half.jsonl", FakeClock("2021-10-07T05:00:00Z"), seed_agenda(), REHEARSAL)
+    show.do("start")
+    show.clock.advance(40.5)
+    show.do("pause")
+    show.clock.advance(20)
+    show.do("resume")
+    show.run(10)
+    show.do("next")
+    show.run(20)
+    show.do("end")
+    view = show.controller.view()
+    show.controller.close()
+    assert view.total_s == 90.5 == sum((row.actual_s or 0.0) + row.paused_s for row in view.segments)
+    assert countdown_text(view) == "1:31"
+    report = load(tmp_path / "half.jsonl")
+    assert report.actual_s == view.total_s and duration(report.actual_s) == "1:31"

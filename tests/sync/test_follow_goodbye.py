@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+import pytest
+
 from runofshow.clock import FakeClock
+from runofshow.domain.link import LinkState, control_state
 from runofshow.session.controller import Controller
 from runofshow.sync.remote import RemoteFollower
 from runofshow.sync.server import JournalServer, close_served
@@ -44,3 +47,23 @@ async def test_quitting_sends_the_detach_to_network_followers(
     assert '"type":"detach"' in lines[-1]
     healthy, text = link_words(follower)
     assert not healthy and "has quit; the session goes on" in text
+
+
+@pytest.mark.parametrize(
+    ("ended", "last_type", "held", "state"),
+    [
+        (True, "end", True, LinkState.ENDED),
+        (True, "detach", None, LinkState.ENDED),  # an ended session detached: it ended
+        (False, "next", True, LinkState.CONTROLLED),
+        (False, "detach", True, LinkState.CONTROLLED),  # resumed: the lock is taken, its reopen is on its way
+        (False, "detach", False, LinkState.DETACHED),
+        (False, "next", False, LinkState.STOPPED),  # a crash: no one holds the lock and nothing said why
+        (False, None, False, LinkState.STOPPED),
+        (False, "detach", None, LinkState.DETACHED),  # over the network only the last record can tell
+        (False, "next", None, LinkState.CONTROLLED),
+    ],
+)
+def test_who_drives_the_session_is_one_rule_for_the_report_and_every_follower(
+    ended: bool, last_type: str | None, held: bool | None, state: LinkState
+) -> None:
+    assert control_state(ended=ended, last_type=last_type, held=held) is state

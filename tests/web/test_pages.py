@@ -188,6 +188,8 @@ def test_cohost_page_shows_the_agenda_notes_and_schedule(
     assert "row-current" in str(rows[0].get_attribute("class"))
     assert "<img src=x onerror=window.pwned=2> Opening" in rows[0].text
     assert "Second part" in rows[1].text
+    starts = [row.find_elements(By.TAG_NAME, "td")[4].text for row in rows]
+    assert ":" in starts[0] and starts[1].startswith("~")  # started; ahead, so expected (the snapshot's `start`)
     assert text(driver, "notes") == "SECRET NOTE for co-hosts only"
     assert text(driver, "offset") == "on time"
     assert text(driver, "session") == "<script>window.pwned=1</script> Web & <b>test</b>"

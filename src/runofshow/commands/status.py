@@ -11,8 +11,9 @@ from runofshow.domain.events import LIVE
 from runofshow.journal.lock import holder
 from runofshow.session.replay import replay
 from runofshow.sync.links import served_links
+from runofshow.words.display import flex_text
 from runofshow.words.text import json_safe, literal
-from runofshow.words.timefmt import describe_offset, format_duration, format_length
+from runofshow.words.timefmt import describe_offset, format_duration
 
 
 def status_lines(view: View, title: str, zone: str) -> list[str]:
@@ -42,10 +43,9 @@ def status_lines(view: View, title: str, zone: str) -> list[str]:
     lines.append(
         f"Schedule: {describe_offset(view.offset_s, ended=view.ended)}; {ends} {projected} (planned {planned})"
     )
-    if view.flex:
-        shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
-        lost = f"; {format_length(view.unrecoverable_s)} cannot be recovered" if view.unrecoverable_s >= 1 else ""
-        lines.append(f"To end on time, shrink {shrink}{lost}")
+    advice = flex_text(view)
+    if advice:
+        lines.append(advice)
     if view.uncertain:
         lines.append("Note: some time was counted by the wall clock after a restart, so it is less certain")
     return lines

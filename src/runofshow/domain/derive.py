@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import pendulum
@@ -21,6 +22,19 @@ from runofshow.domain.fold import State
 from runofshow.domain.instants import Reading, to_pendulum, to_us
 from runofshow.domain.progress import Crossing
 from runofshow.words.timefmt import whole_seconds
+
+
+class RowStatus(StrEnum):
+    """Where an agenda row stands: its `status` in `status --json` and on the pages."""
+
+    #: Under way (paused included); none once the session has ended.
+    CURRENT = "current"
+    #: It ran: finished, left part-way, or the last one when the session ended.
+    DONE = "done"
+    #: Left by `skip` (and not entered again since).
+    SKIPPED = "skipped"
+    #: Never entered.
+    PENDING = "pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +51,7 @@ class SegmentView:
     """One agenda row at one instant: plan, what happened, and how they compare."""
 
     segment: Segment
-    status: str
+    status: RowStatus
     zone: str
     planned_start_us: int
     planned_end_us: int
@@ -110,6 +124,8 @@ class View:
     planned_end: pendulum.DateTime
     projected_end: pendulum.DateTime
     starts_in_s: float | None
+    #: How long the session has lasted, pauses included: start to end, or to now while it runs; 0 before the start.
+    total_s: float
     flex: tuple[Flex, ...]
     unrecoverable_s: float
     segments: tuple[SegmentView, ...]
@@ -264,6 +280,7 @@ def derive(state: State, reading: Reading) -> View:
         planned_end=to_pendulum(anchor_us + agenda.duration_s * 1_000_000),
         projected_end=to_pendulum(plan.instant(figures.projected_t)),
         starts_in_s=figures.starts_in,
+        total_s=_total(state, t),
         flex=flex,
         unrecoverable_s=unrecoverable,
         segments=_rows(state, t, anchor_us, expected),
@@ -274,6 +291,13 @@ def derive(state: State, reading: Reading) -> View:
         message=None if message is None else message[0],
         message_at_us=None if message is None else message[1],
     )
+
+
+def _total(state: State, t: float) -> float:
+    """From the start to the end, or to `t` while the show runs: the sum of every segment's running and paused time."""
+    if not state.started:
+        return 0.0
+    return (t if state.end_t is None else state.end_t) - state.start_t
 
 
 def _anchor_us(state: State, now_us: int) -> int:
@@ -323,15 +347,15 @@ def _rows(state: State, t: float, anchor_us: int, expected: dict[int, int]) -> t
     return tuple(rows)
 
 
-def _status(state: State, index: int) -> str:
+def _status(state: State, index: int) -> RowStatus:
     done = state.segments[index]
     if index == state.current and not state.ended:
-        return "current"
+        return RowStatus.CURRENT
     if done.skipped:
-        return "skipped"
+        return RowStatus.SKIPPED
     if done.first_start_t is not None:
-        return "done"
-    return "pending"
+        return RowStatus.DONE
+    return RowStatus.PENDING
 
 
 def _idle_before(state: State, index: int) -> float:

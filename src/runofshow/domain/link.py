@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from runofshow.domain.events import EventType
+
 
 class LinkState(StrEnum):
     """Where the path from the journal to this screen stands."""
@@ -41,6 +43,25 @@ class Via(StrEnum):
     FILE = "file"
     #: Received over a WebSocket.
     NETWORK = "network"
+
+
+def control_state(*, ended: bool, last_type: str | None, held: bool | None) -> LinkState:
+    """Who drives the session, from whether it ended, its last record and its lock: the one rule every reader follows.
+
+    ENDED, CONTROLLED (a controller holds the journal), DETACHED (no one
+    does, and the last record says the moderator quit: the session goes on)
+    or STOPPED (no one does, and nothing said why: a crash, a closed
+    terminal). `held` is whether a controller holds the journal's lock; None
+    where there is no lock to look at (over the network), so only the last
+    record can tell.
+    """
+    if ended:
+        return LinkState.ENDED
+    if held:
+        return LinkState.CONTROLLED
+    if last_type == EventType.DETACH:
+        return LinkState.DETACHED
+    return LinkState.CONTROLLED if held is None else LinkState.STOPPED
 
 
 #: The states in which nothing needs the reader's attention.

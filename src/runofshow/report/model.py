@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pendulum
 
-from runofshow.domain.derive import View, derive
-from runofshow.domain.events import EventType
+from runofshow.domain.derive import RowStatus, View, derive
 from runofshow.domain.instants import to_pendulum, to_us
+from runofshow.domain.link import LinkState, control_state
 from runofshow.domain.progress import Crossing
 from runofshow.domain.spans import Span
 from runofshow.journal.codec import JournalError
@@ -36,6 +36,17 @@ RUNNING = "running"
 DETACHED = "detached"
 INTERRUPTED = "interrupted"
 ENDED = "ended"
+
+#: A started session's state, by who drives it (`control_state`, the rule the followers go by too).
+_STATES = {
+    LinkState.ENDED: ENDED,
+    LinkState.CONTROLLED: RUNNING,
+    LinkState.DETACHED: DETACHED,
+    LinkState.STOPPED: INTERRUPTED,
+}
+
+#: A segment's outcome, by where its row stands at the last record.
+_OUTCOMES = {RowStatus.CURRENT: OPEN, RowStatus.SKIPPED: SKIPPED, RowStatus.DONE: DONE, RowStatus.PENDING: NOT_RUN}
 
 #: How many of the largest overruns the totals name.
 TOP_OVERRUNS = 3
@@ -226,19 +237,16 @@ def load(path: str | Path) -> SessionReport:
     header = replayed.header
     agenda = replayed.agenda
 
+    owner = None if engine.ended else holder(name)
     if not engine.started:
         state = NOT_STARTED
-        owner = holder(name)
-    elif engine.ended:
-        state, owner = ENDED, None
     else:
-        owner = holder(name)
-        state = RUNNING if owner else DETACHED if engine.last_type == EventType.DETACH else INTERRUPTED
+        state = _STATES[control_state(ended=engine.ended, last_type=engine.last_type, held=bool(owner))]
 
     segments = []
     for row in view.segments:
         runs, paused = engine.spans(row.number - 1)
-        status = {"current": OPEN, "skipped": SKIPPED, "done": DONE}.get(row.status, NOT_RUN)
+        status = _OUTCOMES[row.status]
         segment = row.segment
         segments.append(
             SegmentReport(
@@ -269,9 +277,6 @@ def load(path: str | Path) -> SessionReport:
         )
 
     started = engine.started
-    actual_s = None
-    if started:
-        actual_s = (engine.end_t if engine.end_t is not None else engine.ref_t) - engine.start_t
     return SessionReport(
         journal=name,
         title=agenda.session.title,
@@ -289,7 +294,8 @@ def load(path: str | Path) -> SessionReport:
         actual_start=segments[0].actual_start if started else None,
         actual_end=None if engine.end_us is None else to_pendulum(engine.end_us),
         last_record=None if engine.last_event_us is None else to_pendulum(engine.last_event_us),
-        actual_s=actual_s,
+        # The view is at the last record: start to end, or to the last record of a session that did not end.
+        actual_s=view.total_s if started else None,
         end_offset_s=view.offset_s if started else None,
         projected_end=view.projected_end if started else None,
         segments=tuple(segments),

@@ -18,7 +18,7 @@ from runofshow.domain.derive import View, derive
 from runofshow.domain.events import Event
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
-from runofshow.domain.link import Link, LinkState, Via
+from runofshow.domain.link import Link, LinkState, Via, control_state
 from runofshow.journal.codec import JournalError
 from runofshow.journal.lock import holder
 from runofshow.session.replay import Replayer
@@ -180,12 +180,5 @@ class FileFollower(Follower):
         if self.problem:
             return Link(LinkState.BROKEN, Via.FILE, literal(self.path.name), None, last, literal(self.problem))
         owner = self.controller()
-        if self.ready and self.engine.ended:
-            state = LinkState.ENDED
-        elif owner:
-            state = LinkState.CONTROLLED
-        elif self.last_type == "detach":
-            state = LinkState.DETACHED
-        else:
-            state = LinkState.STOPPED
+        state = control_state(ended=self.ready and self.engine.ended, last_type=self.last_type, held=bool(owner))
         return Link(state, Via.FILE, literal(self.path.name), owner, last)  # the holder is made literal as read

@@ -22,7 +22,7 @@ from websockets.frames import CloseCode
 from runofshow.clock import Clock
 from runofshow.domain.events import Event
 from runofshow.domain.instants import Reading, parse_instant
-from runofshow.domain.link import Link, LinkState, Via
+from runofshow.domain.link import Link, LinkState, Via, control_state
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
 from runofshow.words.text import literal
@@ -232,14 +232,10 @@ class RemoteFollower(Follower):
         """Which server, who runs the session there, and whether the connection is up."""
         last = self.engine.last_event_us
         owner = self.header.owner  # the header's words, made literal by Follower.header
-        if self.engine.ended:
-            state = LinkState.ENDED
-        elif self.last_type == "detach":
-            state = LinkState.DETACHED
-        elif self.problem:
+        # No lock to look at from here: the last record says whether the moderator quit.
+        state = control_state(ended=self.engine.ended, last_type=self.last_type, held=None)
+        if state is LinkState.CONTROLLED and self.problem:
             state = LinkState.BROKEN
-        else:
-            state = LinkState.CONTROLLED
         # Everything here came over the socket or could have: only literal text goes to a screen.
         problem = None if self.problem is None else literal(self.problem)
         return Link(state, Via.NETWORK, literal(self.url), owner, last, problem)

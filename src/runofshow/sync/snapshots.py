@@ -1,8 +1,9 @@
 """The view snapshots the browser pages get: one derivation, cut to what each token may see.
 
 Everything worded here is worded by the same functions as on the terminal
-(`countdown_text`, `describe_offset`, `format_duration`): the page only
-subtracts the time since the snapshot from a moving number.
+(`countdown_text`, `describe_offset`, `format_duration`, the agenda table's
+`planned_cell`, `start_cell` and `row_figures`): the page only subtracts the
+time since the snapshot from a moving number.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from runofshow.domain.derive import SegmentView, View
-from runofshow.domain.instants import to_pendulum
-from runofshow.words.display import countdown_text, row_figures
-from runofshow.words.timefmt import describe_offset, format_duration, format_length
+from runofshow.domain.instants import to_us
+from runofshow.words.display import countdown_label, countdown_text, flex_text, planned_cell, row_figures, start_cell
+from runofshow.words.timefmt import describe_offset, format_duration, minute_clock
 
 #: The only keys a stage-token holder ever gets. Notes, user, host and paths are not among them.
 STAGE_KEYS = (
@@ -54,27 +55,12 @@ def countdown(view: View) -> dict[str, Any]:
     return {"moving": True, "value_s": round(view.remaining_s, 3), "text": text}
 
 
-def label(view: View) -> str:
-    """The words above the number, as on the moderator's screen."""
-    if not view.started:
-        if view.starts_in_s and view.starts_in_s > 0:
-            return "starts in"
-        return "late start" if view.offset_s >= 1 else "not started"
-    if view.ended:
-        return "session ended"
-    if view.paused:
-        return "paused"
-    if view.remaining_s <= 0:
-        return "time's up · over by"
-    return {"wrap_up": "wrap up", "final": "final minute"}.get(view.alert, "left")
-
-
 def stage_snapshot(view: View) -> dict[str, Any]:
     """The stage display's fields, and nothing else."""
     status = view.as_status()
     out = {key: status.get(key) for key in STAGE_KEYS}
     out["countdown"] = countdown(view)
-    out["label"] = label(view)
+    out["label"] = countdown_label(view, page=True)
     return out
 
 
@@ -86,10 +72,10 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
     out["zone"] = zone
     out["owner"] = owner
     out["countdown"] = countdown(view)
-    out["label"] = label(view)
+    out["label"] = countdown_label(view, page=True)
     out["offset_text"] = describe_offset(view.offset_s, ended=view.ended)
-    out["projected_end_text"] = view.projected_end.in_tz(zone).format("HH:mm")
-    out["planned_end_text"] = view.planned_end.in_tz(zone).format("HH:mm")
+    out["projected_end_text"] = minute_clock(to_us(view.projected_end), zone)
+    out["planned_end_text"] = minute_clock(to_us(view.planned_end), zone)
     out["notes"] = view.focus.segment.notes
     out["flex_text"] = flex_text(view)
     out["uncertain"] = view.uncertain
@@ -104,21 +90,19 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
             "length": format_duration(upcoming.allotted_s),
         }
     )
-    lateness = 0.0 if view.ended else max(0.0, view.offset_s)
     rows = []
     for row in view.segments:
-        expected = None
-        if row.status == "pending" and view.started:
-            expected = _hhmm(row.planned_start_us + int(lateness * 1e6), zone)
+        # The view's expected start, as the terminal's table has it: only for a segment `next` will still reach.
         rows.append(
             {
                 "segment": row.number,
                 "title": row.segment.title,
                 "speaker": row.segment.speaker,
                 "status": row.status,
-                "planned": f"{_hhmm(row.planned_start_us, zone)}–{_hhmm(row.planned_end_us, zone)}",
-                "started": None if row.actual_start_us is None else _hhmm(row.actual_start_us, zone),
-                "expected": expected,
+                "planned": planned_cell(row.planned_start_us, row.planned_end_us, zone),
+                "started": None if row.actual_start_us is None else minute_clock(row.actual_start_us, zone),
+                "expected": None if row.expected_start_us is None else minute_clock(row.expected_start_us, zone),
+                "start": start_cell(row.actual_start_us, row.expected_start_us, zone),
                 "allotted_s": row.allotted_s,
                 "actual_s": None if row.actual_s is None else round(row.actual_s, 3),
                 "delta_s": None if row.delta_s is None else round(row.delta_s, 3),
@@ -131,21 +115,7 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
     return out
 
 
-def flex_text(view: View) -> str:
-    """What the flexible segments must shrink to, worded as on the moderator's screen."""
-    if not view.flex:
-        return ""
-    text = "To end on time, shrink " + ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
-    if view.unrecoverable_s >= 1:
-        text += f"; {format_length(view.unrecoverable_s)} can't be recovered"
-    return text
-
-
 def _took(row: SegmentView) -> dict[str, str]:
     """The agenda table's "Took" and "+/−" cells, worded as in the terminal's table."""
     took, delta, tone = row_figures(row)
     return {"took": took, "delta": delta, "delta_class": tone}
-
-
-def _hhmm(wall_us: int, zone: str) -> str:
-    return to_pendulum(wall_us).in_tz(zone).format("HH:mm")

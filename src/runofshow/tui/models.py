@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import pendulum
 
 from runofshow.domain.agenda.model import Segment
-from runofshow.domain.derive import View
+from runofshow.domain.derive import RowStatus, View
 from runofshow.domain.events import LIVE, Level
-from runofshow.words.display import countdown_text, row_figures
-from runofshow.words.timefmt import describe_offset, format_length
+from runofshow.words.display import countdown_label, countdown_text, flex_advice, planned_cell, row_figures, start_cell
+from runofshow.words.timefmt import describe_offset
 
 MINUTE_US = 60_000_000
 
@@ -56,22 +56,7 @@ class CountdownModel:
 
 def countdown_model(view: View) -> CountdownModel:
     """What the countdown says now."""
-    if not view.started:
-        if view.starts_in_s and view.starts_in_s > 0:
-            label = "starts in"
-        elif view.offset_s >= 1:
-            label = "LATE · space starts it"
-        else:
-            label = "space starts it"
-    elif view.ended:
-        label = "session ended · total"
-    elif view.paused:
-        label = "PAUSED · " + ("over" if view.remaining_s <= 0 else "left")
-    elif view.remaining_s <= 0:
-        label = "TIME'S UP · over by"
-    else:
-        label = {Level.WRAP_UP: "WRAP UP · left", Level.FINAL: "FINAL MINUTE · left"}.get(view.alert, "left")
-    return CountdownModel(label, countdown_text(view), alert_of(view))
+    return CountdownModel(countdown_label(view), countdown_text(view), alert_of(view))
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +219,7 @@ def row_models(view: View) -> tuple[RowModel, ...]:
     rows = []
     for row in view.segments:
         took, delta, tone = row_figures(row)
-        past = row.status in ("done", "skipped")
+        past = row.status in (RowStatus.DONE, RowStatus.SKIPPED)
         colour = {"over": "red", "under": "green"}.get(tone, "")
         started = None if row.actual_start_us is None else minute_of(row.actual_start_us)
         expected = None if row.expected_start_us is None else minute_of(row.expected_start_us)
@@ -253,6 +238,26 @@ def row_models(view: View) -> tuple[RowModel, ...]:
             )
         )
     return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class RowCells:
+    """An agenda row's cells as the table words them (the title is cut to the column by the table)."""
+
+    planned: str
+    start: str
+    took: str
+    delta: str
+
+
+def row_cells(row: RowModel, zone: str) -> RowCells:
+    """The words of `row` in `zone`: made by the table only when the row's model changes."""
+    return RowCells(
+        planned_cell(row.planned_start_us, row.planned_end_us, zone),
+        start_cell(row.started_us, row.expected_us, zone),
+        row.took,
+        row.delta,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,8 +290,8 @@ class StatusModel:
     ended: bool
     projected_end_us: int
     planned_end_us: int
-    shrink: str
-    unrecoverable: str
+    #: The shrink advice in its three parts (`flex_advice`), all "" when none is needed.
+    advice: tuple[str, str, str]
     link: str
     healthy: bool
     uncertain: bool
@@ -305,8 +310,6 @@ def status_model(
     serving: str | None,
 ) -> StatusModel:
     """The status line for `view`; `link` is (healthy, as worded)."""
-    shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
-    unrecoverable = format_length(view.unrecoverable_s) if view.flex and view.unrecoverable_s >= 1 else ""
     return StatusModel(
         view.mode == LIVE,
         minute_of(view.now_us),
@@ -318,8 +321,7 @@ def status_model(
         view.ended,
         minute_of(view.projected_end.int_timestamp * 1_000_000),
         minute_of(view.planned_end.int_timestamp * 1_000_000),
-        shrink,
-        unrecoverable,
+        flex_advice(view),
         link[1],
         link[0],
         view.uncertain,

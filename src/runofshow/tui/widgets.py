@@ -35,9 +35,10 @@ from runofshow.tui.models import (
     RowModel,
     StatusModel,
     WorldModel,
+    row_cells,
 )
 from runofshow.words.text import literal
-from runofshow.words.timefmt import format_duration
+from runofshow.words.timefmt import format_duration, minute_clock
 
 __all__ = [
     "AgendaTable",
@@ -68,11 +69,6 @@ BLINK_TEXT = Color.parse("#ffffff")
 def clock(moment: pendulum.DateTime, zone: str) -> str:
     """HH:MM in `zone` (minutes only: the countdown is the second-accurate display)."""
     return moment.in_tz(zone).format("HH:mm")
-
-
-def minute_clock(minute_us: int, zone: str) -> str:
-    """HH:MM in `zone` of an instant given in µs."""
-    return to_pendulum(minute_us).in_tz(zone).format("HH:mm")
 
 
 def paint_alert(widget: Widget, old: Alert | None, new: Alert, inked: tuple[Widget, ...] = ()) -> None:
@@ -380,20 +376,16 @@ class AgendaTable(DataTable[Text]):
             self.move_cursor(row=new.cursor, animate=False)
 
     def _cells(self, row: RowModel, zone: str) -> list[Text]:
-        planned = f"{minute_clock(row.planned_start_us, zone)}–{minute_clock(row.planned_end_us, zone)}"
+        cells = row_cells(row, zone)
         title = literal(row.title)
         if len(title) > self._title_width:
             title = title[: self._title_width - 1] + "…"
         style = "dim" if row.past else ""
-        if row.started_us is not None:
-            start = Text(minute_clock(row.started_us, zone), style=style)
-        elif row.expected_us is not None:  # ahead: when it should start if the show goes on as projected
-            start = Text(f"~{minute_clock(row.expected_us, zone)}", style="italic")
-        else:
-            start = Text("", style=style)
-        out = [Text(cell, style=style) for cell in (str(row.number), planned, title)]
-        out.append(start)
-        out += [Text(cell, style=style) for cell in (row.took, row.delta)]
+        # Ahead: when it should start if the show goes on as projected, in italics.
+        expected = row.started_us is None and row.expected_us is not None
+        out = [Text(cell, style=style) for cell in (str(row.number), cells.planned, title)]
+        out.append(Text(cells.start, style="italic" if expected else style))
+        out += [Text(cell, style=style) for cell in (cells.took, cells.delta)]
         if row.colour:
             out[5].stylize(row.colour)
         out[0].justify = out[4].justify = out[5].justify = "right"
@@ -430,11 +422,11 @@ class StatusBar(Static):
         projected, planned = minute_clock(model.projected_end_us, zone), minute_clock(model.planned_end_us, zone)
         first.append(f" │ {ends} {projected} (plan {planned})")
         second = Text()
-        if model.shrink:
-            second.append("To end on time, shrink ", style="bold")
-            second.append(model.shrink)
-            if model.unrecoverable:
-                second.append(f"; {model.unrecoverable} can't be recovered", style="red")
+        lead, shrink, lost = model.advice
+        if shrink:
+            second.append(lead, style="bold")
+            second.append(shrink)
+            second.append(lost, style="red")
             second.append(" │ ")
         second.append(literal(model.link), style="green" if model.healthy else "bold red")
         if model.uncertain:

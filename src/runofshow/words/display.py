@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from runofshow.domain.derive import SegmentView, View
-from runofshow.words.timefmt import format_duration
+from runofshow.domain.derive import RowStatus, SegmentView, View
+from runofshow.domain.events import Level
+from runofshow.words.timefmt import format_duration, format_length, minute_clock
 
 
 def countdown_text(view: View) -> str:
@@ -22,11 +23,48 @@ def countdown_text(view: View) -> str:
         return format_duration(view.focus.allotted_s)
     if view.ended:
         # Start to end, pauses included: how long the audience was there.
-        return format_duration(round(sum((row.actual_s or 0.0) + row.paused_s for row in view.segments)))
+        return format_duration(view.total_s)
     remaining = view.remaining_s
     if remaining > 0:
         return format_duration(math.ceil(remaining - 1e-9))
     return "+" + format_duration(math.floor(-remaining + 1e-9))
+
+
+#: The words over the big number, by what it shows: (on the terminal, on a browser page). The
+#: terminal says what the number counts, shouts an alarm and names the key that starts the show;
+#: a page, which starts nothing, names the state and leaves the number to speak.
+_LABELS: dict[str, tuple[str, str]] = {
+    "starts_in": ("starts in", "starts in"),
+    "late": ("LATE · space starts it", "late start"),
+    "waiting": ("space starts it", "not started"),
+    "ended": ("session ended · total", "session ended"),
+    "paused": ("PAUSED · left", "paused"),
+    "paused_over": ("PAUSED · over", "paused"),
+    "over": ("TIME'S UP · over by", "time's up · over by"),
+    Level.WRAP_UP: ("WRAP UP · left", "wrap up"),
+    Level.FINAL: ("FINAL MINUTE · left", "final minute"),
+    "left": ("left", "left"),
+}
+
+
+def countdown_label(view: View, *, page: bool = False) -> str:
+    """The words over the big number `countdown_text` shows: on the terminal, or on a browser `page`."""
+    return _LABELS[_showing(view)][page]
+
+
+def _showing(view: View) -> str:
+    """What the big number is showing now, as a key of `_LABELS`."""
+    if not view.started:
+        if view.starts_in_s is not None and view.starts_in_s > 0:
+            return "starts_in"
+        return "late" if view.offset_s >= 1 else "waiting"
+    if view.ended:
+        return "ended"
+    if view.paused:
+        return "paused_over" if view.remaining_s <= 0 else "paused"
+    if view.remaining_s <= 0:
+        return "over"
+    return view.alert if view.alert in (Level.WRAP_UP, Level.FINAL) else "left"
 
 
 def seconds_to_next_change(view: View) -> float:
@@ -53,7 +91,7 @@ def row_figures(row: SegmentView) -> tuple[str, str, str]:
     Worded once for the terminal's table and the co-host page.
     """
     delta_s = row.delta_s or 0.0
-    if row.status == "current":
+    if row.status is RowStatus.CURRENT:
         took, delta = "▶ now", ""
     elif row.actual_s is not None:
         took = format_duration(row.actual_s)
@@ -62,5 +100,42 @@ def row_figures(row: SegmentView) -> tuple[str, str, str]:
         took, delta = "", ""
     if row.skipped:
         took = f"skip {took}".strip()
-    late = row.status in ("done", "skipped") and abs(delta_s) >= 1
+    late = row.status in (RowStatus.DONE, RowStatus.SKIPPED) and abs(delta_s) >= 1
     return took, delta, ("over" if delta_s > 0 else "under") if late else ""
+
+
+def planned_cell(start_us: int, end_us: int, zone: str) -> str:
+    """An agenda row's "Planned" cell, "18:11–18:21", for the terminal's table and the co-host page."""
+    return f"{minute_clock(start_us, zone)}–{minute_clock(end_us, zone)}"
+
+
+def start_cell(started_us: int | None, expected_us: int | None, zone: str) -> str:
+    """An agenda row's "Start" cell: when it started, "~18:26" when it is ahead and expected then, else "".
+
+    The expected start is the view's (`SegmentView.expected_start_us`): only
+    segments that `next` will still reach have one (docs/figures.md).
+    """
+    if started_us is not None:
+        return minute_clock(started_us, zone)
+    if expected_us is not None:
+        return f"~{minute_clock(expected_us, zone)}"
+    return ""
+
+
+def flex_advice(view: View) -> tuple[str, str, str]:
+    """The shrink advice in three parts, for a screen that styles each: the lead, the segments, and the loss.
+
+    ("To end on time, shrink ", "#8 to 19m04s, #9 to 7m56s", "; 2m can't be recovered"),
+    the last "" when the slack absorbs it all; all three "" when the show needs no
+    shrinking (docs/figures.md). Joined, they are `flex_text`.
+    """
+    if not view.flex:
+        return "", "", ""
+    shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
+    lost = f"; {format_length(view.unrecoverable_s)} can't be recovered" if view.unrecoverable_s >= 1 else ""
+    return "To end on time, shrink ", shrink, lost
+
+
+def flex_text(view: View) -> str:
+    """The shrink advice as one sentence, or "" when none is needed: for the co-host page and `status`."""
+    return "".join(flex_advice(view))

@@ -11,6 +11,8 @@ import math
 
 import pendulum
 
+from runofshow.domain.instants import to_pendulum
+
 
 def whole_seconds(seconds: float) -> int:
     """The one rounding rule for every figure shown: to the nearest whole second, halves up (towards later).
@@ -58,6 +60,11 @@ def clock_time(
     local = moment.in_tz(tz)
     days = 0 if first_day is None else (local.date() - first_day).days
     return local.format("HH:mm:ss" if with_seconds else "HH:mm") + (f"{days:+d}d" if days else "")
+
+
+def minute_clock(instant_us: int, zone: str) -> str:
+    """ "18:36": the hour and minute of an instant (epoch µs) in `zone`, as the agenda tables and status lines show it."""
+    return to_pendulum(instant_us).in_tz(zone).format("HH:mm")
 
 
 def describe_offset(seconds: float, *, ended: bool = False) -> str:

@@ -183,7 +183,7 @@
       cell(tr, r.planned);
       cell(tr, r.title, "title");
       cell(tr, r.speaker);
-      cell(tr, r.started ?? (r.expected ? `~${r.expected}` : ""), r.started ? "" : "expected");
+      cell(tr, r.start, r.started ? "" : "expected");
       cell(tr, r.took);
       cell(tr, r.delta, r.delta_class);
       fresh.push(tr);
