@@ -26,7 +26,7 @@ from runofshow.domain.events import REHEARSAL
 from runofshow.session.choice import choose_journal
 from runofshow.session.controller import Controller
 from runofshow.session.replay import replay
-from tests.core.test_journal_rescue import fill
+from tests.journal.test_journal_rescue import fill
 from tests.kit.pty import ANSI
 from tests.kit.pty import Pty as Terminal
 
