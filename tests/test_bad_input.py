@@ -151,6 +151,7 @@ def read_only(path: Path) -> Iterator[None]:
             path.chmod(mode)
 
 
+@pytest.mark.pty
 def test_log_on_a_read_only_journal(tmp_path: Path) -> None:
     journal = tmp_path / "show.jsonl"
     controller = Controller.open(journal, SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
@@ -160,6 +161,7 @@ def test_log_on_a_read_only_journal(tmp_path: Path) -> None:
     one_line_on_the_terminal(status, text, "show.jsonl: cannot open the journal")
 
 
+@pytest.mark.pty
 def test_log_in_a_folder_that_cannot_be_written(tmp_path: Path) -> None:
     folder = tmp_path / "locked"
     folder.mkdir()
@@ -168,6 +170,7 @@ def test_log_in_a_folder_that_cannot_be_written(tmp_path: Path) -> None:
     one_line_on_the_terminal(status, text, "x.jsonl: cannot create the journal")
 
 
+@pytest.mark.pty
 def test_log_under_a_file_that_is_not_a_folder(tmp_path: Path) -> None:
     status, text = run_in_pty(tmp_path, "--rehearsal", "--log", "/dev/full/x.jsonl")
     one_line_on_the_terminal(status, text, "/dev/full/x.jsonl: cannot open the journal: Not a directory")
@@ -197,6 +200,7 @@ def fill(folder: Path) -> None:
                 file.flush()
 
 
+@pytest.mark.pty
 def test_a_new_journal_on_a_full_disk(tmp_path: Path) -> None:
     with tiny_disk(tmp_path / "disk") as disk:
         fill(disk)
@@ -204,6 +208,7 @@ def test_a_new_journal_on_a_full_disk(tmp_path: Path) -> None:
     one_line_on_the_terminal(status, text, "No space left on device")
 
 
+@pytest.mark.pty
 def test_the_torn_tail_repair_on_a_full_disk_leaves_no_empty_copy(tmp_path: Path) -> None:
     with tiny_disk(tmp_path / "disk", "256k") as disk:
         journal = disk / "x.jsonl"
