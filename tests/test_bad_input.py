@@ -108,6 +108,7 @@ def segments(count: int) -> str:
     return head + "".join(f'\n[[segments]]\nduration = "1m"\ntitle = "S{n}"\n' for n in range(2, count + 1))
 
 
+@pytest.mark.slow
 def test_more_segments_than_the_limit(tmp_path: Path) -> None:
     one_line(cli("check", str(write(tmp_path, segments(MAX_SEGMENTS + 1)))), f"at most {MAX_SEGMENTS}")
     assert cli("check", str(write(tmp_path, segments(MAX_SEGMENTS), "ok.toml"))).returncode == 0

@@ -18,6 +18,7 @@ def test_formats_agree_between_cli_and_renderer() -> None:
     assert cli.REPORT_FORMATS == report.FORMATS
 
 
+@pytest.mark.slow
 def test_table_on_stdout_and_nothing_else(journals: Path) -> None:
     result = run_cli("report", "live.jsonl", cwd=journals)
     assert result.returncode == 0, result.stderr
@@ -157,6 +158,7 @@ def test_a_file_name_cannot_steer_the_terminal(journals: Path, tmp_path: Path) -
     assert "\x1b" not in line and "evil\\x1b[2J.jsonl: no such journal" in line
 
 
+@pytest.mark.slow
 def test_report_does_not_import_textual(journals: Path) -> None:
     probe = (
         "import io, json, sys\n"
