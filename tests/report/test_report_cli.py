@@ -13,12 +13,15 @@ import pytest
 from runofshow import cli, report
 from tests.kit.journals import LIVE_RUN_S, REPO, SEED_NAME, run_cli
 
+# All but the first start `runofshow report` in a fresh interpreter, about half a second apiece;
+# the formats themselves are checked in this process by the other report tests.
+pytestmark = pytest.mark.slow
+
 
 def test_formats_agree_between_cli_and_renderer() -> None:
     assert cli.REPORT_FORMATS == report.FORMATS
 
 
-@pytest.mark.slow
 def test_table_on_stdout_and_nothing_else(journals: Path) -> None:
     result = run_cli("report", "live.jsonl", cwd=journals)
     assert result.returncode == 0, result.stderr
@@ -158,7 +161,6 @@ def test_a_file_name_cannot_steer_the_terminal(journals: Path, tmp_path: Path) -
     assert "\x1b" not in line and "evil\\x1b[2J.jsonl: no such journal" in line
 
 
-@pytest.mark.slow
 def test_report_does_not_import_textual(journals: Path) -> None:
     probe = (
         "import io, json, sys\n"
