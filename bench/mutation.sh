@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Mutation testing of the core's derivation and decision modules (core/view.py, core/decide.py)
-# against tests/core, with mutmut. Slow, so not in CI. Prints the score.
+# Mutation testing of the domain's derivation and decision modules (domain/derive.py, domain/decide.py)
+# against the tests of the domain, the journal and the session, with mutmut. Slow, so not in CI. Prints the score.
 #
 #   bench/mutation.sh             every mutant
 #   bench/mutation.sh 150         a random sample of 150 (SEED=... to choose the sample)
@@ -20,17 +20,20 @@ tar -cf - src tests agendas pyproject.toml | tar -xf - -C "$work"
 cd "$work"
 # mutmut reads pyproject.toml's [tool.mutmut] before setup.cfg; keep the settings here, in the copy only.
 deselect=""
-if [ "${MACHINE:-0}" != 1 ]; then deselect="--deselect=tests/core/test_engine_machine.py"; fi
+if [ "${MACHINE:-0}" != 1 ]; then deselect="--deselect=tests/domain/test_engine_machine.py"; fi
 cat > setup.cfg <<CFG
 [mutmut]
 source_paths=src/
 only_mutate=
-    src/runofshow/core/view.py
-    src/runofshow/core/decide.py
+    src/runofshow/domain/derive.py
+    src/runofshow/domain/decide.py
 also_copy=
     agendas/
 pytest_add_cli_args_test_selection=
-    tests/core/
+    tests/domain/
+    tests/journal/
+    tests/session/
+    tests/test_status.py
 pytest_add_cli_args=
     -p
     no:cacheprovider

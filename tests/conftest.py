@@ -2,6 +2,11 @@
 
 The seed runs 18:00–19:30 Asia/Seoul on 2021-10-08, that is 09:00–10:30 UTC;
 the fake clock starts at 08:55 UTC, so a live session is five minutes away.
+
+Also the kinds of test (pyproject.toml registers the markers): a test that
+asks for one of the fixtures in FIXTURE_KINDS is marked with its kinds, and
+every pty, network or browser test is marked slow, so `pytest -m "not slow"`
+never starts a terminal, a server or a browser.
 """
 
 from __future__ import annotations
@@ -17,6 +22,15 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.events import REHEARSAL
 from runofshow.session.controller import Controller
 from tests.kit import crash
+
+#: The kinds a fixture brings to every test that uses it, directly or through another fixture,
+#: by (the folder whose conftest.py defines it, its name).
+FIXTURE_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("tests/web", "served"): ("pty", "network"),  # `run --serve` in a pseudo-terminal
+    ("tests/web", "browser"): ("browser",),
+    ("tests/sync", "serve"): ("network",),  # a JournalServer on loopback
+}
+KINDS = ("pty", "network", "browser")
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "agendas" / "sse-alliances-2021-10-08.toml"
@@ -79,3 +93,18 @@ def open_controller(journal: Path, clock: FakeClock, agenda: Agenda) -> Iterator
     for controller in opened:
         if controller.lock.fd is not None:
             crash(controller)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the kinds its fixtures bring, then every test of a kind as slow."""
+    for item in items:
+        # Each test function's fixture closure, its fixtures' fixtures included (pytest keeps it on the item).
+        fixtures = getattr(item, "_fixtureinfo", None)
+        closure = fixtures.name2fixturedefs if fixtures is not None else {}
+        for name, definitions in closure.items():
+            # The last definition is the one the test gets: the closest conftest.py or module.
+            for kind in FIXTURE_KINDS.get((definitions[-1].baseid, name), ()):
+                item.add_marker(kind)
+        if any(item.get_closest_marker(kind) for kind in KINDS) and not item.get_closest_marker("slow"):
+            item.add_marker("slow")

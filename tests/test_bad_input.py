@@ -10,7 +10,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,10 +65,9 @@ def test_a_thousand_nested_brackets(tmp_path: Path) -> None:
 
 
 def test_twenty_thousand_dotted_keys_are_refused_at_once(tmp_path: Path) -> None:
+    """It took 8 s and 2.4 GB before the nesting limit; bench/check_bench.py prints how long it takes now."""
     path = write(tmp_path, "a" + ".a" * 20_000 + " = 1\n")
-    began = time.monotonic()
     one_line(cli("check", str(path)), "nested more than")
-    assert time.monotonic() - began < 5  # it took 8 s and 2.4 GB
 
 
 def test_nesting_an_agenda_needs_is_still_fine(tmp_path: Path) -> None:
@@ -108,6 +106,7 @@ def segments(count: int) -> str:
     return head + "".join(f'\n[[segments]]\nduration = "1m"\ntitle = "S{n}"\n' for n in range(2, count + 1))
 
 
+@pytest.mark.slow
 def test_more_segments_than_the_limit(tmp_path: Path) -> None:
     one_line(cli("check", str(write(tmp_path, segments(MAX_SEGMENTS + 1)))), f"at most {MAX_SEGMENTS}")
     assert cli("check", str(write(tmp_path, segments(MAX_SEGMENTS), "ok.toml"))).returncode == 0
@@ -151,6 +150,7 @@ def read_only(path: Path) -> Iterator[None]:
             path.chmod(mode)
 
 
+@pytest.mark.pty
 def test_log_on_a_read_only_journal(tmp_path: Path) -> None:
     journal = tmp_path / "show.jsonl"
     controller = Controller.open(journal, SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
@@ -160,6 +160,7 @@ def test_log_on_a_read_only_journal(tmp_path: Path) -> None:
     one_line_on_the_terminal(status, text, "show.jsonl: cannot open the journal")
 
 
+@pytest.mark.pty
 def test_log_in_a_folder_that_cannot_be_written(tmp_path: Path) -> None:
     folder = tmp_path / "locked"
     folder.mkdir()
@@ -168,6 +169,7 @@ def test_log_in_a_folder_that_cannot_be_written(tmp_path: Path) -> None:
     one_line_on_the_terminal(status, text, "x.jsonl: cannot create the journal")
 
 
+@pytest.mark.pty
 def test_log_under_a_file_that_is_not_a_folder(tmp_path: Path) -> None:
     status, text = run_in_pty(tmp_path, "--rehearsal", "--log", "/dev/full/x.jsonl")
     one_line_on_the_terminal(status, text, "/dev/full/x.jsonl: cannot open the journal: Not a directory")
@@ -197,6 +199,7 @@ def fill(folder: Path) -> None:
                 file.flush()
 
 
+@pytest.mark.pty
 def test_a_new_journal_on_a_full_disk(tmp_path: Path) -> None:
     with tiny_disk(tmp_path / "disk") as disk:
         fill(disk)
@@ -204,6 +207,7 @@ def test_a_new_journal_on_a_full_disk(tmp_path: Path) -> None:
     one_line_on_the_terminal(status, text, "No space left on device")
 
 
+@pytest.mark.pty
 def test_the_torn_tail_repair_on_a_full_disk_leaves_no_empty_copy(tmp_path: Path) -> None:
     with tiny_disk(tmp_path / "disk", "256k") as disk:
         journal = disk / "x.jsonl"

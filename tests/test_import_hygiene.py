@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROBE = """
 import io, json, sys
 from contextlib import redirect_stdout
@@ -42,6 +44,7 @@ def test_core_and_check_leave_textual_out(seed: Path) -> None:
     assert report["textual"] == []
 
 
+@pytest.mark.slow
 def test_the_probe_would_see_textual(seed: Path) -> None:
     """Guard the guard: the same probe reports textual when something imports it."""
     report = _probe(seed, before="import textual.app")

@@ -26,7 +26,7 @@ from runofshow.domain.events import REHEARSAL
 from runofshow.session.choice import choose_journal
 from runofshow.session.controller import Controller
 from runofshow.session.replay import replay
-from tests.core.test_journal_rescue import fill
+from tests.journal.test_journal_rescue import fill
 from tests.kit.pty import ANSI
 from tests.kit.pty import Pty as Terminal
 
@@ -88,6 +88,7 @@ def events_in(journal: Path) -> list[str]:
     return [json.loads(line)["type"] for line in journal.read_bytes().splitlines()[1:]]
 
 
+@pytest.mark.pty
 def test_a_frozen_disk_shows_journal_not_answering_within_two_seconds_and_timing_goes_on(
     frozen_disk: Path, tmp_path: Path
 ) -> None:
@@ -136,6 +137,7 @@ def seed_journal(tmp_path: Path) -> Path:
     return journal
 
 
+@pytest.mark.pty
 def test_another_agendas_journal_asks_before_resuming(seed_journal: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
     other.write_text(OTHER)
@@ -187,6 +189,7 @@ def tiny(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+@pytest.mark.pty
 def test_quitting_with_records_held_saves_them_and_run_merges_them(tiny: Path, tmp_path: Path) -> None:
     journal = tiny / "show.jsonl"
     command = [*COMMAND, "--rehearsal", "--log", str(journal)]
@@ -230,6 +233,7 @@ def test_quitting_with_records_held_saves_them_and_run_merges_them(tiny: Path, t
 # -- the way back, and a rehearsal left for hours --------------------------------------------
 
 
+@pytest.mark.pty
 def test_the_exit_message_gives_the_program_as_it_was_started(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "runofshow"
     if not script.exists():
@@ -256,6 +260,7 @@ def test_the_exit_message_gives_the_program_as_it_was_started(tmp_path: Path) ->
         assert screen.finish()[0] == 0
 
 
+@pytest.mark.pty
 @pytest.mark.parametrize("answer", [b"\r", b"y\r"])
 def test_a_rehearsal_left_for_hours_asks_before_coming_back_in_overtime(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: bytes

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from runofshow.agenda_file import load_agenda
 from runofshow.commands.export import render
@@ -83,6 +84,7 @@ def test_check_imports_neither_openpyxl_nor_icalendar(seed: Path) -> None:
     assert json.loads(result.stdout) == []
 
 
+@pytest.mark.pty
 def test_csv_on_a_terminal_shows_control_characters_instead_of_obeying_them(
     write_agenda: Callable[..., Path], tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def _one_line_or_loads(cli: Cli, source: Path) -> None:
         assert result.err.count("\n") == 1 and result.err.startswith("runofshow: "), result.err
 
 
+@pytest.mark.slow
 @FUZZ
 @given(rows=st.lists(st.lists(cell, max_size=5), max_size=8))
 def test_csv_fuzz(cli: Cli, tmp_path: Path, rows: list[list[str]]) -> None:
@@ -77,6 +79,7 @@ def test_csv_fuzz(cli: Cli, tmp_path: Path, rows: list[list[str]]) -> None:
     _one_line_or_loads(cli, source)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(rows=st.lists(st.lists(typed, max_size=5), min_size=1, max_size=6))
 def test_xlsx_fuzz(cli: Cli, tmp_path: Path, rows: list[list[object]]) -> None:

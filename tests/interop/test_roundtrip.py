@@ -140,6 +140,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(source=agendas())
 def test_toml_csv_toml(source: str, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -147,6 +148,7 @@ def test_toml_csv_toml(source: str, tmp_path_factory: pytest.TempPathFactory) ->
     same(original, back)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(source=agendas())
 def test_toml_xlsx_toml(source: str, tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -13,6 +13,10 @@ import pytest
 from runofshow import cli, report
 from tests.kit.journals import LIVE_RUN_S, REPO, SEED_NAME, run_cli
 
+# All but the first start `runofshow report` in a fresh interpreter, about half a second apiece;
+# the formats themselves are checked in this process by the other report tests.
+pytestmark = pytest.mark.slow
+
 
 def test_formats_agree_between_cli_and_renderer() -> None:
     assert cli.REPORT_FORMATS == report.FORMATS

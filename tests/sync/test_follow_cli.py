@@ -166,6 +166,7 @@ async def test_follow_json_waits_for_the_journal_then_prints_a_line_per_change(
     assert all(a != b for a, b in zip(keys, keys[1:])), "a line that says nothing new"
 
 
+@pytest.mark.network
 async def test_follow_json_over_the_network_survives_a_server_restart(
     tmp_path: Path, agenda: Agenda, kill_leftovers: Any
 ) -> None:
@@ -214,6 +215,7 @@ async def test_follow_json_over_the_network_survives_a_server_restart(
         ("{folder}", [], "not a runofshow journal"),
     ],
 )
+@pytest.mark.network
 async def test_follow_refused_or_unreachable_is_one_clear_line_and_exit_2(
     tmp_path: Path, agenda: Agenda, target: str, extra: list[str], says: str, kill_leftovers: Any
 ) -> None:
@@ -237,6 +239,7 @@ async def test_follow_refused_or_unreachable_is_one_clear_line_and_exit_2(
     assert process.stdout is not None and await process.stdout.read() == b""
 
 
+@pytest.mark.network
 async def test_follow_over_tls_with_a_self_signed_certificate(
     tmp_path: Path, agenda: Agenda, kill_leftovers: Any
 ) -> None:

@@ -312,6 +312,7 @@ def whole_session(tmp_path_factory: pytest.TempPathFactory, agenda: Agenda) -> b
     return path.read_bytes()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cuts=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=40))
 def test_a_journal_written_in_any_pieces_shows_exactly_its_whole_records(

@@ -30,7 +30,7 @@ from runofshow.journal.codec import encode, new_header
 from runofshow.sync.server import bind
 from tests.kit.pty import Pty
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pty details differ elsewhere")
+pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="pty details differ elsewhere"), pytest.mark.pty]
 
 #: Each would do something to a terminal if it were written raw.
 OSC_TITLE = "\x1b]0;PWNED-TITLE\x07"
@@ -116,6 +116,7 @@ def rogue_server() -> Iterator[int]:
     thread.join(10)
 
 
+@pytest.mark.network
 def test_a_rogue_server_cannot_drive_the_terminal(tmp_path: Path, rogue_server: int) -> None:
     command = [sys.executable, "-m", "runofshow", "follow", f"ws://127.0.0.1:{rogue_server}", "--token", "t"]
     with Pty(command, follow_env(tmp_path)) as screen:

@@ -224,6 +224,7 @@ async def test_a_refused_follower_is_told_why(
     assert not follower.ready
 
 
+@pytest.mark.network
 async def test_an_unreachable_server_is_a_user_error() -> None:
     follower = RemoteFollower(f"ws://127.0.0.1:{free_port()}", TOKEN, FakeClock())
     with pytest.raises(UserError, match="cannot reach .*connection refused"):

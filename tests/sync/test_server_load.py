@@ -27,7 +27,7 @@ from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind
 from tests.kit.follow import TOKEN
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="reads /proc"), pytest.mark.network]
 
 #: Far above what a loaded CI machine shows (tens of ms), far below the 8.6 s stall.
 KEY_BOUND_S = 1.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual.widgets import Input, OptionList, Static
 
@@ -46,6 +47,7 @@ def test_presets_are_the_cue_the_usual_requests_who_is_next_and_the_agendas() ->
     assert message_presets(None, None, (), ()) == MESSAGE_PRESETS
 
 
+@pytest.mark.slow
 async def test_t_sends_a_preset_that_flashes_for_five_seconds(
     make_app: AppFactory, clock: FakeClock, journal: Path
 ) -> None:
@@ -70,6 +72,7 @@ async def test_t_sends_a_preset_that_flashes_for_five_seconds(
     assert replay(journal).engine.message is not None
 
 
+@pytest.mark.slow
 async def test_free_text_is_sent_literally_and_an_empty_line_or_shift_t_clears(
     make_app: AppFactory, clock: FakeClock
 ) -> None:
@@ -148,6 +151,7 @@ async def test_rows_ahead_show_when_they_are_expected_to_start(make_app: AppFact
         assert all(row[3].startswith("~") for row in rows[4:])
 
 
+@pytest.mark.slow
 def test_the_stage_with_a_message(agenda: Agenda, clock: FakeClock, journal: Path, snap_compare: SnapCompare) -> None:
     controller = Controller.open(journal, clock, agenda=agenda, mode="live")
     to_young_kim(controller, clock, 490)

@@ -12,6 +12,8 @@ import pytest
 
 from tests.kit.pty import Pty
 
+pytestmark = pytest.mark.pty
+
 
 @pytest.mark.skipif(sys.platform != "linux", reason="pty details differ elsewhere")
 def test_bare_runofshow_rehearses_the_seed_and_resumes(tmp_path: Path) -> None:
@@ -43,6 +45,7 @@ def test_bare_runofshow_rehearses_the_seed_and_resumes(tmp_path: Path) -> None:
     assert len(list((tmp_path / "runofshow").glob("*.jsonl"))) == 1  # resumed, not a new journal
 
 
+@pytest.mark.network
 @pytest.mark.skipif(sys.platform != "linux", reason="pty details differ elsewhere")
 def test_quitting_a_served_session_with_a_follower_is_clean(tmp_path: Path) -> None:
     """A co-host connected over the network must not turn the moderator's quit into a crash."""

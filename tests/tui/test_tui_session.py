@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual.widgets import Digits, Static
 
@@ -55,6 +56,7 @@ async def advance(app: RunofshowApp, clock: FakeClock, pilot: object, seconds: f
     await pilot.pause()  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journal: Path) -> None:
     app, controller = make_app("live")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -174,6 +176,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
     assert sum('"type":"detach"' in line for line in kinds) == 0
 
 
+@pytest.mark.slow
 async def test_quit_asks_while_running_and_the_session_resumes(
     make_app: AppFactory, clock: FakeClock, journal: Path
 ) -> None:
@@ -196,6 +199,7 @@ async def test_quit_asks_while_running_and_the_session_resumes(
         again.close()
 
 
+@pytest.mark.slow
 async def test_end_asks_first(make_app: AppFactory, clock: FakeClock) -> None:
     app, controller = make_app("rehearsal")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -205,6 +209,7 @@ async def test_end_asks_first(make_app: AppFactory, clock: FakeClock) -> None:
         assert controller.engine.ended
 
 
+@pytest.mark.slow
 async def test_goto_picks_a_segment_by_number(make_app: AppFactory, clock: FakeClock) -> None:
     app, controller = make_app("rehearsal")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -213,6 +218,7 @@ async def test_goto_picks_a_segment_by_number(make_app: AppFactory, clock: FakeC
         assert "Fab City" in text_of(app, "#segment-title")
 
 
+@pytest.mark.slow
 async def test_commands_that_make_no_sense_only_warn(make_app: AppFactory, clock: FakeClock, journal: Path) -> None:
     app, controller = make_app("rehearsal")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -223,6 +229,7 @@ async def test_commands_that_make_no_sense_only_warn(make_app: AppFactory, clock
         assert any("not started" in str(n.message) for n in app._notifications)
 
 
+@pytest.mark.slow
 async def test_mute_silences_the_bell_not_the_warning(make_app: AppFactory, clock: FakeClock) -> None:
     app, controller = make_app("rehearsal")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -237,6 +244,7 @@ async def test_mute_silences_the_bell_not_the_warning(make_app: AppFactory, cloc
         assert app.bells == 1
 
 
+@pytest.mark.slow
 async def test_journal_failure_shows_a_red_banner_until_writes_work(
     make_app: AppFactory, clock: FakeClock, journal: Path, monkeypatch: object
 ) -> None:
@@ -299,6 +307,7 @@ async def test_status_bar_shows_mode_and_clocks(make_app: AppFactory, clock: Fak
         assert "ends 19:30 (plan 19:30)" in line
 
 
+@pytest.mark.slow
 async def test_ticks_go_on_under_a_dialog(make_app: AppFactory, clock: FakeClock) -> None:
     """With help or a question on top, the countdown underneath keeps true time and warnings still ring."""
     app, controller = make_app("rehearsal")
@@ -313,6 +322,7 @@ async def test_ticks_go_on_under_a_dialog(make_app: AppFactory, clock: FakeClock
         assert app.tick_error is None and digits(app) == "+0:05"
 
 
+@pytest.mark.slow
 async def test_the_layout_follows_a_resize_at_once(make_app: AppFactory) -> None:
     app, _ = make_app("rehearsal")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -336,6 +346,7 @@ async def test_a_late_live_start_counts_up_its_lateness(make_app: AppFactory, cl
         assert app.next_delay(app.source.view()) < 1.0  # not the next minute
 
 
+@pytest.mark.slow
 async def test_space_well_before_a_live_start_asks_first(make_app: AppFactory, clock: FakeClock) -> None:
     app, controller = make_app("live")
     async with app.run_test(size=(100, 30)) as pilot:

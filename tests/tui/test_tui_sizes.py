@@ -94,6 +94,7 @@ async def test_the_stage_shows_link_trouble_only_as_a_mark(agenda: Agenda, clock
         assert "CONTROLLER" not in shown and "following" not in shown and "moderator" not in shown
 
 
+@pytest.mark.slow
 def test_a_moderator_at_120_by_35(make_app: AppFactory, clock: FakeClock, snap_compare: SnapCompare) -> None:
     app, controller = make_app("live")
     to_young_kim(controller, clock, 490)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from runofshow.clock import FakeClock
 from runofshow.session.controller import Controller
 from runofshow.tui.app import RunofshowApp
@@ -55,6 +57,7 @@ def test_the_end(make_app: AppFactory, clock: FakeClock, snap_compare: SnapCompa
     assert snap_compare(app, terminal_size=(100, 30))
 
 
+@pytest.mark.slow
 def test_wrap_up_at_80_by_24(make_app: AppFactory, clock: FakeClock, snap_compare: SnapCompare) -> None:
     app, controller = make_app("live")
     to_young_kim(controller, clock, 490)

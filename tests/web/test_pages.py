@@ -28,6 +28,8 @@ from runofshow.sync.server import JournalServer, bind
 from tests.kit.follow import make_certificate
 from tests.kit.web import AGENDA, ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
 
+pytestmark = [pytest.mark.browser, pytest.mark.network]
+
 YELLOW, ORANGE, RED, GREEN = "rgb(255, 215, 0)", "rgb(255, 135, 0)", "rgb(255, 45, 45)", "rgb(95, 215, 135)"
 
 

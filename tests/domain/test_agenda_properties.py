@@ -12,6 +12,7 @@ import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +126,7 @@ def steady_agendas(draw: st.DrawFn) -> tuple[str, list[Planned]]:
     return "\n".join(lines) + "\n", planned
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(steady_agendas())
 def test_valid_agenda_loads_to_the_stated_schedule(generated: tuple[str, list[Planned]]) -> None:

@@ -109,6 +109,7 @@ def test_a_command_takes_effect_at_once_while_fsync_hangs(
     assert_journal_matches(controller)
 
 
+@pytest.mark.slow
 def test_a_hung_disk_is_reported_within_two_seconds_and_clears(
     screen_controller: Callable[[], Controller], stuck: StuckDisk
 ) -> None:
@@ -148,6 +149,7 @@ def test_a_hung_disk_is_reported_within_two_seconds_and_clears(
     assert controller.journal_error is None and controller.journal_health.durable_seq == 1
 
 
+@pytest.mark.slow
 def test_quitting_on_a_hung_disk_saves_what_is_not_on_disk(
     screen_controller: Callable[[], Controller],
     stuck: StuckDisk,

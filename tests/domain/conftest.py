@@ -1,4 +1,4 @@
-"""Fixtures for the core: shows driven without a journal, and controllers on one (see also tests/conftest.py)."""
+"""Fixtures for the domain: shows driven without a journal (controllers on one are in tests/conftest.py)."""
 
 from __future__ import annotations
 

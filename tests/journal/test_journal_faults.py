@@ -151,6 +151,7 @@ def kill_lane(folder: Path, lane: int) -> tuple[int, int]:
     return KILLS_PER_LANE, checked
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_loses_no_acknowledged_event(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=LANES) as pool:
         lanes = list(pool.map(lambda lane: kill_lane(tmp_path, lane), range(LANES)))
@@ -178,6 +179,7 @@ def six_events(open_controller: OpenController, clock: FakeClock, journal: Path)
     return journal.read_bytes()
 
 
+@pytest.mark.slow
 def test_a_torn_tail_at_every_offset_recovers_to_the_records_before_it(
     six_events: bytes, journal: Path, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -206,6 +208,7 @@ def test_a_torn_tail_at_every_offset_recovers_to_the_records_before_it(
         assert [e.type for e in events_in(journal)[4:]] == ["resume", "reopen", "pause", "detach"], cut
 
 
+@pytest.mark.slow
 def test_a_flipped_byte_mid_file_is_refused_and_nothing_changes(
     six_events: bytes, journal: Path, clock: FakeClock, tmp_path: Path
 ) -> None:

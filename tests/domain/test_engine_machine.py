@@ -50,6 +50,8 @@ from runofshow.session.controller import Controller
 from runofshow.words.timefmt import describe_offset, whole_seconds
 from tests.kit.show import assert_journal_matches, crash
 
+pytestmark = pytest.mark.slow  # 60 runs of up to 30 steps, each on a real journal
+
 AGENDA = load_agenda(bundled_agenda())
 SEGMENTS = len(AGENDA.segments)
 #: What `poll` may record on its own, even just before a command that is then refused.

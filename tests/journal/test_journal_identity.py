@@ -78,6 +78,7 @@ def held(journal: Path) -> Iterator[subprocess.Popen[str]]:
         child.communicate(timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["symlink", "hard link", "symlinked folder", "relative symlink"])
 def test_a_second_controller_through_another_name_is_refused_naming_the_holder(
     held: subprocess.Popen[str], journal: Path, tmp_path: Path, how: str
@@ -105,6 +106,7 @@ def test_a_second_controller_through_another_name_is_refused_naming_the_holder(
     assert (holder(other) or "").startswith(f"PID {held.pid} ")
 
 
+@pytest.mark.slow
 def test_the_lock_goes_with_the_process_whatever_the_name(
     held: subprocess.Popen[str], journal: Path, tmp_path: Path
 ) -> None:
@@ -134,6 +136,7 @@ def running(journal: Path, clock: FakeClock, agenda: Agenda) -> Iterator[tuple[C
     controller.close()
 
 
+@pytest.mark.slow
 def test_a_deleted_journal_is_written_again_from_memory_and_said(
     running: tuple[Controller, threading.Event], journal: Path, clock: FakeClock
 ) -> None:
@@ -150,6 +153,7 @@ def test_a_deleted_journal_is_written_again_from_memory_and_said(
     assert_journal_matches(controller)
 
 
+@pytest.mark.slow
 def test_a_journal_cut_short_is_mended_in_place(running: tuple[Controller, threading.Event], journal: Path) -> None:
     controller, noticed = running
     before = journal.read_bytes()
@@ -162,6 +166,7 @@ def test_a_journal_cut_short_is_mended_in_place(running: tuple[Controller, threa
     assert_journal_matches(controller)
 
 
+@pytest.mark.slow
 def test_a_replaced_journal_is_left_alone_and_the_session_goes_on_beside_it(
     running: tuple[Controller, threading.Event], journal: Path, tmp_path: Path
 ) -> None:
@@ -268,6 +273,7 @@ def test_symlinks_planted_beside_a_journal_are_never_written_through(
     assert not copy.is_symlink() and copy.stat().st_size == size
 
 
+@pytest.mark.slow
 def test_a_journal_lost_for_good_is_saved_whole_on_quit(
     tmp_path: Path, clock: FakeClock, agenda: Agenda, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -71,6 +71,7 @@ def overtime(clock: FakeClock, agenda: Agenda, journal: Path) -> Iterator[Contro
         controller.close()
 
 
+@pytest.mark.slow
 def test_json_while_a_controller_holds_the_journal_and_after(overtime: Controller, journal: Path) -> None:
     expected_end = to_pendulum(overtime.engine.anchor_us or 0).add(seconds=5400 + 40)
     state = status_json(journal)
@@ -100,6 +101,7 @@ def test_json_while_a_controller_holds_the_journal_and_after(overtime: Controlle
     assert after["seq"] == state["seq"] + 1  # the detach
 
 
+@pytest.mark.slow
 def test_plain_while_a_controller_holds_the_journal_and_after(overtime: Controller, journal: Path) -> None:
     overtime.command("pause")
     result = status(journal)
@@ -136,6 +138,7 @@ def test_before_the_start_the_first_segment_is_shown_whole(clock: FakeClock, age
     assert state["offset_s"] == 0
 
 
+@pytest.mark.slow
 def test_a_torn_tail_is_reported_and_left_alone(overtime: Controller, journal: Path) -> None:
     overtime.close()
     torn = journal.read_bytes() + b'{"seq":99,"type":"pau'
