@@ -2,14 +2,22 @@
 
 The seed runs 18:00–19:30 Asia/Seoul on 2021-10-08, that is 09:00–10:30 UTC;
 the fake clock starts at 08:55 UTC, so a live session is five minutes away.
+
+Hypothesis runs under the "ci" profile when CI is set (CI runs with CI=true):
+derandomized, so a run fails or passes the same way every time and a failure
+on CI can be replayed from its printed blob; "dev" otherwise, with fresh
+random examples on each run. `HYPOTHESIS_PROFILE` picks one by name. Tests
+that give their own `max_examples` keep it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from runofshow.core.agenda import Agenda, bundled_agenda, load_agenda
 from runofshow.core.clock import FakeClock
@@ -22,6 +30,11 @@ SEED = REPO / "agendas" / "sse-alliances-2021-10-08.toml"
 
 WriteAgenda = Callable[..., Path]
 BEFORE_THE_SHOW = "2021-10-08T08:55:00Z"
+
+# Loaded here, before any test module builds its own settings on top of the profile.
+settings.register_profile("ci", max_examples=100, derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if "CI" in os.environ else "dev"))
 
 
 @pytest.fixture
