@@ -7,7 +7,8 @@ Hypothesis runs under the "ci" profile when CI is set (CI runs with CI=true):
 derandomized, so a run fails or passes the same way every time and a failure
 on CI can be replayed from its printed blob; "dev" otherwise, with fresh
 random examples on each run. `HYPOTHESIS_PROFILE` picks one by name. Tests
-that give their own `max_examples` keep it.
+that give their own `max_examples` keep it; bench/engine_explore.py is the
+long random search of the engine's state machine.
 """
 
 from __future__ import annotations
