@@ -7,14 +7,23 @@ Also the kinds of test (pyproject.toml registers the markers): a test that
 asks for one of the fixtures in FIXTURE_KINDS is marked with its kinds, and
 every pty, network or browser test is marked slow, so `pytest -m "not slow"`
 never starts a terminal, a server or a browser.
+
+Hypothesis runs under the "ci" profile when CI is set (CI runs with CI=true):
+derandomized, so a run fails or passes the same way every time and a failure
+on CI can be replayed from its printed blob; "dev" otherwise, with fresh
+random examples on each run. `HYPOTHESIS_PROFILE` picks one by name. Tests
+that give their own `max_examples` keep it; bench/engine_explore.py is the
+long random search of the engine's state machine.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from runofshow.agenda_file import bundled_agenda, load_agenda
 from runofshow.clock import FakeClock
@@ -37,6 +46,11 @@ SEED = REPO / "agendas" / "sse-alliances-2021-10-08.toml"
 
 WriteAgenda = Callable[..., Path]
 BEFORE_THE_SHOW = "2021-10-08T08:55:00Z"
+
+# Loaded here, before any test module builds its own settings on top of the profile.
+settings.register_profile("ci", max_examples=100, derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if "CI" in os.environ else "dev"))
 
 
 @pytest.fixture

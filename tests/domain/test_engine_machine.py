@@ -428,3 +428,55 @@ def _idle_before(segment: int) -> float:
 
 Session.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
 TestSession = Session.TestCase
+
+#: What Hypothesis checks after every step, in the order the class defines them.
+INVARIANTS = (
+    Session.replay_equals_live,
+    Session.the_projection_is_what_next_will_reach,
+    Session.the_model_agrees,
+    Session.elapsed_is_never_negative,
+    Session.actual_durations_add_up_to_the_running_time_minus_pauses,
+    Session.seq_has_no_gaps_and_warnings_do_not_repeat,
+)
+
+
+def run_steps(steps: list[tuple[str, dict[str, Any]]]) -> None:
+    """Run the machine through `steps` (rule name, arguments) as Hypothesis would: every invariant after each."""
+    machine = Session()
+    try:
+        for name, args in steps:
+            getattr(machine, name)(**args)
+            for check in INVARIANTS:
+                check(machine)
+    finally:
+        machine.teardown()
+
+
+@pytest.mark.parametrize(
+    "last_wait",
+    [
+        pytest.param(149.8, id="projected-end-rounded-down"),
+        pytest.param(92.2, id="offset-rounded-down"),
+    ],
+)
+def test_a_half_second_edge_far_along_the_axis(last_wait: float) -> None:
+    """Found by CI: 57.5 s early, with the plan starting about 2,800 s along the show's axis.
+
+    The projection then lies past 8,192 s, where a float's last digit is worth
+    2e-12 s. The projected end was rounded from the plan's start and the
+    offset from the plan's end, so one could fall just below the half second
+    and the other not: -58 s against -57 s, one way (149.8) or the other
+    (92.2). Both now come from the one rounded offset.
+    """
+    run_steps(
+        [
+            ("open", {"mode": REHEARSAL, "lead": 0.0}),
+            ("advance", {"seconds": 900.0}),
+            ("advance", {"seconds": 900.0}),
+            ("advance", {"seconds": 900.0}),
+            ("advance", {"seconds": last_wait}),
+            ("start", {}),
+            ("suspend", {"seconds": 2.5}),
+            ("plus_or_minus", {"seconds": -60}),
+        ]
+    )

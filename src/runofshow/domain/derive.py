@@ -228,7 +228,6 @@ class _Figures:
     remaining: float
     allotted: float
     offset: float
-    projected_t: float
     starts_in: float | None
 
 
@@ -255,11 +254,15 @@ def derive(state: State, reading: Reading) -> View:
     t0 = state.anchor_t if state.started else t
     plan = _Plan(t0, anchor_us, t0 + agenda.duration_s)
     figures = _figures(state, t, now_us, anchor_us, plan.end_t)
+    # Behind/ahead, the projected end and the shrink advice all come from this one rounded figure. Rounding
+    # the projected end on its own (from the plan's start) could land on the other side of a half second.
+    late = whole_seconds(figures.offset)
+    planned_end_us = anchor_us + agenda.duration_s * 1_000_000
     flex: tuple[Flex, ...] = ()
     unrecoverable = 0
     cuts: dict[int, int] = {}
     if not state.ended:
-        flex, unrecoverable, cuts = _flex_plan(state, t, whole_seconds(figures.offset))
+        flex, unrecoverable, cuts = _flex_plan(state, t, late)
     expected = {} if state.ended else _expected_starts(state, t, figures, plan, cuts)
     message = state.message
     return View(
@@ -277,8 +280,8 @@ def derive(state: State, reading: Reading) -> View:
         allotted_s=figures.allotted,
         offset_s=figures.offset,
         planned_start=to_pendulum(anchor_us),
-        planned_end=to_pendulum(anchor_us + agenda.duration_s * 1_000_000),
-        projected_end=to_pendulum(plan.instant(figures.projected_t)),
+        planned_end=to_pendulum(planned_end_us),
+        projected_end=to_pendulum(planned_end_us + late * 1_000_000),
         starts_in_s=figures.starts_in,
         total_s=_total(state, t),
         flex=flex,
@@ -382,11 +385,11 @@ def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t:
         live = state.mode == LIVE
         offset = max(0.0, (now_us - anchor_us) / 1e6) if live else 0.0
         starts_in = (anchor_us - now_us) / 1e6 if live and now_us < anchor_us else None
-        return _Figures(Level.PENDING, Level.PENDING, 0.0, 0.0, 0.0, offset, planned_end_t + offset, starts_in)
+        return _Figures(Level.PENDING, Level.PENDING, 0.0, 0.0, 0.0, offset, starts_in)
     if state.ended:
         assert state.end_t is not None
         offset = state.end_t - planned_end_t
-        return _Figures(Level.DONE, Level.DONE, 0.0, 0.0, 0.0, offset, state.end_t, None)
+        return _Figures(Level.DONE, Level.DONE, 0.0, 0.0, 0.0, offset, None)
     assert state.current is not None
     index = state.current
     elapsed = state.elapsed(index, t)
@@ -396,7 +399,7 @@ def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t:
     projected_t = t + max(0.0, remaining) + sum(_idle_before(state, j) + _left(state, j, t) for j in _ahead(state))
     alert = _alert(state.agenda.segments[index], remaining)
     phase = Level.PAUSED if state.paused else alert
-    return _Figures(phase, alert, elapsed, remaining, allotted, projected_t - planned_end_t, projected_t, None)
+    return _Figures(phase, alert, elapsed, remaining, allotted, projected_t - planned_end_t, None)
 
 
 def _alert(segment: Segment, remaining: float) -> Level:
