@@ -15,24 +15,41 @@ Everything is read through properties and methods; only `apply` changes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import astuple
 from enum import Enum
-from typing import Any
+from typing import Any, assert_never
 
 from runofshow.domain.agenda.model import Agenda
-from runofshow.domain.events import LIVE, REHEARSAL, WARNING_LEVELS, Event, EventType, Level
-from runofshow.domain.instants import Reading, parse_instant
+from runofshow.domain.events import (
+    LIVE,
+    REHEARSAL,
+    ClockJump,
+    Detach,
+    End,
+    Event,
+    EventType,
+    Extend,
+    Goto,
+    Message,
+    Next,
+    Pause,
+    Previous,
+    Reopen,
+    ReplayError,
+    Resume,
+    Skip,
+    Start,
+    Suspend,
+    Warning,
+    WarningLevel,
+)
+from runofshow.domain.instants import Reading
 from runofshow.domain.progress import Crossing, Entry, SegmentState
 from runofshow.domain.spans import Span, Spans
 
 #: How many moves `previous` can undo in a row.
 UNDO_DEPTH = 64
-
-
-class ReplayError(Exception):
-    """An event that cannot follow the ones before it: the journal is not a valid history."""
 
 
 class Phase(Enum):
@@ -42,10 +59,6 @@ class Phase(Enum):
     RUNNING = "running"
     PAUSED = "paused"
     ENDED = "ended"
-
-
-#: The longest moderator message, in characters.
-MAX_MESSAGE = 280
 
 
 class State:
@@ -283,14 +296,16 @@ class State:
     # -- applying events -------------------------------------------------------
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the state. Raise ReplayError if it cannot happen now."""
+        """Fold one event into the state. Raise ReplayError if it cannot happen now.
+
+        Its data was decoded and checked when the record was read or made: only
+        what depends on the state (a segment number past the agenda's end, a
+        pause while paused) is refused here.
+        """
         if event.seq != self._seq + 1:
             raise ReplayError(f"seq {event.seq} follows {self._seq}; records are missing or repeated")
         t, by_wall = self.t_of(event)
-        handler = _HANDLERS.get(event.type)
-        if handler is None:
-            raise ReplayError(f"unknown event type {event.type!r}")
-        undid = handler(self, event, t)
+        undid = self._fold(event, t)
         if by_wall:
             self._uncertain = True
         self._seq = event.seq
@@ -300,24 +315,57 @@ class State:
         where = None
         if self._phase in (Phase.RUNNING, Phase.PAUSED) and self._current is not None:
             where = (self._current, self._phase is Phase.RUNNING)
-        self._spans.note(t, event.wall_us, where, self.started, bool(undid))
+        self._spans.note(t, event.wall_us, where, self.started, undid)
+
+    def _fold(self, event: Event, t: float) -> bool:
+        """Apply one event's typed data; return whether it undid a move (the time since goes back too)."""
+        match event.payload:
+            case Start(anchor_us=anchor_us):
+                self._on_start(event, t, anchor_us)
+            case Pause():
+                self._on_pause(event, t)
+            case Resume():
+                self._on_resume(event, t)
+            case Next(to=to) | Skip(to=to):
+                self._on_next(event, t, to)
+            case Goto(to=to):
+                self._move(event, t, self._index(event, "to", to))
+            case Previous():
+                return self._on_previous(event, t)
+            case Extend(seconds=seconds):
+                self._on_extend(event, t, seconds)
+            case End():
+                self._on_end(event, t)
+            case Warning() as warning:
+                self._on_warning(warning, self._index(event, "segment", warning.segment))
+            case ClockJump(seconds=seconds):
+                self._clock_jumps.append(seconds)
+            case Suspend(seconds=seconds):
+                self._suspends.append(seconds)
+            case Reopen():
+                self._reopens += 1
+            case Message(text=text):
+                self._message, self._message_us = (text, event.wall_us) if text else (None, None)
+            case Detach():
+                pass
+            case unknown:
+                assert_never(unknown)
+        return False
 
     def _need_running_session(self, event: Event) -> int:
         if self._phase not in (Phase.RUNNING, Phase.PAUSED) or self._current is None:
             raise ReplayError(f"{event.type} while the session is not under way")
         return self._current
 
-    def _segment_number(self, event: Event, key: str) -> int:
-        value = event.data.get(key)
-        if not isinstance(value, int) or not 1 <= value <= len(self._segments):
-            raise ReplayError(f"{event.type}: {key} must be a segment number")
-        return value - 1
+    def _index(self, event: Event, key: str, number: int) -> int:
+        """The index of segment `number`, which the record names as `key`; refused past the agenda's end."""
+        if number > len(self._segments):
+            raise ReplayError(f"{event.type}: {key} must be a segment number (1 to {len(self._segments)})")
+        return number - 1
 
-    def _on_start(self, event: Event, t: float) -> None:
+    def _on_start(self, event: Event, t: float, anchor_us: int) -> None:
         if self.started:
             raise ReplayError("start after the session started")
-        anchor = event.data.get("anchor")
-        anchor_us = parse_instant(anchor) if isinstance(anchor, str) else event.wall_us
         self._start_t = t
         self._anchor_us = anchor_us
         self._anchor_t = t - (event.wall_us - anchor_us) / 1e6
@@ -389,20 +437,17 @@ class State:
         self._undo.append(entry)
         del self._undo[:-UNDO_DEPTH]
 
-    def _on_next(self, event: Event, t: float) -> None:
+    def _on_next(self, event: Event, t: float, number: int) -> None:
         index = self._need_running_session(event)
         if index + 1 >= len(self._segments):
             raise ReplayError(
                 "skip of the last segment" if event.type == EventType.SKIP else "next from the last segment"
             )
         # Journals written before `next` passed over finished segments name the one after: both are history.
-        to = self._segment_number(event, "to") if "to" in event.data else index + 1
+        to = self._index(event, "to", number)
         if to <= index:
             raise ReplayError(f"{event.type}: to must be a later segment")
         self._move(event, t, to)
-
-    def _on_goto(self, event: Event, t: float) -> None:
-        self._move(event, t, self._segment_number(event, "to"))
 
     def _on_previous(self, event: Event, t: float) -> bool:
         """Move back; return whether it was an undo (the time since the move goes back too)."""
@@ -436,11 +481,8 @@ class State:
             back.skips -= 1
         return True
 
-    def _on_extend(self, event: Event, t: float) -> None:
+    def _on_extend(self, event: Event, t: float, seconds: float) -> None:
         index = self._need_running_session(event)
-        seconds = event.data.get("seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
-            raise ReplayError("extend: seconds must be a number")
         state = self._segments[index]
         state.extended_s += seconds
         state.extensions += 1
@@ -453,9 +495,9 @@ class State:
         segment = self._agenda.segments[index]
         remaining = self.allotted(index) - self.elapsed(index, t)
         for level, threshold in (
-            (Level.WRAP_UP, segment.wrap_up_s),
-            (Level.FINAL, segment.final_s),
-            (Level.TIME_UP, 0),
+            (WarningLevel.WRAP_UP, segment.wrap_up_s),
+            (WarningLevel.FINAL, segment.final_s),
+            (WarningLevel.TIME_UP, 0),
         ):
             if threshold is not None and remaining > threshold:
                 state.fired.discard(level)
@@ -469,53 +511,10 @@ class State:
         self._end_us = event.wall_us
         self._current = index
 
-    def _on_warning(self, event: Event, t: float) -> None:
-        index = self._segment_number(event, "segment")
-        level = event.data.get("level")
-        minute = event.data.get("minute", 0)
-        crossed = event.data.get("crossed_at")
-        if level not in WARNING_LEVELS or not isinstance(minute, int):
-            raise ReplayError("warning: bad level or minute")
+    def _on_warning(self, warning: Warning, index: int) -> None:
         state = self._segments[index]
-        if level == Level.OVERTIME:
-            state.overtime_fired = max(state.overtime_fired, minute)
+        if warning.level is WarningLevel.OVERTIME:
+            state.overtime_fired = max(state.overtime_fired, warning.minute)
         else:
-            state.fired.add(level)
-        crossed_us = parse_instant(crossed) if isinstance(crossed, str) else event.wall_us
-        state.warnings.append(Crossing(level, minute if level == Level.OVERTIME else 0, crossed_us))
-
-    def _on_clock(self, event: Event, t: float) -> None:
-        seconds = event.data.get("seconds", 0.0)
-        counted = self._clock_jumps if event.type == EventType.CLOCK_JUMP else self._suspends
-        counted.append(float(seconds) if isinstance(seconds, (int, float)) else 0.0)
-
-    def _on_message(self, event: Event, t: float) -> None:
-        text = event.data.get("text")
-        if not isinstance(text, str) or len(text) > MAX_MESSAGE:
-            raise ReplayError(f"message: text must be at most {MAX_MESSAGE} characters of text")
-        self._message, self._message_us = (text, event.wall_us) if text else (None, None)
-
-    def _on_reopen(self, event: Event, t: float) -> None:
-        self._reopens += 1
-
-    def _on_detach(self, event: Event, t: float) -> None:
-        pass
-
-
-_HANDLERS: dict[str, Callable[[State, Event, float], bool | None]] = {
-    EventType.START: State._on_start,
-    EventType.PAUSE: State._on_pause,
-    EventType.RESUME: State._on_resume,
-    EventType.NEXT: State._on_next,
-    EventType.SKIP: State._on_next,
-    EventType.GOTO: State._on_goto,
-    EventType.PREVIOUS: State._on_previous,
-    EventType.EXTEND: State._on_extend,
-    EventType.END: State._on_end,
-    EventType.WARNING: State._on_warning,
-    EventType.CLOCK_JUMP: State._on_clock,
-    EventType.SUSPEND: State._on_clock,
-    EventType.REOPEN: State._on_reopen,
-    EventType.DETACH: State._on_detach,
-    EventType.MESSAGE: State._on_message,
-}
+            state.fired.add(warning.level)
+        state.warnings.append(Crossing(warning.level, warning.minute, warning.crossed_at_us))

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runofshow.domain.events import Level
+from runofshow.domain.events import WarningLevel
 
-_LABELS: dict[str, str] = {Level.WRAP_UP: "wrap-up", Level.FINAL: "final", Level.TIME_UP: "time's up"}
+_LABELS: dict[WarningLevel, str] = {
+    WarningLevel.WRAP_UP: "wrap-up",
+    WarningLevel.FINAL: "final",
+    WarningLevel.TIME_UP: "time's up",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Crossing:
     """A threshold crossing: wrap-up, final minute, time's up, or a further overtime minute."""
 
-    level: str
+    level: WarningLevel
     minute: int
     crossed_us: int
 
@@ -41,7 +45,7 @@ class SegmentState:
     finished: bool = False
     pauses: int = 0
     extensions: int = 0
-    fired: set[str] = field(default_factory=set)
+    fired: set[WarningLevel] = field(default_factory=set)
     overtime_fired: int = 0
     warnings: list[Crossing] = field(default_factory=list)
     changed_t: float = 0.0

@@ -23,8 +23,18 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.commands import Ack, Command, from_name
 from runofshow.domain.decide import decide, due_warnings
 from runofshow.domain.derive import View, derive
-from runofshow.domain.events import JUMP_THRESHOLD_S, SUSPEND_THRESHOLD_S, Event
-from runofshow.domain.fold import ReplayError, State
+from runofshow.domain.events import (
+    JUMP_THRESHOLD_S,
+    SUSPEND_THRESHOLD_S,
+    ClockJump,
+    Detach,
+    Event,
+    Payload,
+    Reopen,
+    ReplayError,
+    Suspend,
+)
+from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.domain.instants import Reading
 from runofshow.domain.link import Link, LinkState, Via
@@ -199,12 +209,9 @@ class Controller:
         _, by_wall = engine.t_of(reading)
         last = engine.last_reading
         since_last = (reading.wall_us - last.wall_us) / 1e6
-        data: dict[str, Any] = {"since_last_s": round(since_last, 3), "uncertain": by_wall}
-        if not by_wall:
-            jump = since_last - (reading.mono - last.mono)
-            if abs(jump) >= JUMP_THRESHOLD_S:
-                data["clock_jump_s"] = round(jump, 3)
-        self._record("reopen", data, reading)
+        jump = None if by_wall else since_last - (reading.mono - last.mono)
+        stepped = round(jump, 3) if jump is not None and abs(jump) >= JUMP_THRESHOLD_S else None
+        self._record(Reopen(round(since_last, 3), by_wall, stepped), reading)
         self._last = reading
         if engine.started and not engine.ended:
             how = (
@@ -228,14 +235,13 @@ class Controller:
         reading = self.clock.read()
         return replace(reading, mono=round(reading.mono, 6))
 
-    def _record(self, kind: str, data: dict[str, Any], reading: Reading) -> Event:
+    def _record(self, payload: Payload, reading: Reading) -> Event:
         event = Event(
             seq=self.engine.seq + 1,
-            type=kind,
             wall_us=reading.wall_us,
             mono=round(reading.mono, 6),
             boot=reading.boot,
-            data=data,
+            payload=payload,
         )
         self.engine.apply(event)
         self.writer.submit(event.seq, encode(event.to_json()), reading.mono)
@@ -254,8 +260,7 @@ class Controller:
             command = from_name(command, **args)
         reading = self._read()
         noticed = self._poll(reading)
-        kind, data = decide(self.engine, command, reading)
-        event = self._record(kind, data, reading)
+        event = self._record(decide(self.engine, command, reading), reading)
         return Ack(event=event, noticed=tuple(noticed), durability=self.writer)
 
     def poll(self) -> list[Event]:
@@ -272,13 +277,13 @@ class Controller:
             mono = reading.mono - last.mono
             jump = (reading.wall_us - last.wall_us) / 1e6 - mono
             if abs(jump) >= JUMP_THRESHOLD_S:
-                events.append(self._record("clock_jump", {"seconds": round(jump, 3)}, reading))
+                events.append(self._record(ClockJump(round(jump, 3)), reading))
             slept = mono - (reading.awake - last.awake)
             if slept >= SUSPEND_THRESHOLD_S:
-                events.append(self._record("suspend", {"seconds": round(slept, 3)}, reading))
+                events.append(self._record(Suspend(round(slept, 3)), reading))
         self._last = reading
-        for data in due_warnings(self.engine, reading):
-            events.append(self._record("warning", data, reading))
+        for warning in due_warnings(self.engine, reading):
+            events.append(self._record(warning, reading))
         self._maybe_retry(reading)
         return events
 
@@ -320,6 +325,10 @@ class Controller:
                     break
                 self.writer.submit(event.seq, line, 0.0)
                 merged += 1
+            if complete and rescued.refused is not None:
+                seq, why = rescued.refused
+                self.notes.append(f"{rescued.path}: not merged from record {seq} on ({why}); kept")
+                complete = False
             if merged:
                 self.writer.settle()
             if complete and self.writer.is_durable(self.engine.seq):
@@ -396,7 +405,7 @@ class Controller:
         try:
             if not self.engine.ended:
                 with contextlib.suppress(RuntimeError):
-                    self._record_quietly("detach", {}, self._read())
+                    self._record_quietly(Detach(), self._read())
             answered = self.writer.stop(CLOSE_WAIT_S)
             self.writer.listeners.deliver_now()
             left = self.writer.held
@@ -426,10 +435,10 @@ class Controller:
             f"; and no copy could be saved ({why})" if self.saved_copy is None else ""
         )
 
-    def _record_quietly(self, kind: str, data: dict[str, Any], reading: Reading) -> None:
+    def _record_quietly(self, payload: Payload, reading: Reading) -> None:
         wait, self.wait = self.wait, False  # quitting waits once, below, with a bound
         try:
-            self._record(kind, data, reading)
+            self._record(payload, reading)
         finally:
             self.wait = wait
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from runofshow.domain.agenda.model import Agenda, AgendaError
 from runofshow.domain.agenda.parse import parse_agenda
-from runofshow.domain.events import Event
-from runofshow.domain.fold import ReplayError, State
+from runofshow.domain.events import Event, ReplayError
+from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.journal.codec import DECODER, JournalError, Torn, crc_ok
 

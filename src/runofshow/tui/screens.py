@@ -36,7 +36,7 @@ from runofshow.domain.commands import (
     Start,
 )
 from runofshow.domain.derive import View
-from runofshow.domain.fold import MAX_MESSAGE
+from runofshow.domain.events import MAX_MESSAGE
 from runofshow.domain.link import Link
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, HelpScreen, MessageScreen
 from runofshow.tui.models import (

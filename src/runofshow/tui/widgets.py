@@ -19,7 +19,7 @@ from textual.reactive import reactive, var
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
-from runofshow.domain.events import Level
+from runofshow.domain.derive import Urgency
 from runofshow.domain.instants import to_pendulum
 from runofshow.tui.bigclock import big_lines, big_text
 from runofshow.tui.models import (
@@ -59,7 +59,12 @@ __all__ = [
 
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The warning colours, as the README promises them: yellow, orange, red.
-BAR_COLOURS = {Level.WRAP_UP: "#ffd700", Level.FINAL: "#ff8700", Level.OVERTIME: "#ff2d2d", Level.DONE: "#808080"}
+BAR_COLOURS = {
+    Urgency.WRAP_UP: "#ffd700",
+    Urgency.FINAL: "#ff8700",
+    Urgency.OVERTIME: "#ff2d2d",
+    Urgency.DONE: "#808080",
+}
 #: The badge of a fresh warning in the cue line, by severity: the countdown's own colours.
 FLASH_COLOURS = {"warning": "#ffd700", "error": "#ff2d2d"}
 BLINK_BACKGROUND = Color.parse("#ff2d2d")
