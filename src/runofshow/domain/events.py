@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from runofshow.domain.agenda.model import MAX_SEGMENT, MAX_SEGMENTS
 from runofshow.domain.instants import format_instant, parse_instant
@@ -403,40 +403,11 @@ class Message:
 
 #: What a record's `data` decodes to: one type per event type.
 Payload = (
-    Start
-    | Pause
-    | Resume
-    | Next
-    | Skip
-    | Previous
-    | Goto
-    | Extend
-    | End
-    | Warning
-    | ClockJump
-    | Suspend
-    | Reopen
-    | Detach
-    | Message
-)
+    Start | Pause | Resume | Next | Skip | Previous | Goto | Extend | End | Warning | ClockJump | Suspend | Reopen
+    | Detach | Message
+)  # fmt: skip
 
-_READERS: dict[str, Callable[[_Fields], Payload]] = {
-    EventType.START: Start.read,
-    EventType.PAUSE: Pause.read,
-    EventType.RESUME: Resume.read,
-    EventType.NEXT: Next.read,
-    EventType.SKIP: Skip.read,
-    EventType.PREVIOUS: Previous.read,
-    EventType.GOTO: Goto.read,
-    EventType.EXTEND: Extend.read,
-    EventType.END: End.read,
-    EventType.WARNING: Warning.read,
-    EventType.CLOCK_JUMP: ClockJump.read,
-    EventType.SUSPEND: Suspend.read,
-    EventType.REOPEN: Reopen.read,
-    EventType.DETACH: Detach.read,
-    EventType.MESSAGE: Message.read,
-}
+_READERS: dict[str, Callable[[_Fields], Payload]] = {kind.TYPE: kind.read for kind in get_args(Payload)}
 
 
 def decode_data(kind: object, data: Mapping[str, Any]) -> Payload:

@@ -42,10 +42,9 @@ from runofshow.domain.events import (
     Start,
     Suspend,
     Warning,
-    WarningLevel,
 )
 from runofshow.domain.instants import Reading
-from runofshow.domain.progress import Crossing, Entry, SegmentState
+from runofshow.domain.progress import Entry, SegmentState
 from runofshow.domain.spans import Span, Spans
 
 #: How many moves `previous` can undo in a row.
@@ -336,8 +335,8 @@ class State:
                 self._on_extend(event, t, seconds)
             case End():
                 self._on_end(event, t)
-            case Warning() as warning:
-                self._on_warning(warning, self._index(event, "segment", warning.segment))
+            case Warning(segment=number, level=level, minute=minute, crossed_at_us=crossed_us):
+                self._segments[self._index(event, "segment", number)].note(level, minute, crossed_us)
             case ClockJump(seconds=seconds):
                 self._clock_jumps.append(seconds)
             case Suspend(seconds=seconds):
@@ -375,7 +374,7 @@ class State:
         index = self._need_running_session(event)
         if self._phase is not Phase.RUNNING:
             raise ReplayError("pause while paused")
-        self._segments[index].elapsed += max(0.0, t - self._since)
+        self._segments[index].add(t - self._since, running=True)
         self._segments[index].pauses += 1
         self._phase, self._since = Phase.PAUSED, t
 
@@ -383,28 +382,15 @@ class State:
         index = self._need_running_session(event)
         if self._phase is not Phase.PAUSED:
             raise ReplayError("resume while running")
-        self._segments[index].paused_s += max(0.0, t - self._since)
+        self._segments[index].add(t - self._since, running=False)
         self._phase, self._since = Phase.RUNNING, t
 
     def _leave(self, index: int, t: float, wall_us: int) -> None:
-        """Stop the clock of segment `index`; the phase is for the caller to set."""
-        state = self._segments[index]
-        if self._phase is Phase.RUNNING:
-            state.elapsed += max(0.0, t - self._since)
-        elif self._phase is Phase.PAUSED:
-            state.paused_s += max(0.0, t - self._since)
-        state.last_end_t = t
-        state.last_end_us = wall_us
+        """Stop the clock of segment `index` (the current one); the phase is for the caller to set."""
+        self._segments[index].leave(t, wall_us, t - self._since, running=self._phase is Phase.RUNNING)
 
     def _enter(self, index: int, t: float, wall_us: int) -> None:
-        state = self._segments[index]
-        if state.first_start_t is None:
-            state.first_start_t = t
-            state.first_start_us = wall_us
-        state.last_end_t = None
-        state.last_end_us = None
-        state.skipped = False
-        state.finished = False
+        self._segments[index].enter(t, wall_us)
         self._current = index
         self._phase, self._since = Phase.RUNNING, t
 
@@ -412,23 +398,11 @@ class State:
         came_from = self._need_running_session(event)
         if to == came_from:
             raise ReplayError(f"{event.type} to the segment that is already current")
-        target = self._segments[to]
-        entry = Entry(
-            came_from=came_from,
-            to=to,
-            elapsed=target.elapsed,
-            paused_s=target.paused_s,
-            first_start_t=target.first_start_t,
-            first_start_us=target.first_start_us,
-            last_end_t=target.last_end_t,
-            last_end_us=target.last_end_us,
-            finished=target.finished,
-            forward=event.type in (EventType.NEXT, EventType.SKIP),
-            skip=event.type == EventType.SKIP,
-        )
+        forward, skip = event.type in (EventType.NEXT, EventType.SKIP), event.type == EventType.SKIP
+        entry = self._segments[to].entry(came_from, to, forward=forward, skip=skip)
         self._leave(came_from, t, event.wall_us)
         left = self._segments[came_from]
-        if event.type == EventType.SKIP:
+        if skip:
             left.skipped = True
             left.skips += 1
         elif event.type == EventType.NEXT or left.elapsed >= self.allotted(came_from):
@@ -460,25 +434,12 @@ class State:
         # Undo: the segment left behind returns to how it was, and the time
         # spent since then goes back to the segment that was interrupted.
         entry = self._undo.pop()
-        here = self._segments[index]
-        back = self._segments[entry.came_from]
         self._leave(index, t, event.wall_us)
-        back.elapsed += max(0.0, here.elapsed - entry.elapsed)
-        back.paused_s += max(0.0, here.paused_s - entry.paused_s)
-        back.changed_t = t
-        here.elapsed, here.paused_s = entry.elapsed, entry.paused_s
-        here.first_start_t, here.first_start_us = entry.first_start_t, entry.first_start_us
-        here.last_end_t, here.last_end_us = entry.last_end_t, entry.last_end_us
-        here.finished = entry.finished
+        ran, paused = self._segments[index].put_back(entry)
+        self._segments[entry.came_from].take_back(entry, ran, paused, t)
         self._current = entry.came_from
         self._phase, self._since = Phase.RUNNING, t
         self._rearm(index, t)  # its thresholds are ahead again: crossing them for real must be recorded
-        back.last_end_t = None
-        back.last_end_us = None
-        back.skipped = False
-        back.finished = False
-        if entry.skip:
-            back.skips -= 1
         return True
 
     def _on_extend(self, event: Event, t: float, seconds: float) -> None:
@@ -490,18 +451,10 @@ class State:
         self._rearm(index, t)
 
     def _rearm(self, index: int, t: float) -> None:
-        """After an extension, thresholds that are ahead again may fire again."""
-        state = self._segments[index]
+        """After an extension or an undo, thresholds that are ahead again may fire again."""
         segment = self._agenda.segments[index]
         remaining = self.allotted(index) - self.elapsed(index, t)
-        for level, threshold in (
-            (WarningLevel.WRAP_UP, segment.wrap_up_s),
-            (WarningLevel.FINAL, segment.final_s),
-            (WarningLevel.TIME_UP, 0),
-        ):
-            if threshold is not None and remaining > threshold:
-                state.fired.discard(level)
-        state.overtime_fired = min(state.overtime_fired, int(max(0.0, -remaining) // 60))
+        self._segments[index].rearm(remaining, segment.wrap_up_s, segment.final_s)
 
     def _on_end(self, event: Event, t: float) -> None:
         index = self._need_running_session(event)
@@ -510,11 +463,3 @@ class State:
         self._end_t = t
         self._end_us = event.wall_us
         self._current = index
-
-    def _on_warning(self, warning: Warning, index: int) -> None:
-        state = self._segments[index]
-        if warning.level is WarningLevel.OVERTIME:
-            state.overtime_fired = max(state.overtime_fired, warning.minute)
-        else:
-            state.fired.add(warning.level)
-        state.warnings.append(Crossing(warning.level, warning.minute, warning.crossed_at_us))
