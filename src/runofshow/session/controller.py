@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -43,8 +44,9 @@ from runofshow.journal.file import JournalFile, Moved, create_journal, open_jour
 from runofshow.journal.lock import JournalLock
 from runofshow.journal.rescue import find_rescues, save_copy, save_rescue
 from runofshow.journal.writer import STALL_S, JournalHealth, JournalWriter
-from runofshow.session.choice import choose_mode
-from runofshow.session.replay import Replayed, replay_bytes
+from runofshow.session.bus import Bus, Delivery, DurableRecord
+from runofshow.session.choice import choose_mode, foreign
+from runofshow.session.replay import replay_bytes
 from runofshow.words.timefmt import format_duration
 
 #: How long quitting waits for the disk before saving what is left to a rescue file.
@@ -87,7 +89,14 @@ class Controller:
         self.rescue_problem: str | None = None
         #: The whole session, saved at quit when its journal file was gone for good.
         self.saved_copy: Path | None = None
-        self.writer = JournalWriter(file, engine.seq, on_moved=self._moved)
+        #: Where every record, once on disk, and every change of the journal's health are published.
+        self.bus = Bus()
+        #: The events handed to the writer and not yet on disk, by seq: published with their line once they are.
+        self._unwritten: dict[int, Event] = {}
+        self._unwritten_lock = threading.Lock()
+        self.writer = JournalWriter(
+            file, engine.seq, on_durable=self._durable, on_change=self._health_changed, on_moved=self._moved
+        )
         self._last: Reading | None = None
         self._retried: tuple[int, float] | None = None
 
@@ -244,11 +253,27 @@ class Controller:
             payload=payload,
         )
         self.engine.apply(event)
-        self.writer.submit(event.seq, encode(event.to_json()), reading.mono)
+        self._submit(event, encode(event.to_json()), reading.mono)
         if self.wait:
             self.writer.wait_answered(event.seq)
-            self.writer.listeners.deliver_now()
+            self.bus.deliver_now()
         return event
+
+    def _submit(self, event: Event, line: bytes, mono: float) -> None:
+        with self._unwritten_lock:
+            self._unwritten[event.seq] = event
+        self.writer.submit(event.seq, line, mono)
+
+    def _durable(self, seq: int, line: bytes) -> None:
+        """On the writer's thread: record `seq` is on disk; publish it with the event it was made from."""
+        with self._unwritten_lock:
+            event = self._unwritten.pop(seq, None)
+        if event is not None:
+            self.bus.records.publish(DurableRecord(seq, line, event))
+
+    def _health_changed(self, health: JournalHealth) -> None:
+        """On a writer thread: the journal's health changed; publish it."""
+        self.bus.health.publish(health)
 
     def command(self, command: Command | str, /, **args: Any) -> Ack:
         """Carry out a command: typed, or by name (`"goto", to=3`). Raise CommandError if it makes no sense now.
@@ -323,7 +348,7 @@ class Controller:
                     self.notes.append(f"{rescued.path}: not merged from record {event.seq} on ({error}); kept")
                     complete = False
                     break
-                self.writer.submit(event.seq, line, 0.0)
+                self._submit(event, line, 0.0)
                 merged += 1
             if complete and rescued.refused is not None:
                 seq, why = rescued.refused
@@ -368,8 +393,12 @@ class Controller:
         return self.writer.health().problem
 
     def watch(self, callback: Callable[[], None]) -> None:
-        """Call `callback`, from another thread, whenever the journal's health changes (e.g. to redraw)."""
-        self.writer.watch(callback)
+        """Call `callback` whenever the journal's health changes (e.g. to redraw).
+
+        It is called on the journal writer's threads (`Delivery.WRITER_THREAD`),
+        so it must only hand over: the screen's posts a redraw to its own loop.
+        """
+        self.bus.health.subscribe(lambda _health: callback(), deliver=Delivery.WRITER_THREAD)
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until every record handed in has been tried on disk (for scripts and tests, not screens)."""
@@ -407,7 +436,7 @@ class Controller:
                 with contextlib.suppress(RuntimeError):
                     self._record_quietly(Detach(), self._read())
             answered = self.writer.stop(CLOSE_WAIT_S)
-            self.writer.listeners.deliver_now()
+            self.bus.deliver_now()
             left = self.writer.held
             if left and answered:
                 self.writer.file.cut_back()
@@ -460,19 +489,3 @@ def _names(path: Path, fd: int) -> bool:
     except OSError:
         return False
     return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino) and mine.st_nlink > 0
-
-
-def foreign(path: Path, replayed: Replayed, agenda: Agenda) -> str | None:
-    """The question to ask when the journal at `path` is another agenda's session, or None if it is this one's.
-
-    An agenda edited since the session began is still the same one: same
-    title and date. Anything else is another session, never resumed unasked.
-    """
-    theirs = replayed.agenda.session
-    mine = agenda.session
-    if (theirs.title, theirs.date) == (mine.title, mine.date):
-        return None
-    return (
-        f"{path} holds another agenda's session ({theirs.title!r} on {theirs.date}, "
-        f"by {replayed.header.owner}), not {agenda.path} ({mine.title!r} on {mine.date}); resume that session?"
-    )
