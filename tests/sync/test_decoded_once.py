@@ -1,10 +1,10 @@
-"""Each record is decoded once: the pages fold the bus's events without reading the journal."""
+"""Each record is decoded once: the pages fold the bus's events without reading the journal, a network follower parses each message once."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -16,8 +16,10 @@ from runofshow.session.bus import Delivery
 from runofshow.session.controller import Controller
 from runofshow.session.replay import Replayer, replay
 from runofshow.sync import web as web_module
+from runofshow.sync.remote import RemoteFollower
+from runofshow.sync.server import JournalServer
 from runofshow.sync.web import COHOST, STAGE, WebViews
-from tests.kit.follow import SCRIPT, assert_same_state, play
+from tests.kit.follow import SCRIPT, TIMEOUT_S, Driven, assert_same_state, play
 
 OpenController = Callable[..., Controller]
 
@@ -71,3 +73,33 @@ async def test_the_pages_fold_each_record_from_the_bus_and_never_read_the_journa
     assert views._engine is not None
     assert_same_state(views._engine, controller, clock.read())
     assert views._engine.snapshot() == replay(controller.path).engine.snapshot()
+
+
+async def test_a_network_follower_parses_each_message_once(
+    open_controller: OpenController,
+    clock: FakeClock,
+    serve: Callable[..., Awaitable[JournalServer]],
+    remote: Callable[..., RemoteFollower],
+    drive: Callable[..., Driven],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    controller = open_controller()
+    play(controller, clock, SCRIPT[0])  # one record for the catch-up, the rest live
+    server = await serve(controller)
+    feeds: list[Any] = []
+    monkeypatch.setattr(Replayer, "feed", counting(feeds, Replayer.feed))
+    loads: list[Any] = []
+    monkeypatch.setattr(json, "loads", counting(loads, json.loads))
+    decodes: list[Any] = []
+    monkeypatch.setattr(Event, "from_json", counting(decodes, Event.from_json))
+    follower = remote(server)
+    await follower.first_contact(timeout=TIMEOUT_S)
+    driven = drive(follower)
+    for step in SCRIPT[1:]:
+        play(controller, clock, step)
+        await driven.reach(controller.engine.seq)
+    assert_same_state(follower, controller, clock.read())
+    assert feeds == []  # never the bytes again through `feed`
+    assert len(decodes) == controller.engine.seq  # each record's event decoded once
+    records = [text for (text,) in loads if b"heartbeat" not in text]
+    assert len(records) == 1 + controller.engine.seq  # the header and each record, parsed once
