@@ -8,9 +8,9 @@ over a loopback WebSocket with 50 followers at once, p99 <= 20 ms.
 Both ends stamp CLOCK_BOOTTIME, the clock the journal uses, which every
 process on the machine shares:
 
-- the controller, in a writer listener: the journal calls its listeners with
-  each record right after that record's fsync (the stamp is taken before the
-  listener that publishes the record to the WebSocket server);
+- the controller, in a subscriber to the session's records on the writer's
+  thread: the journal publishes each record right after its fsync (the stamp
+  is taken there, before the server's own loop is handed the record);
 - the follower, right after its poll() has applied the record to its engine,
   i.e. once the state a screen would draw has changed.
 
@@ -52,6 +52,7 @@ from typing import Any
 from runofshow.agenda_file import bundled_agenda, load_agenda
 from runofshow.clock import SystemClock
 from runofshow.domain.events import REHEARSAL
+from runofshow.session.bus import Delivery, DurableRecord
 from runofshow.session.controller import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.sync.remote import RemoteFollower
@@ -172,11 +173,10 @@ class Stamps:
         self.issued: dict[int, float] = {}
         self.command_at = 0.0
 
-    def listener(self, line: bytes) -> None:
+    def listener(self, record: DurableRecord) -> None:
         at = now()
-        seq = int(json.loads(line)["seq"])
-        self.synced[seq] = at
-        self.issued[seq] = self.command_at
+        self.synced[record.seq] = at
+        self.issued[record.seq] = self.command_at
 
 
 async def drive(
@@ -197,7 +197,7 @@ def open_controller(folder: Path) -> tuple[Controller, Stamps]:
         folder / "session.jsonl", SystemClock(), agenda=load_agenda(bundled_agenda()), mode=REHEARSAL
     )
     stamps = Stamps()
-    controller.writer.listeners.append(stamps.listener)
+    controller.bus.records.subscribe(stamps.listener, deliver=Delivery.WRITER_THREAD)
     return controller, stamps
 
 
@@ -264,7 +264,7 @@ async def bench_file(folder: Path, args: argparse.Namespace, rng: random.Random)
 async def bench_ws(folder: Path, args: argparse.Namespace, rng: random.Random) -> None:
     controller, written = open_controller(folder)
     server = JournalServer(controller.path, TOKEN, bind("127.0.0.1", 0), SystemClock())
-    controller.writer.listeners.append(server.publish)  # after the stamp: the stamp is the fsync's
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))  # as run.py
     await server.start()
     url = f"ws://127.0.0.1:{server.port}"
     shares = [

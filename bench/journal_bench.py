@@ -58,7 +58,8 @@ def build_journal(path: Path, events: int) -> None:
         reading = clock.read()
         kind = "start" if seq == 1 else ("pause" if seq % 2 == 0 else "resume")
         data = {"anchor": "2021-10-08T08:55:01.000000Z"} if seq == 1 else {"segment": 1}
-        lines.append(encode(Event(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data).to_json()))
+        event = Event.from_data(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data)
+        lines.append(encode(event.to_json()))
     path.write_bytes(b"".join(lines))
 
 

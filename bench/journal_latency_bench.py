@@ -13,7 +13,6 @@ itself took, which is what the event loop waits for.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 from runofshow.agenda_file import bundled_agenda, load_agenda
 from runofshow.clock import SystemClock
 from runofshow.domain.events import REHEARSAL
+from runofshow.session.bus import Delivery, DurableRecord
 from runofshow.session.controller import Controller
 
 
@@ -47,12 +47,12 @@ def run(folder: Path, keys: int, every_s: float) -> tuple[list[float], list[floa
     synced: dict[int, float] = {}
     done = threading.Event()
 
-    def on_disk(record: bytes) -> None:  # on the writer's thread, right after the fsync
-        synced[int(json.loads(record)["seq"])] = time.perf_counter()
+    def on_disk(record: DurableRecord) -> None:  # on the writer's thread, right after the fsync
+        synced[record.seq] = time.perf_counter()
         if len(synced) >= keys + 1:
             done.set()
 
-    controller.writer.listeners.append(on_disk)
+    controller.bus.records.subscribe(on_disk, deliver=Delivery.WRITER_THREAD)
     calls: list[float] = []
     try:
         controller.command("start")

@@ -29,7 +29,7 @@ from runofshow.agenda_file import bundled_agenda, load_agenda
 from runofshow.clock import FakeClock
 from runofshow.domain.commands import CommandError
 from runofshow.domain.decide import due_warnings, event_for
-from runofshow.domain.events import REHEARSAL, Event
+from runofshow.domain.events import REHEARSAL, Event, Payload
 from runofshow.domain.fold import State
 from runofshow.journal.codec import encode, new_header
 
@@ -46,31 +46,31 @@ def build(path: Path, events: int) -> None:
     with open(path, "wb") as out:
         out.write(encode(header.to_json()))
 
-        def record(kind: str, data: dict[str, object]) -> None:
+        def record(payload: Payload) -> None:
             reading = clock.read()
-            event = Event(engine.seq + 1, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data)
+            event = Event(engine.seq + 1, reading.wall_us, round(reading.mono, 6), reading.boot, payload)
             engine.apply(event)
             out.write(encode(event.to_json()))
 
-        record(*event_for(engine, "start", clock.read()))
+        record(event_for(engine, "start", clock.read()))
         step = 0
         while engine.seq < events - 1:
             clock.advance(STEP_S)
             for warning in due_warnings(engine, clock.read()):
                 if engine.seq < events - 1:
-                    record("warning", warning)
+                    record(warning)
             if engine.seq >= events - 1:
                 break
             move = MOVES[step % len(MOVES)]
             step += 1
             try:
-                kind, data = event_for(engine, move, clock.read(), seconds=30)
+                payload = event_for(engine, move, clock.read(), seconds=30)
             except CommandError:  # `next` from the last segment: start the agenda over
-                kind, data = event_for(engine, "goto", clock.read(), to=1)
-            record(kind, data)
+                payload = event_for(engine, "goto", clock.read(), to=1)
+            record(payload)
         if engine.paused_since is not None:
             raise SystemExit("the script must not end paused")  # `end` works paused too, but keep it plain
-        record(*event_for(engine, "end", clock.read()))
+        record(event_for(engine, "end", clock.read()))
 
 
 def in_process(path: Path, fmt: str) -> tuple[float, float, int]:

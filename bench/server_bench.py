@@ -48,6 +48,7 @@ from runofshow.clock import FakeClock, SystemClock
 from runofshow.domain.commands import CommandError
 from runofshow.domain.events import REHEARSAL, Event
 from runofshow.journal.codec import encode, new_header
+from runofshow.session.bus import Delivery, DurableRecord
 from runofshow.session.controller import Controller
 from runofshow.sync.offsets import CHUNK_BYTES
 from runofshow.sync.server import (
@@ -89,7 +90,8 @@ def build_journal(path: Path, events: int) -> None:
             reading = clock.read()
             kind = "start" if seq == 1 else ("pause" if seq % 2 == 0 else "resume")
             data = {"anchor": "2021-10-08T08:55:01.000000Z"} if seq == 1 else {"segment": 1}
-            file.write(encode(Event(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data).to_json()))
+            event = Event.from_data(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data)
+            file.write(encode(event.to_json()))
         file.flush()
         os.fsync(file.fileno())  # else the first key's fsync writes the whole file back
 
@@ -179,8 +181,8 @@ class Keys:
 async def press_keys(controller: Controller, keys: int, rng: random.Random) -> Keys:
     """Press `keys` keys 50-100 ms apart on this loop; each one's ms from due to fsynced.
 
-    The journal's writer thread makes the record durable and then calls its
-    listeners there: the stamp is taken in one of them.
+    The journal's writer thread makes the record durable and then publishes
+    it on the session's bus: the stamp is taken by a subscriber called there.
     """
     loop = asyncio.get_running_loop()
     measured = Keys()
@@ -188,8 +190,8 @@ async def press_keys(controller: Controller, keys: int, rng: random.Random) -> K
     due_at: dict[int, float] = {}
     synced: dict[int, float] = {}
 
-    def stamp(line: bytes) -> None:
-        synced[int(json.loads(line)["seq"])] = time.monotonic()
+    def stamp(record: DurableRecord) -> None:
+        synced[record.seq] = time.monotonic()
 
     def press(due: float, left: int) -> None:
         began = time.monotonic()
@@ -205,7 +207,7 @@ async def press_keys(controller: Controller, keys: int, rng: random.Random) -> K
         following = time.monotonic() + rng.uniform(0.05, 0.1)
         loop.call_at(loop.time() + (following - time.monotonic()), press, following, left - 1)
 
-    await asyncio.to_thread(controller.writer.listeners.append, stamp)  # outside the loop: the writer's thread
+    controller.bus.records.subscribe(stamp, deliver=Delivery.WRITER_THREAD)
     try:
         first = time.monotonic() + 0.05
         loop.call_at(loop.time() + 0.05, press, first, keys)
@@ -214,7 +216,7 @@ async def press_keys(controller: Controller, keys: int, rng: random.Random) -> K
         while len(synced.keys() & due_at.keys()) < len(due_at) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
     finally:
-        controller.writer.listeners.remove(stamp)
+        controller.bus.records.unsubscribe(stamp)
     measured.latencies = [(synced[seq] - due) * 1000 for seq, due in due_at.items() if seq in synced]
     measured.lost = len(due_at) - len(measured.latencies)
     return measured
@@ -262,7 +264,7 @@ async def latency_run(journal: Path, followers: int, args: argparse.Namespace, r
     controller = Controller.open(journal, SystemClock(), wait=False)  # as the screen opens it
     sock = bind("127.0.0.1", 0)
     server = JournalServer(journal, TOKEN, sock, SystemClock())
-    await asyncio.to_thread(controller.writer.listeners.append, server.publish)  # as run.py: the writer's thread
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))  # as run.py
     await server.start()
     children: list[asyncio.subprocess.Process] = []
     try:
@@ -272,7 +274,7 @@ async def latency_run(journal: Path, followers: int, args: argparse.Namespace, r
         keys = await press_keys(controller, args.keys, rng)
         totals: dict[str, Any] = await finish(children) if children else {"received": 0, "dropped": 0, "why": set()}
     finally:
-        controller.writer.listeners.remove(server.publish)
+        controller.bus.records.unsubscribe(server.take)
         await server.close()
         controller.close()
         sock.close()
@@ -293,7 +295,7 @@ async def memory_run(journal: Path, args: argparse.Namespace, rng: random.Random
     controller = Controller.open(journal, SystemClock(), wait=False)  # as the screen opens it
     sock = bind("127.0.0.1", 0)
     server = JournalServer(journal, TOKEN, sock, SystemClock())
-    await asyncio.to_thread(controller.writer.listeners.append, server.publish)  # as run.py: the writer's thread
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))  # as run.py
     await server.start()
     before = rss_kib()
     socks: list[socket.socket] = []
@@ -307,7 +309,7 @@ async def memory_run(journal: Path, args: argparse.Namespace, rng: random.Random
     finally:
         for item in socks:
             item.close()
-        controller.writer.listeners.remove(server.publish)
+        controller.bus.records.unsubscribe(server.take)
         await server.close()
         controller.close()
         sock.close()

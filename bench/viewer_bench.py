@@ -39,6 +39,7 @@ from runofshow.clock import SystemClock
 from runofshow.domain.commands import CommandError
 from runofshow.domain.events import REHEARSAL
 from runofshow.secrets import Token, token
+from runofshow.session.bus import Delivery, DurableRecord
 from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind, page_base
 from runofshow.sync.web import WebViews
@@ -100,12 +101,12 @@ async def main_async(args: argparse.Namespace) -> None:
         server = JournalServer(journal, token_, sock, clock, web=web)
         synced: dict[int, float] = {}
 
-        def stamp(line: bytes) -> None:
-            synced[int(json.loads(line)["seq"])] = time.monotonic()
+        def stamp(record: DurableRecord) -> None:
+            synced[record.seq] = time.monotonic()
 
-        # Added outside any loop, as run.py does: both are called on the writer's thread.
-        await asyncio.to_thread(controller.writer.listeners.append, stamp)
-        await asyncio.to_thread(controller.writer.listeners.append, server.publish)
+        # As run.py: the stamp on the writer's thread, the server in its own loop.
+        controller.bus.records.subscribe(stamp, deliver=Delivery.WRITER_THREAD)
+        controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
         await server.start()
         counts = [args.viewers // args.processes + (i < args.viewers % args.processes) for i in range(args.processes)]
         children = [
@@ -150,7 +151,7 @@ async def main_async(args: argparse.Namespace) -> None:
             for seq, times in json.loads(await asyncio.wait_for(process.stdout.readline(), 60)).items():
                 received.setdefault(int(seq), []).extend(times)
             await process.wait()
-        await asyncio.to_thread(controller.writer.listeners.remove, server.publish)
+        controller.bus.records.unsubscribe(server.take)
         await server.close()
         controller.close()
         sock.close()

@@ -80,6 +80,7 @@ def controller_side(args: argparse.Namespace) -> int:
     from runofshow.agenda_file import bundled_agenda, load_agenda
     from runofshow.clock import SystemClock
     from runofshow.domain.events import REHEARSAL
+    from runofshow.session.bus import Delivery, DurableRecord
     from runofshow.session.controller import Controller
     from runofshow.sync.server import JournalServer, bind
     from runofshow.sync.web import WebViews
@@ -90,10 +91,10 @@ def controller_side(args: argparse.Namespace) -> int:
         controller = Controller.open(journal, clock, agenda=load_agenda(bundled_agenda()), mode=REHEARSAL)
         synced: dict[int, float] = {}
 
-        def stamp(line: bytes) -> None:
-            synced[int(json.loads(line)["seq"])] = now()
+        def stamp(record: DurableRecord) -> None:
+            synced[record.seq] = now()
 
-        controller.writer.listeners.append(stamp)
+        controller.bus.records.subscribe(stamp, deliver=Delivery.WRITER_THREAD)
         sock = bind("127.0.0.1", 0)
         port = sock.getsockname()[1]
         views = WebViews(journal, "cohost-bench-token", STAGE, clock)
@@ -110,7 +111,7 @@ def controller_side(args: argparse.Namespace) -> int:
             costs.append((time.perf_counter() - began) * 1000)
 
         views._broadcast = timed  # type: ignore[method-assign]
-        controller.writer.listeners.append(server.publish)
+        controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, daemon=True)
         thread.start()

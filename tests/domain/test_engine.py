@@ -19,8 +19,8 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.commands import CommandError
 from runofshow.domain.decide import event_for
 from runofshow.domain.derive import Flex, derive
-from runofshow.domain.events import LIVE, REHEARSAL, Event
-from runofshow.domain.fold import ReplayError, State
+from runofshow.domain.events import LIVE, REHEARSAL, Event, ReplayError
+from runofshow.domain.fold import State
 from runofshow.domain.instants import format_instant, parse_instant
 from runofshow.words.timefmt import describe_offset
 from tests.kit.show import Show
@@ -635,23 +635,24 @@ def test_events_that_cannot_follow_are_refused_on_replay(agenda: Agenda, clock: 
     reading = clock.read()
 
     def event(seq: int, kind: str, **data: Any) -> Event:
-        return Event(seq, kind, reading.wall_us, reading.mono, reading.boot, data)
+        return Event.from_data(seq, kind, reading.wall_us, reading.mono, reading.boot, data)
 
+    anchor = format_instant(reading.wall_us)
     with pytest.raises(ReplayError, match="not under way"):
         engine.apply(event(1, "pause", segment=1))
     with pytest.raises(ReplayError, match="seq 2 follows 0"):
-        engine.apply(event(2, "start"))
+        engine.apply(event(2, "start", anchor=anchor))
     with pytest.raises(ReplayError, match="unknown event type"):
         engine.apply(event(1, "teleport"))
-    engine.apply(event(1, "start"))
+    engine.apply(event(1, "start", anchor=anchor))
     with pytest.raises(ReplayError, match="start after"):
-        engine.apply(event(2, "start"))
+        engine.apply(event(2, "start", anchor=anchor))
     with pytest.raises(ReplayError, match="resume while running"):
         engine.apply(event(2, "resume", segment=1))
     with pytest.raises(ReplayError, match="segment number"):
-        engine.apply(event(2, "goto", to=12))
+        engine.apply(event(2, "goto", **{"from": 1, "to": 12}))
     with pytest.raises(ReplayError, match="previous from the first"):
-        engine.apply(event(2, "previous"))
+        engine.apply(event(2, "previous", **{"from": 1, "to": 1, "undo": False}))
     assert engine.seq == 1
 
 

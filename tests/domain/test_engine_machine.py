@@ -43,7 +43,7 @@ from runofshow.clock import FakeClock
 from runofshow.domain.commands import CommandError
 from runofshow.domain.decide import COMMANDS, due_warnings, event_for
 from runofshow.domain.derive import derive
-from runofshow.domain.events import LIVE, REHEARSAL, Event
+from runofshow.domain.events import LIVE, REHEARSAL, Event, Next, Pause
 from runofshow.domain.instants import Reading, parse_instant, to_us
 from runofshow.journal.codec import encode
 from runofshow.session.controller import Controller
@@ -291,7 +291,7 @@ class Session(RuleBasedStateMachine):
         fragment = b""
         if torn:
             reading = self.clock.read()
-            record = Event(before.seq + 1, "pause", reading.wall_us, reading.mono, reading.boot, {"segment": 1})
+            record = Event(before.seq + 1, reading.wall_us, reading.mono, reading.boot, Pause(segment=1))
             line = encode(record.to_json())
             fragment = line[: min(torn, len(line) - 1)]  # never the whole line: that would be a record
             with self.path.open("ab") as tail:
@@ -338,11 +338,12 @@ class Session(RuleBasedStateMachine):
         reached: list[int] = []
         while True:
             try:
-                kind, data = event_for(copy, "next", reading)
+                move = event_for(copy, "next", reading)
             except CommandError:
                 break
-            copy.apply(Event(copy.seq + 1, kind, reading.wall_us, reading.mono, reading.boot, data))
-            reached.append(data["to"])
+            copy.apply(Event(copy.seq + 1, reading.wall_us, reading.mono, reading.boot, move))
+            assert isinstance(move, Next)
+            reached.append(move.to)
         assert len(set(reached)) == len(reached), f"next reached {reached}"
         model = [s for s in range(self.current + 1, SEGMENTS + 1) if s not in self.finished | self.skipped]
         assert reached == model

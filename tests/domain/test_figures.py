@@ -11,7 +11,7 @@ import pytest
 
 from runofshow.domain.commands import CommandError
 from runofshow.domain.derive import Flex, derive, status_json
-from runofshow.domain.fold import ReplayError
+from runofshow.domain.events import ReplayError
 from runofshow.words.timefmt import describe_offset, format_duration, format_length, whole_seconds
 from tests.kit.show import Show
 

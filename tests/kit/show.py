@@ -12,7 +12,7 @@ from runofshow.clock import FakeClock
 from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.decide import due_warnings, event_for
 from runofshow.domain.derive import View, derive
-from runofshow.domain.events import Event
+from runofshow.domain.events import Event, Payload, decode_data
 from runofshow.domain.fold import State
 from runofshow.session.controller import Controller
 from runofshow.session.replay import replay
@@ -38,22 +38,25 @@ class Show:
         self.events: list[Event] = []
 
     def record(self, kind: str, data: dict[str, Any]) -> Event:
+        """Stamp a record written out by hand, its data decoded as any reader's would be, and apply it."""
+        return self.stamp(decode_data(kind, data))
+
+    def stamp(self, payload: Payload) -> Event:
         """Stamp one event with the clock now and apply it."""
         reading = self.clock.read()
-        event = Event(self.engine.seq + 1, kind, reading.wall_us, reading.mono, reading.boot, data)
+        event = Event(self.engine.seq + 1, reading.wall_us, reading.mono, reading.boot, payload)
         self.engine.apply(event)
         self.events.append(event)
         return event
 
     def poll(self) -> list[Event]:
         """Record the warnings that are due now."""
-        return [self.record("warning", data) for data in due_warnings(self.engine, self.clock.read())]
+        return [self.stamp(warning) for warning in due_warnings(self.engine, self.clock.read())]
 
     def command(self, name: str, **args: Any) -> Event:
         """Poll, then decide on and record the event for `name` (CommandError propagates)."""
         self.poll()
-        kind, data = event_for(self.engine, name, self.clock.read(), **args)
-        return self.record(kind, data)
+        return self.stamp(event_for(self.engine, name, self.clock.read(), **args))
 
     def view(self) -> View:
         """The view at the clock's current reading."""

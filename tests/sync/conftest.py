@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from runofshow.clock import FakeClock
+from runofshow.session.bus import Delivery
 from runofshow.session.controller import Controller
 from runofshow.sync import watch as watch_module
 from runofshow.sync.follower import FileFollower
@@ -28,7 +29,7 @@ async def serve(clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[Journ
 
     async def start(controller: Controller, *, port: int = 0, **kwargs: object) -> JournalServer:
         server = JournalServer(controller.path, TOKEN, bind("127.0.0.1", port), clock, **kwargs)  # type: ignore[arg-type]
-        controller.writer.listeners.append(server.publish)
+        controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
         await server.start()
         servers.append(server)
         return server

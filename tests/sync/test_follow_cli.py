@@ -17,6 +17,7 @@ from runofshow.clock import SystemClock
 from runofshow.commands.status import run_status
 from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.events import REHEARSAL
+from runofshow.session.bus import Delivery
 from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind, tls_context
 from tests.kit.follow import TIMEOUT_S, TOKEN, free_port, make_certificate
@@ -175,7 +176,7 @@ async def test_follow_json_over_the_network_survives_a_server_restart(
     controller = Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL)
     server = JournalServer(journal, TOKEN, bind("127.0.0.1", 0), clock)
     port = server.port
-    controller.writer.listeners.append(server.publish)
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
     await server.start()
     try:
         process = await follow(f"ws://127.0.0.1:{port}?token={TOKEN}", "--json")
@@ -188,9 +189,9 @@ async def test_follow_json_over_the_network_survives_a_server_restart(
         lost = await lines.until(lambda s: s["problem"] is not None)
         assert "reconnecting" in lost["problem"] and lost["seq"] == 1  # still shows the session
         controller.command("pause")  # while the server is away
-        controller.writer.listeners.remove(server.publish)
+        controller.bus.records.unsubscribe(server.take)
         server = JournalServer(journal, TOKEN, bind("127.0.0.1", port), clock)
-        controller.writer.listeners.append(server.publish)
+        controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
         await server.start()
         back = await lines.until(lambda s: s["problem"] is None and s["seq"] == 2)  # caught up, nothing lost
         assert back["paused"]
@@ -248,7 +249,7 @@ async def test_follow_over_tls_with_a_self_signed_certificate(
     journal = tmp_path / "session.jsonl"
     controller = Controller.open(journal, clock, agenda=agenda, mode=REHEARSAL)
     server = JournalServer(journal, TOKEN, bind("127.0.0.1", 0), clock, ssl_context=tls_context(str(cert), str(key)))
-    controller.writer.listeners.append(server.publish)
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
     await server.start()
     url = f"wss://127.0.0.1:{server.port}"
     try:

@@ -66,7 +66,7 @@ async def test_a_server_restart_is_reconnected_with_no_gap(
     for step in SCRIPT[:4]:
         play(controller, clock, step)
     await driven.reach(controller.engine.seq)
-    controller.writer.listeners.remove(server.publish)
+    controller.bus.records.unsubscribe(server.take)
     started = time.monotonic()
     await server.close()
     assert time.monotonic() - started < HEARTBEAT_S / 2  # closing does not wait for a heartbeat

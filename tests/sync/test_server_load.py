@@ -23,6 +23,7 @@ from runofshow.clock import FakeClock, SystemClock
 from runofshow.domain.commands import CommandError
 from runofshow.domain.events import REHEARSAL, Event
 from runofshow.journal.codec import encode, new_header
+from runofshow.session.bus import Delivery
 from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind
 from tests.kit.follow import TOKEN
@@ -74,7 +75,8 @@ def build_journal(path: Path, events: int) -> None:
             reading = clock.read()
             kind = "start" if seq == 1 else ("pause" if seq % 2 == 0 else "resume")
             data = {"anchor": "2021-10-08T08:55:01.000000Z"} if seq == 1 else {"segment": 1}
-            file.write(encode(Event(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data).to_json()))
+            event = Event.from_data(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data)
+            file.write(encode(event.to_json()))
 
 
 def press(controller: Controller) -> None:
@@ -90,7 +92,7 @@ async def test_keys_stay_quick_while_100_followers_catch_up(tmp_path: Path) -> N
     controller = Controller.open(journal, SystemClock())
     sock = bind("127.0.0.1", 0)
     server = JournalServer(journal, TOKEN, sock, SystemClock())
-    controller.writer.listeners.append(server.publish)
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
     await server.start()
     followers = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -118,7 +120,7 @@ async def test_keys_stay_quick_while_100_followers_catch_up(tmp_path: Path) -> N
         if followers.returncode is None:
             followers.kill()
         await followers.wait()
-        controller.writer.listeners.remove(server.publish)
+        controller.bus.records.unsubscribe(server.take)
         await server.close()
         controller.close()
         sock.close()
@@ -131,6 +133,7 @@ import asyncio, sys
 from pathlib import Path
 from runofshow.clock import SystemClock
 from runofshow.domain.commands import CommandError
+from runofshow.session.bus import Delivery
 from runofshow.session.controller import Controller
 from runofshow.sync.server import JournalServer, bind
 
@@ -138,7 +141,7 @@ async def main(path):
     controller = Controller.open(Path(path), SystemClock())
     sock = bind("127.0.0.1", 0)
     server = JournalServer(Path(path), "{token}", sock, SystemClock())
-    controller.writer.listeners.append(server.publish)
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
     await server.start()
     print(server.port, flush=True)
     loop = asyncio.get_running_loop()

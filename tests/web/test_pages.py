@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 from runofshow.agenda_file import load_agenda
 from runofshow.clock import SystemClock
 from runofshow.domain.decide import COMMANDS
+from runofshow.session.bus import Delivery
 from runofshow.session.controller import Controller
 from runofshow.sync import snapshots, web
 from runofshow.sync.server import JournalServer, bind
@@ -277,7 +278,7 @@ def test_message_is_shown_literally_flashes_and_clears(
         open_page(driver, f"{base}/stage#stage-key")
         assert not driver.find_element(By.ID, "message").is_displayed()
         message.update(message="<b>Please</b> wrap up <script>window.pwned=3</script>", message_at="t1")
-        views.publish(b"")
+        views.refresh()
         sent = time.monotonic()
         wait_for(lambda: text(driver, "message") == "<b>Please</b> wrap up <script>window.pwned=3</script>")
         assert time.monotonic() - sent <= 1.0
@@ -288,7 +289,7 @@ def test_message_is_shown_literally_flashes_and_clears(
         driver.save_screenshot(str(ARTIFACTS / "stage-1280x720-message.png"))
         wait_for(lambda: "flash" not in str(box.get_attribute("class")), timeout=7)  # 5 s of flashing
         message.update(message=None, message_at=None)
-        views.publish(b"")
+        views.refresh()
         wait_for(lambda: not box.is_displayed(), timeout=2)
 
 
@@ -304,7 +305,7 @@ def served_in_process(folder: Path) -> Iterator[tuple[str, web.WebViews]]:
     port = sock.getsockname()[1]
     views = web.WebViews(journal, "cohost-key", "stage-key", clock)
     server = JournalServer(journal, "cohost-key", sock, clock, web=views)
-    controller.writer.listeners.append(server.publish)
+    controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()

@@ -64,15 +64,25 @@ def run_session(
     from runofshow.tui.app import RunofshowApp, journal_label
 
     label = journal_label(path)
+    # The handoffs of this process, each stated where it is made, none guessed from whatever runs:
+    # - commands: the screen's loop decides and applies each one (controller.command), and hands its
+    #   record to the journal writer's thread; it never waits for the disk.
+    # - health: the writer's threads publish it on controller.bus.health; the screen subscribes in
+    #   RunofshowApp.on_mount (Controller.watch, Delivery.WRITER_THREAD) and only posts a redraw to its loop.
+    # - records, when serving: below.
     try:
         if server is None:
             app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes)
         else:
+            from runofshow.session.bus import Delivery
             from runofshow.sync.server import close_served
 
-            # Added outside any event loop, so the writer's thread hands each record to the server's
-            # own thread at once, never by way of the screen's loop.
-            controller.writer.listeners.append(server.publish)
+            # Records: the writer's thread publishes each one once it is on disk, with the event it was made
+            # from (decoded once); the server takes it in its own loop, on its own thread, never by way of the
+            # screen's. There it indexes the line for catch-up, queues it to every follower, and folds the event
+            # into the pages' state (one View per change). Subscribed before the server starts: what is on disk
+            # by then is read by its first scan, and anything handed over twice is skipped by its seq.
+            controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
             app = RunofshowApp(
                 controller,
                 controller,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from runofshow.domain import events
 from runofshow.domain.agenda.model import MAX_SEGMENT
 from runofshow.domain.commands import (
     NAMES,
@@ -27,9 +28,9 @@ from runofshow.domain.commands import (
     Start,
     from_name,
 )
-from runofshow.domain.events import LIVE, EventType, Level
-from runofshow.domain.fold import MAX_MESSAGE, State
-from runofshow.domain.instants import Reading, format_instant, to_us
+from runofshow.domain.events import LIVE, MAX_MESSAGE, Payload, WarningLevel
+from runofshow.domain.fold import State
+from runofshow.domain.instants import Reading, to_us
 from runofshow.words.timefmt import format_duration
 
 #: The commands' names, as keys, the command line and the control API spell them.
@@ -53,13 +54,13 @@ def next_segment(state: State) -> int | None:
     return next((index for index in range(len(state.agenda.segments)) if ahead(state, index)), None)
 
 
-def event_for(state: State, name: str, reading: Reading, **args: Any) -> tuple[EventType, dict[str, Any]]:
+def event_for(state: State, name: str, reading: Reading, **args: Any) -> Payload:
     """`decide` for a command given by name (`"goto", to=3`): for scripts, tests and the command line."""
     return decide(state, from_name(name, **args), reading)
 
 
-def decide(state: State, command: Command, reading: Reading) -> tuple[EventType, dict[str, Any]]:
-    """Validate `command` against the state now and return the event to record.
+def decide(state: State, command: Command, reading: Reading) -> Payload:
+    """Validate `command` against the state now and return the event to record (its typed data).
 
     Raise CommandError, with a message for the moderator, if it makes no sense
     now, and StaleCommand if it was based on a seq that is no longer the last.
@@ -69,14 +70,14 @@ def decide(state: State, command: Command, reading: Reading) -> tuple[EventType,
             f"the session changed since this was sent (record {command.if_seq}, now {state.seq}); nothing was done"
         )
     if isinstance(command, Message):  # at any time: before the start, the stage may already show it
-        return EventType.MESSAGE, {"text": _message(command.text)}
+        return events.Message(_message(command.text))
     if state.ended:
         raise CommandError("the session has ended")
     if isinstance(command, Start):
         if state.started:
             raise CommandError("the session has already started")
         anchor = state.agenda.start if state.mode == LIVE else reading.wall
-        return EventType.START, {"anchor": format_instant(to_us(anchor))}
+        return events.Start(anchor_us=to_us(anchor))
     if not state.started or state.current is None:
         raise CommandError("the session has not started yet")
     index = state.current
@@ -86,11 +87,11 @@ def decide(state: State, command: Command, reading: Reading) -> tuple[EventType,
         case Pause():
             if state.paused:
                 raise CommandError("already paused")
-            return EventType.PAUSE, {"segment": number}
+            return events.Pause(segment=number)
         case Resume():
             if not state.paused:
                 raise CommandError("not paused")
-            return EventType.RESUME, {"segment": number}
+            return events.Resume(segment=number)
         case Next() | Skip():
             if number == last:
                 raise CommandError("this is the last segment; end the session instead")
@@ -98,23 +99,23 @@ def decide(state: State, command: Command, reading: Reading) -> tuple[EventType,
             if to is None:
                 raise CommandError("every segment after this one has run or was skipped; end the session, or go to one")
             if isinstance(command, Skip):
-                return EventType.SKIP, {"segment": number, "to": to + 1}
-            return EventType.NEXT, {"from": number, "to": to + 1}
+                return events.Skip(segment=number, to=to + 1)
+            return events.Next(from_=number, to=to + 1)
         case Previous():
             back = state.previous_target()
             if back is None:
                 raise CommandError("this is the first segment")
-            return EventType.PREVIOUS, {"from": number, "to": back + 1, "undo": state.can_undo()}
+            return events.Previous(from_=number, to=back + 1, undo=state.can_undo())
         case Goto(to=to):
             if not 1 <= to <= last:
                 raise CommandError(f"there is no segment {to}; pick 1 to {last}")
             if to == number:
                 raise CommandError(f"segment {to} is already current")
-            return EventType.GOTO, {"from": number, "to": to}
+            return events.Goto(from_=number, to=to)
         case Extend(seconds=seconds):
-            return EventType.EXTEND, {"segment": number, "seconds": _extension(state, index, seconds)}
+            return events.Extend(segment=number, seconds=_extension(state, index, seconds))
         case End():
-            return EventType.END, {"segment": number}
+            return events.End(segment=number)
     raise CommandError(f"unknown command {command!r}")
 
 
@@ -140,7 +141,7 @@ def _extension(state: State, index: int, seconds: object) -> float:
     return seconds
 
 
-def due_warnings(state: State, reading: Reading) -> list[dict[str, Any]]:
+def due_warnings(state: State, reading: Reading) -> list[events.Warning]:
     """The warning events whose threshold has been crossed but not yet recorded.
 
     Each is stamped with the instant it was crossed, which may be earlier
@@ -155,8 +156,9 @@ def due_warnings(state: State, reading: Reading) -> list[dict[str, Any]]:
     t, _ = state.t_of(reading)
     elapsed = state.elapsed(index, t)
     allotted = state.allotted(index)
-    due: list[tuple[float, Level, int]] = []
-    for level, threshold in ((Level.WRAP_UP, segment.wrap_up_s), (Level.FINAL, segment.final_s), (Level.TIME_UP, 0)):
+    due: list[tuple[float, WarningLevel, int]] = []
+    thresholds = ((WarningLevel.WRAP_UP, segment.wrap_up_s), (WarningLevel.FINAL, segment.final_s))
+    for level, threshold in (*thresholds, (WarningLevel.TIME_UP, 0)):
         if threshold is None or level in done.fired:
             continue
         at = allotted - threshold
@@ -164,14 +166,10 @@ def due_warnings(state: State, reading: Reading) -> list[dict[str, Any]]:
             due.append((at, level, 0))
     over = elapsed - allotted
     for minute in range(done.overtime_fired + 1, int(max(0.0, over) // 60) + 1):
-        due.append((allotted + 60 * minute, Level.OVERTIME, minute))
+        due.append((allotted + 60 * minute, WarningLevel.OVERTIME, minute))
     out = []
     for at, due_level, minute in sorted(due):
         crossed_t = max(running_since + (at - done.elapsed), running_since, done.changed_t)
         crossed_t = min(crossed_t, t)
-        data: dict[str, Any] = {"segment": index + 1, "level": due_level}
-        if due_level == Level.OVERTIME:
-            data["minute"] = minute
-        data["crossed_at"] = format_instant(state.wall_at(crossed_t))
-        out.append(data)
+        out.append(events.Warning(index + 1, due_level, minute, state.wall_at(crossed_t)))
     return out

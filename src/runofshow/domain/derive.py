@@ -17,7 +17,7 @@ import pendulum
 
 from runofshow.domain.agenda.model import Segment
 from runofshow.domain.decide import ahead, next_segment
-from runofshow.domain.events import LIVE, Level
+from runofshow.domain.events import LIVE
 from runofshow.domain.fold import State
 from runofshow.domain.instants import Reading, to_pendulum, to_us
 from runofshow.domain.progress import Crossing
@@ -35,6 +35,33 @@ class RowStatus(StrEnum):
     SKIPPED = "skipped"
     #: Never entered.
     PENDING = "pending"
+
+
+class Urgency(StrEnum):
+    """A view's alert: how urgent the current segment is, paused or not (`alert` in status --json)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    WRAP_UP = "wrap_up"
+    FINAL = "final"
+    OVERTIME = "overtime"
+    DONE = "done"
+
+
+class ViewPhase(StrEnum):
+    """A view's phase: its urgency, or `paused` while the segment is paused (`phase` in status --json).
+
+    Not the fold's `Phase` (not started, running, paused, ended): this one is
+    what a screen shows, so a running segment says how urgent it is.
+    """
+
+    PENDING = "pending"
+    RUNNING = "running"
+    WRAP_UP = "wrap_up"
+    FINAL = "final"
+    OVERTIME = "overtime"
+    PAUSED = "paused"
+    DONE = "done"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +140,8 @@ class View:
     started: bool
     ended: bool
     paused: bool
-    phase: Level
-    alert: Level
+    phase: ViewPhase
+    alert: Urgency
     current: int | None
     elapsed_s: float
     remaining_s: float
@@ -222,8 +249,8 @@ def _segment_json(row: SegmentView) -> dict[str, Any]:
 class _Figures:
     """The headline figures of one instant, on the `t` axis."""
 
-    phase: Level
-    alert: Level
+    phase: ViewPhase
+    alert: Urgency
     elapsed: float
     remaining: float
     allotted: float
@@ -385,11 +412,11 @@ def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t:
         live = state.mode == LIVE
         offset = max(0.0, (now_us - anchor_us) / 1e6) if live else 0.0
         starts_in = (anchor_us - now_us) / 1e6 if live and now_us < anchor_us else None
-        return _Figures(Level.PENDING, Level.PENDING, 0.0, 0.0, 0.0, offset, starts_in)
+        return _Figures(ViewPhase.PENDING, Urgency.PENDING, 0.0, 0.0, 0.0, offset, starts_in)
     if state.ended:
         assert state.end_t is not None
         offset = state.end_t - planned_end_t
-        return _Figures(Level.DONE, Level.DONE, 0.0, 0.0, 0.0, offset, None)
+        return _Figures(ViewPhase.DONE, Urgency.DONE, 0.0, 0.0, 0.0, offset, None)
     assert state.current is not None
     index = state.current
     elapsed = state.elapsed(index, t)
@@ -398,18 +425,18 @@ def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t:
     # Now, what is left of the current segment, and every segment `next` would still reach, each once.
     projected_t = t + max(0.0, remaining) + sum(_idle_before(state, j) + _left(state, j, t) for j in _ahead(state))
     alert = _alert(state.agenda.segments[index], remaining)
-    phase = Level.PAUSED if state.paused else alert
+    phase = ViewPhase.PAUSED if state.paused else ViewPhase(alert.value)
     return _Figures(phase, alert, elapsed, remaining, allotted, projected_t - planned_end_t, None)
 
 
-def _alert(segment: Segment, remaining: float) -> Level:
+def _alert(segment: Segment, remaining: float) -> Urgency:
     if remaining <= 0:
-        return Level.OVERTIME
+        return Urgency.OVERTIME
     if segment.final_s is not None and remaining <= segment.final_s:
-        return Level.FINAL
+        return Urgency.FINAL
     if segment.wrap_up_s is not None and remaining <= segment.wrap_up_s:
-        return Level.WRAP_UP
-    return Level.RUNNING
+        return Urgency.WRAP_UP
+    return Urgency.RUNNING
 
 
 def _expected_starts(state: State, t: float, figures: _Figures, plan: _Plan, cuts: dict[int, int]) -> dict[int, int]:

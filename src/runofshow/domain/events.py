@@ -1,18 +1,28 @@
-"""The journal's records after the header: their types, and how they are written and read.
+"""The journal's records after the header: their types, their typed data, and how they are written and read.
 
-The spelling of every type and level here is the journal format: a StrEnum
-member compares and serialises exactly as its string, so journals written
-before these enums existed read the same.
+The spelling of every type, field and level here is the journal format (see
+docs/journal.md): a StrEnum member compares and serialises exactly as its
+string, so journals written before these enums existed read the same.
+
+A record's `data` is decoded once, into the frozen payload of its type, when
+the record is read (`Event.from_json`, or `Event.from_data` for one written
+out by hand); every shape and bound is checked there, and what gets past is
+what the fold reads. The controller's own records start typed: `decide`
+returns their payloads. Whether an event can follow the ones before it (a
+segment number within the agenda, a pause while running) is the fold's to
+decide. A payload's `to_json` is the only way its data is written, so a
+record the controller makes is byte for byte the line every reader decodes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, get_args
 
+from runofshow.domain.agenda.model import MAX_SEGMENT, MAX_SEGMENTS
 from runofshow.domain.instants import format_instant, parse_instant
 
 LIVE = "live"
@@ -21,6 +31,18 @@ REHEARSAL = "rehearsal"
 JUMP_THRESHOLD_S = 1.0
 #: Monotonic time that passed while the machine was not awake, above this, is a suspend.
 SUSPEND_THRESHOLD_S = 2.0
+#: The longest moderator message, in characters.
+MAX_MESSAGE = 280
+#: The most an `extend` record may add or take away, in seconds: a segment's whole length (12 h).
+MAX_EXTEND_S = MAX_SEGMENT.total_seconds()
+
+
+class ReplayError(Exception):
+    """A record that cannot be part of the session's history.
+
+    Either its data is not what its type says (raised when it is decoded), or
+    the event cannot follow the ones before it (raised by the fold).
+    """
 
 
 class EventType(StrEnum):
@@ -43,57 +65,407 @@ class EventType(StrEnum):
     MESSAGE = "message"
 
 
-class Level(StrEnum):
-    """How urgent the current segment is: the warning levels a record names, and the alerts a view shows.
+class WarningLevel(StrEnum):
+    """The threshold a `warning` record says was crossed.
 
-    `WRAP_UP`, `FINAL`, `TIME_UP` and `OVERTIME` are the levels of a `warning`
-    record; a view's alert is one of `PENDING`, `RUNNING`, `WRAP_UP`, `FINAL`,
-    `OVERTIME` or `DONE`, and its phase is the alert or `PAUSED`.
+    Not a view's alert (`derive.Urgency`), though three of the spellings are
+    the same: `time_up` is only ever a record's, and a view has no level for it.
     """
 
-    PENDING = "pending"
-    RUNNING = "running"
     WRAP_UP = "wrap_up"
     FINAL = "final"
     TIME_UP = "time_up"
     OVERTIME = "overtime"
-    PAUSED = "paused"
-    DONE = "done"
 
 
-#: The levels a `warning` record may carry.
-WARNING_LEVELS = frozenset({Level.WRAP_UP, Level.FINAL, Level.TIME_UP, Level.OVERTIME})
+# -- reading one record's data -------------------------------------------------------
+
+
+class _Fields:
+    """A record's `data` object, read for one event type: each read checks a type and a range.
+
+    Types are checked exactly (`type(x) is int` also refuses a bool). Keys a
+    type does not know are ignored, as they always were.
+    """
+
+    __slots__ = ("_kind", "_data")
+
+    def __init__(self, kind: EventType, data: Mapping[str, Any]) -> None:
+        self._kind = kind
+        self._data = data
+
+    def _refuse(self, key: str, what: str) -> ReplayError:
+        return ReplayError(f"{self._kind}: {key} must be {what}")
+
+    def has(self, key: str) -> bool:
+        return key in self._data
+
+    def segment(self, key: str) -> int:
+        value = self._data.get(key)
+        if type(value) is not int or not 1 <= value <= MAX_SEGMENTS:
+            raise self._refuse(key, f"a segment number (1 to {MAX_SEGMENTS})")
+        return value
+
+    def number(self, key: str, *, limit: float = math.inf, at_least: float = -math.inf) -> float:
+        value = self._data.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if math.isfinite(value) and at_least <= value <= limit:
+                return float(value)
+        if math.isfinite(limit):
+            raise self._refuse(key, f"a finite number from {at_least:g} to {limit:g}")
+        raise self._refuse(key, "a finite number" + (f", at least {at_least:g}" if math.isfinite(at_least) else ""))
+
+    def whole(self, key: str, *, at_least: int) -> int:
+        value = self._data.get(key)
+        if type(value) is not int or value < at_least:
+            raise self._refuse(key, f"a whole number, at least {at_least}")
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self._data.get(key)
+        if type(value) is not bool:
+            raise self._refuse(key, "true or false")
+        return value
+
+    def instant(self, key: str) -> int:
+        value = self._data.get(key)
+        if type(value) is not str:
+            raise self._refuse(key, "an instant (ISO 8601 text)")
+        try:
+            return parse_instant(value)
+        except (ValueError, OverflowError):
+            raise self._refuse(key, "an instant (ISO 8601 text)") from None
+
+    def text(self, key: str, *, limit: int) -> str:
+        value = self._data.get(key)
+        if type(value) is not str or len(value) > limit:
+            raise self._refuse(key, f"at most {limit} characters of text")
+        return value
+
+    def level(self, key: str) -> WarningLevel:
+        value = self._data.get(key)
+        if type(value) is not str or value not in WarningLevel._value2member_map_:
+            raise self._refuse(key, "one of " + ", ".join(WarningLevel))
+        return WarningLevel(value)
+
+
+# -- the payloads: one frozen type per event type ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The show starts with segment 1; the planned timeline starts at `anchor_us`."""
+
+    TYPE: ClassVar[EventType] = EventType.START
+    anchor_us: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"anchor": format_instant(self.anchor_us)}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Start:
+        return cls(fields.instant("anchor"))
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """The countdown of `segment` (the current one) stops."""
+
+    TYPE: ClassVar[EventType] = EventType.PAUSE
+    segment: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"segment": self.segment}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Pause:
+        return cls(fields.segment("segment"))
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """The countdown of `segment` (the current one) goes on."""
+
+    TYPE: ClassVar[EventType] = EventType.RESUME
+    segment: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"segment": self.segment}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Resume:
+        return cls(fields.segment("segment"))
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    """Segment `from_` is done; segment `to` (a later one) starts."""
+
+    TYPE: ClassVar[EventType] = EventType.NEXT
+    from_: int
+    to: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.from_, "to": self.to}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Next:
+        return cls(fields.segment("from"), fields.segment("to"))
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """Segment `segment` is cut (marked skipped); segment `to` (a later one) starts."""
+
+    TYPE: ClassVar[EventType] = EventType.SKIP
+    segment: int
+    to: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"segment": self.segment, "to": self.to}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Skip:
+        return cls(fields.segment("segment"), fields.segment("to"))
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """Back from `from_` to `to`; `undo` when it undoes the move that led to `from_`."""
+
+    TYPE: ClassVar[EventType] = EventType.PREVIOUS
+    from_: int
+    to: int
+    undo: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.from_, "to": self.to, "undo": self.undo}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Previous:
+        return cls(fields.segment("from"), fields.segment("to"), fields.flag("undo"))
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    """A jump from `from_` to any segment `to`."""
+
+    TYPE: ClassVar[EventType] = EventType.GOTO
+    from_: int
+    to: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.from_, "to": self.to}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Goto:
+        return cls(fields.segment("from"), fields.segment("to"))
+
+
+@dataclass(frozen=True, slots=True)
+class Extend:
+    """The current segment gets `seconds` more (less, when negative); at most MAX_EXTEND_S either way."""
+
+    TYPE: ClassVar[EventType] = EventType.EXTEND
+    segment: int
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"segment": self.segment, "seconds": self.seconds}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Extend:
+        return cls(fields.segment("segment"), fields.number("seconds", limit=MAX_EXTEND_S, at_least=-MAX_EXTEND_S))
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """The session ends, in segment `segment`."""
+
+    TYPE: ClassVar[EventType] = EventType.END
+    segment: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"segment": self.segment}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> End:
+        return cls(fields.segment("segment"))
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    """Segment `segment` crossed a threshold at `crossed_at_us`; `minute` (1, 2, …) for overtime, else 0."""
+
+    TYPE: ClassVar[EventType] = EventType.WARNING
+    segment: int
+    level: WarningLevel
+    minute: int
+    crossed_at_us: int
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"segment": self.segment, "level": self.level.value}
+        if self.level is WarningLevel.OVERTIME:
+            data["minute"] = self.minute
+        data["crossed_at"] = format_instant(self.crossed_at_us)
+        return data
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Warning:
+        segment, level = fields.segment("segment"), fields.level("level")
+        minute = fields.whole("minute", at_least=1) if level is WarningLevel.OVERTIME else 0
+        return cls(segment, level, minute, fields.instant("crossed_at"))
+
+
+@dataclass(frozen=True, slots=True)
+class ClockJump:
+    """The wall clock was stepped by `seconds` (either way); no remaining time changes."""
+
+    TYPE: ClassVar[EventType] = EventType.CLOCK_JUMP
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seconds": self.seconds}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> ClockJump:
+        return cls(fields.number("seconds"))
+
+
+@dataclass(frozen=True, slots=True)
+class Suspend:
+    """The machine slept `seconds` (never negative); it counts as elapsed time."""
+
+    TYPE: ClassVar[EventType] = EventType.SUSPEND
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seconds": self.seconds}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Suspend:
+        return cls(fields.number("seconds", at_least=0.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen:
+    """A controller opened the journal again, `since_last_s` after its last record.
+
+    `uncertain` when the machine restarted in between (that time is by the
+    wall clock); `clock_jump_s` when the wall clock was stepped meanwhile.
+    """
+
+    TYPE: ClassVar[EventType] = EventType.REOPEN
+    since_last_s: float
+    uncertain: bool
+    clock_jump_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"since_last_s": self.since_last_s, "uncertain": self.uncertain}
+        if self.clock_jump_s is not None:
+            data["clock_jump_s"] = self.clock_jump_s
+        return data
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Reopen:
+        jump = fields.number("clock_jump_s") if fields.has("clock_jump_s") else None
+        return cls(fields.number("since_last_s"), fields.flag("uncertain"), jump)
+
+
+@dataclass(frozen=True, slots=True)
+class Detach:
+    """The moderator quit without ending the session; the next `run` resumes it."""
+
+    TYPE: ClassVar[EventType] = EventType.DETACH
+
+    def to_json(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Detach:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """The moderator's message to the stage (at most MAX_MESSAGE characters); empty clears it."""
+
+    TYPE: ClassVar[EventType] = EventType.MESSAGE
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Message:
+        return cls(fields.text("text", limit=MAX_MESSAGE))
+
+
+#: What a record's `data` decodes to: one type per event type.
+Payload = (
+    Start | Pause | Resume | Next | Skip | Previous | Goto | Extend | End | Warning | ClockJump | Suspend | Reopen
+    | Detach | Message
+)  # fmt: skip
+
+_READERS: dict[str, Callable[[_Fields], Payload]] = {kind.TYPE: kind.read for kind in get_args(Payload)}
+
+
+def decode_data(kind: object, data: Mapping[str, Any]) -> Payload:
+    """The payload of a record of type `kind` whose `data` is `data`; ReplayError if it is not one."""
+    if not isinstance(kind, str) or kind not in _READERS:
+        raise ReplayError(f"unknown event type {kind!r}")
+    return _READERS[kind](_Fields(EventType(kind), data))
+
+
+# -- the record --------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One journal record after the header."""
+    """One journal record after the header: where and when it was made, and its typed data."""
 
     seq: int
-    type: str
     wall_us: int
     mono: float
     boot: str | None
-    data: Mapping[str, Any]
+    payload: Payload
+
+    @property
+    def type(self) -> str:
+        """What the record says happened: its payload's EventType, which is its `type` string."""
+        return self.payload.TYPE
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The record's `data` object, exactly as it is written."""
+        return self.payload.to_json()
 
     def to_json(self) -> dict[str, Any]:
         """The record as it is written to the journal."""
         return {
             "seq": self.seq,
-            "type": self.type,
+            "type": self.payload.TYPE.value,
             "wall": format_instant(self.wall_us),
             "mono": self.mono,
             "boot": self.boot,
-            "data": dict(self.data),
+            "data": self.payload.to_json(),
         }
 
     @classmethod
-    def from_json(cls, record: Mapping[str, Any]) -> Event:
-        """Parse a journal record; raise ValueError if it is not one.
+    def from_data(
+        cls, seq: int, kind: str, wall_us: int, mono: float, boot: str | None, data: Mapping[str, Any]
+    ) -> Event:
+        """A record from its parts, its `data` decoded as it would be read; ReplayError if it is not valid."""
+        return cls(seq, wall_us, mono, boot, decode_data(kind, data))
 
-        On the replay path of every reader, so it checks types exactly
-        (`type(x) is int` also refuses a bool) rather than with isinstance.
-        An unknown `type` is kept: the fold refuses it, with the record's place.
+    @classmethod
+    def from_json(cls, record: Mapping[str, Any]) -> Event:
+        """Decode a journal record, its data included, once.
+
+        Raise ValueError if it is not a record at all, and ReplayError if its
+        type is unknown or its data is not what that type carries. On the
+        replay path of every reader, so it checks types exactly (`type(x) is
+        int` also refuses a bool) rather than with isinstance.
         """
         try:
             seq, kind, wall, mono = record["seq"], record["type"], record["wall"], record["mono"]
@@ -113,4 +485,4 @@ class Event:
             raise ValueError("boot must be text or null")
         if type(data) is not dict:
             raise ValueError("data must be an object")
-        return cls(seq, kind, parse_instant(wall), mono, boot, data)
+        return cls(seq, parse_instant(wall), mono, boot, decode_data(kind, data))

@@ -15,24 +15,40 @@ Everything is read through properties and methods; only `apply` changes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import astuple
 from enum import Enum
-from typing import Any
+from typing import Any, assert_never
 
 from runofshow.domain.agenda.model import Agenda
-from runofshow.domain.events import LIVE, REHEARSAL, WARNING_LEVELS, Event, EventType, Level
-from runofshow.domain.instants import Reading, parse_instant
-from runofshow.domain.progress import Crossing, Entry, SegmentState
+from runofshow.domain.events import (
+    LIVE,
+    REHEARSAL,
+    ClockJump,
+    Detach,
+    End,
+    Event,
+    EventType,
+    Extend,
+    Goto,
+    Message,
+    Next,
+    Pause,
+    Previous,
+    Reopen,
+    ReplayError,
+    Resume,
+    Skip,
+    Start,
+    Suspend,
+    Warning,
+)
+from runofshow.domain.instants import Reading
+from runofshow.domain.progress import Entry, SegmentState
 from runofshow.domain.spans import Span, Spans
 
 #: How many moves `previous` can undo in a row.
 UNDO_DEPTH = 64
-
-
-class ReplayError(Exception):
-    """An event that cannot follow the ones before it: the journal is not a valid history."""
 
 
 class Phase(Enum):
@@ -42,10 +58,6 @@ class Phase(Enum):
     RUNNING = "running"
     PAUSED = "paused"
     ENDED = "ended"
-
-
-#: The longest moderator message, in characters.
-MAX_MESSAGE = 280
 
 
 class State:
@@ -283,14 +295,16 @@ class State:
     # -- applying events -------------------------------------------------------
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the state. Raise ReplayError if it cannot happen now."""
+        """Fold one event into the state. Raise ReplayError if it cannot happen now.
+
+        Its data was decoded and checked when the record was read or made: only
+        what depends on the state (a segment number past the agenda's end, a
+        pause while paused) is refused here.
+        """
         if event.seq != self._seq + 1:
             raise ReplayError(f"seq {event.seq} follows {self._seq}; records are missing or repeated")
         t, by_wall = self.t_of(event)
-        handler = _HANDLERS.get(event.type)
-        if handler is None:
-            raise ReplayError(f"unknown event type {event.type!r}")
-        undid = handler(self, event, t)
+        undid = self._fold(event, t)
         if by_wall:
             self._uncertain = True
         self._seq = event.seq
@@ -300,24 +314,57 @@ class State:
         where = None
         if self._phase in (Phase.RUNNING, Phase.PAUSED) and self._current is not None:
             where = (self._current, self._phase is Phase.RUNNING)
-        self._spans.note(t, event.wall_us, where, self.started, bool(undid))
+        self._spans.note(t, event.wall_us, where, self.started, undid)
+
+    def _fold(self, event: Event, t: float) -> bool:
+        """Apply one event's typed data; return whether it undid a move (the time since goes back too)."""
+        match event.payload:
+            case Start(anchor_us=anchor_us):
+                self._on_start(event, t, anchor_us)
+            case Pause():
+                self._on_pause(event, t)
+            case Resume():
+                self._on_resume(event, t)
+            case Next(to=to) | Skip(to=to):
+                self._on_next(event, t, to)
+            case Goto(to=to):
+                self._move(event, t, self._index(event, "to", to))
+            case Previous():
+                return self._on_previous(event, t)
+            case Extend(seconds=seconds):
+                self._on_extend(event, t, seconds)
+            case End():
+                self._on_end(event, t)
+            case Warning(segment=number, level=level, minute=minute, crossed_at_us=crossed_us):
+                self._segments[self._index(event, "segment", number)].note(level, minute, crossed_us)
+            case ClockJump(seconds=seconds):
+                self._clock_jumps.append(seconds)
+            case Suspend(seconds=seconds):
+                self._suspends.append(seconds)
+            case Reopen():
+                self._reopens += 1
+            case Message(text=text):
+                self._message, self._message_us = (text, event.wall_us) if text else (None, None)
+            case Detach():
+                pass
+            case unknown:
+                assert_never(unknown)
+        return False
 
     def _need_running_session(self, event: Event) -> int:
         if self._phase not in (Phase.RUNNING, Phase.PAUSED) or self._current is None:
             raise ReplayError(f"{event.type} while the session is not under way")
         return self._current
 
-    def _segment_number(self, event: Event, key: str) -> int:
-        value = event.data.get(key)
-        if not isinstance(value, int) or not 1 <= value <= len(self._segments):
-            raise ReplayError(f"{event.type}: {key} must be a segment number")
-        return value - 1
+    def _index(self, event: Event, key: str, number: int) -> int:
+        """The index of segment `number`, which the record names as `key`; refused past the agenda's end."""
+        if number > len(self._segments):
+            raise ReplayError(f"{event.type}: {key} must be a segment number (1 to {len(self._segments)})")
+        return number - 1
 
-    def _on_start(self, event: Event, t: float) -> None:
+    def _on_start(self, event: Event, t: float, anchor_us: int) -> None:
         if self.started:
             raise ReplayError("start after the session started")
-        anchor = event.data.get("anchor")
-        anchor_us = parse_instant(anchor) if isinstance(anchor, str) else event.wall_us
         self._start_t = t
         self._anchor_us = anchor_us
         self._anchor_t = t - (event.wall_us - anchor_us) / 1e6
@@ -327,7 +374,7 @@ class State:
         index = self._need_running_session(event)
         if self._phase is not Phase.RUNNING:
             raise ReplayError("pause while paused")
-        self._segments[index].elapsed += max(0.0, t - self._since)
+        self._segments[index].add(t - self._since, running=True)
         self._segments[index].pauses += 1
         self._phase, self._since = Phase.PAUSED, t
 
@@ -335,28 +382,15 @@ class State:
         index = self._need_running_session(event)
         if self._phase is not Phase.PAUSED:
             raise ReplayError("resume while running")
-        self._segments[index].paused_s += max(0.0, t - self._since)
+        self._segments[index].add(t - self._since, running=False)
         self._phase, self._since = Phase.RUNNING, t
 
     def _leave(self, index: int, t: float, wall_us: int) -> None:
-        """Stop the clock of segment `index`; the phase is for the caller to set."""
-        state = self._segments[index]
-        if self._phase is Phase.RUNNING:
-            state.elapsed += max(0.0, t - self._since)
-        elif self._phase is Phase.PAUSED:
-            state.paused_s += max(0.0, t - self._since)
-        state.last_end_t = t
-        state.last_end_us = wall_us
+        """Stop the clock of segment `index` (the current one); the phase is for the caller to set."""
+        self._segments[index].leave(t, wall_us, t - self._since, running=self._phase is Phase.RUNNING)
 
     def _enter(self, index: int, t: float, wall_us: int) -> None:
-        state = self._segments[index]
-        if state.first_start_t is None:
-            state.first_start_t = t
-            state.first_start_us = wall_us
-        state.last_end_t = None
-        state.last_end_us = None
-        state.skipped = False
-        state.finished = False
+        self._segments[index].enter(t, wall_us)
         self._current = index
         self._phase, self._since = Phase.RUNNING, t
 
@@ -364,23 +398,11 @@ class State:
         came_from = self._need_running_session(event)
         if to == came_from:
             raise ReplayError(f"{event.type} to the segment that is already current")
-        target = self._segments[to]
-        entry = Entry(
-            came_from=came_from,
-            to=to,
-            elapsed=target.elapsed,
-            paused_s=target.paused_s,
-            first_start_t=target.first_start_t,
-            first_start_us=target.first_start_us,
-            last_end_t=target.last_end_t,
-            last_end_us=target.last_end_us,
-            finished=target.finished,
-            forward=event.type in (EventType.NEXT, EventType.SKIP),
-            skip=event.type == EventType.SKIP,
-        )
+        forward, skip = event.type in (EventType.NEXT, EventType.SKIP), event.type == EventType.SKIP
+        entry = self._segments[to].entry(came_from, to, forward=forward, skip=skip)
         self._leave(came_from, t, event.wall_us)
         left = self._segments[came_from]
-        if event.type == EventType.SKIP:
+        if skip:
             left.skipped = True
             left.skips += 1
         elif event.type == EventType.NEXT or left.elapsed >= self.allotted(came_from):
@@ -389,20 +411,17 @@ class State:
         self._undo.append(entry)
         del self._undo[:-UNDO_DEPTH]
 
-    def _on_next(self, event: Event, t: float) -> None:
+    def _on_next(self, event: Event, t: float, number: int) -> None:
         index = self._need_running_session(event)
         if index + 1 >= len(self._segments):
             raise ReplayError(
                 "skip of the last segment" if event.type == EventType.SKIP else "next from the last segment"
             )
         # Journals written before `next` passed over finished segments name the one after: both are history.
-        to = self._segment_number(event, "to") if "to" in event.data else index + 1
+        to = self._index(event, "to", number)
         if to <= index:
             raise ReplayError(f"{event.type}: to must be a later segment")
         self._move(event, t, to)
-
-    def _on_goto(self, event: Event, t: float) -> None:
-        self._move(event, t, self._segment_number(event, "to"))
 
     def _on_previous(self, event: Event, t: float) -> bool:
         """Move back; return whether it was an undo (the time since the move goes back too)."""
@@ -415,32 +434,16 @@ class State:
         # Undo: the segment left behind returns to how it was, and the time
         # spent since then goes back to the segment that was interrupted.
         entry = self._undo.pop()
-        here = self._segments[index]
-        back = self._segments[entry.came_from]
         self._leave(index, t, event.wall_us)
-        back.elapsed += max(0.0, here.elapsed - entry.elapsed)
-        back.paused_s += max(0.0, here.paused_s - entry.paused_s)
-        back.changed_t = t
-        here.elapsed, here.paused_s = entry.elapsed, entry.paused_s
-        here.first_start_t, here.first_start_us = entry.first_start_t, entry.first_start_us
-        here.last_end_t, here.last_end_us = entry.last_end_t, entry.last_end_us
-        here.finished = entry.finished
+        ran, paused = self._segments[index].put_back(entry)
+        self._segments[entry.came_from].take_back(entry, ran, paused, t)
         self._current = entry.came_from
         self._phase, self._since = Phase.RUNNING, t
         self._rearm(index, t)  # its thresholds are ahead again: crossing them for real must be recorded
-        back.last_end_t = None
-        back.last_end_us = None
-        back.skipped = False
-        back.finished = False
-        if entry.skip:
-            back.skips -= 1
         return True
 
-    def _on_extend(self, event: Event, t: float) -> None:
+    def _on_extend(self, event: Event, t: float, seconds: float) -> None:
         index = self._need_running_session(event)
-        seconds = event.data.get("seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
-            raise ReplayError("extend: seconds must be a number")
         state = self._segments[index]
         state.extended_s += seconds
         state.extensions += 1
@@ -448,18 +451,10 @@ class State:
         self._rearm(index, t)
 
     def _rearm(self, index: int, t: float) -> None:
-        """After an extension, thresholds that are ahead again may fire again."""
-        state = self._segments[index]
+        """After an extension or an undo, thresholds that are ahead again may fire again."""
         segment = self._agenda.segments[index]
         remaining = self.allotted(index) - self.elapsed(index, t)
-        for level, threshold in (
-            (Level.WRAP_UP, segment.wrap_up_s),
-            (Level.FINAL, segment.final_s),
-            (Level.TIME_UP, 0),
-        ):
-            if threshold is not None and remaining > threshold:
-                state.fired.discard(level)
-        state.overtime_fired = min(state.overtime_fired, int(max(0.0, -remaining) // 60))
+        self._segments[index].rearm(remaining, segment.wrap_up_s, segment.final_s)
 
     def _on_end(self, event: Event, t: float) -> None:
         index = self._need_running_session(event)
@@ -468,54 +463,3 @@ class State:
         self._end_t = t
         self._end_us = event.wall_us
         self._current = index
-
-    def _on_warning(self, event: Event, t: float) -> None:
-        index = self._segment_number(event, "segment")
-        level = event.data.get("level")
-        minute = event.data.get("minute", 0)
-        crossed = event.data.get("crossed_at")
-        if level not in WARNING_LEVELS or not isinstance(minute, int):
-            raise ReplayError("warning: bad level or minute")
-        state = self._segments[index]
-        if level == Level.OVERTIME:
-            state.overtime_fired = max(state.overtime_fired, minute)
-        else:
-            state.fired.add(level)
-        crossed_us = parse_instant(crossed) if isinstance(crossed, str) else event.wall_us
-        state.warnings.append(Crossing(level, minute if level == Level.OVERTIME else 0, crossed_us))
-
-    def _on_clock(self, event: Event, t: float) -> None:
-        seconds = event.data.get("seconds", 0.0)
-        counted = self._clock_jumps if event.type == EventType.CLOCK_JUMP else self._suspends
-        counted.append(float(seconds) if isinstance(seconds, (int, float)) else 0.0)
-
-    def _on_message(self, event: Event, t: float) -> None:
-        text = event.data.get("text")
-        if not isinstance(text, str) or len(text) > MAX_MESSAGE:
-            raise ReplayError(f"message: text must be at most {MAX_MESSAGE} characters of text")
-        self._message, self._message_us = (text, event.wall_us) if text else (None, None)
-
-    def _on_reopen(self, event: Event, t: float) -> None:
-        self._reopens += 1
-
-    def _on_detach(self, event: Event, t: float) -> None:
-        pass
-
-
-_HANDLERS: dict[str, Callable[[State, Event, float], bool | None]] = {
-    EventType.START: State._on_start,
-    EventType.PAUSE: State._on_pause,
-    EventType.RESUME: State._on_resume,
-    EventType.NEXT: State._on_next,
-    EventType.SKIP: State._on_next,
-    EventType.GOTO: State._on_goto,
-    EventType.PREVIOUS: State._on_previous,
-    EventType.EXTEND: State._on_extend,
-    EventType.END: State._on_end,
-    EventType.WARNING: State._on_warning,
-    EventType.CLOCK_JUMP: State._on_clock,
-    EventType.SUSPEND: State._on_clock,
-    EventType.REOPEN: State._on_reopen,
-    EventType.DETACH: State._on_detach,
-    EventType.MESSAGE: State._on_message,
-}

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from runofshow.domain.agenda.model import Agenda, Segment
-from runofshow.domain.events import Level
+from runofshow.domain.derive import Urgency
 from runofshow.interop import words
 from runofshow.words.cues import cue_text
 from runofshow.words.text import literal
@@ -87,11 +87,11 @@ def _how_cues_work(agenda: Agenda, names: Sequence[str]) -> list[str]:
     lines = ["The moderator runs a countdown for every slot and sends you short cues in the chat:", ""]
     if wrap_ups:
         left = " or ".join(spoken_minutes(s) for s in wrap_ups)
-        lines.append(f'- with {left} left: "{cue_text(Level.WRAP_UP, wrap_ups[0], name)}"')
+        lines.append(f'- with {left} left: "{cue_text(Urgency.WRAP_UP, wrap_ups[0], name)}"')
     if finals:
         left = " or ".join(spoken_minutes(s) for s in finals)
-        lines.append(f'- with {left} left: "{cue_text(Level.FINAL, finals[0], name)}"')
-    lines.append(f'- at zero: "{cue_text(Level.OVERTIME, 0.0, name)}"')
+        lines.append(f'- with {left} left: "{cue_text(Urgency.FINAL, finals[0], name)}"')
+    lines.append(f'- at zero: "{cue_text(Urgency.OVERTIME, 0.0, name)}"')
     lines.append("")
     if any(s.flexible for s in agenda.segments):
         flexible = ", ".join(md(s.title) for s in agenda.segments if s.flexible)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from runofshow.domain.events import Event
+from runofshow.domain.events import Event, ReplayError
 from runofshow.domain.header import Header
 from runofshow.journal.codec import crc_ok, encode
 from runofshow.journal.file import FILE_MODE, fsync_dir
@@ -111,6 +111,8 @@ class Rescued:
 
     path: Path
     events: list[tuple[Event, bytes]]
+    #: The record after them that is sealed but cannot be replayed (its seq, and why), which ends the list.
+    refused: tuple[object, str] | None = None
 
 
 def find_rescues(header: Header) -> list[Rescued]:
@@ -134,12 +136,17 @@ def find_rescues(header: Header) -> list[Rescued]:
             if not isinstance(first, dict) or first.get("magic") != KIND or first.get("session") != header.session_id:
                 continue
             events: list[tuple[Event, bytes]] = []
+            refused: tuple[object, str] | None = None
             for line in lines[1:]:
                 if not line.endswith(b"\n") or not crc_ok(line.rstrip(b"\n")):
                     break
                 try:
-                    events.append((Event.from_json(json.loads(line)), line))
+                    record = json.loads(line)
+                    events.append((Event.from_json(record), line))
+                except ReplayError as error:  # sealed, so not torn: the file is kept and the moderator told
+                    refused = (record.get("seq"), str(error))
+                    break
                 except (ValueError, TypeError, KeyError):
                     break
-            found.append((when, Rescued(path, events)))
+            found.append((when, Rescued(path, events, refused)))
     return [rescued for _, rescued in sorted(found, key=lambda item: (item[0], str(item[1].path)))]

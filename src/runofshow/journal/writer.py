@@ -8,11 +8,10 @@ an fsync that does not return, so a frozen or dead disk is reported within
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from runofshow.journal.file import JournalFile, Moved
@@ -23,8 +22,6 @@ STALL_S = 1.5
 PENDING_SHOW_S = 0.2
 #: How often an idle writer checks that the journal is still the file it writes.
 CHECK_S = 1.0
-
-Listener = Callable[[bytes], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,89 +59,30 @@ class JournalHealth:
         return None
 
 
-class Listeners:
-    """Callbacks for each line once it is on disk, in order.
-
-    One added from inside a running event loop is called in that loop (its
-    objects are not thread-safe); one added elsewhere is called on the
-    writer's thread.
-    """
-
-    def __init__(self) -> None:
-        self._items: list[tuple[Listener, asyncio.AbstractEventLoop | None]] = []
-        self._lock = threading.Lock()
-        #: Lines on their way to each loop, delivered in order by `_deliver`.
-        self._outbox: dict[asyncio.AbstractEventLoop, deque[bytes]] = {}
-
-    def append(self, listener: Listener) -> None:
-        """Add `listener`, in the running event loop if there is one."""
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        with self._lock:
-            self._items.append((listener, loop))
-
-    def remove(self, listener: Listener) -> None:
-        """Stop calling `listener`."""
-        with self._lock:
-            for index, (known, _) in enumerate(self._items):
-                if known == listener:
-                    del self._items[index]
-                    return
-        raise ValueError("not a listener")
-
-    def __iter__(self) -> Iterator[Listener]:
-        return iter([listener for listener, _ in self._items])
-
-    def call(self, line: bytes) -> None:
-        """Hand `line` to every listener, each where it asked to be called (on the writer's thread)."""
-        with self._lock:
-            items = list(self._items)
-            loops = {where for _, where in items if where is not None}
-            for target in loops:
-                self._outbox.setdefault(target, deque()).append(line)
-        for listener, where in items:
-            if where is None:
-                listener(line)
-        for target in loops:
-            if not target.is_closed():
-                try:
-                    target.call_soon_threadsafe(self._deliver, target)
-                except RuntimeError:  # the loop closed just now
-                    pass
-
-    def _deliver(self, loop: asyncio.AbstractEventLoop) -> None:
-        while True:
-            with self._lock:
-                box = self._outbox.get(loop)
-                if not box:
-                    return
-                line = box.popleft()
-                targets = [listener for listener, where in self._items if where is loop]
-            for listener in targets:
-                listener(line)
-
-    def deliver_now(self) -> None:
-        """In an event loop's thread: call its listeners now with every line on its way to them."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._deliver(loop)
-
-
 class JournalWriter:
     """The journal's writer thread, its queue, and a watchdog for a disk that stops answering.
 
     Retries of held records are asked for by the controller (`retry`), on its
     clock, so that the back-off is testable with a fake one.
+
+    It tells its owner, on its own threads and never under its lock:
+    `on_durable(seq, line)` for each record once it is on disk, in order and
+    once each; `on_change(health)` whenever the health changes; `on_moved(moved)`
+    when the journal had to be written again to another file.
     """
 
-    def __init__(self, file: JournalFile, durable_seq: int, *, on_moved: Callable[[Moved], None] | None = None) -> None:
+    def __init__(
+        self,
+        file: JournalFile,
+        durable_seq: int,
+        *,
+        on_durable: Callable[[int, bytes], None] | None = None,
+        on_change: Callable[[JournalHealth], None] | None = None,
+        on_moved: Callable[[Moved], None] | None = None,
+    ) -> None:
         self.file = file
-        self.listeners = Listeners()
-        self._watchers: list[Callable[[], None]] = []
+        self._on_durable = on_durable
+        self._on_change = on_change
         self._on_moved = on_moved
         self._cond = threading.Condition()
         self._queue: deque[tuple[int, bytes, float] | float] = deque()
@@ -186,10 +124,6 @@ class JournalWriter:
             if not self._stopping:
                 self._queue.append(mono)
                 self._cond.notify_all()
-
-    def watch(self, callback: Callable[[], None]) -> None:
-        """Call `callback` (on a writer thread) whenever the health changes: a record on disk, a failure, a stall."""
-        self._watchers.append(callback)
 
     def wait_answered(self, seq: int, timeout: float | None = None) -> bool:
         """Wait until the writer has tried `seq` at least once; return whether it is on disk."""
@@ -271,9 +205,9 @@ class JournalWriter:
     # -- the writer's thread -----------------------------------------------------
 
     def _changed(self) -> None:
-        for callback in list(self._watchers):
+        if self._on_change is not None:
             try:
-                callback()
+                self._on_change(self.health())
             except Exception:  # a screen that is gone must not stop the writer
                 pass
 
@@ -318,7 +252,12 @@ class JournalWriter:
             if not ok:
                 failed = True
                 break
-            self.listeners.call(line)
+            if self._on_durable is not None:
+                # Before `_answered` moves on, below: whoever waits for this record finds it handed over.
+                try:
+                    self._on_durable(seq, line)
+                except Exception:  # whatever it feeds must not stop the writer
+                    pass
         with self._cond:
             if failed:
                 self.failures += 1

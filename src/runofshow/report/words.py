@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pendulum
 
-from runofshow.domain.events import REHEARSAL, Level
+from runofshow.domain.events import REHEARSAL, WarningLevel
 from runofshow.domain.instants import to_pendulum
 from runofshow.domain.progress import Crossing
 from runofshow.report.model import (
@@ -99,7 +99,7 @@ def warning_labels(warnings: Sequence[Crossing]) -> list[str]:
     """The warnings given, in order, with a run of overtime minutes shown as its last one."""
     labels: list[str] = []
     for index, crossing in enumerate(warnings):
-        if crossing.level == Level.OVERTIME and index and warnings[index - 1].level == Level.OVERTIME:
+        if crossing.level == WarningLevel.OVERTIME and index and warnings[index - 1].level == WarningLevel.OVERTIME:
             labels[-1] = crossing.label
         else:
             labels.append(crossing.label)

@@ -167,3 +167,19 @@ def find_journal(agenda: Agenda, mode: str, reading: Reading, *, new: bool = Fal
     except JournalError:
         ended = False  # let opening it report the problem, rather than silently starting over
     return (named(latest + 1), named(latest)) if ended else (named(latest), None)
+
+
+def foreign(path: Path, replayed: Replayed, agenda: Agenda) -> str | None:
+    """The question to ask when the journal at `path` is another agenda's session, or None if it is this one's.
+
+    An agenda edited since the session began is still the same one: same
+    title and date. Anything else is another session, never resumed unasked.
+    """
+    theirs = replayed.agenda.session
+    mine = agenda.session
+    if (theirs.title, theirs.date) == (mine.title, mine.date):
+        return None
+    return (
+        f"{path} holds another agenda's session ({theirs.title!r} on {theirs.date}, "
+        f"by {replayed.header.owner}), not {agenda.path} ({mine.title!r} on {mine.date}); resume that session?"
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,8 +24,18 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.commands import Ack, Command, from_name
 from runofshow.domain.decide import decide, due_warnings
 from runofshow.domain.derive import View, derive
-from runofshow.domain.events import JUMP_THRESHOLD_S, SUSPEND_THRESHOLD_S, Event
-from runofshow.domain.fold import ReplayError, State
+from runofshow.domain.events import (
+    JUMP_THRESHOLD_S,
+    SUSPEND_THRESHOLD_S,
+    ClockJump,
+    Detach,
+    Event,
+    Payload,
+    Reopen,
+    ReplayError,
+    Suspend,
+)
+from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.domain.instants import Reading
 from runofshow.domain.link import Link, LinkState, Via
@@ -33,8 +44,9 @@ from runofshow.journal.file import JournalFile, Moved, create_journal, open_jour
 from runofshow.journal.lock import JournalLock
 from runofshow.journal.rescue import find_rescues, save_copy, save_rescue
 from runofshow.journal.writer import STALL_S, JournalHealth, JournalWriter
-from runofshow.session.choice import choose_mode
-from runofshow.session.replay import Replayed, replay_bytes
+from runofshow.session.bus import Bus, Delivery, DurableRecord
+from runofshow.session.choice import choose_mode, foreign
+from runofshow.session.replay import replay_bytes
 from runofshow.words.timefmt import format_duration
 
 #: How long quitting waits for the disk before saving what is left to a rescue file.
@@ -77,7 +89,14 @@ class Controller:
         self.rescue_problem: str | None = None
         #: The whole session, saved at quit when its journal file was gone for good.
         self.saved_copy: Path | None = None
-        self.writer = JournalWriter(file, engine.seq, on_moved=self._moved)
+        #: Where every record, once on disk, and every change of the journal's health are published.
+        self.bus = Bus()
+        #: The events handed to the writer and not yet on disk, by seq: published with their line once they are.
+        self._unwritten: dict[int, Event] = {}
+        self._unwritten_lock = threading.Lock()
+        self.writer = JournalWriter(
+            file, engine.seq, on_durable=self._durable, on_change=self._health_changed, on_moved=self._moved
+        )
         self._last: Reading | None = None
         self._retried: tuple[int, float] | None = None
 
@@ -199,12 +218,9 @@ class Controller:
         _, by_wall = engine.t_of(reading)
         last = engine.last_reading
         since_last = (reading.wall_us - last.wall_us) / 1e6
-        data: dict[str, Any] = {"since_last_s": round(since_last, 3), "uncertain": by_wall}
-        if not by_wall:
-            jump = since_last - (reading.mono - last.mono)
-            if abs(jump) >= JUMP_THRESHOLD_S:
-                data["clock_jump_s"] = round(jump, 3)
-        self._record("reopen", data, reading)
+        jump = None if by_wall else since_last - (reading.mono - last.mono)
+        stepped = round(jump, 3) if jump is not None and abs(jump) >= JUMP_THRESHOLD_S else None
+        self._record(Reopen(round(since_last, 3), by_wall, stepped), reading)
         self._last = reading
         if engine.started and not engine.ended:
             how = (
@@ -228,21 +244,36 @@ class Controller:
         reading = self.clock.read()
         return replace(reading, mono=round(reading.mono, 6))
 
-    def _record(self, kind: str, data: dict[str, Any], reading: Reading) -> Event:
+    def _record(self, payload: Payload, reading: Reading) -> Event:
         event = Event(
             seq=self.engine.seq + 1,
-            type=kind,
             wall_us=reading.wall_us,
             mono=round(reading.mono, 6),
             boot=reading.boot,
-            data=data,
+            payload=payload,
         )
         self.engine.apply(event)
-        self.writer.submit(event.seq, encode(event.to_json()), reading.mono)
+        self._submit(event, encode(event.to_json()), reading.mono)
         if self.wait:
             self.writer.wait_answered(event.seq)
-            self.writer.listeners.deliver_now()
+            self.bus.deliver_now()
         return event
+
+    def _submit(self, event: Event, line: bytes, mono: float) -> None:
+        with self._unwritten_lock:
+            self._unwritten[event.seq] = event
+        self.writer.submit(event.seq, line, mono)
+
+    def _durable(self, seq: int, line: bytes) -> None:
+        """On the writer's thread: record `seq` is on disk; publish it with the event it was made from."""
+        with self._unwritten_lock:
+            event = self._unwritten.pop(seq, None)
+        if event is not None:
+            self.bus.records.publish(DurableRecord(seq, line, event))
+
+    def _health_changed(self, health: JournalHealth) -> None:
+        """On a writer thread: the journal's health changed; publish it."""
+        self.bus.health.publish(health)
 
     def command(self, command: Command | str, /, **args: Any) -> Ack:
         """Carry out a command: typed, or by name (`"goto", to=3`). Raise CommandError if it makes no sense now.
@@ -254,8 +285,7 @@ class Controller:
             command = from_name(command, **args)
         reading = self._read()
         noticed = self._poll(reading)
-        kind, data = decide(self.engine, command, reading)
-        event = self._record(kind, data, reading)
+        event = self._record(decide(self.engine, command, reading), reading)
         return Ack(event=event, noticed=tuple(noticed), durability=self.writer)
 
     def poll(self) -> list[Event]:
@@ -272,13 +302,13 @@ class Controller:
             mono = reading.mono - last.mono
             jump = (reading.wall_us - last.wall_us) / 1e6 - mono
             if abs(jump) >= JUMP_THRESHOLD_S:
-                events.append(self._record("clock_jump", {"seconds": round(jump, 3)}, reading))
+                events.append(self._record(ClockJump(round(jump, 3)), reading))
             slept = mono - (reading.awake - last.awake)
             if slept >= SUSPEND_THRESHOLD_S:
-                events.append(self._record("suspend", {"seconds": round(slept, 3)}, reading))
+                events.append(self._record(Suspend(round(slept, 3)), reading))
         self._last = reading
-        for data in due_warnings(self.engine, reading):
-            events.append(self._record("warning", data, reading))
+        for warning in due_warnings(self.engine, reading):
+            events.append(self._record(warning, reading))
         self._maybe_retry(reading)
         return events
 
@@ -318,8 +348,12 @@ class Controller:
                     self.notes.append(f"{rescued.path}: not merged from record {event.seq} on ({error}); kept")
                     complete = False
                     break
-                self.writer.submit(event.seq, line, 0.0)
+                self._submit(event, line, 0.0)
                 merged += 1
+            if complete and rescued.refused is not None:
+                seq, why = rescued.refused
+                self.notes.append(f"{rescued.path}: not merged from record {seq} on ({why}); kept")
+                complete = False
             if merged:
                 self.writer.settle()
             if complete and self.writer.is_durable(self.engine.seq):
@@ -359,8 +393,12 @@ class Controller:
         return self.writer.health().problem
 
     def watch(self, callback: Callable[[], None]) -> None:
-        """Call `callback`, from another thread, whenever the journal's health changes (e.g. to redraw)."""
-        self.writer.watch(callback)
+        """Call `callback` whenever the journal's health changes (e.g. to redraw).
+
+        It is called on the journal writer's threads (`Delivery.WRITER_THREAD`),
+        so it must only hand over: the screen's posts a redraw to its own loop.
+        """
+        self.bus.health.subscribe(lambda _health: callback(), deliver=Delivery.WRITER_THREAD)
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until every record handed in has been tried on disk (for scripts and tests, not screens)."""
@@ -396,9 +434,9 @@ class Controller:
         try:
             if not self.engine.ended:
                 with contextlib.suppress(RuntimeError):
-                    self._record_quietly("detach", {}, self._read())
+                    self._record_quietly(Detach(), self._read())
             answered = self.writer.stop(CLOSE_WAIT_S)
-            self.writer.listeners.deliver_now()
+            self.bus.deliver_now()
             left = self.writer.held
             if left and answered:
                 self.writer.file.cut_back()
@@ -426,10 +464,10 @@ class Controller:
             f"; and no copy could be saved ({why})" if self.saved_copy is None else ""
         )
 
-    def _record_quietly(self, kind: str, data: dict[str, Any], reading: Reading) -> None:
+    def _record_quietly(self, payload: Payload, reading: Reading) -> None:
         wait, self.wait = self.wait, False  # quitting waits once, below, with a bound
         try:
-            self._record(kind, data, reading)
+            self._record(payload, reading)
         finally:
             self.wait = wait
 
@@ -451,19 +489,3 @@ def _names(path: Path, fd: int) -> bool:
     except OSError:
         return False
     return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino) and mine.st_nlink > 0
-
-
-def foreign(path: Path, replayed: Replayed, agenda: Agenda) -> str | None:
-    """The question to ask when the journal at `path` is another agenda's session, or None if it is this one's.
-
-    An agenda edited since the session began is still the same one: same
-    title and date. Anything else is another session, never resumed unasked.
-    """
-    theirs = replayed.agenda.session
-    mine = agenda.session
-    if (theirs.title, theirs.date) == (mine.title, mine.date):
-        return None
-    return (
-        f"{path} holds another agenda's session ({theirs.title!r} on {theirs.date}, "
-        f"by {replayed.header.owner}), not {agenda.path} ({mine.title!r} on {mine.date}); resume that session?"
-    )

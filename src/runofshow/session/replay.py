@@ -7,8 +7,8 @@ from pathlib import Path
 
 from runofshow.domain.agenda.model import Agenda, AgendaError
 from runofshow.domain.agenda.parse import parse_agenda
-from runofshow.domain.events import Event
-from runofshow.domain.fold import ReplayError, State
+from runofshow.domain.events import Event, ReplayError
+from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.journal.codec import DECODER, JournalError, Torn, crc_ok
 
@@ -43,12 +43,7 @@ class Replayer:
         applied: list[Event] = []
         decode = DECODER.raw_decode
         for line in chunks:
-            self.lines += 1
-            if self._suspect is not None:
-                where, problem = self._suspect
-                raise JournalError(
-                    f"{self.name}:{where}: corrupt record ({problem}) followed by more records; not changing it"
-                )
+            self._next_line()
             try:
                 text = line.decode()
                 record, end = decode(text)
@@ -59,21 +54,44 @@ class Replayer:
                     raise JournalError(f"{self.name}: not a runofshow journal (its first line is not JSON)") from None
                 self._suspect = (self.lines, f"not JSON: {error}")
                 continue
-            if not crc_ok(line):
-                if self.header is None:
-                    raise JournalError(f"{self.name}: its header is damaged (its checksum does not match)") from None
-                self._suspect = (self.lines, "its checksum does not match its contents")
-                continue
-            try:
-                event = self._take(record)
-            except (ValueError, ReplayError) as error:
-                if self.header is None:
-                    raise JournalError(f"{self.name}: not a runofshow journal ({error})") from None
-                raise JournalError(f"{self.name}:{self.lines}: bad record: {error}") from None
-            self.good_size += len(line) + 1
+            event = self._checked(line, record)
             if event is not None:
                 applied.append(event)
         return applied
+
+    def take(self, line: bytes, record: object) -> Event | None:
+        """One whole line (without its newline) that the caller has already parsed into `record`.
+
+        Checked and applied exactly as a line of `feed` is, without parsing it
+        again: for a network follower, which reads each message to sort
+        records from heartbeats. Returns the event applied, if it was one.
+        """
+        self._next_line()
+        return self._checked(line, record)
+
+    def _next_line(self) -> None:
+        self.lines += 1
+        if self._suspect is not None:
+            where, problem = self._suspect
+            raise JournalError(
+                f"{self.name}:{where}: corrupt record ({problem}) followed by more records; not changing it"
+            )
+
+    def _checked(self, line: bytes, record: object) -> Event | None:
+        """Check a parsed line's checksum, then take it as the header or an event; None for a held-back line too."""
+        if not crc_ok(line):
+            if self.header is None:
+                raise JournalError(f"{self.name}: its header is damaged (its checksum does not match)") from None
+            self._suspect = (self.lines, "its checksum does not match its contents")
+            return None
+        try:
+            event = self._take(record)
+        except (ValueError, ReplayError) as error:
+            if self.header is None:
+                raise JournalError(f"{self.name}: not a runofshow journal ({error})") from None
+            raise JournalError(f"{self.name}:{self.lines}: bad record: {error}") from None
+        self.good_size += len(line) + 1
+        return event
 
     def _take(self, record: object) -> Event | None:
         if not isinstance(record, dict):

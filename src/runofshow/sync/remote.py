@@ -24,6 +24,7 @@ from runofshow.domain.events import Event
 from runofshow.domain.instants import Reading, parse_instant
 from runofshow.domain.link import Link, LinkState, Via, control_state
 from runofshow.errors import UserError
+from runofshow.journal.codec import JournalError
 from runofshow.sync.follower import Follower
 from runofshow.words.text import literal
 
@@ -129,7 +130,7 @@ class RemoteFollower(Follower):
         self.connected = True
 
     def _take(self, message: str | bytes) -> None:
-        """Queue one message: records for the engine, heartbeats for the clock."""
+        """Queue one message: records for the engine, heartbeats for the clock. The only parse of each."""
         data = message.encode() if isinstance(message, str) else message
         try:
             record = json.loads(data)
@@ -168,7 +169,7 @@ class RemoteFollower(Follower):
                     # one's records after its seq, so ask again from the start.
                     self._resync = True
                 self.restart()
-                applied += self.feed(line + b"\n")
+                applied += self._apply(line, record)
                 continue
             if not self.ready:
                 continue
@@ -180,8 +181,20 @@ class RemoteFollower(Follower):
                 self.problem = f"record {seq} arrived after {self.engine.seq}; catching up"
                 self._resync = True
                 continue
-            applied += self.feed(line + b"\n")
+            applied += self._apply(line, record)
         return applied
+
+    def _apply(self, line: bytes, record: dict[str, object]) -> list[Event]:
+        """Apply one record as parsed by `_take`, not parsed again; a corrupt one becomes `problem`, as in `feed`."""
+        try:
+            event = self.replayer.take(line, record)
+        except JournalError as error:
+            self.problem = str(error)
+            return []
+        if event is None:
+            return []
+        self.last_type = event.type
+        return [event]
 
     async def changes(self) -> AsyncIterator[None]:
         """Yield whenever records arrive; keep reconnecting while the server is away."""

@@ -1,10 +1,10 @@
 """Serve a journal to followers on other machines over a WebSocket, off the moderator's event loop.
 
 The server runs in the moderator's process but in a thread of its own, with
-its own asyncio loop: nothing a follower does (connecting by the thousand,
-catching up on a long journal, never reading) can hold up a keypress. The
-moderator's side only hands it each record line once it is durable
-(`publish`, thread-safe and non-blocking).
+its own asyncio loop (`loop`): nothing a follower does (connecting by the
+thousand, catching up on a long journal, never reading) can hold up a
+keypress. It is handed each record once it is durable by the session's bus,
+in that loop (`take`, subscribed with `Delivery.loop(server.loop)`).
 
 A follower connects with the session's token and the last `seq` it has; it
 gets the header, every record after that seq read from the file by the
@@ -48,6 +48,7 @@ from websockets.http11 import Request, Response
 
 from runofshow.clock import Clock
 from runofshow.domain.instants import format_instant
+from runofshow.session.bus import DurableRecord
 from runofshow.session.controller import Controller
 from runofshow.sync.listen import bind, parse_listen, reachable_address, tls_context
 from runofshow.sync.offsets import JournalIndex
@@ -168,7 +169,10 @@ class JournalServer:
         self._address = sock.getsockname()
         self._live: set[_Follower] = set()
         self._authenticated = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
+        #: The server's own loop, run on its own thread once started: records are handed to `take` in it.
+        self.loop = asyncio.new_event_loop()
+        #: Whether the journal has been scanned: records taken before that are on disk, so the scan has them.
+        self._serving = False
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
         self._stop: asyncio.Event | None = None
@@ -215,29 +219,16 @@ class JournalServer:
         self._thread.start()
         await asyncio.wrap_future(self._ready)
 
-    def publish(self, line: bytes) -> None:
-        """Hand over a record that has just been made durable; it reaches every follower.
-
-        Safe from any thread and never blocks. Before the server's loop runs,
-        the record is simply left to the scan of the file (it is on disk
-        already); after serving has stopped there is no one to send to.
-        """
-        loop = self._loop
-        if loop is None or self._closed:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-            loop.call_soon_threadsafe(self._on_record, bytes(line))
-
     async def drain(self, timeout: float = 1.0, *, seq: int = 0) -> None:
-        """Wait (up to `timeout`) until record `seq` has been published and every follower sent what was.
+        """Wait (up to `timeout`) until record `seq` has been taken and every follower sent what was.
 
         The writer may hand over a record on its own thread a moment after
         the controller knows it is durable: `seq` says which one to wait for.
         """
-        if self._loop is None or self._done.done():
+        if self._thread is None or self._done.done():
             return
         with contextlib.suppress(concurrent.futures.TimeoutError, TimeoutError, RuntimeError):
-            future = asyncio.run_coroutine_threadsafe(self._drained(timeout, seq), self._loop)
+            future = asyncio.run_coroutine_threadsafe(self._drained(timeout, seq), self.loop)
             await asyncio.wrap_future(future)
 
     async def close(self) -> None:
@@ -245,12 +236,13 @@ class JournalServer:
         self._closed = True
         if self.web is not None:
             await self.web.close()
-        loop, stop = self._loop, self._stop
+        stop = self._stop
         if self._thread is None:
+            self.loop.close()  # never run: there is nothing to stop
             return
-        if loop is not None and stop is not None:
+        if stop is not None:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(stop.set)
+                self.loop.call_soon_threadsafe(stop.set)
         with contextlib.suppress(Exception):
             await asyncio.wrap_future(self._ready)
         await asyncio.wrap_future(self._done)
@@ -259,7 +251,9 @@ class JournalServer:
 
     def _main(self) -> None:
         try:
-            asyncio.run(self._serve())
+            # As asyncio.run, on the loop made with the server: it may already hold records handed over.
+            with asyncio.Runner(loop_factory=lambda: self.loop) as runner:
+                runner.run(self._serve())
         except BaseException as error:  # noqa: BLE001 - reported to whoever awaits start()
             if not self._ready.done():
                 self._ready.set_exception(error)
@@ -271,10 +265,12 @@ class JournalServer:
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
         self._slots = asyncio.Semaphore(CATCH_UP_SLOTS)
-        self._loop = asyncio.get_running_loop()
-        # No await between here and the scan: records published meanwhile are
-        # taken after it, and the index skips any it already has.
+        # No await between the scans and `_serving`: records handed over before are on disk, so
+        # the scans have them; records handed over after are taken, and any already read skipped.
         self.index.scan()
+        if self.web is not None:
+            self.web.load(self.loop)
+        self._serving = True
         self._fd = os.open(self.path, os.O_RDONLY)
         limit = self.max_connections
 
@@ -310,17 +306,23 @@ class JournalServer:
                 await self._server.wait_closed()
             os.close(self._fd)
 
-    def _on_record(self, line: bytes) -> None:
-        """In the server's loop: index a durable record and queue it for every live follower."""
-        seq = self.index.add(line)
-        if seq is None:
+    def take(self, record: DurableRecord) -> None:
+        """In the server's loop: index a durable record, queue it for every live follower, fold it for the pages.
+
+        Subscribe it to the session's records with `Delivery.loop(server.loop)`.
+        Before the journal is scanned the record is left to the scan (it is on
+        disk already); after serving has stopped there is no one to send to.
+        """
+        if not self._serving or self._closed:
             return
-        text = line.decode(errors="replace").rstrip("\n")
-        for follower in list(self._live):
-            if not follower.offer(seq, text):
-                self._drop(follower)
+        seq = self.index.add(record.line)
+        if seq is not None:  # else the scan had it, and every follower gets it in its catch-up
+            text = record.line.decode(errors="replace").rstrip("\n")
+            for follower in list(self._live):
+                if not follower.offer(seq, text):
+                    self._drop(follower)
         if self.web is not None:
-            self.web.publish(line)  # in this loop: the pages get their new snapshot at once
+            self.web.take(record)  # in this loop: the pages fold it (unless read already), and get a snapshot soon
 
     def _drop(self, follower: _Follower) -> None:
         """Close a follower that cannot keep up; it reconnects and catches up from its seq."""

@@ -45,11 +45,17 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from runofshow.clock import Clock
-from runofshow.domain.derive import View
-from runofshow.sync.follower import FileFollower
+from runofshow.domain.derive import View, derive
+from runofshow.domain.events import ReplayError
+from runofshow.domain.fold import State
+from runofshow.domain.header import Header
+from runofshow.journal.codec import JournalError
+from runofshow.session.bus import DurableRecord
+from runofshow.session.replay import Replayer
 from runofshow.sync.links import Links, forget_served, note_served, page_links
 from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
 from runofshow.words.display import seconds_to_next_change
+from runofshow.words.text import literal
 
 #: The WebSocket path the pages connect to.
 VIEW_PATH = "/view"
@@ -147,9 +153,13 @@ def same_origin(request: Request, secure: bool) -> bool:
 class WebViews:
     """Serves the pages and streams view snapshots to every browser connected to `/view`.
 
-    It replays the journal itself (one replay for all pages), is nudged by the
-    server on every durable record, and derives one snapshot per role per
-    change, sent to every page: memory per page is one pending snapshot.
+    It keeps one fold of the session for all pages, in the server's loop: the
+    journal as it is on disk when serving starts (`load`), then each durable
+    record the server takes from the session's bus (`take`), whose event was
+    decoded once, where it was made. One View is derived per change (a burst
+    of records, a page's arrival, the once-a-second tick) and each role's
+    snapshot made from it and sent to every page: memory per page is one
+    pending snapshot.
     """
 
     def __init__(
@@ -171,11 +181,15 @@ class WebViews:
         self.clock = clock
         self.secure = secure
         self._now_ms = now_ms or (lambda: self.clock.read().wall_us / 1000)
-        self._source = FileFollower(path, clock)
+        #: The session's header and folded state, once `load` has read the journal.
+        self._header: Header | None = None
+        self._engine: State | None = None
+        #: Why the pages may not show the whole session (a corrupt journal, say), or None.
+        self.problem: str | None = None
         #: Each page's connection, and what its token lets it see.
         self._viewers: dict[ServerConnection, str] = {}
         self._ticker: asyncio.Task[None] | None = None
-        #: The loop the pages are served in (the server's), once one has connected.
+        #: The loop the pages are served in (the server's), from `load` on.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_view: View | None = None
         self._scheduled = False
@@ -238,39 +252,68 @@ class WebViews:
         if self.base is not None:
             forget_served(self.path)
 
-    def publish(self, line: bytes) -> None:
-        """A record was made durable: send every page the new state, soon, from the journal on disk.
+    def load(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In `loop`, the server's, as serving starts: fold the journal as it is on disk, once.
 
-        Safe from any thread: the work is done in the loop that serves the
-        pages. Records that come faster than the pages can be sent to make one
-        snapshot, not a queue of them: the one sent reads the journal after
-        the last of them was written.
+        The records made durable from then on come through `take`; any of them
+        already read here is skipped by its seq.
+        """
+        self._loop = loop
+        replayer = Replayer(str(self.path))
+        try:
+            with open(self.path, "rb") as journal:
+                while chunk := journal.read(1 << 20):
+                    replayer.feed(chunk)
+            self.problem = None
+        except JournalError as error:
+            self.problem = str(error)
+        except OSError as error:
+            self.problem = f"{self.path}: {error.strerror or error}"
+        self._header, self._engine = replayer.header, replayer.engine
+
+    def take(self, record: DurableRecord) -> None:
+        """In the server's loop: fold one durable record, already decoded, and send every page the new state soon."""
+        engine = self._engine
+        if engine is None or record.seq <= engine.seq:
+            return
+        try:
+            if record.seq != engine.seq + 1:  # records come in order: only a journal that could not be read whole
+                raise ReplayError(f"record {record.seq} does not follow record {engine.seq}")
+            engine.apply(record.event)
+        except ReplayError as error:  # the pages go on showing the session as far as it could be folded
+            self.problem = f"{self.path}: {error}"
+            return
+        self._changed()
+
+    def refresh(self) -> None:
+        """Send every page a fresh snapshot soon; safe from any thread (the work is done in the pages' loop)."""
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+                loop.call_soon_threadsafe(self._changed)
+
+    def _changed(self) -> None:
+        """In the pages' loop: the state changed; send every page a snapshot soon.
+
+        Records that come faster than the pages can be sent make one snapshot,
+        not a queue of them: the one sent is derived after the last of them is folded.
         """
         loop = self._loop
         if loop is None or not self._viewers or self._scheduled:
             return
         self._scheduled = True
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
-            if running is loop:
-                loop.call_soon(self._send_scheduled)
-            else:
-                loop.call_soon_threadsafe(self._send_scheduled)
+        loop.call_soon(self._send_scheduled)
 
     def _send_scheduled(self) -> None:
         self._scheduled = False
-        with contextlib.suppress(Exception):  # a bad journal read must not end the stream
+        with contextlib.suppress(Exception):  # a snapshot that fails must not end the stream
             self._broadcast()
 
     def snapshots(self, roles: Iterable[str] = (STAGE, COHOST)) -> dict[str, str] | None:
-        """The snapshot texts for `roles` now, or None before the journal has a header."""
-        self._source.poll()
-        if not self._source.ready:
+        """The snapshot texts for `roles` now, from one View, or None before the journal has a header."""
+        if self._engine is None or self._header is None:
             return None
-        view = self._source.view()
+        view = derive(self._engine, self.clock.read())
         self._last_view = view
         sent = view.now_us / 1000
         texts = {}
@@ -280,9 +323,11 @@ class WebViews:
                 {"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False
             )
         if COHOST in roles:
-            full = cohost_snapshot(view, self._source.agenda.session.title, self._source.header.owner)
+            # The header's words come from the journal: made literal, as a follower's screen shows them.
+            owner = literal(self._header.owner)
+            full = cohost_snapshot(view, self._engine.agenda.session.title, owner)
             texts[COHOST] = json.dumps(
-                {"type": "view", "role": COHOST, "server_ms": sent, "problem": self._source.problem, "view": full},
+                {"type": "view", "role": COHOST, "server_ms": sent, "problem": self.problem, "view": full},
                 ensure_ascii=False,
             )
         return texts
@@ -318,7 +363,7 @@ class WebViews:
                 wait = min(wait, seconds_to_next_change(self._last_view))
             await asyncio.sleep(wait + 0.005)
             if self._viewers:
-                with contextlib.suppress(Exception):  # a bad journal read must not end the stream
+                with contextlib.suppress(Exception):  # a snapshot that fails must not end the stream
                     self._broadcast()
 
     async def handle(self, connection: ServerConnection) -> None:
@@ -328,7 +373,6 @@ class WebViews:
         if role is None:
             return
         self._viewers[connection] = role
-        self._loop = asyncio.get_running_loop()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick())
         try:

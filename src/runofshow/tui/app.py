@@ -23,9 +23,10 @@ from textual.screen import Screen
 
 from runofshow.domain.agenda.values import zone
 from runofshow.domain.derive import View
-from runofshow.domain.events import Event, Level
+from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.models import until_flash_changes
-from runofshow.tui.screens import FollowScreen, LiveScreen, ModeratorScreen, SessionScreen, StageScreen
+from runofshow.tui.moderator import ModeratorScreen
+from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
 from runofshow.tui.source import Controls, SessionSource
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
@@ -34,7 +35,11 @@ from runofshow.words.text import literal
 BOUNDARY_MARGIN_S = 0.003
 #: A warning recorded longer ago than this is history, not news: no bell, no toast.
 FRESH_WARNING_US = 10_000_000
-WARNING_TITLES: dict[str, str] = {Level.WRAP_UP: "Wrap up", Level.FINAL: "Final minute", Level.TIME_UP: "Time's up"}
+WARNING_TITLES: dict[WarningLevel, str] = {
+    WarningLevel.WRAP_UP: "Wrap up",
+    WarningLevel.FINAL: "Final minute",
+    WarningLevel.TIME_UP: "Time's up",
+}
 
 
 def until_whole(seconds: float) -> float:
@@ -163,14 +168,15 @@ class SessionApp(App[None]):
         ring for warnings that were given long ago.
         """
         warnings = [
-            event for event in events if event.type == "warning" and view.now_us - event.wall_us <= FRESH_WARNING_US
+            event.payload
+            for event in events
+            if isinstance(event.payload, Warning) and view.now_us - event.wall_us <= FRESH_WARNING_US
         ]
         if not warnings:
             return
         newest = warnings[-1]
-        level = newest.data.get("level")
-        title = WARNING_TITLES.get(str(level), f"Overtime +{newest.data.get('minute')} min")
-        severity: SeverityLevel = "warning" if level in (Level.WRAP_UP, Level.FINAL) else "error"
+        title = WARNING_TITLES.get(newest.level, f"Overtime +{newest.minute} min")
+        severity: SeverityLevel = "warning" if newest.level in (WarningLevel.WRAP_UP, WarningLevel.FINAL) else "error"
         self.live.warn(title, severity, view.now_us)
         if not self.muted:
             self.bells += 1

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pendulum
 
 from runofshow.domain.agenda.model import Segment
-from runofshow.domain.derive import RowStatus, View
-from runofshow.domain.events import LIVE, Level
+from runofshow.domain.derive import RowStatus, Urgency, View
+from runofshow.domain.events import LIVE
 from runofshow.words.display import countdown_label, countdown_text, flex_advice, planned_cell, row_figures, start_cell
 from runofshow.words.timefmt import describe_offset
 
@@ -34,7 +34,7 @@ def minute_of(instant_us: int) -> int:
 class Alert:
     """How urgent the countdown is, and whether it is in the lit half of its overtime blink."""
 
-    level: Level
+    level: Urgency
     paused: bool
     blinking: bool
 
@@ -42,7 +42,7 @@ class Alert:
 def alert_of(view: View) -> Alert:
     """Urgency now; in overtime the blink is lit on every other second."""
     flash = int(-view.remaining_s) % 2 == 0
-    return Alert(view.alert, view.paused, flash and view.alert == Level.OVERTIME and not view.paused)
+    return Alert(view.alert, view.paused, flash and view.alert == Urgency.OVERTIME and not view.paused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class BarModel:
 
     total_s: float
     done_s: float
-    alert: Level
+    alert: Urgency
 
 
 def bar_model(view: View) -> BarModel:

@@ -1,4 +1,7 @@
-"""The live screens: the moderator's, the co-host's and the stage view. Each owns its layout.
+"""The live screens: what they share, the co-host's and the stage view. Each owns its layout.
+
+The moderator's screen, the same layout with the session's controls on the
+keys, is in `moderator`.
 
 A screen holds the latest View and Link in reactives. When either changes it
 makes each widget's small model from them and hands it over; the widgets
@@ -7,7 +10,6 @@ redraw only when their model differs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 from typing import ClassVar
 
@@ -21,24 +23,9 @@ from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import Screen
 
-from runofshow.domain.commands import (
-    Command,
-    CommandError,
-    End,
-    Extend,
-    Goto,
-    Message,
-    Next,
-    Pause,
-    Previous,
-    Resume,
-    Skip,
-    Start,
-)
 from runofshow.domain.derive import View
-from runofshow.domain.fold import MAX_MESSAGE
 from runofshow.domain.link import Link
-from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, HelpScreen, MessageScreen
+from runofshow.tui.dialogs import HelpScreen
 from runofshow.tui.models import (
     Flash,
     WorldModel,
@@ -54,7 +41,8 @@ from runofshow.tui.models import (
     people_by_zone,
     status_model,
 )
-from runofshow.tui.source import Controls, SessionSource
+from runofshow.tui.progress import ProgressLine
+from runofshow.tui.source import SessionSource
 from runofshow.tui.widgets import (
     AgendaTable,
     BigClock,
@@ -63,17 +51,14 @@ from runofshow.tui.widgets import (
     CueLine,
     KeyBar,
     Line,
-    ProgressLine,
     Row,
     SegmentCard,
     StatusBar,
     TopBar,
     WorldClock,
 )
-from runofshow.tui.words import banner_text, describe_link, message_presets
+from runofshow.tui.words import banner_text, describe_link
 from runofshow.words.cues import cue_for
-from runofshow.words.text import literal
-from runofshow.words.timefmt import format_duration
 
 #: Width from which the agenda goes beside the countdown instead of below it.
 WIDE = 150
@@ -87,8 +72,6 @@ TALL_CLOCK_ROWS = 8
 #: The most rows the segment card and the cue line take (their CSS max-height), and so the room they may need.
 CARD_ROWS = 5
 CUE_ROWS = 2
-#: A live start earlier than this before the plan asks first (a key pressed by mistake).
-EARLY_START_S = 60.0
 
 #: (keys, as shown, action, short description, palette title).
 Key = tuple[str, str, str, str, str]
@@ -326,174 +309,6 @@ class SessionScreen(LiveScreen):
     def action_help(self) -> None:
         """Show every key."""
         self.app.push_screen(HelpScreen(self.journal_label, read_only=self.FOLLOWING))
-
-
-class ModeratorScreen(SessionScreen):
-    """The moderator's screen: the session's controls on the keys."""
-
-    #: The one list of keys: bindings, the key bar and the command palette are all made from it.
-    KEYS = (
-        ("space", "space", "start_pause", "start/pause", "Start / pause / resume"),
-        ("n,right", "n →", "next", "next", "Next segment"),
-        ("p,left", "p ←", "previous", "back", "Previous segment (undoes the n that led here)"),
-        ("plus,equals_sign", "+", "extend(60)", "more time", "Give the segment 1 minute more"),
-        ("minus,underscore", "−", "extend(-60)", "less time", "Give the segment 1 minute less"),
-        ("s", "s", "skip", "skip", "Skip: cut this segment, start the next"),
-        ("g", "g", "goto", "go to", "Go to a segment"),
-        ("e", "e", "end", "end", "End the session"),
-        MUTE,
-        ("c", "c", "copy_cue", "copy cue", "Copy the speaker's cue"),
-        ("t", "t", "message", "message", "Message to the speaker (an empty line clears it)"),
-        QUIT,
-        HELP,
-    )
-    BINDINGS = [*bindings(KEYS), Binding("T", "clear_message", "Clear the message", show=False)]
-
-    def __init__(
-        self,
-        source: SessionSource,
-        controls: Controls,
-        *,
-        refresh: Callable[[], None],
-        journal_label: str = "",
-        local_zone: pendulum.Timezone | pendulum.FixedTimezone,
-        serving: str | None = None,
-    ) -> None:
-        super().__init__(source, journal_label=journal_label, local_zone=local_zone, serving=serving)
-        self.controls = controls
-        #: Draw at once after a command, rather than at the next tick.
-        self.refresh_now = refresh
-
-    def _command(self, command: Command) -> None:
-        try:
-            ack = self.controls.command(command)
-        except CommandError as error:
-            self.notify(str(error), severity="warning", timeout=4)
-            return
-        self.refresh_now()
-        if not ack.on_disk and not self.source.link().healthy:  # never waits: the writer has its own thread
-            self.notify("Not on disk yet: the journal is failing (see the red banner)", severity="error", timeout=6)
-
-    def action_start_pause(self) -> None:
-        """Space: start the session, or pause / resume it."""
-        view = self.source.view()
-        if view.ended:
-            self.notify("The session has ended: q quits, and 'runofshow report' reviews it", timeout=4)
-        elif not view.started:
-            early = view.starts_in_s or 0.0
-            if early < EARLY_START_S:
-                self._command(Start())
-                return
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._command(Start())
-
-            self.app.push_screen(
-                ConfirmScreen(
-                    f"Start now, {format_duration(early)} before the planned start?",
-                    "The plan keeps its clock times, so the show will count as ahead.",
-                ),
-                answered,
-            )
-        elif view.paused:
-            self._command(Resume())
-        else:
-            self._command(Pause())
-
-    def action_next(self) -> None:
-        """Finish this segment and start the next."""
-        self._command(Next())
-
-    def action_previous(self) -> None:
-        """Back one segment (an undo of the n that led here)."""
-        self._command(Previous())
-
-    def action_extend(self, seconds: int) -> None:
-        """Give the current segment more (or less) time."""
-        self._command(Extend(seconds))
-
-    def action_skip(self) -> None:
-        """Cut this segment and start the next."""
-        self._command(Skip())
-
-    def action_goto(self) -> None:
-        """Pick any segment to jump to."""
-
-        def chosen(number: int | None) -> None:
-            if number:
-                self._command(Goto(number))
-
-        self.app.push_screen(GotoScreen(self.source.agenda, self.source.view().current), chosen)
-
-    def action_end(self) -> None:
-        """End the session, after asking."""
-        view = self.source.view()
-        if not view.started or view.ended:
-            self.notify(
-                "The session has not started" if not view.started else "The session has already ended", timeout=3
-            )
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._command(End())
-
-        self.app.push_screen(
-            ConfirmScreen("End the session now?", "The journal is closed for good; a report can be made from it."),
-            answered,
-        )
-
-    def action_copy_cue(self) -> None:
-        """Copy the speaker's cue to the clipboard, and show it, since some terminals ignore OSC 52."""
-        cue = self.last_cue
-        if not cue:
-            self.notify("No cue now: one appears at wrap-up time", timeout=3)
-            return
-        self.app.copy_to_clipboard(cue)
-        self.notify(literal(cue), title="Sent to the clipboard (if your terminal allows it)", timeout=8, markup=False)
-
-    def action_message(self) -> None:
-        """A one-line prompt for a message to the speaker, with presets; Enter sends, an empty line clears."""
-        view = self.source.view()
-        agenda = self.source.agenda
-        upcoming = view.next_segment
-        presets = message_presets(
-            self.last_cue,
-            upcoming.segment.speaker if upcoming is not None else None,
-            agenda.messages,
-            view.focus.segment.messages,
-        )
-
-        def typed(text: str | None) -> None:
-            if text is not None:
-                self._command(Message(text))
-
-        self.app.push_screen(MessageScreen(presets, view.message, MAX_MESSAGE), typed)
-
-    def action_clear_message(self) -> None:
-        """T: take the message off every screen at once."""
-        if self.source.view().message:
-            self._command(Message(""))
-
-    def action_quit_session(self) -> None:
-        """Quit; while the show runs, ask first. The session is not ended."""
-        view = self.source.view()
-        if not view.started or view.ended:
-            self.app.exit()
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.exit()
-
-        link = self.source.link()
-        detail = (
-            f"Records are NOT on disk ({link.problem}). Quitting saves them to a rescue file, named on exit."
-            if not link.healthy
-            else "The session keeps running in the journal; run the same command to resume it."
-        )
-        self.app.push_screen(ConfirmScreen("Quit runofshow?", detail), answered)
 
 
 class FollowScreen(SessionScreen):

@@ -10,35 +10,31 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-from rich.progress_bar import ProgressBar as RichBar
 from rich.text import Text
-from textual.app import ComposeResult, RenderResult
+from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive, var
+from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
-from runofshow.domain.events import Level
 from runofshow.domain.instants import to_pendulum
 from runofshow.tui.bigclock import big_lines, big_text
 from runofshow.tui.models import (
     AgendaModel,
     Alert,
-    BarModel,
     CardModel,
     ClockModel,
     CountdownModel,
     CueModel,
     EndCardModel,
-    NextModel,
     RowModel,
     StatusModel,
     WorldModel,
     row_cells,
 )
 from runofshow.words.text import literal
-from runofshow.words.timefmt import format_duration, minute_clock
+from runofshow.words.timefmt import minute_clock
 
 __all__ = [
     "AgendaTable",
@@ -48,7 +44,6 @@ __all__ = [
     "CueLine",
     "KeyBar",
     "Line",
-    "ProgressLine",
     "Row",
     "SegmentCard",
     "StatusBar",
@@ -58,8 +53,6 @@ __all__ = [
 ]
 
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
-#: The warning colours, as the README promises them: yellow, orange, red.
-BAR_COLOURS = {Level.WRAP_UP: "#ffd700", Level.FINAL: "#ff8700", Level.OVERTIME: "#ff2d2d", Level.DONE: "#808080"}
 #: The badge of a fresh warning in the cue line, by severity: the countdown's own colours.
 FLASH_COLOURS = {"warning": "#ffd700", "error": "#ff2d2d"}
 BLINK_BACKGROUND = Color.parse("#ff2d2d")
@@ -228,71 +221,6 @@ class SegmentCard(Vertical):
             summary += f"; not run: #{', #'.join(map(str, model.not_run))}"
         self._speaker.update(Text(summary))
         self._note.update(Text("Review it with: runofshow report JOURNAL (the path is below)", style="italic"))
-
-
-class SegmentBar(Widget):
-    """The segment's progress bar, redrawn only when it visibly grows (by half a cell).
-
-    Drawn from Rich's renderable rather than Textual's ProgressBar, whose own
-    once-a-second timer (for an ETA we do not show) doubled the wake-ups.
-    """
-
-    #: The time the segment has and how much of it is used.
-    model: var[BarModel | None] = var(None, init=False)
-    #: What is drawn: (half cells, of them lit, colour). Equal faces skip the repaint.
-    face: reactive[tuple[int, int, str]] = reactive((2, 0, "#5f87d7"), layout=False)
-
-    def watch_model(self, model: BarModel | None) -> None:
-        """Work out the face for the new figures."""
-        self._set_face()
-
-    def on_resize(self) -> None:
-        """More or fewer cells: a new face."""
-        self._set_face()
-
-    def _set_face(self) -> None:
-        model = self.model
-        if model is None:
-            return
-        steps = 2 * max(1, self.size.width)
-        # Full is not "finished, well done" (Rich's green): it is time's up.
-        self.face = (steps, int(steps * model.done_s / model.total_s), BAR_COLOURS.get(model.alert, "#5f87d7"))
-
-    def render(self) -> RenderResult:
-        """The bar at its face."""
-        steps, lit, colour = self.face
-        return RichBar(total=steps, completed=lit, complete_style=colour, finished_style=colour)
-
-
-class ProgressLine(Horizontal):
-    """The segment's progress bar and what comes next."""
-
-    #: (the bar's figures, what comes next).
-    model: var[tuple[BarModel, NextModel] | None] = var(None, init=False)
-
-    def compose(self) -> ComposeResult:
-        self._bar = SegmentBar(id="segment-progress")
-        self._next = Static("", id="next-up")
-        yield self._bar
-        yield self._next
-
-    def watch_model(self, old: tuple[BarModel, NextModel] | None, new: tuple[BarModel, NextModel] | None) -> None:
-        """Pass the bar on; redraw what comes next if it changed."""
-        if new is None:
-            return
-        bar, upcoming = new
-        self._bar.model = bar
-        if old is not None and old[1] == upcoming:
-            return
-        if upcoming.segment is None:
-            text = Text("Next: end of the session" if not upcoming.ended else "")
-        else:
-            text = Text("Next: ", style="dim")
-            text.append(literal(upcoming.segment.title))
-            if upcoming.segment.speaker:
-                text.append(f" — {literal(upcoming.segment.speaker)}")
-            text.append(f" ({format_duration(upcoming.allotted_s)})", style="dim")
-        self._next.update(text, layout=False)
 
 
 class CueLine(Static):

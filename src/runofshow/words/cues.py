@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from runofshow.domain.derive import View
-from runofshow.domain.events import Level
+from runofshow.domain.derive import Urgency, View
 from runofshow.words.timefmt import spoken_minutes
 
 
@@ -22,11 +21,11 @@ def cue_text(level: str, remaining: float, speaker: str | None) -> str | None:
 
     The one wording of every cue, used live and in the speakers' briefing.
     """
-    if level == Level.WRAP_UP:
+    if level == Urgency.WRAP_UP:
         text = f"{spoken_minutes(remaining)} left, please start wrapping up"
-    elif level == Level.FINAL:
+    elif level == Urgency.FINAL:
         text = f"{spoken_minutes(remaining)} left, please conclude"
-    elif level == Level.OVERTIME:
+    elif level == Urgency.OVERTIME:
         over = -remaining
         if over < 60:
             text = "your time is up, please finish your last sentence" if speaker else "time is up for this segment"

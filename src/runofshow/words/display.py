@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from runofshow.domain.derive import RowStatus, SegmentView, View
-from runofshow.domain.events import Level
+from runofshow.domain.derive import RowStatus, SegmentView, Urgency, View
 from runofshow.words.timefmt import format_duration, format_length, minute_clock
 
 
@@ -41,8 +40,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "paused": ("PAUSED · left", "paused"),
     "paused_over": ("PAUSED · over", "paused"),
     "over": ("TIME'S UP · over by", "time's up · over by"),
-    Level.WRAP_UP: ("WRAP UP · left", "wrap up"),
-    Level.FINAL: ("FINAL MINUTE · left", "final minute"),
+    Urgency.WRAP_UP: ("WRAP UP · left", "wrap up"),
+    Urgency.FINAL: ("FINAL MINUTE · left", "final minute"),
     "left": ("left", "left"),
 }
 
@@ -64,7 +63,7 @@ def _showing(view: View) -> str:
         return "paused_over" if view.remaining_s <= 0 else "paused"
     if view.remaining_s <= 0:
         return "over"
-    return view.alert if view.alert in (Level.WRAP_UP, Level.FINAL) else "left"
+    return view.alert if view.alert in (Urgency.WRAP_UP, Urgency.FINAL) else "left"
 
 
 def seconds_to_next_change(view: View) -> float:
