@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runofshow.agenda_file import load_agenda
 from runofshow.commands.export import render
@@ -121,4 +124,54 @@ def test_csv_on_a_terminal_shows_control_characters_instead_of_obeying_them(
     subprocess.run(
         [sys.executable, "-m", "runofshow", "export", str(path), "--format", "csv", "-o", str(out)], check=True
     )
-    assert b"\x1b]0;pwned\x07" in out.read_bytes()  # the file keeps the text exactly, for the round trip
+    written = out.read_bytes()
+    assert b"\x1b" not in written and b"\x07" not in written  # `cat agenda.csv` cannot retitle the terminal
+    assert b"\\x1b]0;pwned\\x07" in written
+
+
+#: Controls that steer a terminal a csv file is shown on: OSC 0 (window title), OSC 52 (clipboard),
+#: CSI, BEL, a C1 CSI, DEL, a carriage return that hides what went before, and bidi overrides.
+TERMINAL_STEERING = [
+    "\x1b]0;owned\x07",
+    "\x1b]52;c;ZWNobyBwd25lZA==\x07",
+    "\x1b[2J",
+    "\x9b31m",
+    "del\x7f",
+    "cover\rup",
+    "\u202eevil\u202c",
+    "\u2066isolate\u2069",
+]
+
+
+def test_csv_file_holds_no_terminal_control_and_imports_back_exactly(write_agenda: Callable[..., Path]) -> None:
+    from runofshow.domain.agenda.parse import parse_agenda
+    from runofshow.interop import toml_out
+    from runofshow.interop.sheet import read_sheet
+    from runofshow.interop.to_agenda import Options, import_sheet
+
+    def segment(i: int, text: str) -> str:
+        fields = {"title": "T " + text, "speaker": text, "notes": "a literal \\x1b stays " + text}
+        lines = [f'start = "{9 + i:02d}:00"', 'duration = "10m"']
+        lines += [f"{key} = {toml_out.string(value)}" for key, value in fields.items()]
+        return "[[segments]]\n" + "\n".join(lines) + "\n\n"
+
+    segments = "".join(segment(i, text) for i, text in enumerate(TERMINAL_STEERING))
+    session = toml_out.table("session", {"title": "S \x1b]0;t\x07", "date": "2024-05-01", "timezone": "UTC"})
+    agenda = parse_agenda("\n".join(session) + "\n\n" + segments)
+    data = render(agenda, "csv")
+    steering = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    text = data.decode("utf-8")
+    assert not steering.search(text.replace("\r\n", "\n")), steering.findall(text)
+    sheet = write_agenda(data, "agenda.csv")
+    back = import_sheet(read_sheet(sheet), Options(), sheet.with_suffix(".toml")).agenda
+    assert back.session == agenda.session and back.segments == agenda.segments
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs"])) | st.text("\\xu5c01b7f202e9\x1b\x07\u202e"))
+def test_csv_escape_is_undone_exactly(text: str) -> None:
+    from runofshow.interop.cells import csv_escape, csv_unescape
+
+    escaped = csv_escape(text)
+    assert csv_unescape(escaped) == text
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", escaped)

@@ -16,7 +16,7 @@ from typing import Any
 
 from runofshow.errors import UserError
 from runofshow.interop import columns
-from runofshow.interop.cells import csv_unguard, xlsx_unescape
+from runofshow.interop.cells import csv_unescape, csv_unguard, xlsx_unescape
 from runofshow.words.text import literal, shorten
 
 MAX_FILE_BYTES = 20_000_000
@@ -129,7 +129,7 @@ def _read_csv(raw: bytes, name: str) -> Sheet:
     rows = parsed[best]
     if isinstance(rows, SheetError):
         raise rows
-    return Sheet(name, None, [tuple(csv_unguard(cell) for cell in row) for row in rows])
+    return Sheet(name, None, [tuple(csv_unescape(csv_unguard(cell)) for cell in row) for row in rows])
 
 
 def _csv_rows(text: str, delimiter: str, name: str) -> list[list[str]] | SheetError:

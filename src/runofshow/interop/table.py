@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runofshow.domain.agenda.model import DEFAULT_FINAL_S, DEFAULT_WRAP_UP_S, Agenda, Segment
-from runofshow.interop.cells import csv_guard
+from runofshow.interop.cells import csv_escape, csv_guard
 from runofshow.interop.columns import EXPORT_FIELDS, PREAMBLE, header_text
 
 OFF = "off"
@@ -94,7 +94,7 @@ def length_text(seconds: int) -> str:
 
 
 def csv_cell(item: Any) -> str:
-    """A typed cell as csv text; text that a spreadsheet would run is guarded."""
+    """A typed cell as csv text: terminal controls escaped, text that a spreadsheet would run guarded."""
     if item is None:
         return ""
     if isinstance(item, bool):
@@ -105,7 +105,7 @@ def csv_cell(item: Any) -> str:
         return item.isoformat()
     if isinstance(item, Length):
         return length_text(item.seconds)
-    return csv_guard(str(item))
+    return csv_guard(csv_escape(str(item)))
 
 
 def to_csv(agenda: Agenda) -> str:
