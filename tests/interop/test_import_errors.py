@@ -226,3 +226,24 @@ def test_an_opendocument_spreadsheet(cli: Cli, tmp_path: Path) -> None:
     assert one_line(cli, source, *ZONE_DATE).endswith(
         "programme.ods: is an OpenDocument spreadsheet; save it as .xlsx or .csv"
     )
+
+
+@pytest.mark.slow
+def test_a_date_cell_outside_the_calendar_is_one_line(write_xlsx: Callable[..., Path]) -> None:
+    """openpyxl warns on stderr about such a cell; the user sees one line, naming the cell, and nothing else."""
+    book = workbook([["Start", "End", "Title"], [dt.time(18), dt.time(18, 10), "A"]])
+    book.active["A2"].value = 1e308
+    book.active["A2"].number_format = "hh:mm"
+    source = write_xlsx(book)
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "runofshow", "import", str(source), *ZONE_DATE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.endswith(
+        'agenda.xlsx: sheet "Program", row 2, column "Start": 1e+308 is a date serial number outside the calendar; '
+        "type the value again\n"
+    )

@@ -1,14 +1,18 @@
 """Read the rows of a programme from a csv or xlsx file, as typed values.
 
 Whatever the file, the result is the same: rows of cell values (str, int,
-float, bool, time, datetime, timedelta, None, or `Formula` for a formula
-that has no saved value), numbered as a spreadsheet numbers them.
+float, bool, time, datetime, timedelta, None, `Formula` for a formula that has
+no saved value, or `BadDate` for a date cell no calendar holds), numbered as a
+spreadsheet numbers them.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +43,17 @@ class Formula:
     """A formula cell with no value saved beside it (the file was written by a script, not a spreadsheet)."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BadDate:
+    """A cell formatted as a date or time whose number is outside the calendar (1e308, -5)."""
+
+    serial: str
+
+
+#: openpyxl's warning for such a cell, which it then reads as the error "#VALUE!".
+_BAD_DATE = re.compile(r"Cell ([A-Z]{1,3})(\d+) is marked as a date but the serial value (\S+) is outside")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +189,15 @@ def _read_xlsx(raw: bytes, name: str, wanted: str | None) -> Sheet:
 
     if raw[30:38] == b"mimetype" and b"opendocument" in raw[38:100]:
         raise SheetError(f"{literal(name)}: is an OpenDocument spreadsheet; save it as .xlsx or .csv")
-    try:
-        values = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-    except Exception as error:  # zipfile, KeyError, XML and openpyxl's own errors all mean "damaged"
-        raise damaged(error) from None
+    # openpyxl warns on stderr about what it does not support or cannot read (data validation,
+    # a date no calendar holds); what matters reaches the user as one line naming the cell.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            values = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+        except Exception as error:  # zipfile, KeyError, XML and openpyxl's own errors all mean "damaged"
+            raise damaged(error) from None
     try:
         names = [ws.title for ws in values.worksheets]
         if not names:
@@ -211,18 +230,28 @@ def _read_xlsx(raw: bytes, name: str, wanted: str | None) -> Sheet:
 
 
 def _xlsx_rows(values: Any, formulas: Any, name: str) -> list[Row]:
+    from openpyxl.utils.cell import column_index_from_string
+
     # Some writers record a wrong sheet size; read every row there is, not the size the file claims.
     values.reset_dimensions()
     formulas.reset_dimensions()
     rows: list[Row] = []
-    for index, (cells, raw_cells) in enumerate(
-        zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True)), start=1
-    ):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        both = zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True))
+        pairs = list(itertools.islice(both, MAX_ROWS + 1))
+    bad_dates: dict[tuple[int, int], str] = {}
+    for warning in caught:
+        if match := _BAD_DATE.search(str(warning.message)):
+            bad_dates[(int(match.group(2)), column_index_from_string(match.group(1)))] = match.group(3)
+    for index, (cells, raw_cells) in enumerate(pairs, start=1):
         if index > MAX_ROWS:
             raise SheetError(f'{literal(name)}: sheet "{literal(values.title)}": more than {MAX_ROWS:,} rows')
         row: list[Any] = []
-        for value, written in zip(cells[:MAX_COLUMNS], raw_cells[:MAX_COLUMNS]):
-            if value is None and isinstance(written, str) and written.startswith("="):
+        for column, (value, written) in enumerate(zip(cells[:MAX_COLUMNS], raw_cells[:MAX_COLUMNS]), start=1):
+            if (index, column) in bad_dates:
+                row.append(BadDate(bad_dates[(index, column)]))
+            elif value is None and isinstance(written, str) and written.startswith("="):
                 row.append(Formula(written))
             elif isinstance(value, str):
                 row.append(xlsx_unescape(value))

@@ -12,7 +12,7 @@ import math
 import re
 
 from runofshow.domain.agenda.values import parse_duration
-from runofshow.interop.sheet import Formula, is_blank
+from runofshow.interop.sheet import BadDate, Formula, is_blank
 from runofshow.words.text import literal, shorten
 
 _CLOCK = re.compile(r"^(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(?:m\.?)?$", re.IGNORECASE)
@@ -32,6 +32,8 @@ def show(value: object) -> str:
         return f'"{shorten(literal(value.text), 60)}"'
     if isinstance(value, str):
         return f'"{shorten(literal(value), 60)}"'
+    if isinstance(value, BadDate):
+        return shorten(literal(value.serial), 60)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -44,6 +46,8 @@ def _no_formula(value: object) -> None:
         raise ValueError(
             f"the formula {show(value)} has no saved value; open the file in a spreadsheet and save it again"
         )
+    if isinstance(value, BadDate):
+        raise ValueError(f"{show(value)} is a date serial number outside the calendar; type the value again")
 
 
 def clock(value: object) -> tuple[dt.time, dt.date | None]:
