@@ -47,6 +47,16 @@ def test_xlsx_cells_are_typed(agenda: Agenda, tmp_path: Path) -> None:
     assert facts["Date"] == dt.datetime(2021, 10, 8)
 
 
+def test_xlsx_prints_landscape_one_page_wide_with_the_header_on_each_page(agenda: Agenda, tmp_path: Path) -> None:
+    path = tmp_path / "seed.xlsx"
+    path.write_bytes(render(agenda, "xlsx"))
+    for sheet in openpyxl.load_workbook(path).worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+
+
 def test_csv_to_stdout_and_back(cli: Cli, seed: Path, tmp_path: Path) -> None:
     result = cli("export", seed, "--format", "csv")
     assert result.status == 0

@@ -70,10 +70,32 @@ def test_text_is_guarded_as_in_csv(hostile: str, tmp_path: Path) -> None:  # noq
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
             assert b"<f>" not in archive.read(name)
-    segments = rows(workbook(tmp_path, data)["Segments"])
-    assert segments[0]["title"] == "'+cmd|' /C calc'!A0"
+    sheet = workbook(tmp_path, data)["Segments"]
+    segments = rows(sheet)
+    # The cell holds the text as written, marked "quote prefix" as the agenda's xlsx does: no apostrophe
+    # inside the value for LibreOffice or pandas to show.
+    assert segments[0]["title"] == "+cmd|' /C calc'!A0"
+    assert segments[0]["speaker"] == "@SUM(1)"
     assert segments[1]["title"] == "Bell \\x07 escape \\x1b]0;owned\\x07 csi \\x9b2J del \\x7f"
     assert segments[0]["delta_s"] == dt.timedelta(seconds=-60)
+    header = [cell.value for cell in sheet[1]]
+    for name in ("title", "speaker", "kind"):
+        cell = sheet.cell(row=2, column=header.index(name) + 1)
+        assert cell.data_type == "s" and cell.quotePrefix, name
+    totals = workbook(tmp_path, data)["Totals"]
+    title = next(cell for cell in totals[2] if str(cell.value).startswith("=HYPERLINK"))
+    assert title.data_type == "s" and title.quotePrefix
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(
+    in_journals: Path, tmp_path: Path
+) -> None:
+    book = workbook(tmp_path, render_file([load("rehearsal.jsonl"), load("live.jsonl")], "xlsx"))
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
 
 
 def test_cli_writes_the_file_and_refuses_a_terminal(

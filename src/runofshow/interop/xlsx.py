@@ -3,7 +3,8 @@
 Used by `export --format xlsx` (the programme) and `report --format xlsx`
 (one sheet per table). Text is always a string cell, never a formula, and a
 text that starts like a formula is also marked "quote prefix", as Excel
-does for text typed after an apostrophe.
+does for text typed after an apostrophe; the apostrophe is not in the value.
+Every sheet prints landscape, one page wide, with its header on each page.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def set_cell(cell: Any, item: Any) -> None:
         text = xlsx_escape(str(item))
         cell.value = text
         cell.data_type = "s"  # openpyxl would take "=..." for a formula
-        if formula_like(text):
-            cell.quotePrefix = True
+        if formula_like(text.lstrip(" ")):
+            cell.quotePrefix = True  # the value stays as written; the style says "typed after an apostrophe"
 
 
 def add_sheet(workbook: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
@@ -84,7 +85,17 @@ def add_sheet(workbook: Any, title: str, header: Sequence[str], rows: Sequence[S
     sheet.freeze_panes = "A2"
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, width + 2)
+    print_wide(sheet)
     return sheet
+
+
+def print_wide(sheet: Any) -> None:
+    """Print in landscape, every column on one page width, the header row repeated on each page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.print_title_rows = "1:1"
 
 
 def _width(item: Any) -> int:

@@ -3,8 +3,11 @@
 The columns are the json and csv names (docs/report.md). Durations are
 duration cells, in a workbook dated from 1904 so that Excel shows a negative
 one (a segment that ended early) instead of ####; times are times in the
-report's zone (`timezone` on the Totals sheet). Text goes through
-`spreadsheet_safe`, as in csv, and is always a text cell, never a formula.
+report's zone (`timezone` on the Totals sheet). Text has its control
+characters made visible, as in csv, and is always a text cell, never a
+formula; one that starts like a formula is marked "quote prefix" (the style
+Excel gives text typed after an apostrophe) instead of holding an apostrophe,
+which LibreOffice and pandas would show as part of the text.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from runofshow.interop import xlsx
 from runofshow.report.compare import Compared
 from runofshow.report.records import SEGMENT_FIELDS, comparison_record, intervals, segment_record, session_record
 from runofshow.report.words import Shown, signed, warning_labels
-from runofshow.words.text import spreadsheet_safe
+from runofshow.words.text import literal
 
 SEGMENTS, TOTALS, COMPARISON, KINDS = "Segments", "Totals", "Comparison", "Kinds"
 
@@ -45,9 +48,9 @@ def _workbook(pairs: list[tuple[str | None, Shown]], view: Compared | None) -> b
     head = ["session"] if view is not None else []
     segment_keys = [*head, "journal", "mode", *SEGMENT_FIELDS]
     xlsx.add_records(
-        book, SEGMENTS, [r for letter, shown in pairs for r in _segments(letter, shown)], spreadsheet_safe, segment_keys
+        book, SEGMENTS, [r for letter, shown in pairs for r in _segments(letter, shown)], literal, segment_keys
     )
-    xlsx.add_records(book, TOTALS, [_totals(letter, shown) for letter, shown in pairs], spreadsheet_safe)
+    xlsx.add_records(book, TOTALS, [_totals(letter, shown) for letter, shown in pairs], literal)
     if view is not None:
         record = comparison_record(view)["comparison"]
         letters = record["sessions"]
@@ -60,7 +63,7 @@ def _workbook(pairs: list[tuple[str | None, Shown]], view: Compared | None) -> b
                 flat[f"{letter} actual_duration_s"] = row["actual_duration_s"][i]
                 flat[f"{letter} delta_s"] = row["delta_s"][i]
             rows.append(flat)
-        xlsx.add_records(book, COMPARISON, rows, spreadsheet_safe)
+        xlsx.add_records(book, COMPARISON, rows, literal)
         kinds = []
         for kind in record["kinds"]:
             flat = {"kind": kind["kind"]}
@@ -70,7 +73,7 @@ def _workbook(pairs: list[tuple[str | None, Shown]], view: Compared | None) -> b
             flat["all_segments"] = kind["all_segments"]
             flat["all_average_delta_s"] = kind["all_average_delta_s"]
             kinds.append(flat)
-        xlsx.add_records(book, KINDS, kinds, spreadsheet_safe)
+        xlsx.add_records(book, KINDS, kinds, literal)
     return xlsx.to_bytes(book)
 
 
