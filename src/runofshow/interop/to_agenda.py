@@ -22,8 +22,11 @@ from runofshow.interop.columns import Column
 from runofshow.interop.sheet import Row, Sheet, SheetError, is_blank, trimmed
 from runofshow.interop.table import length_text
 from runofshow.words.text import literal, shorten
+from runofshow.words.timefmt import clock_time, format_duration
 
 _VALIDATING = "\x00import"
+#: The longest session `import` writes: a longer one is a misread length, or a day to split into sessions.
+MAX_SESSION_S = 12 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,12 @@ class _Importer:
         self.header_row = 0
         self.first_date: dt.date | None = None
         self.titles: list[str] = []
+        #: row -> seconds of its Duration cell, once the column's way of writing them is decided.
+        self.lengths: dict[int, int] = {}
+        #: h:mm or mm:ss, when the Duration column wrote lengths as `10:00`; other columns follow it.
+        self.reading: str | None = None
+        #: What the importer assumed, said in comments at the top of the agenda.
+        self.notes: list[str] = []
 
     def run(self) -> Imported:
         rows = list(trimmed(self.sheet.rows))
@@ -69,19 +78,26 @@ class _Importer:
         header_at = self._find_header(rows)
         self._check_merged()
         data = self._data_rows(rows[header_at + 1 :])
-        segments = [self._segment(number, cells) for number, cells in data]
-        if segments[0]["start"] is None:
-            raise self.sheet.error("the first segment needs a start time", data[0][0], self._start_header())
-        self.titles = [segment["title"] for segment in segments]
-        session = self._session()
-        text = self._toml(session, segments, [number for number, _ in data])
-        agenda = self._validate(text, [number for number, _ in data])
+        self._durations(data)
+        text, agenda = self._build(data)
+        self._check_span(agenda, data)
         ignored = [
             literal(str(cell).strip())
             for index, cell in enumerate(rows[header_at][1])
             if not is_blank(cell) and index not in {c.index for c in self.by_field.values()}
         ]
         return Imported(text, agenda, [number for number, _ in data], ignored)
+
+    def _build(self, data: Sequence[tuple[int, Row]]) -> tuple[str, Agenda]:
+        """The agenda's text and the agenda, from the rows and the lengths decided for them."""
+        numbers = [number for number, _ in data]
+        segments = [self._segment(number, cells) for number, cells in data]
+        if segments[0]["start"] is None:
+            raise self.sheet.error("the first segment needs a start time", data[0][0], self._start_header())
+        self.titles = [segment["title"] for segment in segments]
+        session = self._session()
+        text = self._toml(session, segments, numbers)
+        return text, self._validate(text, numbers)
 
     # -- the header and what sits above it -------------------------------------
 
@@ -183,8 +199,8 @@ class _Importer:
         if self.first_date is None and day is not None:
             self.first_date = day
         out["start"], out["end"] = start, end
-        if (seconds := read("duration", values.length)) is not None:
-            out["duration"] = length_text(seconds)
+        if number in self.lengths:
+            out["duration"] = length_text(self.lengths[number])
         title = read("title", values.text)
         if title is None:
             raise self.sheet.error("empty; every segment needs a title", number, self.by_field["title"].header)
@@ -203,7 +219,7 @@ class _Importer:
                 raise self.sheet.error(str(error), number, self.by_field["timezone"].header) from None
         if read("flexible", values.flag):
             out["flexible"] = True
-        if (seconds := read("min_duration", values.length)) is not None:
+        if (seconds := read("min_duration", self._other_length("min_duration"))) is not None:
             if not out.get("flexible"):
                 column = self.by_field["min_duration"].header
                 raise self.sheet.error("only a flexible segment can shrink; mark it flexible", number, column)
@@ -211,10 +227,114 @@ class _Importer:
         out["notes"] = read("notes", values.text)
         warnings = {}
         for name in ("wrap_up", "final"):
-            if name in self.by_field and (limit := read(name, values.warning)) is not values.BLANK:
+            reader = self._other_length(name)
+            if (
+                name in self.by_field
+                and (limit := read(name, lambda v, r=reader: values.warning(v, r))) is not values.BLANK
+            ):
                 warnings[name] = False if limit is None else length_text(limit)
         out["warnings"] = warnings or None
         return out
+
+    # -- lengths written 10:00 -----------------------------------------------
+
+    def _durations(self, data: Sequence[tuple[int, Row]]) -> None:
+        """Read the Duration column into `self.lengths`, deciding whether `10:00` is h:mm or mm:ss.
+
+        A length written `a:bb` (or typed into a time cell, which a spreadsheet
+        reads as a time of day) is tried both ways: a reading is out if the
+        programme would not load, would run over 12 hours, or (mm:ss) would have
+        a segment under a minute. The times around the lengths decide most
+        sheets; when both readings fit, or neither, the import stops and says so.
+        """
+        column = self.by_field.get("duration")
+        if column is None:
+            return
+        cells = {number: self._cell(cells, "duration") for number, cells in data}
+        cells = {number: cell for number, cell in cells.items() if not is_blank(cell)}
+        timed = any(isinstance(cell, dt.time | dt.timedelta) for cell in cells.values())
+        pairs = {number: found for number, cell in cells.items() if (found := values.pair(cell)) is not None}
+        for number, cell in cells.items():
+            if number not in pairs:
+                try:
+                    self.lengths[number] = values.length(cell, day_fractions=timed)
+                except ValueError as error:
+                    raise self.sheet.error(str(error), number, column.header) from None
+        if not pairs:
+            return
+        fits: dict[str, str | None] = {}  # reading -> None if it fits, else why not
+        for reading in (values.HM, values.MS):
+            self.lengths.update({number: values.read_pair(found, reading) for number, found in pairs.items()})
+            fits[reading] = self._why_not(data, reading, pairs)
+        first = min(pairs)
+        shown, advice = values.both_ways(cells[first], pairs[first])
+        viable = [reading for reading, why in fits.items() if why is None]
+        if len(viable) != 1:
+            if viable:
+                detail = f"{shown}, and the programme fits either; {advice}"
+            else:
+                detail = f"{shown}, and neither fits: as h:mm {fits[values.HM]}, as mm:ss {fits[values.MS]}; {advice}"
+            raise self.sheet.error(detail, first, column.header)
+        self.reading = viable[0]
+        self.lengths.update({number: values.read_pair(found, self.reading) for number, found in pairs.items()})
+        spelled = "minutes:seconds (mm:ss)" if self.reading == values.MS else "hours:minutes (h:mm)"
+        self.notes.append(f'Column "{column.header}": {values.show(cells[first])} and the like are read as {spelled}.')
+
+    def _why_not(self, data: Sequence[tuple[int, Row]], reading: str, pairs: dict[int, tuple[int, int]]) -> str | None:
+        """None if the programme makes sense with the lengths in `self.lengths`; else what goes wrong."""
+        if reading == values.MS and (short := [n for n, found in pairs.items() if found[0] == 0]):
+            return f"row {short[0]} would last {pairs[short[0]][1]} seconds"
+        try:
+            _, agenda = self._build(data)
+        except SheetError:
+            return "the programme would not load"
+        if agenda.duration_s > MAX_SESSION_S:
+            return f"the programme would run {format_duration(agenda.duration_s)}"
+        return None
+
+    def _other_length(self, name: str) -> Any:
+        """The reader for a length column other than Duration: `2:00` as the Duration column reads it.
+
+        With no decision to follow, `a:bb` is h:mm, unless that makes an hour or more (a wrap-up of
+        2 hours is surely 2 minutes): then the import stops and asks.
+        """
+
+        def read(value: object) -> int:
+            found = values.pair(value) if isinstance(value, str) else None
+            if found is not None:
+                if self.reading is not None:
+                    return values.read_pair(found, self.reading)
+                if values.read_pair(found, values.HM) >= 3600:
+                    raise ValueError("; ".join(values.both_ways(value, found)))
+            return values.length(value)
+
+        return read
+
+    def _check_span(self, agenda: Agenda, data: Sequence[tuple[int, Row]]) -> None:
+        """A session imported from a sheet runs at most 12 hours: longer is a misread length, or a day to split."""
+        if agenda.duration_s <= MAX_SESSION_S:
+            return
+        index = next(
+            i for i, s in enumerate(agenda.segments) if s.end_epoch - agenda.segments[0].start_epoch > MAX_SESSION_S
+        )
+        number, cells = data[index]
+        column = next(
+            (
+                self.by_field[name].header
+                for name in ("duration", "end", "range")
+                if name in self.by_field and not is_blank(self._cell(cells, name))
+            ),
+            None,
+        )
+        tz, day = agenda.session.timezone, agenda.start.in_tz(agenda.session.timezone).date()
+        start = clock_time(agenda.start, tz, first_day=day, with_seconds=bool(agenda.start.second))
+        end = clock_time(agenda.end, tz, first_day=day, with_seconds=bool(agenda.end.second))
+        raise self.sheet.error(
+            f"the programme would run {format_duration(agenda.duration_s)}, from {start} to {end}; "
+            f"a session may be at most {MAX_SESSION_S // 3600} hours (split the day into sessions)",
+            number,
+            column,
+        )
 
     def _start_header(self) -> str:
         return (self.by_field.get("start") or self.by_field["range"]).header
@@ -286,6 +406,7 @@ class _Importer:
             toml_out.comment(
                 f"Check it, and see each speaker's own time, with: runofshow check {Path(self.output).name}"
             ),
+            *(toml_out.comment(note) for note in self.notes),
             "",
             *toml_out.table("session", session),
         ]

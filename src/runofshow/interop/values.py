@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 
 from runofshow.domain.agenda.values import parse_duration
 from runofshow.interop.sheet import BadDate, Formula, is_blank
+from runofshow.interop.table import length_text
 from runofshow.words.text import literal, shorten
 
 _CLOCK = re.compile(r"^(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(?:m\.?)?$", re.IGNORECASE)
@@ -108,11 +110,72 @@ def time_range(value: object) -> tuple[dt.time | None, dt.time | None, dt.date |
     return begins, end, None
 
 
-def length(value: object) -> int:
-    """A duration in seconds: a duration cell, a number of minutes, 10m, 1h30m, 0:10."""
+_PAIR = re.compile(r"^(\d{1,3}):([0-5]\d)$")
+HM, MS = "h:mm", "mm:ss"
+
+
+def pair(value: object) -> tuple[int, int] | None:
+    """(a, b) for a length written `a:bb`, which may be hours and minutes or minutes and seconds.
+
+    Text `10:00`, and a time-of-day cell with no seconds: a spreadsheet takes a
+    typed `10:00` for ten o'clock whatever the typist meant. A duration cell
+    ([h]:mm:ss) and text with seconds (`0:10:00`) say which they are.
+    """
+    if isinstance(value, str) and (match := _PAIR.match(value.strip())):
+        return int(match.group(1)), int(match.group(2))
+    if isinstance(value, dt.time) and not isinstance(value, dt.datetime):
+        seconds = round(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6)
+        if seconds % 60 == 0 and seconds:
+            return seconds // 3600, seconds // 60 % 60
+    return None
+
+
+def read_pair(value: tuple[int, int], reading: str) -> int:
+    """The seconds `a:bb` stands for, read as h:mm or mm:ss."""
+    first, second = value
+    return first * 3600 + second * 60 if reading == HM else first * 60 + second
+
+
+def both_ways(value: object, pair_: tuple[int, int]) -> tuple[str, str]:
+    """('"2:00" may be 2 hours or 2 minutes', "write 2h or 2m (or 2:00:00 or 0:02:00)")."""
+    hours, minutes = (read_pair(pair_, reading) for reading in (HM, MS))
+    return (
+        f"{show(value)} may be {_spoken(hours)} or {_spoken(minutes)}",
+        f"write {length_text(hours)} or {length_text(minutes)} (or {_hms(hours)} or {_hms(minutes)})",
+    )
+
+
+def _spoken(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"  # pragma: no cover - every length is a whole number of seconds
+
+
+def _hms(seconds: int) -> str:
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def day_fraction(value: object) -> int | None:
+    """The seconds a number between 0 and 1 stands for as a fraction of a day (a General-format time), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        return None
+    seconds = float(value) * 86400
+    return round(seconds) if abs(seconds - round(seconds)) <= 0.01 else None
+
+
+def length(value: object, *, day_fractions: bool = False) -> int:
+    """A duration in seconds: a duration cell, a number of minutes, 10m, 1h30m, 0:10.
+
+    With `day_fractions`, a number between 0 and 1 is a fraction of a day: the
+    column holds times, and a cell formatted General shows its number.
+    """
     _no_formula(value)
     seconds: float
-    if isinstance(value, dt.timedelta):
+    if day_fractions and (fraction := day_fraction(value)) is not None:
+        seconds = fraction
+    elif isinstance(value, dt.timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, dt.time) and not isinstance(value, dt.datetime):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
@@ -123,6 +186,13 @@ def length(value: object) -> int:
     else:
         raise ValueError(f"{show(value)} is not a length (use minutes, or forms like 10m, 1h30m)")
     if not math.isfinite(seconds) or abs(seconds - round(seconds)) > 0.01:
+        if isinstance(value, int | float) and (fraction := day_fraction(value)) is not None:
+            raise ValueError(
+                f"{value:.6g} was read as a number of minutes ({seconds:.2f} seconds); as a fraction of a day "
+                f"it is {_hms(fraction)}: format the column as a duration ([h]:mm:ss), or write {length_text(fraction)}"
+            )
+        if isinstance(value, int | float):
+            raise ValueError(f"{show(value)} was read as a number of minutes, which is not a whole number of seconds")
         raise ValueError(f"{show(value)} is not a whole number of seconds")
     if round(seconds) <= 0:
         raise ValueError(f"{show(value)} must be longer than zero")
@@ -142,7 +212,7 @@ def _length_text(value: str) -> float:
         raise ValueError(f"{show(value)} is not a length (use minutes, or forms like 10m, 1h30m)") from None
 
 
-def warning(value: object) -> int | None | object:
+def warning(value: object, read: Callable[[object], int] = length) -> int | None | object:
     """A warning threshold in seconds, None for "off", or BLANK to keep the default."""
     _no_formula(value)
     if is_blank(value):
@@ -151,7 +221,7 @@ def warning(value: object) -> int | None | object:
         return None
     if value is True:
         raise ValueError(f"{show(value)} is not a length; give one like 2m, or off")
-    return length(value)
+    return read(value)
 
 
 def flag(value: object) -> bool:
