@@ -35,6 +35,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate an agenda and print its schedule")
     check.add_argument("agenda", help="agenda file (TOML)")
+    check.add_argument(
+        "--fix-ids",
+        action="store_true",
+        help="give every segment without an id one, in the file itself (comments and layout kept)",
+    )
 
     run = commands.add_parser("run", help="run a session on the live screen (resumes it if it is under way)")
     run.add_argument("agenda", nargs="?", help="agenda file (TOML); default: the bundled seed agenda")
@@ -109,7 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _check(args: argparse.Namespace) -> int:
     from runofshow.commands.check import run_check
 
-    return run_check(args.agenda)
+    return run_check(args.agenda, fix_ids=args.fix_ids)
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from runofshow.commands.export import render
-from runofshow.domain.agenda.model import Agenda, AgendaError
+from runofshow.domain.agenda.ids import segment_ids
+from runofshow.domain.agenda.model import EMAIL_PATTERN, Agenda, AgendaError
 from runofshow.domain.agenda.parse import parse_agenda
 from runofshow.interop import toml_out
 from runofshow.interop.sheet import read_sheet
@@ -50,6 +53,7 @@ text = st.one_of(
 )
 title = text.filter(lambda t: t.strip() != "")
 optional = st.one_of(st.none(), text)
+emails = st.emails().filter(lambda address: re.fullmatch(EMAIL_PATTERN, address) is not None)
 
 
 def _length(seconds: int) -> str:
@@ -67,6 +71,7 @@ def agendas(draw: st.DrawFn) -> str:
         session["also_show"] = also
     session["host"] = draw(optional)
     session["host_timezone"] = draw(st.one_of(st.none(), st.sampled_from(ZONES)))
+    session["host_email"] = draw(st.one_of(st.none(), emails))
     lines = toml_out.table("session", session)
     if draw(st.booleans()):
         wrap = draw(st.integers(60, 300))
@@ -88,6 +93,9 @@ def agendas(draw: st.DrawFn) -> str:
         segment["title"] = draw(title)
         for key in ("speaker", "role", "organization", "country", "notes"):
             segment[key] = draw(optional)
+        segment["email"] = draw(st.one_of(st.none(), emails))
+        if draw(st.booleans()):
+            segment["id"] = draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,20}", fullmatch=True)) + f"-{index}"
         segment["timezone"] = draw(st.one_of(st.none(), st.sampled_from(ZONES)))
         segment["kind"] = draw(st.one_of(st.none(), st.sampled_from(["talk", "qa", "other", "break"]), text))
         if draw(st.booleans()):
@@ -123,8 +131,10 @@ def _load(source: str) -> Agenda:
 
 
 def same(a: Agenda, b: Agenda) -> None:
+    """`b` is `a`, and each of its segments has the id `a` gives it (its own, or the one it would be given)."""
     assert b.session == a.session
-    assert b.segments == a.segments
+    assert [replace(s, id=None) for s in b.segments] == [replace(s, id=None) for s in a.segments]
+    assert [s.id for s in b.segments] == segment_ids(a)
 
 
 def _round_trip(source: str, fmt: str, tmp: Path) -> tuple[Agenda, Agenda, Path]:

@@ -29,10 +29,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "wrap_up": ("Wrap up",),
     "final": ("Final",),
     "notes": ("Notes", "Comments"),
+    "email": ("Email", "E-mail", "Speaker email"),
+    "id": ("ID",),
 }
 
 TIME_FIELDS = ("start", "range")
-TEXT_FIELDS = ("title", "speaker", "role", "organization", "country", "timezone", "kind", "notes")
+TEXT_FIELDS = ("title", "speaker", "role", "organization", "country", "timezone", "kind", "notes", "email", "id")
 
 #: The columns `export` writes, in order: every field but the range and duration ones.
 EXPORT_FIELDS = (
@@ -50,6 +52,8 @@ EXPORT_FIELDS = (
     "wrap_up",
     "final",
     "notes",
+    "email",
+    "id",
 )
 
 #: Session facts written as "key | value" rows above the header (or on a "Session" sheet).
@@ -60,6 +64,7 @@ PREAMBLE: dict[str, tuple[str, ...]] = {
     "also_show": ("Also show",),
     "host": ("Host", "Moderator"),
     "host_timezone": ("Host time zone", "Moderator time zone"),
+    "host_email": ("Host email", "Moderator email"),
 }
 PREAMBLE_SHEET = "Session"
 

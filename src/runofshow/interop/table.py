@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from runofshow.domain.agenda.ids import segment_ids
 from runofshow.domain.agenda.model import DEFAULT_FINAL_S, DEFAULT_WRAP_UP_S, Agenda, Segment
 from runofshow.interop.cells import csv_escape, csv_guard
 from runofshow.interop.columns import EXPORT_FIELDS, PREAMBLE, header_text
@@ -36,6 +37,7 @@ def session_rows(agenda: Agenda) -> list[tuple[str, Any]]:
         ("also_show", ", ".join(session.also_show) or None),
         ("host", session.host),
         ("host_timezone", session.host_timezone),
+        ("host_email", session.host_email),
     ]
     return [(PREAMBLE[key][0], item) for key, item in facts if item is not None]
 
@@ -46,11 +48,15 @@ def headers() -> list[str]:
 
 
 def segment_rows(agenda: Agenda) -> list[list[Any]]:
-    """One row per segment: times as `dt.time`, lengths as `Length`, flags as bool, text as str."""
-    return [[cell for cell in _cells(segment).values()] for segment in agenda.segments]
+    """One row per segment: times as `dt.time`, lengths as `Length`, flags as bool, text as str.
+
+    Every row has its segment's id, the one the agenda gives or the one import
+    would give it, so a sheet edited and imported again keeps the calendar's UIDs.
+    """
+    return [list(_cells(segment, id_).values()) for segment, id_ in zip(agenda.segments, segment_ids(agenda))]
 
 
-def _cells(segment: Segment) -> dict[str, Any]:
+def _cells(segment: Segment, id_: str) -> dict[str, Any]:
     wrap_up, final = _warnings(segment)
     return {
         "start": _clock(segment.start),
@@ -67,6 +73,8 @@ def _cells(segment: Segment) -> dict[str, Any]:
         "wrap_up": wrap_up,
         "final": final,
         "notes": segment.notes,
+        "email": segment.email,
+        "id": id_,
     }
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runofshow.domain.agenda.model import Agenda, AgendaError
+from runofshow.domain.agenda.ids import derived_ids
+from runofshow.domain.agenda.model import ID_PATTERN, Agenda, AgendaError
 from runofshow.domain.agenda.parse import parse_agenda
 from runofshow.domain.agenda.values import zone
 from runofshow.interop import columns, toml_out, values
@@ -96,6 +97,9 @@ class _Importer:
             raise self.sheet.error("the first segment needs a start time", data[0][0], self._start_header())
         self.titles = [segment["title"] for segment in segments]
         session = self._session()
+        given = derived_ids(session["title"], session["date"], [(s["title"], s["speaker"]) for s in segments])
+        for segment, id_ in zip(segments, given):
+            segment["id"] = segment["id"] or id_
         text = self._toml(session, segments, numbers)
         return text, self._validate(text, numbers)
 
@@ -174,7 +178,7 @@ class _Importer:
         return cells[column.index]
 
     def _segment(self, number: int, cells: Row) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"id": None}
 
         def read(name: str, reader: Any) -> Any:
             raw = self._cell(cells, name)
@@ -225,6 +229,15 @@ class _Importer:
                 raise self.sheet.error("only a flexible segment can shrink; mark it flexible", number, column)
             out["min_duration"] = length_text(seconds)
         out["notes"] = read("notes", values.text)
+        out["email"] = read("email", values.text)
+        if (found := read("id", values.text)) is not None:
+            if not re.fullmatch(ID_PATTERN, found):
+                raise self.sheet.error(
+                    f"{values.show(found)} is not an id (letters, digits and . _ ~ -, at most 64)",
+                    number,
+                    self.by_field["id"].header,
+                )
+            out["id"] = found
         warnings = {}
         for name in ("wrap_up", "final"):
             reader = self._other_length(name)
@@ -374,6 +387,7 @@ class _Importer:
             session["also_show"] = [checked_zone((where, name)) for name in names]
         session["host"] = values.text(given("host", opts.host, "--host")[1])
         session["host_timezone"] = checked_zone(given("host_timezone"))
+        session["host_email"] = values.text(given("host_email")[1])
         return session
 
     def _date(self, source: tuple[str, Any]) -> str:

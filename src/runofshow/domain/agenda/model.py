@@ -22,7 +22,7 @@ MAX_SEGMENT = dt.timedelta(hours=12)
 DEFAULT_WRAP_UP_S = 120
 DEFAULT_FINAL_S = 60
 
-SESSION_KEYS = ("title", "date", "timezone", "also_show", "host", "host_timezone")
+SESSION_KEYS = ("title", "date", "timezone", "also_show", "host", "host_timezone", "host_email")
 WARNING_KEYS = ("wrap_up", "final")
 SEGMENT_KEYS = (
     "start",
@@ -40,10 +40,17 @@ SEGMENT_KEYS = (
     "notes",
     "warnings",
     "messages",
+    "id",
+    "email",
 )
 TOP_KEYS = ("session", "warnings", "messages", "segments")
 #: The longest preset message: one line on a phone held upright.
 MAX_PRESET = 120
+#: A segment id: what a calendar UID, a URL or another tool's id column can carry as it is.
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._~-]{0,63}"
+#: An email address, loosely: one @, a dot in the domain, nothing a mail header would split on.
+_NOT_IN_ADDRESS = r"\s\x00-\x1f\x7f-\x9f@<>\"(),;:\\\[\]"
+EMAIL_PATTERN = rf"[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}.]+"
 
 
 class AgendaError(RunofshowError):
@@ -60,6 +67,8 @@ class SessionInfo:
     also_show: tuple[str, ...] = ()
     host: str | None = None
     host_timezone: str | None = None
+    #: The host's address: the calendar's ORGANIZER.
+    host_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,10 @@ class Segment:
     final_s: int | None = DEFAULT_FINAL_S
     #: Messages to the speaker offered while this segment runs, after the agenda's own.
     messages: tuple[str, ...] = ()
+    #: The segment's own name for calendars and other tools, kept when its title, times or date change.
+    id: str | None = None
+    #: The speaker's address: the calendar invitation's ATTENDEE.
+    email: str | None = None
     #: Epoch seconds of `start` and `end`, worked out once: the engine does its
     #: arithmetic on them many times a second, and pendulum's is slow.
     start_epoch: int = field(init=False, repr=False, compare=False)

@@ -21,6 +21,8 @@ from runofshow.domain.agenda.guard import KeyLines, too_deep
 from runofshow.domain.agenda.model import (
     DEFAULT_FINAL_S,
     DEFAULT_WRAP_UP_S,
+    EMAIL_PATTERN,
+    ID_PATTERN,
     MAX_FILE_BYTES,
     MAX_NESTING,
     MAX_PRESET,
@@ -171,6 +173,7 @@ class _Parser:
             except ValueError as error:
                 raise self.session_error("also_show", str(error)) from None
         host = self._text(raw, "host", error=self.session_error)
+        host_email = self._email(raw, "host_email", self.session_error)
         host_tz = raw.get("host_timezone")
         if host_tz is not None:
             try:
@@ -184,7 +187,14 @@ class _Parser:
             also_show=tuple(dict.fromkeys(also)),
             host=host,
             host_timezone=host_tz,
+            host_email=host_email,
         )
+
+    def _email(self, raw: Mapping[str, Any], key: str, error: Any) -> str | None:
+        value = self._text(raw, key, error=error)
+        if value is not None and not re.fullmatch(EMAIL_PATTERN, value):
+            raise error(key, f"{quoted(value)} is not an email address (like name@example.org)")
+        return value
 
     def _date(self, value: object) -> pendulum.Date:
         if value is None:
@@ -272,10 +282,20 @@ class _Parser:
         tz = zoneinfo.ZoneInfo(session.timezone)
         segments: list[Segment] = []
         previous: dt.datetime | None = None  # the previous segment's end
+        ids: dict[str, int] = {}
         for index, item in enumerate(raw):
             if unknown := self._unknown(list(item), SEGMENT_KEYS):
                 key, message = unknown
                 raise self.segment_error(index, item, key, message)
+            if (found := self._id(index, item)) is not None:
+                if found in ids:
+                    raise self.segment_error(
+                        index,
+                        item,
+                        "id",
+                        f"{quoted(found)} is already segment {ids[found] + 1}'s; each segment needs its own",
+                    )
+                ids[found] = index
             title = self._text(
                 item, "title", required=True, error=lambda k, m, i=index, s=item: self.segment_error(i, s, k, m)
             )
@@ -295,6 +315,15 @@ class _Parser:
                 len(raw) - 1, raw[-1], None, "its times fall outside the calendar (years 1 to 9999)"
             ) from None
         return tuple(segments)
+
+    def _id(self, index: int, item: Mapping[str, Any]) -> str | None:
+        def fail(key: str | None, message: str) -> AgendaError:
+            return self.segment_error(index, item, key, message)
+
+        value = self._text(item, "id", error=fail)
+        if value is not None and not re.fullmatch(ID_PATTERN, value):
+            raise fail("id", f"{quoted(value)} is not an id (letters, digits and . _ ~ -, at most 64)")
+        return value
 
     def _place(self, clock: dt.time, after: dt.datetime) -> dt.datetime | None:
         """The first `clock` time at or after `after`, or None if it runs backwards.
@@ -476,6 +505,8 @@ class _Parser:
             wrap_up_s=wrap_up,
             final_s=final,
             messages=self._messages(item.get("messages", []), fail),
+            id=self._text(item, "id", error=fail),
+            email=self._email(item, "email", fail),
         )
 
 
