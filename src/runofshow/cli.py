@@ -100,6 +100,11 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="md and ics: the link speakers open on the day (default: the stage link, while run --serve serves it)",
     )
+    export.add_argument(
+        "--previous",
+        metavar="FILE.ics",
+        help="ics: the calendar sent last; events it has that the agenda lost are cancelled, and numbering goes on from it",
+    )
 
     report = commands.add_parser(
         "report", help="how long each segment took against the plan; several journals: compare them"
@@ -140,7 +145,9 @@ def _import(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from runofshow.commands.export import run_export
 
-    return run_export(args.agenda, args.format, args.output, speaker=args.speaker, link=args.link)
+    return run_export(
+        args.agenda, args.format, args.output, speaker=args.speaker, link=args.link, previous=args.previous
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runofshow.agenda_file import load_agenda
 from runofshow.clock import SystemClock
@@ -13,25 +15,18 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.errors import UserError
 from runofshow.words.text import literal
 
+if TYPE_CHECKING:
+    from runofshow.interop.ics import Export, Previous, Sent
+
 FORMATS = ("csv", "xlsx", "ics", "md")
 BINARY = ("xlsx",)
 
 
 def render(agenda: Agenda, fmt: str, *, speaker: str | None = None, link: str | None = None) -> bytes:
-    """The export of `agenda` in `fmt`, as the bytes of the file."""
-    from runofshow.interop import words
-
+    """The export of `agenda` in `fmt`, as the bytes of the file (a calendar as if nothing was sent before)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    names = words.speakers(agenda)
-    if speaker is not None:
-        if fmt not in ("ics", "md"):
-            raise UserError("--speaker goes with --format ics or md")
-        found = words.match_speaker(agenda, speaker)
-        if found is None:
-            listed = ", ".join(literal(n) for n in names) or "none"
-            raise UserError(f'{literal(agenda.path)}: no speaker "{literal(speaker)}"; the speakers are: {listed}')
-        names = [found]
+    names = _speakers(agenda, fmt, speaker)
     if fmt == "csv":
         from runofshow.interop.table import to_csv
 
@@ -41,13 +36,100 @@ def render(agenda: Agenda, fmt: str, *, speaker: str | None = None, link: str | 
 
         return agenda_workbook(agenda)
     if fmt == "ics":
-        from runofshow.interop.ics import calendar
-
-        segments = [s for s in agenda.segments if speaker is None or s.speaker in names]
-        return calendar(agenda, segments, SystemClock().read().wall, link)
+        return render_calendar(agenda, speaker=speaker, link=link).data
     from runofshow.interop.briefing import briefing
 
     return briefing(agenda, names, link).encode("utf-8")
+
+
+def _speakers(agenda: Agenda, fmt: str, speaker: str | None) -> list[str]:
+    """Every speaker, or the one `--speaker` names (as the agenda spells it)."""
+    from runofshow.interop import words
+
+    names = words.speakers(agenda)
+    if speaker is None:
+        return names
+    if fmt not in ("ics", "md"):
+        raise UserError("--speaker goes with --format ics or md")
+    found = words.match_speaker(agenda, speaker)
+    if found is None:
+        listed = ", ".join(literal(n) for n in names) or "none"
+        raise UserError(f'{literal(agenda.path)}: no speaker "{literal(speaker)}"; the speakers are: {listed}')
+    return [found]
+
+
+def render_calendar(
+    agenda: Agenda,
+    *,
+    speaker: str | None = None,
+    link: str | None = None,
+    ledger: Mapping[str, Sent] | None = None,
+    previous: Previous | None = None,
+) -> Export:
+    """The calendar for the agenda (or one speaker's part), numbered after `ledger` and `previous`."""
+    from runofshow.interop.ics import export_calendar
+
+    names = _speakers(agenda, "ics", speaker)
+    segments = [s for s in agenda.segments if speaker is None or s.speaker in names]
+    found = names[0] if speaker is not None else None
+    return export_calendar(
+        agenda, segments, SystemClock().read().wall, link, ledger=ledger, previous=previous, speaker=found
+    )
+
+
+def ledger_path(agenda_path: str | Path) -> Path:
+    """Where the calendar's SEQUENCE ledger is kept: agenda.toml -> agenda.calendar.json, beside it."""
+    path = Path(agenda_path)
+    return path.with_name(f"{path.stem}.calendar.json")
+
+
+def _read_ledger(path: Path) -> dict[str, Sent]:
+    from runofshow.interop.ics import read_ledger
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{literal(str(path))}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        return read_ledger(text)
+    except ValueError as error:
+        raise UserError(
+            f"{literal(str(path))}: not the calendar ledger export keeps ({literal(str(error))}); "
+            "move it away, and give the last .ics you sent with --previous"
+        ) from None
+
+
+def _read_previous(name: str) -> Previous:
+    from runofshow.interop.ics import MAX_PREVIOUS_BYTES, read_previous
+
+    try:
+        with open(name, "rb") as file:
+            data = file.read(MAX_PREVIOUS_BYTES + 1)
+    except FileNotFoundError:
+        raise UserError(f"{literal(name)}: no such file") from None
+    except OSError as error:
+        raise UserError(f"{literal(name)}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_PREVIOUS_BYTES:
+        raise UserError(f"{literal(name)}: more than 20 MB; is this a calendar runofshow exported?")
+    return read_previous(data, name)
+
+
+def _write_ledger(path: Path, ledger: Mapping[str, Sent]) -> None:
+    from runofshow.interop.ics import ledger_text
+
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(ledger_text(ledger), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as error:
+        raise UserError(
+            f"{literal(str(path))}: cannot write the calendar's SEQUENCE ledger beside the agenda: "
+            f"{error.strerror or error}"
+        ) from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def served_speaker_link(agenda: Agenda) -> str | None:
@@ -78,15 +160,41 @@ def for_terminal(data: bytes) -> bytes:
 
 
 def run_export(
-    agenda_path: str, fmt: str, output: str | None = None, *, speaker: str | None = None, link: str | None = None
+    agenda_path: str,
+    fmt: str,
+    output: str | None = None,
+    *,
+    speaker: str | None = None,
+    link: str | None = None,
+    previous: str | None = None,
 ) -> int:
-    """Write the export to `output` (or stdout)."""
+    """Write the export to `output` (or stdout); for a calendar, keep its SEQUENCE ledger beside the agenda."""
     if output not in (None, "-") and Path(output).resolve() == Path(agenda_path).resolve():
         raise UserError(f"{literal(output)}: is the agenda being exported; write to another file")
+    if previous is not None and fmt != "ics":
+        raise UserError("--previous goes with --format ics")
     agenda = load_agenda(agenda_path)
     if link is None and fmt in ("md", "ics"):
         link = served_speaker_link(agenda)
-    data = render(agenda, fmt, speaker=speaker, link=link)
+    ledger_file = ledger_path(agenda_path)
+    calendar: Export | None = None
+    if fmt == "ics":
+        sent = _read_previous(previous) if previous is not None else None
+        calendar = render_calendar(agenda, speaker=speaker, link=link, ledger=_read_ledger(ledger_file), previous=sent)
+        data = calendar.data
+    else:
+        data = render(agenda, fmt, speaker=speaker, link=link)
+    _deliver(data, fmt, output)
+    if calendar is not None:
+        _write_ledger(ledger_file, calendar.ledger)
+        if calendar.cancelled:
+            print(f"Cancelled {len(calendar.cancelled)} event(s) no longer in the agenda.", file=sys.stderr)
+        if calendar.uninvited:
+            print(f"Nobody invited: {calendar.uninvited}.", file=sys.stderr)
+    return 0
+
+
+def _deliver(data: bytes, fmt: str, output: str | None) -> None:
     if output is None or output == "-":
         if sys.stdout.isatty():
             if fmt in BINARY:
@@ -98,9 +206,8 @@ def run_export(
         except BrokenPipeError:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return
     try:
         Path(output).write_bytes(data)
     except OSError as error:
         raise UserError(f"{literal(output)}: cannot write: {error.strerror or error}") from None
-    return 0
