@@ -15,7 +15,7 @@ from runofshow.words.text import literal
 #: The report's format registry; importing it loads no renderer, so parsing stays fast.
 REPORT_FORMATS = FORMATS
 #: `runofshow.export.FORMATS`, repeated so that parsing the command line imports no exporter.
-EXPORT_FORMATS = ("csv", "xlsx", "ics", "md")
+EXPORT_FORMATS = ("csv", "xlsx", "ics", "md", "ontime")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,9 +90,16 @@ def _build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--host", metavar="NAME", help="the moderator's name")
     importer.add_argument("--force", action="store_true", help="replace the agenda file if it exists")
 
-    export = commands.add_parser("export", help="write an agenda as a sheet, calendar invitations or speaker briefing")
+    export = commands.add_parser(
+        "export", help="write an agenda as a sheet, calendar invitations, a speaker briefing or an Ontime rundown"
+    )
     export.add_argument("agenda", help="agenda file (TOML)")
-    export.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="csv, xlsx, ics or md (briefing)")
+    export.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        required=True,
+        help="csv, xlsx, ics, md (briefing) or ontime (Ontime's rundown sheet: csv, or xlsx with -o FILE.xlsx)",
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.add_argument("--speaker", metavar="NAME", help="ics and md: only this speaker's segments")
     export.add_argument(

@@ -98,3 +98,14 @@ def write_xlsx(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def agenda_file(tmp_path: Path) -> Path:
+    """The seed agenda copied where an export may keep its files beside it."""
+    from tests.conftest import SEED
+
+    path = tmp_path / "agenda" / "seed.toml"
+    path.parent.mkdir()
+    path.write_bytes(SEED.read_bytes())
+    return path

@@ -49,7 +49,7 @@ CSV_CASES = {
     ),
     "no time column": (
         [["Title", "Speaker"], ["Opening", "Dara"]],
-        "row 1: no time column; name one Start, Start time, From, Begin, Time or Slot",
+        "row 1: no time column; name one Start, Start time, From, Begin, Time Start, Time or Slot",
     ),
     "no header at all": ([["a", "b"], ["c", "d"]], "no header row; the programme needs a time column"),
     "no title": ([["Start", "Title"], ["18:00", ""]], 'row 2, column "Title": empty; every segment needs a title'),

@@ -17,7 +17,7 @@ from runofshow.commands.export import render
 from runofshow.domain.agenda.ids import segment_ids
 from runofshow.domain.agenda.model import EMAIL_PATTERN, Agenda, AgendaError
 from runofshow.domain.agenda.parse import parse_agenda
-from runofshow.interop import toml_out
+from runofshow.interop import ontime, toml_out
 from runofshow.interop.sheet import read_sheet
 from runofshow.interop.to_agenda import MAX_SESSION_S, Options, import_sheet
 
@@ -139,8 +139,12 @@ def same(a: Agenda, b: Agenda) -> None:
 
 def _round_trip(source: str, fmt: str, tmp: Path) -> tuple[Agenda, Agenda, Path]:
     original = _load(source)
-    sheet = tmp / f"programme.{fmt}"
-    sheet.write_bytes(render(original, fmt))
+    if fmt == "ontime.xlsx":
+        sheet = tmp / "rundown.xlsx"
+        sheet.write_bytes(ontime.workbook(original))
+    else:
+        sheet = tmp / f"programme.{'csv' if fmt == 'ontime' else fmt}"
+        sheet.write_bytes(render(original, fmt))
     back = import_sheet(read_sheet(sheet), Options(), tmp / "back.toml").agenda
     return original, back, sheet
 
@@ -170,6 +174,23 @@ def test_toml_xlsx_toml(source: str, tmp_path_factory: pytest.TempPathFactory) -
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name)  # no live formula
+
+
+@pytest.mark.slow
+@SETTINGS
+@given(source=agendas())
+def test_toml_ontime_toml(source: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Ontime's columns, custom fields and session rows carry the whole agenda there and back."""
+    original, back, _ = _round_trip(source, "ontime", tmp_path_factory.mktemp("ontime"))
+    same(original, back)
+
+
+@pytest.mark.slow
+@SETTINGS
+@given(source=agendas())
+def test_toml_ontime_xlsx_toml(source: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    original, back, _ = _round_trip(source, "ontime.xlsx", tmp_path_factory.mktemp("ontime"))
+    same(original, back)
 
 
 def test_hostile_titles_stay_text(write_agenda: Any, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from runofshow.words.text import literal
 if TYPE_CHECKING:
     from runofshow.interop.ics import Export, Previous, Sent
 
-FORMATS = ("csv", "xlsx", "ics", "md")
+FORMATS = ("csv", "xlsx", "ics", "md", "ontime")
 BINARY = ("xlsx",)
 
 
@@ -35,6 +35,10 @@ def render(agenda: Agenda, fmt: str, *, speaker: str | None = None, link: str | 
         from runofshow.interop.xlsx import agenda_workbook
 
         return agenda_workbook(agenda)
+    if fmt == "ontime":
+        from runofshow.interop import ontime
+
+        return ontime.to_csv(agenda).encode("utf-8")
     if fmt == "ics":
         return render_calendar(agenda, speaker=speaker, link=link).data
     from runofshow.interop.briefing import briefing
@@ -182,6 +186,10 @@ def run_export(
         sent = _read_previous(previous) if previous is not None else None
         calendar = render_calendar(agenda, speaker=speaker, link=link, ledger=_read_ledger(ledger_file), previous=sent)
         data = calendar.data
+    elif fmt == "ontime" and output is not None and output.lower().endswith((".xlsx", ".xlsm")):
+        from runofshow.interop import ontime
+
+        data, fmt = ontime.workbook(agenda), "xlsx"  # Ontime's own import reads xlsx
     else:
         data = render(agenda, fmt, speaker=speaker, link=link)
     _deliver(data, fmt, output)

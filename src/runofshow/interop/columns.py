@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 #: field -> the headers it accepts, the first being the one `export` writes.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "start": ("Start", "Start time", "From", "Begin"),
-    "end": ("End", "End time", "To", "Until"),
+    "start": ("Start", "Start time", "From", "Begin", "Time Start"),
+    "end": ("End", "End time", "To", "Until", "Time End"),
     "range": ("Time", "Slot"),
     "duration": ("Duration", "Length", "Minutes"),
     "title": ("Title", "Content", "Session", "Topic"),
@@ -26,11 +26,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("Kind", "Type"),
     "flexible": ("Flexible",),
     "min_duration": ("Min duration",),
-    "wrap_up": ("Wrap up",),
-    "final": ("Final",),
-    "notes": ("Notes", "Comments"),
+    "wrap_up": ("Wrap up", "Warning Time", "Time warning"),
+    "final": ("Final", "Danger Time", "Time danger"),
+    "notes": ("Notes", "Comments", "Note"),
     "email": ("Email", "E-mail", "Speaker email"),
     "id": ("ID",),
+    # Rows that are not segments: marked Skip, or (in an Ontime sheet) groups, milestones and blocks.
+    "skip": ("Skip", "Skip?"),
+    "entry": ("Timer Type",),
 }
 
 TIME_FIELDS = ("start", "range")
@@ -58,7 +61,7 @@ EXPORT_FIELDS = (
 
 #: Session facts written as "key | value" rows above the header (or on a "Session" sheet).
 PREAMBLE: dict[str, tuple[str, ...]] = {
-    "title": ("Session title",),
+    "title": ("Session title", "Project title"),
     "date": ("Date", "Session date"),
     "timezone": ("Session time zone",),
     "also_show": ("Also show",),
@@ -67,6 +70,29 @@ PREAMBLE: dict[str, tuple[str, ...]] = {
     "host_email": ("Host email", "Moderator email"),
 }
 PREAMBLE_SHEET = "Session"
+
+
+#: Headers only Ontime's exports have (its import map's names, normalized); with `Time Start` they mark its sheet.
+ONTIME_MARKERS = frozenset(
+    {"id", "cue", "colour", "ispublic", "ispublic?", "skip", "skip?", "warningtime", "dangertime", "timertype",
+     "linkstart", "counttoend", "endaction", "flag"}
+)  # fmt: skip
+#: What an Ontime row's `Timer Type` (Ontime 4) or `Type` (Ontime 3) says when the row is no timed event.
+ONTIME_NOT_EVENTS = {
+    "group": "group",
+    "group-start": "group",
+    "group-end": None,  # closes a group: nothing to say
+    "milestone": "milestone",
+    "skip-import": "row to skip on import",
+    "block": "block",
+    "delay": "delay",
+}
+
+
+def looks_like_ontime(cells: Sequence[object]) -> bool:
+    """A header row Ontime wrote: `Time Start` or `Time End`, and a column only Ontime's sheets have."""
+    names = {normalize(cell) for cell in cells}
+    return bool(names & {"timestart", "timeend"}) and bool(names & ONTIME_MARKERS)
 
 
 def normalize(header: object) -> str:

@@ -53,7 +53,13 @@ def segment_rows(agenda: Agenda) -> list[list[Any]]:
     Every row has its segment's id, the one the agenda gives or the one import
     would give it, so a sheet edited and imported again keeps the calendar's UIDs.
     """
-    return [list(_cells(segment, id_).values()) for segment, id_ in zip(agenda.segments, segment_ids(agenda))]
+    return [segment_cells(segment, id_) for segment, id_ in zip(agenda.segments, segment_ids(agenda))]
+
+
+def segment_cells(segment: Segment, id_: str) -> list[Any]:
+    """One segment's row, in the order of EXPORT_FIELDS."""
+    cells = _cells(segment, id_)
+    return [cells[name] for name in EXPORT_FIELDS]
 
 
 def _cells(segment: Segment, id_: str) -> dict[str, Any]:

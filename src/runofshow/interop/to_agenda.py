@@ -64,6 +64,8 @@ class _Importer:
         self.preamble: dict[str, tuple[str, Any]] = {}
         self.by_field: dict[str, Column] = {}
         self.header_row = 0
+        #: The sheet is one Ontime exported: `Type` is its entry type, and its groups are no segments.
+        self.ontime = False
         self.first_date: dt.date | None = None
         self.titles: list[str] = []
         #: row -> seconds of its Duration cell, once the column's way of writing them is decided.
@@ -78,7 +80,7 @@ class _Importer:
         self._session_sheet()
         header_at = self._find_header(rows)
         self._check_merged()
-        data = self._data_rows(rows[header_at + 1 :])
+        data = self._not_segments(self._data_rows(rows[header_at + 1 :]))
         self._durations(data)
         text, agenda = self._build(data)
         self._check_span(agenda, data)
@@ -120,6 +122,11 @@ class _Importer:
                 self._columns(number, cells)
                 return position
             filled = [cell for cell in cells if not is_blank(cell)]
+            if len(filled) == 1 and isinstance(filled[0], str) and ":" in filled[0]:
+                # "Project title: Alliances", as Ontime writes the facts above its programme
+                name, _, value = filled[0].partition(":")
+                if (key := columns.preamble_key(name)) and value.strip():
+                    filled = [name, value.strip()]
             if len(filled) == 2 and (key := columns.preamble_key(filled[0])):
                 self.preamble[key] = (f'{self.sheet.where(number)}, "{literal(str(filled[0]).strip())}"', filled[1])
             elif title_only is None and "title" in {c.field for c in columns.header_columns(cells)}:
@@ -132,7 +139,10 @@ class _Importer:
         )
 
     def _columns(self, number: int, cells: Row) -> None:
+        self.ontime = columns.looks_like_ontime(cells)
         for column in columns.header_columns(cells):
+            if self.ontime and column.field == "kind" and columns.normalize(column.header) == "type":
+                column = Column(column.index, "entry", column.header)  # Ontime 3: event, block, delay
             clash = self.by_field.get(column.field)
             if clash is None and column.field in ("start", "end") and "range" in self.by_field:
                 clash = self.by_field["range"]
@@ -168,6 +178,39 @@ class _Importer:
                     "looks like a second header row; keep one header row above the programme", number
                 )
         return list(rows)
+
+    def _not_segments(self, rows: list[tuple[int, Row]]) -> list[tuple[int, Row]]:
+        """The rows that are segments: not marked Skip, and (from Ontime) not a group, milestone or block.
+
+        Each row left out is named in a comment at the top of the agenda.
+        """
+        kept: list[tuple[int, Row]] = []
+        for number, cells in rows:
+            title = shorten(literal(str(self._cell(cells, "title") or "").strip()), 40)
+            entry = str(self._cell(cells, "entry") or "").strip().casefold()
+            if entry in columns.ONTIME_NOT_EVENTS:
+                if (what := columns.ONTIME_NOT_EVENTS[entry]) is not None:
+                    self.notes.append(f'Row {number} ("{title}") is an Ontime {what}, not a segment.')
+                continue
+            if self._skipped(number, cells):
+                where = " in Ontime" if self.ontime else ""
+                self.notes.append(f'Row {number} ("{title}") is marked Skip{where}: not imported.')
+                continue
+            kept.append((number, cells))
+        if not kept:
+            raise self.sheet.error("every row of the programme is skipped; nothing to import", self.header_row)
+        return kept
+
+    def _skipped(self, number: int, cells: Row) -> bool:
+        raw = self._cell(cells, "skip")
+        if is_blank(raw):
+            return False
+        try:
+            return values.flag(raw)
+        except ValueError as error:
+            if self.ontime:  # Ontime skips a row whose Skip cell holds any text but "false"
+                return str(raw).strip().casefold() != "false"
+            raise self.sheet.error(str(error), number, self.by_field["skip"].header) from None
 
     # -- one row -----------------------------------------------------------
 

@@ -89,13 +89,13 @@ def add_sheet(workbook: Any, title: str, header: Sequence[str], rows: Sequence[S
     return sheet
 
 
-def print_wide(sheet: Any) -> None:
+def print_wide(sheet: Any, header_row: int = 1) -> None:
     """Print in landscape, every column on one page width, the header row repeated on each page."""
     sheet.page_setup.orientation = "landscape"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
-    sheet.print_title_rows = "1:1"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
 
 
 def _width(item: Any) -> int:
