@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: field -> the headers it accepts, the first being the one `export` writes.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -26,8 +26,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("Kind", "Type"),
     "flexible": ("Flexible",),
     "min_duration": ("Min duration",),
-    "wrap_up": ("Wrap up", "Warning Time", "Time warning"),
-    "final": ("Final", "Danger Time", "Time danger"),
+    "wrap_up": ("Wrap up", "Warning Time", "Time warning", "Wrap-up yellow"),
+    "final": ("Final", "Danger Time", "Time danger", "Wrap-up red"),
     "notes": ("Notes", "Comments", "Note"),
     "email": ("Email", "E-mail", "Speaker email"),
     "id": ("ID",),
@@ -130,20 +130,45 @@ def accepted(fields: Sequence[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column the programme uses: its 0-based index, field, and header as written."""
+    """A column the programme uses: its 0-based index, field, and header as written.
+
+    `note` says how the column was read when the header alone does not say it,
+    for the messages that name the column.
+    """
 
     index: int
     field: str
     header: str
+    note: str | None = None
+
+
+#: Headers of Stagetimer's sheets besides Name (its cue's title), Speaker, Notes and Duration, normalized.
+STAGETIMER_MARKERS = frozenset({"appearance", "trigger", "wrapupyellow", "wrapupred", "labels"})
+STAGETIMER_NAME = "read as the title, as in Stagetimer's sheets"
 
 
 def header_columns(cells: Sequence[object]) -> list[Column]:
-    """The recognized columns of a row read as a header."""
-    return [
+    """The recognized columns of a row read as a header.
+
+    "Name" is the speaker, but in a sheet with no title column and either a
+    Speaker column too or Stagetimer's other columns, it is Stagetimer's: the
+    cue's title.
+    """
+    found = [
         Column(index, name, cell.strip())
         for index, cell in enumerate(cells)
         if isinstance(cell, str) and (name := field_of(cell)) is not None
     ]
+    if any(column.field == "title" for column in found):
+        return found
+    people = [column for column in found if column.field == "speaker"]
+    names = [column for column in people if normalize(column.header) == "name"]
+    stagetimer = {normalize(cell) for cell in cells} & STAGETIMER_MARKERS
+    if names and (len(people) > len(names) or stagetimer):
+        return [
+            replace(column, field="title", note=STAGETIMER_NAME) if column in names[:1] else column for column in found
+        ]
+    return found
 
 
 def is_header(cells: Sequence[object]) -> bool:

@@ -77,6 +77,8 @@ class Sheet:
     merged: tuple[Merge, ...] = ()
     #: "key | value" rows of a separate Session sheet, if the workbook has one.
     session_rows: list[Row] = field(default_factory=list)
+    #: header -> how its column was read, when the header alone does not say it.
+    column_notes: dict[str, str] = field(default_factory=dict)
 
     def where(self, row: int | None = None, column: str | None = None) -> str:
         """'agenda.xlsx: sheet "Program", row 7, column "Start"' for messages."""
@@ -84,7 +86,8 @@ class Sheet:
         if row is not None:
             parts.append(f"row {row}")
         if column is not None:
-            parts.append(f'column "{shorten(literal(column), 40)}"')
+            note = f" ({self.column_notes[column]})" if column in self.column_notes else ""
+            parts.append(f'column "{shorten(literal(column), 40)}"{note}')
         return f"{literal(self.file)}: " + ", ".join(parts) if parts else literal(self.file)
 
     def error(self, message: str, row: int | None = None, column: str | None = None) -> SheetError:

@@ -116,6 +116,7 @@ class _Importer:
 
     def _find_header(self, rows: Sequence[tuple[int, Row]]) -> int:
         title_only: int | None = None
+        name_only: int | None = None
         for position, (number, cells) in enumerate(rows):
             if columns.is_header(cells):
                 self.header_row = number
@@ -131,18 +132,37 @@ class _Importer:
                 self.preamble[key] = (f'{self.sheet.where(number)}, "{literal(str(filled[0]).strip())}"', filled[1])
             elif title_only is None and "title" in {c.field for c in columns.header_columns(cells)}:
                 title_only = number
+            elif name_only is None and self._name_without_title(cells):
+                name_only = number
         times, titles = columns.accepted(columns.TIME_FIELDS), columns.accepted(("title",))
         if title_only is not None:
             raise self.sheet.error(f"no time column; name one {times}", title_only)
+        if name_only is not None:
+            raise self.sheet.error(
+                'no title column; column "Name" is read as the speaker. If it holds the titles, '
+                "as in Stagetimer's sheets, name it Title",
+                name_only,
+            )
         raise self.sheet.error(
             f"no header row; the programme needs a time column ({times}) and a title column ({titles})"
         )
+
+    @staticmethod
+    def _name_without_title(cells: Row) -> bool:
+        """A header with a time column and a Name column, read as the speaker, but no title column."""
+        found = columns.header_columns(cells)
+        fields = {c.field for c in found}
+        named = any(c.field == "speaker" and columns.normalize(c.header) == "name" for c in found)
+        return named and "title" not in fields and bool(fields & set(columns.TIME_FIELDS))
 
     def _columns(self, number: int, cells: Row) -> None:
         self.ontime = columns.looks_like_ontime(cells)
         for column in columns.header_columns(cells):
             if self.ontime and column.field == "kind" and columns.normalize(column.header) == "type":
                 column = Column(column.index, "entry", column.header)  # Ontime 3: event, block, delay
+            if column.note is not None:
+                self.sheet.column_notes[column.header] = column.note
+                self.notes.append(f'Column "{column.header}" is {column.note}.')
             clash = self.by_field.get(column.field)
             if clash is None and column.field in ("start", "end") and "range" in self.by_field:
                 clash = self.by_field["range"]
