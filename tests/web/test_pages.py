@@ -26,6 +26,7 @@ from runofshow.session.controller import Controller
 from runofshow.sync import snapshots, web
 from runofshow.sync.server import JournalServer, bind
 from tests.kit.follow import make_certificate
+from tests.kit.journals import REPO, SEED_NAME
 from tests.kit.web import AGENDA, ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
@@ -200,6 +201,77 @@ def test_cohost_page_shows_the_agenda_notes_and_schedule(
     agrees_with_controller(driver, session)
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "cohost-1440x900.png"))
+
+
+#: Every visible cell of the co-host agenda: its text, whether a word of it is broken across lines or runs past
+#: the cell or the screen, and how wide the page is. A word is measured by a Range over its letters.
+MEASURE_CELLS = """
+const width = window.innerWidth;
+const cells = [];
+for (const cell of document.querySelectorAll('#agenda th, #agenda td')) {
+  if (cell.offsetParent === null) continue;
+  const box = cell.getBoundingClientRect();
+  const broken = [], cut = [];
+  for (const node of cell.childNodes) {
+    if (node.nodeType !== Node.TEXT_NODE) continue;
+    for (const word of node.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1) broken.push(word[0]);
+      const r = range.getBoundingClientRect();
+      if (r.right > Math.min(box.right, width) + 0.5 || r.left < Math.max(box.left, 0) - 0.5) cut.push(word[0]);
+    }
+  }
+  cells.push({text: cell.textContent, left: box.left, right: box.right, broken, cut});
+}
+const agenda = document.getElementById('agenda-box');
+return {cells, width, scroll: document.documentElement.scrollWidth, agenda: [agenda.scrollWidth, agenda.clientWidth]};
+"""
+
+
+def test_cohost_page_on_a_phone_shows_every_column_and_whole_words(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    """At 390×844 the seed's long titles read as words, and Started, Took and +/− are on the screen."""
+    session = served((REPO / SEED_NAME).read_text(encoding="utf-8"))
+    session.press(b" ")
+    session.wait_seq(1)
+    session.press(b"n")
+    session.wait_seq(2)
+    driver = browser(390, 844)
+    open_page(driver, session.cohost_link)
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#rows tr")) == 10)
+    measured = driver.execute_script(MEASURE_CELLS)
+    cells = measured["cells"]
+    assert not [c for c in cells if c["broken"] or c["cut"]], [c for c in cells if c["broken"] or c["cut"]]
+    assert not [c for c in cells if c["left"] < 0 or c["right"] > measured["width"]]
+    assert measured["scroll"] <= measured["width"], measured["scroll"]
+    assert measured["agenda"][0] <= measured["agenda"][1], measured["agenda"]
+    # Every figure of a row that ran is shown: what it started at, took, and its over/under.
+    for row in driver.find_elements(By.CSS_SELECTOR, "#rows tr"):
+        tds = row.find_elements(By.TAG_NAME, "td")
+        hidden = [i for i, td in enumerate(tds) if not td.is_displayed()]
+        assert hidden == ([3] if not tds[3].get_attribute("textContent") else []), row.text  # only an empty speaker
+    done = driver.find_elements(By.CSS_SELECTOR, "#rows tr")[0].find_elements(By.TAG_NAME, "td")
+    assert all(done[i].text for i in (0, 1, 2, 4, 5, 6)), [td.text for td in done]
+    assert "Internet connection check" in driver.find_element(By.ID, "rows").text
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "cohost-390x844.png"))
+    driver.execute_script("document.getElementById('agenda-box').scrollTop = 260")
+    driver.save_screenshot(str(ARTIFACTS / "cohost-390x844-agenda.png"))
+    # Wider: cards while the agenda's box is under 600 px (beside the countdown at 900), else the table; all whole.
+    for width in (601, 700, 900, 1280):
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+        )
+        time.sleep(0.2)  # a layout after the resize
+        measured = driver.execute_script(MEASURE_CELLS)
+        assert not [c for c in measured["cells"] if c["broken"] or c["cut"]], (width, measured["cells"])
+        assert measured["scroll"] <= width and measured["agenda"][0] <= measured["agenda"][1], (width, measured)
+        driver.save_screenshot(str(ARTIFACTS / f"cohost-{width}x900.png"))
 
 
 def test_pages_load_nothing_from_anywhere_else(served: Callable[..., Served], browser: Callable[..., Any]) -> None:

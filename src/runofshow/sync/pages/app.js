@@ -148,10 +148,15 @@
     }
   }
 
+  // Each cell carries its column's name (the page's own header, never session text): on a narrow
+  // screen the rows are cards and every figure is shown under its name (style.css).
+  const columnNames = [...document.querySelectorAll("#agenda thead th")].map((th) => th.textContent);
+
   function cell(row, text, className) {
     const td = document.createElement("td");
     td.textContent = text ?? "";
     if (className) td.className = className;
+    td.dataset.label = columnNames[row.children.length] ?? "";
     row.appendChild(td);
   }
 
