@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -116,6 +119,40 @@ def test_a_page_with_a_wrong_clock_shows_the_servers_time(
         time.sleep(0.5)
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "stage-390x844.png"))
+
+
+@pytest.mark.parametrize(
+    ("locale", "zone", "pattern", "short"),
+    [
+        ("en-US", "America/New_York", r"\d\d:\d\d [AP]M", ("EST", "EDT")),
+        ("de-DE", "Asia/Seoul", r"\d\d:\d\d", ("GMT+9",)),
+    ],
+)
+def test_the_clock_says_whose_time_it_is(
+    served: Callable[..., Served],
+    browser: Callable[..., Any],
+    locale: str,
+    zone: str,
+    pattern: str,
+    short: tuple[str, ...],
+) -> None:
+    """The stage's clock is the viewer's: labelled with the viewer's zone, 12 or 24 h as the viewer's locale has it."""
+    session = served()
+    driver = browser(1280, 720)
+    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": zone})
+    driver.execute_cdp_cmd("Emulation.setLocaleOverride", {"locale": locale})
+    open_page(driver, session.stage_link)
+    shown_time = wait_for(lambda: text(driver, "clock"))
+    assert re.fullmatch(pattern, shown_time), shown_time
+    label = text(driver, "clock-zone")
+    assert zone in label and any(name in label for name in short), label
+    # The time is the server's, in the viewer's zone (within the minute it may have turned).
+    here = [dt.datetime.now(ZoneInfo(zone)) + dt.timedelta(minutes=m) for m in (-1, 0, 1)]
+    hours = [f"{t:%I:%M %p}" if "M" in shown_time else f"{t:%H:%M}" for t in here]
+    assert shown_time in hours, (shown_time, hours)
+    assert "the time here" in str(driver.find_element(By.ID, "clock-zone").get_attribute("title"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"stage-1280x720-clock-{locale}.png"))
 
 
 def test_the_projector_size(served: Callable[..., Served], browser: Callable[..., Any]) -> None:
