@@ -180,7 +180,7 @@ def test_compare_csv_and_json(in_journals: Path) -> None:
 
 
 class _Balance(HTMLParser):
-    VOID = {"meta", "br", "img", "hr", "input", "link", "rect", "line"}
+    VOID = {"meta", "br", "wbr", "img", "hr", "input", "link", "rect", "line"}
 
     def __init__(self) -> None:
         super().__init__()
