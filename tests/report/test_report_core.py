@@ -21,6 +21,7 @@ from runofshow.report.model import (
     OPEN,
     RUNNING,
     SKIPPED,
+    Part,
     SessionReport,
     compare,
     load,
@@ -90,7 +91,15 @@ def test_live_session_totals(journals: Path) -> None:
     assert report.end_offset_s == 210  # ended 19:33:30 KST against 19:30:00
     assert [(s.number, s.delta_s) for s in report.overruns] == [(4, 180), (7, 120), (1, 30)]
     assert report.overrun_s == 30 + 180 + 30 + 120 + 30
-    assert report.flex_saved_s == 180 and report.absorbed_s == 180
+    # The end, 3:30 late: 1:00 late start, fixed +3:30 net, flexible -3:00 net, 2:00 paused.
+    assert [(p.part, p.seconds) for p in report.end_parts if p.segment is None] == [
+        ("start", 60),
+        ("paused", 120),
+        ("unrun", 0),
+        ("rest", 0),
+    ]
+    assert report.end_part(Part.SEGMENT, flexible=False) == 210
+    assert report.end_part(Part.SEGMENT, flexible=True) == -180
     assert (report.paused_s, report.pauses, report.extended_s, report.extensions) == (120, 1, 60, 1)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,6 +30,7 @@ from runofshow.session.controller import Controller
 from runofshow.sync import snapshots, web
 from runofshow.sync.server import JournalServer, bind
 from tests.kit.follow import make_certificate
+from tests.kit.journals import REPO, SEED_NAME
 from tests.kit.web import AGENDA, ARTIFACTS, Served, countdown_of, requested_urls, seconds_of, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
@@ -118,6 +122,40 @@ def test_a_page_with_a_wrong_clock_shows_the_servers_time(
     driver.save_screenshot(str(ARTIFACTS / "stage-390x844.png"))
 
 
+@pytest.mark.parametrize(
+    ("locale", "zone", "pattern", "short"),
+    [
+        ("en-US", "America/New_York", r"\d\d:\d\d [AP]M", ("EST", "EDT")),
+        ("de-DE", "Asia/Seoul", r"\d\d:\d\d", ("GMT+9",)),
+    ],
+)
+def test_the_clock_says_whose_time_it_is(
+    served: Callable[..., Served],
+    browser: Callable[..., Any],
+    locale: str,
+    zone: str,
+    pattern: str,
+    short: tuple[str, ...],
+) -> None:
+    """The stage's clock is the viewer's: labelled with the viewer's zone, 12 or 24 h as the viewer's locale has it."""
+    session = served()
+    driver = browser(1280, 720)
+    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": zone})
+    driver.execute_cdp_cmd("Emulation.setLocaleOverride", {"locale": locale})
+    open_page(driver, session.stage_link)
+    shown_time = wait_for(lambda: text(driver, "clock"))
+    assert re.fullmatch(pattern, shown_time), shown_time
+    label = text(driver, "clock-zone")
+    assert zone in label and any(name in label for name in short), label
+    # The time is the server's, in the viewer's zone (within the minute it may have turned).
+    here = [dt.datetime.now(ZoneInfo(zone)) + dt.timedelta(minutes=m) for m in (-1, 0, 1)]
+    hours = [f"{t:%I:%M %p}" if "M" in shown_time else f"{t:%H:%M}" for t in here]
+    assert shown_time in hours, (shown_time, hours)
+    assert "the time here" in str(driver.find_element(By.ID, "clock-zone").get_attribute("title"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"stage-1280x720-clock-{locale}.png"))
+
+
 def test_the_projector_size(served: Callable[..., Served], browser: Callable[..., Any]) -> None:
     """At 1920×1080 the digits fill the screen and nothing spills over."""
     session = served()
@@ -201,6 +239,77 @@ def test_cohost_page_shows_the_agenda_notes_and_schedule(
     agrees_with_controller(driver, session)
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "cohost-1440x900.png"))
+
+
+#: Every visible cell of the co-host agenda: its text, whether a word of it is broken across lines or runs past
+#: the cell or the screen, and how wide the page is. A word is measured by a Range over its letters.
+MEASURE_CELLS = """
+const width = window.innerWidth;
+const cells = [];
+for (const cell of document.querySelectorAll('#agenda th, #agenda td')) {
+  if (cell.offsetParent === null) continue;
+  const box = cell.getBoundingClientRect();
+  const broken = [], cut = [];
+  for (const node of cell.childNodes) {
+    if (node.nodeType !== Node.TEXT_NODE) continue;
+    for (const word of node.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1) broken.push(word[0]);
+      const r = range.getBoundingClientRect();
+      if (r.right > Math.min(box.right, width) + 0.5 || r.left < Math.max(box.left, 0) - 0.5) cut.push(word[0]);
+    }
+  }
+  cells.push({text: cell.textContent, left: box.left, right: box.right, broken, cut});
+}
+const agenda = document.getElementById('agenda-box');
+return {cells, width, scroll: document.documentElement.scrollWidth, agenda: [agenda.scrollWidth, agenda.clientWidth]};
+"""
+
+
+def test_cohost_page_on_a_phone_shows_every_column_and_whole_words(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    """At 390×844 the seed's long titles read as words, and Started, Took and +/− are on the screen."""
+    session = served((REPO / SEED_NAME).read_text(encoding="utf-8"))
+    session.press(b" ")
+    session.wait_seq(1)
+    session.press(b"n")
+    session.wait_seq(2)
+    driver = browser(390, 844)
+    open_page(driver, session.cohost_link)
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#rows tr")) == 10)
+    measured = driver.execute_script(MEASURE_CELLS)
+    cells = measured["cells"]
+    assert not [c for c in cells if c["broken"] or c["cut"]], [c for c in cells if c["broken"] or c["cut"]]
+    assert not [c for c in cells if c["left"] < 0 or c["right"] > measured["width"]]
+    assert measured["scroll"] <= measured["width"], measured["scroll"]
+    assert measured["agenda"][0] <= measured["agenda"][1], measured["agenda"]
+    # Every figure of a row that ran is shown: what it started at, took, and its over/under.
+    for row in driver.find_elements(By.CSS_SELECTOR, "#rows tr"):
+        tds = row.find_elements(By.TAG_NAME, "td")
+        hidden = [i for i, td in enumerate(tds) if not td.is_displayed()]
+        assert hidden == ([3] if not tds[3].get_attribute("textContent") else []), row.text  # only an empty speaker
+    done = driver.find_elements(By.CSS_SELECTOR, "#rows tr")[0].find_elements(By.TAG_NAME, "td")
+    assert all(done[i].text for i in (0, 1, 2, 4, 5, 6)), [td.text for td in done]
+    assert "Internet connection check" in driver.find_element(By.ID, "rows").text
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "cohost-390x844.png"))
+    driver.execute_script("document.getElementById('agenda-box').scrollTop = 260")
+    driver.save_screenshot(str(ARTIFACTS / "cohost-390x844-agenda.png"))
+    # Wider: cards while the agenda's box is under 600 px (beside the countdown at 900), else the table; all whole.
+    for width in (601, 700, 900, 1280):
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+        )
+        time.sleep(0.2)  # a layout after the resize
+        measured = driver.execute_script(MEASURE_CELLS)
+        assert not [c for c in measured["cells"] if c["broken"] or c["cut"]], (width, measured["cells"])
+        assert measured["scroll"] <= width and measured["agenda"][0] <= measured["agenda"][1], (width, measured)
+        driver.save_screenshot(str(ARTIFACTS / f"cohost-{width}x900.png"))
 
 
 def test_pages_load_nothing_from_anywhere_else(served: Callable[..., Served], browser: Callable[..., Any]) -> None:

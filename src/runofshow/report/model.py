@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import pendulum
@@ -52,6 +53,16 @@ _OUTCOMES = {RowStatus.CURRENT: OPEN, RowStatus.SKIPPED: SKIPPED, RowStatus.DONE
 TOP_OVERRUNS = 3
 
 
+class Part(StrEnum):
+    """What one part of the end's offset is (`SessionReport.end_parts`)."""
+
+    START = "start"
+    SEGMENT = "segment"
+    PAUSED = "paused"
+    UNRUN = "unrun"
+    REST = "rest"
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentReport:
     """One agenda row after the fact: the plan, what happened, and the difference.
@@ -91,6 +102,15 @@ class SegmentReport:
 
 
 @dataclass(frozen=True, slots=True)
+class EndPart:
+    """One part of how late (+) or early (−) the show ended; `segment` for a segment's own over/under."""
+
+    part: Part
+    seconds: float
+    segment: SegmentReport | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionReport:
     """One journal's session, planned against actual, with the totals the organizers ask for."""
 
@@ -107,6 +127,8 @@ class SessionReport:
     planned_start: pendulum.DateTime
     planned_end: pendulum.DateTime
     planned_s: int
+    #: The agenda's planned breaks between segments, added up.
+    breaks_s: int
     actual_start: pendulum.DateTime | None
     actual_end: pendulum.DateTime | None
     last_record: pendulum.DateTime | None
@@ -177,20 +199,36 @@ class SessionReport:
         return sum(max(0.0, s.delta_s or 0.0) for s in self.segments if s.ran and not s.flexible)
 
     @property
-    def flex_saved_s(self) -> float:
-        """Time the flexible segments gave back by running shorter than planned.
+    def end_parts(self) -> tuple[EndPart, ...]:
+        """How late (+) or early (−) the show ended, part by part; the parts add up to `end_offset_s` exactly.
 
-        Only segments that ran count: one that never ran gave nothing back
-        while it ran, and saying it "absorbed" an overrun would mislead.
+        The start's lateness; each segment that ran and was left (done or
+        skipped), over or under its plan; the time paused; in a session that
+        ended, the plan of the segments that never ran; and the rest: the
+        agenda's breaks (which nothing waits for), or, for a session that did
+        not end, the segment under way and those left, as projected.
         """
-        return sum(
-            max(0.0, -(s.delta_s or 0.0)) for s in self.segments if s.flexible and s.status not in (OPEN, NOT_RUN)
-        )
+        if not self.started or self.end_offset_s is None:
+            return ()
+        parts = [EndPart(Part.START, self.start_offset_s or 0.0)]
+        parts += [
+            EndPart(Part.SEGMENT, s.delta_s, s)
+            for s in self.segments
+            if s.delta_s is not None and s.status in (DONE, SKIPPED)
+        ]
+        parts.append(EndPart(Part.PAUSED, self.paused_s))
+        if self.ended:
+            parts.append(EndPart(Part.UNRUN, -float(sum(s.planned_s for s in self.segments if s.actual_s is None))))
+        parts.append(EndPart(Part.REST, self.end_offset_s - math.fsum(p.seconds for p in parts)))
+        return tuple(parts)
 
-    @property
-    def absorbed_s(self) -> float:
-        """How much of the fixed segments' overrun the flexible segments made up for."""
-        return min(self.flex_saved_s, self.overrun_s)
+    def end_part(self, part: Part, *, flexible: bool | None = None) -> float:
+        """The parts of one kind added up (of the segments, only the fixed or the flexible ones, if asked)."""
+        return math.fsum(
+            p.seconds
+            for p in self.end_parts
+            if p.part == part and (flexible is None or p.segment is None or p.segment.flexible == flexible)
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -291,6 +329,7 @@ def load(path: str | Path) -> SessionReport:
         planned_start=view.planned_start,
         planned_end=view.planned_end,
         planned_s=agenda.duration_s,
+        breaks_s=sum(gap.seconds for gap in agenda.gaps),
         actual_start=segments[0].actual_start if started else None,
         actual_end=None if engine.end_us is None else to_pendulum(engine.end_us),
         last_record=None if engine.last_event_us is None else to_pendulum(engine.last_event_us),

@@ -7,7 +7,7 @@ from typing import Any
 import pendulum
 
 from runofshow.report.compare import Compared
-from runofshow.report.model import OPEN, SegmentReport, SessionReport
+from runofshow.report.model import OPEN, Part, SegmentReport, SessionReport
 from runofshow.report.words import Shown, granted_delta, iso, iso_us, seconds
 
 SEGMENT_FIELDS = (
@@ -112,8 +112,10 @@ def session_record(s: SessionReport, tz: str) -> dict[str, Any]:
         "extended_s": seconds(s.extended_s),
         "extensions": s.extensions,
         "overrun_s": seconds(s.overrun_s),
-        "flex_saved_s": seconds(s.flex_saved_s),
-        "flex_absorbed_s": seconds(s.absorbed_s),
+        "fixed_delta_s": seconds(s.end_part(Part.SEGMENT, flexible=False) if s.started else None),
+        "flexible_delta_s": seconds(s.end_part(Part.SEGMENT, flexible=True) if s.started else None),
+        "not_run_s": seconds(s.end_part(Part.UNRUN) if s.started else None),
+        "rest_offset_s": seconds(s.end_part(Part.REST) if s.started else None),
         "largest_overruns": [{"number": o.number, "title": o.title, "delta_s": seconds(o.delta_s)} for o in s.overruns],
         "open_segment": None if s.open_segment is None else s.open_segment.number,
         "torn_line": s.torn_line,

@@ -28,6 +28,7 @@ from runofshow.report.model import (
     OPEN,
     RUNNING,
     SKIPPED,
+    Part,
     SegmentReport,
     SessionReport,
 )
@@ -125,6 +126,33 @@ def lateness(offset: float) -> str:
     if on_time(offset):
         return "on time"
     return f"{format_duration(abs(whole(offset)))} {'late' if offset > 0 else 'early'}"
+
+
+def rounded_parts(parts: Sequence[float], total: int) -> list[int]:
+    """Whole seconds for each part that add up to `total`, the whole of their sum (largest remainders).
+
+    Each part is its own rounding whenever those add up; otherwise the parts
+    closest to the next second go up first, so "3:29 + 4:07 − 3:21" always
+    reads as the "4:15" shown beside it.
+    """
+    floors = [math.floor(p) for p in parts]
+    missing = total - sum(floors)
+    order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
+    for i in order[: max(0, missing)]:
+        floors[i] += 1
+    return floors
+
+
+def _net(seconds: int, more: str, less: str) -> str:
+    """ "ran 4:07 over", "ran 3:21 shorter", "ran as planned": a net figure of whole seconds."""
+    if seconds == 0:
+        return "ran as planned in all"
+    return f"ran {format_duration(abs(seconds))} {more if seconds > 0 else less}"
+
+
+def _signed_whole(seconds: int) -> str:
+    """+2:00, -5:21 or 0:00, of whole seconds."""
+    return format_duration(seconds, signed=True) if seconds else "0:00"
 
 
 def note(segment: SegmentReport) -> str:
@@ -389,7 +417,7 @@ class Shown:
             )
         else:
             lines.append("No segment ran over its plan.")
-        lines.append(self._flexible())
+        lines.append(self._ending())
         extras = []
         if s.pauses:
             extras.append(f"paused {duration(s.paused_s)} ({times(s.pauses, 'pause')})")
@@ -409,29 +437,55 @@ class Shown:
             lines.append(text[0].upper() + text[1:] + ".")
         return lines
 
-    def _flexible(self) -> str:
-        """What the flexible segments absorbed of the fixed ones' overrun."""
+    def _ending(self) -> str:
+        """How the end's offset came about: the fixed and the flexible segments, the start, pauses, what never ran.
+
+        The figures add up to the end's offset as the sentence before words it:
+        each part is rounded so that their sum is that offset (`rounded_parts`).
+        """
         s = self.session
-        flexible = [str(x.number) for x in s.segments if x.flexible and x.status != NOT_RUN]
-        if flexible:
-            which = ("Flexible segment (~) " if len(flexible) == 1 else "Flexible segments (~) ") + ", ".join(flexible)
-            over, saved = duration(s.overrun_s), duration(s.flex_saved_s)
-            if on_time(s.overrun_s) and on_time(s.flex_saved_s):
-                return f"No fixed segment ran over, so {which.lower()} had nothing to absorb."
-            if on_time(s.overrun_s):
-                return f"No fixed segment ran over; {which.lower()} ran {saved} short."
-            if whole(s.flex_saved_s) <= whole(s.overrun_s):
-                return f"{which} absorbed {saved} of the {over} that fixed segments ran over."
-            extra = format_duration(whole(s.flex_saved_s) - whole(s.overrun_s))
-            return f"{which} absorbed all {over} that fixed segments ran over, and ran {extra} shorter still."
-        if any(x.flexible for x in s.segments):
-            over = (
-                "no fixed segment ran over"
-                if on_time(s.overrun_s)
-                else (f"fixed segments ran over by {duration(s.overrun_s)} in all")
+        parts = s.end_parts
+        figures = rounded_parts([p.seconds for p in parts], whole(s.end_offset_s or 0.0))
+        fixed = [(p.segment, n) for p, n in zip(parts, figures) if p.segment is not None and not p.segment.flexible]
+        flexible = [(p.segment, n) for p, n in zip(parts, figures) if p.segment is not None and p.segment.flexible]
+        other = {p.part: n for p, n in zip(parts, figures) if p.segment is None}
+        clauses = []
+        if fixed:
+            net = sum(n for _, n in fixed)
+            over, under = sum(n for _, n in fixed if n > 0), -sum(n for _, n in fixed if n < 0)
+            both = f", net ({format_duration(over)} over, {format_duration(under)} under)" if over and under else ""
+            which = f"fixed segment #{fixed[0][0].number}" if len(fixed) == 1 else "fixed segments"
+            clauses.append(f"{which} {_net(net, 'over', 'under')}{both}")
+        if len(flexible) == 1:
+            segment, net = flexible[0]
+            clauses.append(f"flexible segment #{segment.number} (~) {_net(net, 'longer', 'shorter')}")
+        elif flexible:
+            each = ", ".join(f"#{segment.number} {_signed_whole(n)}" for segment, n in flexible)
+            net = sum(n for _, n in flexible)
+            clauses.append(f"flexible segments (~) {_net(net, 'longer', 'shorter')}, net ({each})")
+        also = []
+        if other.get(Part.START):
+            also.append(f"the start {lateness(other[Part.START])}")
+        if other.get(Part.PAUSED):
+            also.append(f"{format_duration(other[Part.PAUSED])} paused")
+        if other.get(Part.UNRUN):
+            unrun = ", ".join(f"#{x.number}" for x in s.segments if x.actual_s is None)
+            also.append(f"{unrun} not run ({_signed_whole(other[Part.UNRUN])})")
+        if other.get(Part.REST):
+            rest = (
+                "the agenda's breaks"
+                if s.ended and s.breaks_s
+                else "other time"
+                if s.ended
+                else "the segment under way and those left, as projected"
             )
-            return f"The flexible segments did not run; {over}."
-        return f"No flexible segments; fixed segments ran over by {duration(s.overrun_s)} in all."
+            also.append(f"{rest} ({_signed_whole(other[Part.REST])})")
+        end = describe_offset(whole(s.end_offset_s or 0.0), ended=True).removeprefix("ended ")
+        ending = f"the show ended {end}" if s.ended else f"it would end {end}"
+        if also:
+            ending = "with " + (", ".join(also[:-1]) + " and " + also[-1] if len(also) > 1 else also[0]) + ", " + ending
+        text = "; ".join([*clauses, ending]) + "."
+        return text[0].upper() + text[1:]
 
     def parts(self, segment: SegmentReport) -> tuple[str, ...]:
         """Each stretch the segment ran, as "18:11:30–18:15:00"; one still under way ends in "…".

@@ -21,7 +21,7 @@ def session_html(shown: Shown) -> str:
     rows = [shown.cells(segment) for segment in s.segments]
     shown_columns = columns(rows)
     body.append("<table>")
-    body.append("<thead><tr>" + "".join(f"<th>{html.escape(c.name)}</th>" for c in shown_columns) + "</tr></thead>")
+    body.append("<thead><tr>" + "".join(f"<th>{_header(c.name)}</th>" for c in shown_columns) + "</tr></thead>")
     body.append("<tbody>")
     for segment, row in zip(s.segments, rows):
         cells = []
@@ -30,9 +30,17 @@ def session_html(shown: Shown) -> str:
             tone = {"delta": delta_tone(segment), "granted": granted_tone(segment), "note": segment.status}.get(
                 column.key, ""
             )
-            classes = " ".join(c for c in (kind, tone) if c)
+            # A run's parts and the warnings wrap between items, never inside one ("time's / up"): the
+            # column is as wide as its longest item, not all of them.
+            items = row.warnings if column.key == "warnings" else row.parts if column.key == "actual" else ()
+            parts = len(items) > 1 or column.key == "warnings"
+            classes = " ".join(c for c in (kind, tone, "parts" if parts else "") if c)
             attribute = f' class="{classes}"' if classes else ""
-            cells.append(f"<td{attribute}>{html.escape(column.text(row))}</td>")
+            if parts:
+                text = ", ".join(f'<span class="part">{html.escape(item)}</span>' for item in items)
+            else:
+                text = html.escape(column.text(row))
+            cells.append(f"<td{attribute}>{text}</td>")
         body.append(f'<tr class="{segment.status}">' + "".join(cells) + "</tr>")
     body.append("</tbody></table>")
     body.append("<h2>Totals</h2>")
@@ -43,6 +51,11 @@ def session_html(shown: Shown) -> str:
         body.append(svg_chart(chart))
     body.append(f"<footer>runofshow report of {html.escape(shown.provenance())}</footer>")
     return page(f"Report: {title}", body)
+
+
+def _header(name: str) -> str:
+    """A column's name, which may break after "/": "Over/under" need not be as wide as the word."""
+    return html.escape(name).replace("/", "/<wbr>")
 
 
 def compare_html(view: Compared) -> str:
@@ -113,11 +126,21 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1
 h1{font-size:1.4em;margin-bottom:.2em}h2{font-size:1.1em;margin-top:1.6em}
 .badge{background:#d4a017;color:#fff;border-radius:3px;padding:0 .4em;font-size:.8em;vertical-align:middle}
 .meta{color:#666;margin-top:0}.note{background:#fff6d6;border-left:4px solid #d4a017;padding:.3em .6em;margin:.3em 0}
-table{border-collapse:collapse;font-size:.9em}th,td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-th{border-bottom:2px solid #999}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.t{white-space:nowrap;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;font-size:.85em}
+th,td{padding:.25em .4em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+th{border-bottom:2px solid #999;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td:nth-child(2){min-width:13em}td.t{font-variant-numeric:tabular-nums;white-space:nowrap}td.parts{white-space:normal}
+.part{white-space:nowrap}
 .over{color:#c9302c}.under{color:#3c9a3c}.skipped{color:#a07800}.open{color:#2a7fd4}tr.not_run td,td.plan{color:#999}
+svg.chart{max-width:100%;height:auto}
 footer{color:#999;font-size:.8em;margin-top:2em}
+@page{size:landscape;margin:12mm}
+@media print{
+body{margin:0;max-width:none;font-size:9pt}
+table{font-size:1em}th,td{padding:.15em .3em}
+thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}
+.over,.under,.skipped,.open,.note,.badge{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+}
 """
 
 

@@ -77,12 +77,30 @@
     node.style.setProperty("--chars", String(Math.max(4, text.length)));
   }
 
+  // The clock is the viewer's: in this device's zone, 12 or 24 h as its locale has it, and labelled
+  // with that zone ("GMT+9 · Asia/Seoul"), as the room may be in another one than the session.
+  function zoneLabel(date) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    let short = "";
+    try {
+      const parts = new Intl.DateTimeFormat([], { timeZoneName: "short" }).formatToParts(date);
+      short = parts.find((part) => part.type === "timeZoneName")?.value ?? "";
+    } catch {
+      short = "";
+    }
+    return short && zone && short !== zone ? `${short} · ${zone}` : short || zone;
+  }
+
   let timer = null;
   function render() {
     if (timer !== null) clearTimeout(timer);
     timer = null;
-    const clockText = new Date(serverNow()).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    setText("clock", clockText);
+    const date = new Date(serverNow());
+    setText("clock", date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    const zone = zoneLabel(date);
+    setText("clock-zone", zone);
+    const zoneTitle = `the time here, in this device's time zone (${zone})`;
+    if ($("clock-zone").title !== zoneTitle) $("clock-zone").title = zoneTitle;
     const toMinute = 60000 - (serverNow() % 60000);
     if (snap === null) {
       timer = setTimeout(render, toMinute + 5);
@@ -148,10 +166,15 @@
     }
   }
 
+  // Each cell carries its column's name (the page's own header, never session text): on a narrow
+  // screen the rows are cards and every figure is shown under its name (style.css).
+  const columnNames = [...document.querySelectorAll("#agenda thead th")].map((th) => th.textContent);
+
   function cell(row, text, className) {
     const td = document.createElement("td");
     td.textContent = text ?? "";
     if (className) td.className = className;
+    td.dataset.label = columnNames[row.children.length] ?? "";
     row.appendChild(td);
   }
 
