@@ -40,6 +40,10 @@ class Session(machine.Session):
 
     def __init__(self) -> None:
         Session.made += 1
+        if Session.made % 500 == 0:  # a long search says it is alive
+            print(
+                f"  {Session.made} examples, {time.perf_counter() - Session.began:.0f} s", file=sys.stderr, flush=True
+            )
         super().__init__()
 
     def teardown(self) -> None:
