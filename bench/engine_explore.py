@@ -89,7 +89,9 @@ def main() -> int:
         failure = error
     took = time.perf_counter() - Session.began
     rate = Session.made / took if took else 0.0
-    print(f"examples run: {Session.made} (shrinking included) in {took:.1f} s, {rate:.1f} a second")
+    print(
+        f"examples run: {Session.made} (every run Hypothesis made, overruns and shrinking included) in {took:.1f} s, {rate:.1f} a second"
+    )
     if failure is None:
         print(f"result: passed, seed {chosen}")
         return 0
