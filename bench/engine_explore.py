@@ -40,6 +40,10 @@ class Session(machine.Session):
 
     def __init__(self) -> None:
         Session.made += 1
+        if Session.made % 500 == 0:  # a long search says it is alive
+            print(
+                f"  {Session.made} examples, {time.perf_counter() - Session.began:.0f} s", file=sys.stderr, flush=True
+            )
         super().__init__()
 
     def teardown(self) -> None:
@@ -85,7 +89,9 @@ def main() -> int:
         failure = error
     took = time.perf_counter() - Session.began
     rate = Session.made / took if took else 0.0
-    print(f"examples run: {Session.made} (shrinking included) in {took:.1f} s, {rate:.1f} a second")
+    print(
+        f"examples run: {Session.made} (every run Hypothesis made, overruns and shrinking included) in {took:.1f} s, {rate:.1f} a second"
+    )
     if failure is None:
         print(f"result: passed, seed {chosen}")
         return 0
