@@ -113,14 +113,12 @@ class SessionApp(App[None]):
             events = self.source.poll()
             view = self.source.view()
             self.react(events, view)
-            live = self.live
-            live.link = link = self.source.link()  # once a tick: a follower's may look at the lock file
+            link = self.source.link()  # once a tick: a follower's may look at the lock file
             if link.notice is not None and link.notice != self._journal_notice:
                 self._journal_notice = link.notice  # the journal file was deleted, replaced or cut short: say so
                 self.notify(literal(link.notice), title="Journal", severity="warning", timeout=30, markup=False)
-            live.muted = self.muted
-            live.view = view
-            self.tick_error = live.tick_error = None
+            self.live.show(view, link, muted=self.muted)
+            self.tick_error = None
             # The timer counts from when it is set, after drawing: take the drawing off.
             delay = max(0.001, self.next_delay(view) - (time.perf_counter() - began))
         except Exception as error:  # an exception here would end the app mid-show

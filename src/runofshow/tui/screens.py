@@ -133,6 +133,20 @@ class LiveScreen(Screen[None]):
         self.ready = True
         self.draw()
 
+    def show(self, view: View, link: Link, *, muted: bool) -> None:
+        """Take a tick's state, with no error, and draw once.
+
+        Setting the reactives one by one would draw for each that changed:
+        twice after a key press, which changes the link and the view.
+        """
+        if (view, link, muted, None) == (self.view, self.link, self.muted, self.tick_error):
+            return
+        self.set_reactive(LiveScreen.view, view)
+        self.set_reactive(LiveScreen.link, link)
+        self.set_reactive(LiveScreen.muted, muted)
+        self.set_reactive(LiveScreen.tick_error, None)
+        self.draw()
+
     def watch_view(self) -> None:
         """Redraw from the new view."""
         self.draw()
