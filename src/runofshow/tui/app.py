@@ -91,7 +91,7 @@ class SessionApp(App[None]):
 
             def changed() -> None:
                 if not loop.is_closed():
-                    loop.call_soon_threadsafe(self.refresh_now)
+                    loop.call_soon_threadsafe(self.journal_changed)
 
             watch(changed)
         if self.changes is not None:
@@ -101,6 +101,21 @@ class SessionApp(App[None]):
     async def _follow(self, changes: AsyncIterator[None]) -> None:
         async for _ in changes:
             self.refresh_now()
+
+    def journal_changed(self) -> None:
+        """The writer says the journal's health changed: redraw only if the link the screen shows did.
+
+        A record fsynced a moment after its key press changes nothing on
+        screen: the command's own redraw showed it already. A record pending
+        for long enough to show, a failure, a stall or a notice does change
+        the link, and gets the full redraw.
+        """
+        try:
+            if self.source.link() == self.live.link:
+                return
+        except Exception:  # refresh_now says what went wrong
+            pass
+        self.refresh_now()
 
     def refresh_now(self) -> None:
         """Poll the source, redraw, and schedule the next wake-up. Never raises."""
