@@ -211,20 +211,26 @@ class SessionScreen(LiveScreen):
         self.banner = Line(id="banner")
         self.status = StatusBar(id="status")
         self.keys = KeyBar(id="keys")
+        # Every second Textual asks each widget whose container overlaps the new digits for its lines, even
+        # those drawn nowhere near them. The blank columns #under, #agenda-box and #foot (free to ask) stand
+        # in for the widgets they hold; they draw nothing, their children cover them.
         yield self.top
         with Row(id="body"):
             with Column(id="show"):
                 with Horizontal(id="now"):
                     yield self.countdown
                     yield self.card
-                yield self.progress
-                yield self.cue
-                yield self.wide_clock
-                yield self.world
-            yield self.agenda_table
-        yield self.banner
-        yield self.status
-        yield self.keys
+                with Column(id="under"):
+                    yield self.progress
+                    yield self.cue
+                    yield self.wide_clock
+                    yield self.world
+            with Column(id="agenda-box"):
+                yield self.agenda_table
+        with Column(id="foot"):
+            yield self.banner
+            yield self.status
+            yield self.keys
 
     def on_mount(self) -> None:
         """Lay out for the terminal's size before the first draw."""
