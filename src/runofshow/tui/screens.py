@@ -212,14 +212,16 @@ class SessionScreen(LiveScreen):
         self.status = StatusBar(id="status")
         self.keys = KeyBar(id="keys")
         # Every second Textual asks each widget whose container overlaps the new digits for its lines, even
-        # those drawn nowhere near them. The blank columns #under, #agenda-box and #foot (free to ask) stand
-        # in for the widgets they hold; they draw nothing, their children cover them.
-        yield self.top
+        # those drawn nowhere near them. Blank columns (free to ask, and covered by what they hold) stand in
+        # for every widget that shares a container with the digits or one of their containers.
+        with Column(classes="box"):
+            yield self.top
         with Row(id="body"):
             with Column(id="show"):
                 with Horizontal(id="now"):
                     yield self.countdown
-                    yield self.card
+                    with Column(classes="box"):
+                        yield self.card
                 with Column(id="under"):
                     yield self.progress
                     yield self.cue
