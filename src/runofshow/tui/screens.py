@@ -87,6 +87,17 @@ QUIT: Key = ("q", "q", "quit_session", "quit", "Quit (the session goes on)")
 HELP: Key = ("question_mark", "?", "help", "help", "Help: every key")
 
 
+def give(widget: Any, model: object) -> None:
+    """Set `widget.model`, unless it holds an equal one already.
+
+    Textual would not call the watcher for an equal model either, but finds
+    that out only after a dozen look-ups; a screen hands every widget its
+    model each second, and most are the same as the second before.
+    """
+    if widget.model != model:
+        widget.model = model
+
+
 def bindings(keys: tuple[Key, ...]) -> list[BindingType]:
     """The bindings for `keys`: the one list that the key bar and the palette also read."""
     return [Binding(names, action, short, key_display=shown) for names, shown, action, short, _ in keys]
@@ -274,35 +285,39 @@ class SessionScreen(LiveScreen):
             return
         session = self.source.agenda.session
         zone = session.timezone
-        self.top.model = (session.title, self.source.header.owner if self.FOLLOWING else None)
+        give(self.top, (session.title, self.source.header.owner if self.FOLLOWING else None))
         self.countdown.model = countdown_model(view)
-        self.card.model = card_model(view)
+        give(self.card, card_model(view))
         self.progress.model = (bar_model(view), next_model(view))
         self.last_cue = cue_for(view)
-        self.cue.model = cue_model(self.last_cue, not self.FOLLOWING, self.flash, view)
-        self.agenda_table.model = agenda_model(view, zone)
-        self.keys.model = self.listed_keys(view)
+        give(self.cue, cue_model(self.last_cue, not self.FOLLOWING, self.flash, view))
+        give(self.agenda_table, agenda_model(view, zone))
+        give(self.keys, self.listed_keys(view))
         self._fit_clock()
         if self.has_class("-wide") or self.has_class("-tall"):
             self.wide_clock.model = clock_model(view)
         if self.has_class("-wide"):
             if self._people is None:
                 self._people = people_by_zone(view, zone, session.host, session.host_timezone)
-            self.world.model = WorldModel(minute_of(view.now_us), self._people)
+            give(self.world, WorldModel(minute_of(view.now_us), self._people))
         worded = describe_link(link, view.now_us, zone)
-        self.status.model = status_model(
-            view,
-            zone,
-            session.also_show,
-            self.local_zone,
-            (link.healthy, worded),
-            muted=self.muted,
-            serving=self.serving,
+        give(
+            self.status,
+            status_model(
+                view,
+                zone,
+                session.also_show,
+                self.local_zone,
+                (link.healthy, worded),
+                muted=self.muted,
+                serving=self.serving,
+            ),
         )
         message = banner_text(link, view.now_us, zone, following=self.FOLLOWING)
         if not message and self.tick_error:
             message = f"Display error: {self.tick_error}"
-        self.banner.words = (message, "")
+        if self.banner.words != (message, ""):
+            self.banner.words = (message, "")
         self.banner.set_class(bool(message), "-visible")
         self._lift_toasts()
 
