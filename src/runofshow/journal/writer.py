@@ -22,6 +22,8 @@ STALL_S = 1.5
 PENDING_SHOW_S = 0.2
 #: How often an idle writer checks that the journal is still the file it writes.
 CHECK_S = 1.0
+#: The watchdog wakes this long after a mark is due, so that the clock reads past it.
+ALARM_MARGIN_S = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,14 @@ class JournalWriter:
         self._on_durable = on_durable
         self._on_change = on_change
         self._on_moved = on_moved
-        self._cond = threading.Condition()
+        lock = threading.RLock()
+        self._cond = threading.Condition(lock)
+        #: The watchdog's own condition, on the same lock, so that waking the writer or a waiter does not wake it.
+        self._alarm = threading.Condition(lock)
+        #: When the watchdog will next look by itself (None: not until told); a mark due later needs no wake-up.
+        self._alarm_at: float | None = None
+        #: When the idle writer will next check the file (a check can hang, so the watchdog plans for it).
+        self._next_check = time.monotonic() + CHECK_S
         self._queue: deque[tuple[int, bytes, float] | float] = deque()
         #: (seq, monotonic time handed in) of each record not yet on disk.
         self._waiting: deque[tuple[int, float]] = deque()
@@ -115,8 +124,10 @@ class JournalWriter:
             if self._stopping:
                 raise RuntimeError("the journal is closed")
             self._queue.append((seq, line, mono))
-            self._waiting.append((seq, time.monotonic()))
+            self._waiting.append((seq, now := time.monotonic()))
             self._cond.notify_all()
+            if len(self._waiting) == 1:
+                self._arm(now + PENDING_SHOW_S)
 
     def retry(self, mono: float) -> None:
         """Try the held records again (the controller's back-off says it is time)."""
@@ -192,6 +203,7 @@ class JournalWriter:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+            self._alarm.notify_all()
 
     def close(self) -> None:
         """Stop (writing what is queued, but not retrying held records) and close the file."""
@@ -200,9 +212,18 @@ class JournalWriter:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+            self._alarm.notify_all()
         self.file.close()
 
     # -- the writer's thread -----------------------------------------------------
+
+    def _arm(self, due: float) -> None:
+        """A mark falls due at `due` (monotonic): wake the watchdog only if it would not look by then anyway.
+
+        Called with the lock held.
+        """
+        if self._alarm_at is None or self._alarm_at > due + ALARM_MARGIN_S:
+            self._alarm.notify()
 
     def _changed(self) -> None:
         if self._on_change is not None:
@@ -215,6 +236,7 @@ class JournalWriter:
         last_check = time.monotonic()
         while True:
             with self._cond:
+                self._next_check = last_check + CHECK_S
                 while not self._queue and not self._stopping:
                     left = CHECK_S - (time.monotonic() - last_check)
                     if left <= 0:
@@ -240,7 +262,7 @@ class JournalWriter:
             seq, line = self.file.held[0]
             with self._cond:
                 self._busy_since = time.monotonic()
-                self._cond.notify_all()
+                self._arm(self._busy_since + STALL_S)
             ok = self.file.write_one()
             with self._cond:
                 self._busy_since = None
@@ -248,6 +270,8 @@ class JournalWriter:
                     self._durable = seq
                     while self._waiting and self._waiting[0][0] <= seq:
                         self._waiting.popleft()
+                    if self._waiting:  # the oldest record still waiting is a newer one, due to show later
+                        self._arm(self._waiting[0][1] + PENDING_SHOW_S)
                 self._cond.notify_all()
             if not ok:
                 failed = True
@@ -274,7 +298,7 @@ class JournalWriter:
             return  # a failing disk: the size cannot be trusted until the records are out
         with self._cond:
             self._busy_since = time.monotonic()  # a look at a dead disk can hang too
-            self._cond.notify_all()
+            self._arm(self._busy_since + STALL_S)
         try:
             result = self.file.check()
         finally:
@@ -292,7 +316,14 @@ class JournalWriter:
         self._changed()
 
     def _watch(self) -> None:
-        """Wake the screen when a record has waited long enough to show, and when a write stalls."""
+        """Wake the screen when a record has waited long enough to show, and when a write stalls.
+
+        It sleeps until the first moment either could happen: the oldest
+        record's time to show, the stall time of the write or check under way,
+        or else that of the writer's next check. Marks appearing later than
+        that need no wake-up (`_arm`), so an idle journal costs the watchdog one
+        wake-up every other check, not one per change of the writer's state.
+        """
         fired: set[tuple[str, float]] = set()
         with self._cond:
             while not self._closed:
@@ -306,11 +337,15 @@ class JournalWriter:
                 fresh = [mark for mark in due if mark not in fired]
                 if fresh:
                     fired = set(due)
+                    self._alarm_at = now  # it looks again as soon as the callbacks return
                     self._cond.release()
                     try:
                         self._changed()
                     finally:
                         self._cond.acquire()
                     continue
-                ahead = [since + after - now for kind, since, after in marks if (kind, since) not in fired]
-                self._cond.wait(min([1.0, *[max(0.0, a) + 0.005 for a in ahead]]))
+                ahead = [since + after for kind, since, after in marks if (kind, since) not in fired]
+                if self._busy_since is None and not self._stopping:
+                    ahead.append(max(now, self._next_check) + STALL_S)
+                self._alarm_at = min(ahead) + ALARM_MARGIN_S if ahead else None
+                self._alarm.wait(None if self._alarm_at is None else max(0.0, self._alarm_at - now))

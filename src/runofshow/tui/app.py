@@ -96,7 +96,7 @@ class SessionApp(App[None]):
 
             def changed() -> None:
                 if not loop.is_closed():
-                    loop.call_soon_threadsafe(self.refresh_now)
+                    loop.call_soon_threadsafe(self.journal_changed)
 
             watch(changed)
         if self.changes is not None:
@@ -106,6 +106,21 @@ class SessionApp(App[None]):
     async def _follow(self, changes: AsyncIterator[None]) -> None:
         async for _ in changes:
             self.refresh_now()
+
+    def journal_changed(self) -> None:
+        """The writer says the journal's health changed: redraw only if the link the screen shows did.
+
+        A record fsynced a moment after its key press changes nothing on
+        screen: the command's own redraw showed it already. A record pending
+        for long enough to show, a failure, a stall or a notice does change
+        the link, and gets the full redraw.
+        """
+        try:
+            if self.source.link() == self.live.link:
+                return
+        except Exception:  # refresh_now says what went wrong
+            pass
+        self.refresh_now()
 
     def refresh_now(self) -> None:
         """Poll the source, redraw, and schedule the next wake-up. Never raises."""
@@ -118,14 +133,12 @@ class SessionApp(App[None]):
             events = self.source.poll()
             view = self.source.view()
             self.react(events, view)
-            live = self.live
-            live.link = link = self.source.link()  # once a tick: a follower's may look at the lock file
+            link = self.source.link()  # once a tick: a follower's may look at the lock file
             if link.notice is not None and link.notice != self._journal_notice:
                 self._journal_notice = link.notice  # the journal file was deleted, replaced or cut short: say so
                 self.notify(literal(link.notice), title="Journal", severity="warning", timeout=30, markup=False)
-            live.muted = self.muted
-            live.view = view
-            self.tick_error = live.tick_error = None
+            self.live.show(view, link, muted=self.muted)
+            self.tick_error = None
             # The timer counts from when it is set, after drawing: take the drawing off.
             delay = max(0.001, self.next_delay(view) - (time.perf_counter() - began))
         except Exception as error:  # an exception here would end the app mid-show

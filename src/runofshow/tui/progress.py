@@ -38,21 +38,27 @@ class SegmentBar(Widget):
     #: What is drawn: (half cells, of them lit, colour). Equal faces skip the repaint.
     face: reactive[tuple[int, int, str]] = reactive((2, 0, "#5f87d7"), layout=False)
 
+    #: Half cells across, as of the last resize (reading the size asks the compositor where the bar is).
+    _steps = 2
+
     def watch_model(self, model: BarModel | None) -> None:
         """Work out the face for the new figures."""
         self._set_face()
 
     def on_resize(self) -> None:
         """More or fewer cells: a new face."""
+        self._steps = 2 * max(1, self.size.width)
         self._set_face()
 
     def _set_face(self) -> None:
         model = self.model
         if model is None:
             return
-        steps = 2 * max(1, self.size.width)
+        steps = self._steps
         # Full is not "finished, well done" (Rich's green): it is time's up.
-        self.face = (steps, int(steps * model.done_s / model.total_s), BAR_COLOURS.get(model.alert, "#5f87d7"))
+        face = (steps, int(steps * model.done_s / model.total_s), BAR_COLOURS.get(model.alert, "#5f87d7"))
+        if face != self.face:  # the same but every few seconds; Textual's own check costs more than this one
+            self.face = face
 
     def render(self) -> RenderResult:
         """The bar at its face."""

@@ -11,7 +11,7 @@ redraw only when their model differs.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pendulum
 from textual import events
@@ -83,6 +83,17 @@ QUIT: Key = ("q", "q", "quit_session", "quit", "Quit (the session goes on)")
 HELP: Key = ("question_mark", "?", "help", "help", "Help: every key")
 
 
+def give(widget: Any, model: object) -> None:
+    """Set `widget.model`, unless it holds an equal one already.
+
+    Textual would not call the watcher for an equal model either, but finds
+    that out only after a dozen look-ups; a screen hands every widget its
+    model each second, and most are the same as the second before.
+    """
+    if widget.model != model:
+        widget.model = model
+
+
 def bindings(keys: tuple[Key, ...]) -> list[BindingType]:
     """The bindings for `keys`: the one list that the key bar and the palette also read."""
     return [Binding(names, action, short, key_display=shown) for names, shown, action, short, _ in keys]
@@ -127,6 +138,20 @@ class LiveScreen(Screen[None]):
     def on_mount(self) -> None:
         """Draw what the App has given so far."""
         self.ready = True
+        self.draw()
+
+    def show(self, view: View, link: Link, *, muted: bool) -> None:
+        """Take a tick's state, with no error, and draw once.
+
+        Setting the reactives one by one would draw for each that changed:
+        twice after a key press, which changes the link and the view.
+        """
+        if (view, link, muted, None) == (self.view, self.link, self.muted, self.tick_error):
+            return
+        self.set_reactive(LiveScreen.view, view)
+        self.set_reactive(LiveScreen.link, link)
+        self.set_reactive(LiveScreen.muted, muted)
+        self.set_reactive(LiveScreen.tick_error, None)
         self.draw()
 
     def watch_view(self) -> None:
@@ -193,20 +218,28 @@ class SessionScreen(LiveScreen):
         self.banner = Line(id="banner")
         self.status = StatusBar(id="status")
         self.keys = KeyBar(id="keys")
-        yield self.top
+        # Every second Textual asks each widget whose container overlaps the new digits for its lines, even
+        # those drawn nowhere near them. Blank columns (free to ask, and covered by what they hold) stand in
+        # for every widget that shares a container with the digits or one of their containers.
+        with Column(classes="box"):
+            yield self.top
         with Row(id="body"):
             with Column(id="show"):
                 with Horizontal(id="now"):
                     yield self.countdown
-                    yield self.card
-                yield self.progress
-                yield self.cue
-                yield self.wide_clock
-                yield self.world
-            yield self.agenda_table
-        yield self.banner
-        yield self.status
-        yield self.keys
+                    with Column(classes="box"):
+                        yield self.card
+                with Column(id="under"):
+                    yield self.progress
+                    yield self.cue
+                    yield self.wide_clock
+                    yield self.world
+            with Column(id="agenda-box"):
+                yield self.agenda_table
+        with Column(id="foot"):
+            yield self.banner
+            yield self.status
+            yield self.keys
 
     def on_mount(self) -> None:
         """Lay out for the terminal's size before the first draw."""
@@ -248,35 +281,39 @@ class SessionScreen(LiveScreen):
             return
         session = self.source.agenda.session
         zone = session.timezone
-        self.top.model = (session.title, self.source.header.owner if self.FOLLOWING else None)
+        give(self.top, (session.title, self.source.header.owner if self.FOLLOWING else None))
         self.countdown.model = countdown_model(view)
-        self.card.model = card_model(view)
+        give(self.card, card_model(view))
         self.progress.model = (bar_model(view), next_model(view))
         self.last_cue = cue_for(view)
-        self.cue.model = cue_model(self.last_cue, not self.FOLLOWING, self.flash, view)
-        self.agenda_table.model = agenda_model(view, zone)
-        self.keys.model = self.listed_keys(view)
+        give(self.cue, cue_model(self.last_cue, not self.FOLLOWING, self.flash, view))
+        give(self.agenda_table, agenda_model(view, zone))
+        give(self.keys, self.listed_keys(view))
         self._fit_clock()
         if self.has_class("-wide") or self.has_class("-tall"):
             self.wide_clock.model = clock_model(view)
         if self.has_class("-wide"):
             if self._people is None:
                 self._people = people_by_zone(view, zone, session.host, session.host_timezone)
-            self.world.model = WorldModel(minute_of(view.now_us), self._people)
+            give(self.world, WorldModel(minute_of(view.now_us), self._people))
         worded = describe_link(link, view.now_us, zone)
-        self.status.model = status_model(
-            view,
-            zone,
-            session.also_show,
-            self.local_zone,
-            (link.healthy, worded),
-            muted=self.muted,
-            serving=self.serving,
+        give(
+            self.status,
+            status_model(
+                view,
+                zone,
+                session.also_show,
+                self.local_zone,
+                (link.healthy, worded),
+                muted=self.muted,
+                serving=self.serving,
+            ),
         )
         message = banner_text(link, view.now_us, zone, following=self.FOLLOWING)
         if not message and self.tick_error:
             message = f"Display error: {self.tick_error}"
-        self.banner.words = (message, "")
+        if self.banner.words != (message, ""):
+            self.banner.words = (message, "")
         self.banner.set_class(bool(message), "-visible")
         self._lift_toasts()
 

@@ -143,7 +143,8 @@ class Countdown(Vertical):
     def compose(self) -> ComposeResult:
         self._label = Static("", id="countdown-label")
         self._digits = Digits("", id="countdown-digits")
-        yield self._label
+        with Column(classes="box"):  # see SessionScreen.compose
+            yield self._label
         yield self._digits
 
     def watch_model(self, old: CountdownModel | None, new: CountdownModel | None) -> None:
