@@ -82,6 +82,19 @@ class SessionApp(App[None]):
         """The screen this app shows."""
         raise NotImplementedError
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice goes to the live screen's cue line, as the warnings do; a toast only where it has none."""
+        if not self.live.notice(message, title, severity, timeout):
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def get_default_screen(self) -> Screen[Any]:
         """The live screen is the app's first and lasting one."""
         return self.live

@@ -55,6 +55,8 @@ __all__ = [
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The badge of a fresh warning in the cue line, by severity: the countdown's own colours.
 FLASH_COLOURS = {"warning": "#ffd700", "error": "#ff2d2d"}
+#: A notice's colour in the cue line, by severity.
+NOTICE_STYLES = {"information": "bold #ffffff", "warning": "bold #ffd700", "error": "bold #ff2d2d"}
 BLINK_BACKGROUND = Color.parse("#ff2d2d")
 BLINK_TEXT = Color.parse("#ffffff")
 
@@ -233,20 +235,31 @@ class CueLine(Static):
         """Draw the new cue."""
         if model is None:
             return
-        text = Text("")
+        first = Text("")
         if model.flash is not None:
             colour = FLASH_COLOURS.get(model.flash.severity, "#ffd700")
-            text.append(f" {model.flash.title} ", style=f"bold #000000 on {colour}")
-            text.append("  ")
+            first.append(f" {model.flash.title} ", style=f"bold #000000 on {colour}")
+            first.append("  ")
+        notice = Text("")
+        if model.notice is not None:  # here, not in a toast over the status line
+            style = NOTICE_STYLES.get(model.notice.severity, "bold")
+            if model.notice.title:
+                notice.append(f"{literal(model.notice.title)}: ", style=style)
+            notice.append(literal(model.notice.text), style=style)
+        lines = []
         if model.cue:
-            text += Text("Cue: ", style="bold") + Text(literal(model.cue))
+            first += Text("Cue: ", style="bold") + Text(literal(model.cue))
             if model.copyable:
-                text.append("   (c copies it)", style="dim")
-        if model.message:
-            if text:
-                text.append("\n")
-            text.append("Message: ", style="bold")
-            text.append(literal(model.message), style="bold reverse" if model.lit else "bold")
+                first.append("   (c copies it)", style="dim")
+            lines = [first, notice] if notice else [first]
+        elif first or notice:
+            lines = [first + notice]
+        # Two lines at most: a notice, while it lasts, takes the message's (the stage shows the message anyway).
+        if model.message and len(lines) < 2:
+            message = Text("Message: ", style="bold")
+            message.append(literal(model.message), style="bold reverse" if model.lit else "bold")
+            lines.append(message)
+        text = Text("\n").join(lines)
         self.update(text)
 
 
@@ -346,12 +359,12 @@ class StatusBar(Static):
             first.append(f" · {here.format('HH:mm')} here")
         first.append(" │ ")
         first.append(model.offset, style="bold red" if model.late else "bold")
-        ends = "ended" if model.ended else "ends"
-        projected, planned = minute_clock(model.projected_end_us, zone), minute_clock(model.planned_end_us, zone)
-        first.append(f" │ {ends} {projected} (plan {planned})")
+        if not model.ended:  # once ended, the offset's words say when it ended
+            projected, planned = minute_clock(model.projected_end_us, zone), minute_clock(model.planned_end_us, zone)
+            first.append(f" │ ends {projected} (plan {planned})")
         second = Text()
         lead, shrink, lost = model.advice
-        if shrink:
+        if lead:
             second.append(lead, style="bold")
             second.append(shrink)
             second.append(lost, style="red")
