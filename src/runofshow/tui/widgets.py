@@ -202,8 +202,15 @@ class SegmentCard(Vertical):
                 speaker.append(" · " if speaker else "")
                 speaker.append(literal(detail))
         if segment.timezone and model.minute_us is not None:
-            speaker.append(" · " if speaker else "")
-            speaker.append(f"{minute_clock(model.minute_us, segment.timezone)} there", style="cyan")
+            there = f"{minute_clock(model.minute_us, segment.timezone)} there"
+            width = self.content_size.width
+            # Wrapped (wide screens), the local time goes whole onto the next line rather than split from "there".
+            last = len(speaker.plain.rsplit("\n", 1)[-1]) % width if width else 0
+            if speaker and width and self.screen.has_class("-wide") and last + 3 + len(there) > width:
+                speaker.append(" ·\n")
+            else:
+                speaker.append(" · " if speaker else "")
+            speaker.append(there, style="cyan")
         self._speaker.update(speaker)
         text = literal(segment.notes or "")
         # The note has two lines (six when wide); say so when it is cut, rather than stop mid-sentence.
@@ -419,6 +426,10 @@ class KeyBar(Static):
             if line:
                 line.append("  ")
             line.append_text(item)
+        if len(lines) != self._rows or self.styles.height is None or self.styles.height.is_auto:
+            # As many rows as lines, set here: measured by the layout, the keys took a row more than they
+            # need under a three-line status, and the agenda's last row went off the screen.
+            self.styles.height = len(lines)
         self._rows = len(lines)
         self.update(Text("\n").join(lines))
 
