@@ -14,7 +14,7 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.session.controller import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import RunofshowApp, StageApp
-from runofshow.tui.widgets import AgendaTable, BigClock
+from runofshow.tui.widgets import AgendaTable, BigClock, KeyBar
 from tests.kit import crash
 from tests.kit.screens import to_young_kim
 
@@ -122,7 +122,7 @@ async def test_every_agenda_row_shows_while_serving_with_a_cue_and_a_message(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         table = app.screen.query_one(AgendaTable)
-        keys = app.screen.query_one("#keys")
+        keys = app.screen.query_one("#keys", KeyBar)
         assert keys.size.height == keys.rows  # the key bar takes the rows its lines need, no more
         assert table.size.height >= table.row_count + 1 and table.scroll_y == 0
 
