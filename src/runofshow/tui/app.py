@@ -249,8 +249,8 @@ class RunofshowApp(SessionApp):
 
     def on_mount(self) -> None:
         """Say what the moderator must know once, then start ticking."""
-        for note in self.notes:
-            self.notify(literal(note), timeout=10, markup=False)
+        if self.notes:  # one notice: the cue line shows one at a time
+            self.notify(literal(" · ".join(self.notes)), timeout=10, markup=False)
         super().on_mount()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
