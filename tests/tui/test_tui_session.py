@@ -24,6 +24,7 @@ from runofshow.session.replay import replay
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.widgets import AgendaTable, Countdown, StatusBar
 from tests.kit import crash
+from tests.kit.screens import to_young_kim
 
 AppFactory = Callable[..., tuple[RunofshowApp, Controller]]
 
@@ -148,7 +149,7 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
         await pilot.press("y")
         assert text_of(app, "#countdown-label").startswith("session ended")
         assert digits(app) == "1:22:30"
-        assert "ended 7:30 early" in text_of(app, "#status")
+        assert "ended 19:23, 7:30 early (plan 19:30)" in text_of(app, "#status")
         table = app.query_one(AgendaTable)
         assert [cell.plain for cell in table.get_row_at(4)][4:] == ["12:30", "+2:30"]
         assert [cell.plain for cell in table.get_row_at(8)][4] == "skip 0:00"
@@ -226,7 +227,7 @@ async def test_commands_that_make_no_sense_only_warn(make_app: AppFactory, clock
         await pilot.press("n", "p", "plus", "s")
         assert journal.read_bytes() == before
         assert controller.engine.seq == 0
-        assert any("not started" in str(n.message) for n in app._notifications)
+        assert "not started" in text_of(app, "#cue")
 
 
 @pytest.mark.slow
@@ -372,15 +373,62 @@ async def test_a_warning_flashes_in_the_cue_line_not_over_the_status_line(
         assert "Time's up" not in text_of(app, "#cue") and "Time is up" in text_of(app, "#cue")
 
 
-async def test_toasts_stay_clear_of_the_status_line(make_app: AppFactory, clock: FakeClock) -> None:
-    app, _ = make_app("rehearsal")
+async def test_notices_show_in_the_cue_line_never_over_the_status_line(make_app: AppFactory, clock: FakeClock) -> None:
+    """ "Bell muted", "copied" and the like go where the warnings go; the status line keeps the projected end."""
+    app, controller = make_app("live", notes=["Resumed session.jsonl: 0:30 since its last record"])
+    to_young_kim(controller, clock, 490)  # wrap-up: there is a cue to copy
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.press("m")  # "Bell muted"
         await pilot.pause()
+        assert "Resumed session.jsonl: 0:30 since its last record" in text_of(app, "#cue")
+        await pilot.press("m")
         await pilot.pause()
-        status = app.screen.query_one("#status")
-        toasts = [toast.region for toast in app.screen.query("Toast")]
-        assert toasts and all(toast.height and toast.bottom <= status.region.y for toast in toasts)
+        assert "Bell muted" in text_of(app, "#cue")
+        await pilot.press("c")
+        await pilot.pause()
+        assert "Young Kim, 2 minutes left" in text_of(app, "#cue") and "clipboard" in text_of(app, "#cue")
+        assert not app.screen.query("Toast") and not app._notifications
+        assert "ends 19:30 (plan 19:30)" in text_of(app, "#status")
+
+
+async def test_a_notice_leaves_the_cue_line_when_its_time_is_up(make_app: AppFactory, clock: FakeClock) -> None:
+    app, _ = make_app("rehearsal")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.notify("Gone soon", timeout=0.1)
+        await pilot.pause()
+        assert text_of(app, "#cue") == "Gone soon"
+        await pilot.pause(0.3)
+        assert text_of(app, "#cue") == ""
+
+
+async def test_after_the_end_no_cue_stays_and_the_line_says_the_end_once(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app, controller = make_app("live")
+    clock.set_wall("2021-10-08T10:25:00Z")
+    controller.command("start")  # late, straight into the connection check
+    controller.command("goto", to=10)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await advance(app, clock, pilot, 300)  # the closing's time is up
+        assert text_of(app, "#cue").startswith(" Time's up ")
+        await advance(app, clock, pilot, 254.6)
+        controller.command("end")
+        app.refresh_now()
+        await pilot.pause()
+        assert "Time's up" not in text_of(app, "#cue")
+        status = text_of(app, "#status")
+        assert "ended 19:34, 4:15 late (plan 19:30)" in status and status.count("ended") == 1
+
+
+async def test_with_nothing_flexible_left_the_status_line_still_says_what_is_lost(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app, controller = make_app("live")
+    clock.set_wall("2021-10-08T10:25:00Z")
+    controller.command("start")
+    controller.command("goto", to=10)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await advance(app, clock, pilot, 554)
+        assert "Nothing flexible is left: 4m14s can't be recovered" in text_of(app, "#status")
 
 
 async def test_paused_figures_wake_the_screen_every_second(make_app: AppFactory, clock: FakeClock) -> None:

@@ -14,7 +14,7 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.session.controller import Controller
 from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import RunofshowApp, StageApp
-from runofshow.tui.widgets import AgendaTable, BigClock
+from runofshow.tui.widgets import AgendaTable, BigClock, KeyBar
 from tests.kit import crash
 from tests.kit.screens import to_young_kim
 
@@ -109,3 +109,47 @@ def test_the_stage_at_120_by_35(agenda: Agenda, clock: FakeClock, journal: Path,
         assert snap_compare(app, terminal_size=(120, 35))
     finally:
         controller.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 35), (200, 50)])
+async def test_every_agenda_row_shows_while_serving_with_a_cue_and_a_message(
+    make_app: AppFactory, clock: FakeClock, size: tuple[int, int]
+) -> None:
+    """The tightest moment: a three-line status (the co-host's command), a cue and a message."""
+    app, controller = make_app("live", serving="runofshow follow http://127.0.0.1:8765/#token")
+    to_young_kim(controller, clock, 490)
+    controller.command("message", text="Please look at the chat, a question came in from Seoul")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(AgendaTable)
+        keys = app.screen.query_one("#keys", KeyBar)
+        assert keys.size.height == keys.rows  # the key bar takes the rows its lines need, no more
+        assert table.size.height >= table.row_count + 1 and table.scroll_y == 0
+
+
+@pytest.mark.slow
+def test_a_moderator_serving_at_80_by_24(make_app: AppFactory, clock: FakeClock, snap_compare: SnapCompare) -> None:
+    app, controller = make_app("live", serving="runofshow follow http://127.0.0.1:8765/#token")
+    to_young_kim(controller, clock, 490)
+    controller.command("message", text="Please look at the chat")
+    assert snap_compare(app, terminal_size=(80, 24))
+
+
+@pytest.mark.slow
+def test_a_moderator_at_100_by_30_in_the_discussion(
+    make_app: AppFactory, clock: FakeClock, snap_compare: SnapCompare
+) -> None:
+    app, controller = make_app("live")
+    to_young_kim(controller, clock, 600)
+    controller.command("goto", to=7)  # Martin, in Toronto
+    assert snap_compare(app, terminal_size=(100, 30))
+
+
+@pytest.mark.slow
+def test_a_moderator_at_200_by_50_with_a_speaker_far_away(
+    make_app: AppFactory, clock: FakeClock, snap_compare: SnapCompare
+) -> None:
+    app, controller = make_app("live")
+    to_young_kim(controller, clock, 600)
+    controller.command("goto", to=7)
+    assert snap_compare(app, terminal_size=(200, 50))

@@ -18,17 +18,19 @@ import pendulum
 from runofshow.clock import FakeClock
 from runofshow.commands.status import status_lines
 from runofshow.domain.derive import View, status_json
+from runofshow.domain.instants import to_us
 from runofshow.session.controller import Controller
 from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
 from runofshow.tui.models import agenda_model, countdown_model, row_cells, status_model
+from runofshow.words.display import ended_text
 from runofshow.words.timefmt import describe_offset, format_length, minute_clock
 
 ZONE = "Asia/Seoul"
 
 
 def hhmm(iso: str | None) -> str | None:
-    """An instant of the JSON as the screens show it: HH:MM in the session's zone."""
-    return None if iso is None else pendulum.parse(iso).in_tz(ZONE).format("HH:mm")  # type: ignore[union-attr]
+    """An instant of the JSON as the screens show it: HH:MM in the session's zone, to the nearest minute."""
+    return None if iso is None else minute_clock(to_us(pendulum.parse(iso)), ZONE)  # type: ignore[arg-type]
 
 
 def terminal(view: View) -> dict[str, Any]:
@@ -85,7 +87,10 @@ def assert_same_figures(view: View) -> dict[str, Any]:
         assert cells["expected"] == hhmm(segment["expected_start"]) == row["expected"], where
         assert cells["start"] == row["start"], where
         assert (cells["took"], cells["delta"]) == (row["took"], row["delta"]), where
-    assert screen["offset"] == describe_offset(status["offset_s"], ended=status["ended"]) == page["offset_text"]
+    worded = describe_offset(status["offset_s"], ended=status["ended"])
+    assert worded == page["offset_text"]
+    # Once ended, the terminal says when and how far off in one phrase: "ended 19:23, 7:30 early (plan 19:30)".
+    assert screen["offset"] == (ended_text(view, ZONE) if status["ended"] else worded)
     assert screen["ends"] == hhmm(status["projected_end"]) == page["projected_end_text"]
     assert screen["planned_end"] == hhmm(status["planned_end"]) == page["planned_end_text"]
     assert screen["flex"] == flex_of_json(status) == page["flex_text"]

@@ -82,6 +82,19 @@ class SessionApp(App[None]):
         """The screen this app shows."""
         raise NotImplementedError
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice goes to the live screen's cue line, as the warnings do; a toast only where it has none."""
+        if not self.live.notice(message, title, severity, timeout):
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def get_default_screen(self) -> Screen[Any]:
         """The live screen is the app's first and lasting one."""
         return self.live
@@ -249,8 +262,8 @@ class RunofshowApp(SessionApp):
 
     def on_mount(self) -> None:
         """Say what the moderator must know once, then start ticking."""
-        for note in self.notes:
-            self.notify(literal(note), timeout=10, markup=False)
+        if self.notes:  # one notice: the cue line shows one at a time
+            self.notify(literal(" · ".join(self.notes)), timeout=10, markup=False)
         super().on_mount()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

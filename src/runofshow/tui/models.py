@@ -19,8 +19,17 @@ import pendulum
 from runofshow.domain.agenda.model import Segment
 from runofshow.domain.derive import RowStatus, Urgency, View
 from runofshow.domain.events import LIVE
-from runofshow.words.display import countdown_label, countdown_text, flex_advice, planned_cell, row_figures, start_cell
-from runofshow.words.timefmt import describe_offset
+from runofshow.domain.instants import to_us
+from runofshow.words.display import (
+    countdown_label,
+    countdown_text,
+    ended_text,
+    flex_advice,
+    planned_cell,
+    row_figures,
+    start_cell,
+)
+from runofshow.words.timefmt import describe_offset, nearest_minute_us
 
 MINUTE_US = 60_000_000
 
@@ -99,7 +108,7 @@ def card_model(view: View) -> CardModel | EndCardModel:
     """The current (or first) segment; once the session has ended, a summary."""
     if view.ended:
         return EndCardModel(
-            minute_of(view.projected_end.int_timestamp * 1_000_000),
+            nearest_minute_us(to_us(view.projected_end)),
             view.segments[0].zone,
             len(view.segments),
             sum(row.actual_s is not None for row in view.segments),
@@ -177,6 +186,16 @@ def until_flash_changes(view: View) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A notice for the moderator ("copied", "Resumed …", a refused key), shown in the cue line for a while."""
+
+    text: str
+    title: str
+    #: "information", "warning" or "error".
+    severity: str
+
+
+@dataclass(frozen=True, slots=True)
 class CueModel:
     """The cue to give the speaker, whether this screen can copy it (the moderator's can), and a fresh warning."""
 
@@ -187,12 +206,16 @@ class CueModel:
     #: The moderator's message to the speaker, and whether it is lit in its flash.
     message: str | None = None
     lit: bool = False
+    #: A notice for the moderator, in the cue's place while it lasts.
+    notice: Notice | None = None
 
 
-def cue_model(cue: str | None, copyable: bool, flash: Flash | None, view: View) -> CueModel:
-    """The cue line now: the flash only until it expires, and the message under it."""
-    fresh = flash if flash is not None and view.now_us < flash.until_us else None
-    return CueModel(cue, copyable, fresh, view.message, message_lit(view))
+def cue_model(
+    cue: str | None, copyable: bool, flash: Flash | None, view: View, notice: Notice | None = None
+) -> CueModel:
+    """The cue line now: the flash only until it expires or the session ends, a notice, and the message under it."""
+    fresh = flash if flash is not None and view.now_us < flash.until_us and not view.ended else None
+    return CueModel(cue, copyable, fresh, view.message, message_lit(view), notice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,14 +244,14 @@ def row_models(view: View) -> tuple[RowModel, ...]:
         took, delta, tone = row_figures(row)
         past = row.status in (RowStatus.DONE, RowStatus.SKIPPED)
         colour = {"over": "red", "under": "green"}.get(tone, "")
-        started = None if row.actual_start_us is None else minute_of(row.actual_start_us)
-        expected = None if row.expected_start_us is None else minute_of(row.expected_start_us)
+        started = None if row.actual_start_us is None else nearest_minute_us(row.actual_start_us)
+        expected = None if row.expected_start_us is None else nearest_minute_us(row.expected_start_us)
         rows.append(
             RowModel(
                 row.number,
                 row.segment.title,
-                minute_of(row.planned_start_us),
-                minute_of(row.planned_end_us),
+                nearest_minute_us(row.planned_start_us),
+                nearest_minute_us(row.planned_end_us),
                 expected,
                 started,
                 took,
@@ -284,6 +307,7 @@ class StatusModel:
     also: tuple[str, ...]
     #: The zone of the machine, shown when no other clock already says its time.
     local: pendulum.Timezone | pendulum.FixedTimezone
+    #: How far off plan ("2:00 behind"); once ended, when and how far, said once (`ended_text`).
     offset: str
     #: The offset is an alarm (a minute or more behind, while the show runs).
     late: bool
@@ -316,11 +340,11 @@ def status_model(
         zone,
         also,
         local,
-        describe_offset(view.offset_s, ended=view.ended),
+        ended_text(view, zone) if view.ended else describe_offset(view.offset_s),
         view.offset_s >= 60 and not view.ended,
         view.ended,
-        minute_of(view.projected_end.int_timestamp * 1_000_000),
-        minute_of(view.planned_end.int_timestamp * 1_000_000),
+        nearest_minute_us(to_us(view.projected_end)),
+        nearest_minute_us(to_us(view.planned_end)),
         flex_advice(view),
         link[1],
         link[0],

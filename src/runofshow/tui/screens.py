@@ -18,7 +18,6 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import Screen
@@ -28,6 +27,7 @@ from runofshow.domain.link import Link
 from runofshow.tui.dialogs import HelpScreen
 from runofshow.tui.models import (
     Flash,
+    Notice,
     WorldModel,
     agenda_model,
     bar_model,
@@ -64,6 +64,8 @@ from runofshow.words.cues import cue_for
 WIDE = 150
 #: The stage view's only sign of link trouble, in its corner: no words for the audience to read.
 STAGE_LINK_MARK = "○"
+#: How long a notice stays in the cue line when its sender says nothing.
+NOTICE_S = 5.0
 #: How long a warning's title stays in the cue line.
 FLASH_US = 8_000_000
 #: Rows, at the least, for the countdown in block letters below the wide layout. The digits take three;
@@ -176,6 +178,10 @@ class LiveScreen(Screen[None]):
     def warn(self, title: str, severity: str, now_us: int) -> None:
         """A warning was just given: show its title for a few seconds (the stage view shows none)."""
 
+    def notice(self, text: str, title: str, severity: str, timeout: float | None) -> bool:
+        """Show a notice for the moderator where this screen shows them; False if it has no place (a toast, then)."""
+        return False
+
 
 class SessionScreen(LiveScreen):
     """The full screen: big countdown, who is on, the agenda, and where the show stands.
@@ -204,7 +210,9 @@ class SessionScreen(LiveScreen):
         self.last_cue: str | None = None
         self._people: tuple[tuple[str, tuple[str, ...]], ...] | None = None
         self._size = Size(80, 24)
-        self._toasts_above = 0
+        #: The notice in the cue line, and a count that lets only the latest one's timer take it off.
+        self._notice: Notice | None = None
+        self._notices = 0
 
     def compose(self) -> ComposeResult:
         self.top = TopBar(id="top")
@@ -286,7 +294,7 @@ class SessionScreen(LiveScreen):
         give(self.card, card_model(view))
         self.progress.model = (bar_model(view), next_model(view))
         self.last_cue = cue_for(view)
-        give(self.cue, cue_model(self.last_cue, not self.FOLLOWING, self.flash, view))
+        give(self.cue, cue_model(self.last_cue, not self.FOLLOWING, self.flash, view, self._notice))
         give(self.agenda_table, agenda_model(view, zone))
         give(self.keys, self.listed_keys(view))
         self._fit_clock()
@@ -315,7 +323,6 @@ class SessionScreen(LiveScreen):
         if self.banner.words != (message, ""):
             self.banner.words = (message, "")
         self.banner.set_class(bool(message), "-visible")
-        self._lift_toasts()
 
     def warn(self, title: str, severity: str, now_us: int) -> None:
         """Flash the warning's title in the cue line, where the moderator looks for the cue, for 8 s.
@@ -326,18 +333,24 @@ class SessionScreen(LiveScreen):
         """
         self.flash = Flash(title, severity, now_us + FLASH_US)
 
-    def _lift_toasts(self) -> None:
-        """Keep toasts clear of the banner, the status line and the keys, whatever their height now."""
-        banner = self.banner.outer_size.height if self.banner.has_class("-visible") else 0
-        below = banner + (3 if self.serving else 2) + self.keys.rows + 1
-        if below == self._toasts_above:
-            return
-        try:
-            rack = self.query_one("#textual-toastrack")
-        except NoMatches:
-            return
-        rack.styles.margin = (0, 0, below, 0)
-        self._toasts_above = below
+    def notice(self, text: str, title: str, severity: str, timeout: float | None) -> bool:
+        """Show a notice in the cue line, where the warnings flash, for `timeout` s (5 by default).
+
+        Never a toast: toasts sit over the status line (the projected end, the
+        journal's state), just where the moderator looks.
+        """
+        self._notices += 1
+        serial = self._notices
+
+        def expire() -> None:
+            if serial == self._notices:
+                self._notice = None
+                self.draw()
+
+        self._notice = Notice(text, title, severity)
+        self.app.set_timer(timeout or NOTICE_S, expire)
+        self.draw()
+        return True
 
     def listed_keys(self, view: View) -> tuple[tuple[str, str], ...]:
         """The key bar: once the session has ended, only the keys that still do something."""

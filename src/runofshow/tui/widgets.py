@@ -55,6 +55,8 @@ __all__ = [
 ALERT_CLASSES = ("-running", "-wrap_up", "-final", "-overtime", "-pending", "-done")
 #: The badge of a fresh warning in the cue line, by severity: the countdown's own colours.
 FLASH_COLOURS = {"warning": "#ffd700", "error": "#ff2d2d"}
+#: A notice's colour in the cue line, by severity.
+NOTICE_STYLES = {"information": "bold #ffffff", "warning": "bold #ffd700", "error": "bold #ff2d2d"}
 BLINK_BACKGROUND = Color.parse("#ff2d2d")
 BLINK_TEXT = Color.parse("#ffffff")
 
@@ -201,8 +203,15 @@ class SegmentCard(Vertical):
                 speaker.append(" · " if speaker else "")
                 speaker.append(literal(detail))
         if segment.timezone and model.minute_us is not None:
-            speaker.append(" · " if speaker else "")
-            speaker.append(f"{minute_clock(model.minute_us, segment.timezone)} there", style="cyan")
+            there = f"{minute_clock(model.minute_us, segment.timezone)} there"
+            width = self.content_size.width
+            # Wrapped (wide screens), the local time goes whole onto the next line rather than split from "there".
+            last = len(speaker.plain.rsplit("\n", 1)[-1]) % width if width else 0
+            if speaker and width and self.screen.has_class("-wide") and last + 3 + len(there) > width:
+                speaker.append(" ·\n")
+            else:
+                speaker.append(" · " if speaker else "")
+            speaker.append(there, style="cyan")
         self._speaker.update(speaker)
         text = literal(segment.notes or "")
         # The note has two lines (six when wide); say so when it is cut, rather than stop mid-sentence.
@@ -234,20 +243,31 @@ class CueLine(Static):
         """Draw the new cue."""
         if model is None:
             return
-        text = Text("")
+        first = Text("")
         if model.flash is not None:
             colour = FLASH_COLOURS.get(model.flash.severity, "#ffd700")
-            text.append(f" {model.flash.title} ", style=f"bold #000000 on {colour}")
-            text.append("  ")
+            first.append(f" {model.flash.title} ", style=f"bold #000000 on {colour}")
+            first.append("  ")
+        notice = Text("")
+        if model.notice is not None:  # here, not in a toast over the status line
+            style = NOTICE_STYLES.get(model.notice.severity, "bold")
+            if model.notice.title:
+                notice.append(f"{literal(model.notice.title)}: ", style=style)
+            notice.append(literal(model.notice.text), style=style)
+        lines = []
         if model.cue:
-            text += Text("Cue: ", style="bold") + Text(literal(model.cue))
+            first += Text("Cue: ", style="bold") + Text(literal(model.cue))
             if model.copyable:
-                text.append("   (c copies it)", style="dim")
-        if model.message:
-            if text:
-                text.append("\n")
-            text.append("Message: ", style="bold")
-            text.append(literal(model.message), style="bold reverse" if model.lit else "bold")
+                first.append("   (c copies it)", style="dim")
+            lines = [first, notice] if notice else [first]
+        elif first or notice:
+            lines = [first + notice]
+        # Two lines at most: a notice, while it lasts, takes the message's (the stage shows the message anyway).
+        if model.message and len(lines) < 2:
+            message = Text("Message: ", style="bold")
+            message.append(literal(model.message), style="bold reverse" if model.lit else "bold")
+            lines.append(message)
+        text = Text("\n").join(lines)
         self.update(text)
 
 
@@ -347,12 +367,12 @@ class StatusBar(Static):
             first.append(f" · {here.format('HH:mm')} here")
         first.append(" │ ")
         first.append(model.offset, style="bold red" if model.late else "bold")
-        ends = "ended" if model.ended else "ends"
-        projected, planned = minute_clock(model.projected_end_us, zone), minute_clock(model.planned_end_us, zone)
-        first.append(f" │ {ends} {projected} (plan {planned})")
+        if not model.ended:  # once ended, the offset's words say when it ended
+            projected, planned = minute_clock(model.projected_end_us, zone), minute_clock(model.planned_end_us, zone)
+            first.append(f" │ ends {projected} (plan {planned})")
         second = Text()
         lead, shrink, lost = model.advice
-        if shrink:
+        if lead:
             second.append(lead, style="bold")
             second.append(shrink)
             second.append(lost, style="red")
@@ -407,6 +427,10 @@ class KeyBar(Static):
             if line:
                 line.append("  ")
             line.append_text(item)
+        if len(lines) != self._rows or self.styles.height is None or self.styles.height.is_auto:
+            # As many rows as lines, set here: measured by the layout, the keys took a row more than they
+            # need under a three-line status, and the agenda's last row went off the screen.
+            self.styles.height = len(lines)
         self._rows = len(lines)
         self.update(Text("\n").join(lines))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from runofshow.domain.derive import RowStatus, SegmentView, Urgency, View
-from runofshow.words.timefmt import format_duration, format_length, minute_clock
+from runofshow.domain.instants import to_us
+from runofshow.words.timefmt import describe_offset, format_duration, format_length, minute_clock, whole_seconds
 
 
 def countdown_text(view: View) -> str:
@@ -94,12 +95,13 @@ def row_figures(row: SegmentView) -> tuple[str, str, str]:
         took, delta = "▶ now", ""
     elif row.actual_s is not None:
         took = format_duration(row.actual_s)
-        delta = format_duration(delta_s, signed=True) if abs(delta_s) >= 1 else "0:00"
+        # Rounded as "Took" and the report round it, so that 10:01 is never beside 0:00.
+        delta = format_duration(delta_s, signed=True)
     else:
         took, delta = "", ""
     if row.skipped:
         took = f"skip {took}".strip()
-    late = row.status in (RowStatus.DONE, RowStatus.SKIPPED) and abs(delta_s) >= 1
+    late = row.status in (RowStatus.DONE, RowStatus.SKIPPED) and whole_seconds(delta_s) != 0
     return took, delta, ("over" if delta_s > 0 else "under") if late else ""
 
 
@@ -125,10 +127,14 @@ def flex_advice(view: View) -> tuple[str, str, str]:
     """The shrink advice in three parts, for a screen that styles each: the lead, the segments, and the loss.
 
     ("To end on time, shrink ", "#8 to 19m04s, #9 to 7m56s", "; 2m can't be recovered"),
-    the last "" when the slack absorbs it all; all three "" when the show needs no
-    shrinking (docs/figures.md). Joined, they are `flex_text`.
+    the last "" when the slack absorbs it all; ("Nothing flexible is left: ", "",
+    "4m14s can't be recovered") when behind with no flexible segment left to give;
+    all three "" when the show needs no shrinking (docs/figures.md). Joined, they
+    are `flex_text`.
     """
     if not view.flex:
+        if view.unrecoverable_s >= 1:  # behind, and no flexible segment left to give: say so, every time
+            return "Nothing flexible is left: ", "", f"{format_length(view.unrecoverable_s)} can't be recovered"
         return "", "", ""
     shrink = ", ".join(f"#{f.number} to {format_length(f.shrink_to_s)}" for f in view.flex)
     lost = f"; {format_length(view.unrecoverable_s)} can't be recovered" if view.unrecoverable_s >= 1 else ""
@@ -138,3 +144,10 @@ def flex_advice(view: View) -> tuple[str, str, str]:
 def flex_text(view: View) -> str:
     """The shrink advice as one sentence, or "" when none is needed: for the co-host page and `status`."""
     return "".join(flex_advice(view))
+
+
+def ended_text(view: View, zone: str) -> str:
+    """Once the session has ended, when and how far off plan, said once: "ended 19:34, 4:15 late (plan 19:30)"."""
+    how = describe_offset(view.offset_s, ended=True).removeprefix("ended ")
+    end, plan = minute_clock(to_us(view.projected_end), zone), minute_clock(to_us(view.planned_end), zone)
+    return f"ended {end}, {how} (plan {plan})"

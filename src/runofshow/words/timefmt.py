@@ -62,9 +62,25 @@ def clock_time(
     return local.format("HH:mm:ss" if with_seconds else "HH:mm") + (f"{days:+d}d" if days else "")
 
 
+def nearest_minute_us(instant_us: int) -> int:
+    """An instant (epoch µs) to the nearest whole minute, by the one rounding rule: whole seconds half up, then
+    the minute half up (18:31:29.5 is 18:31:30, so 18:32; 18:31:29.4 is 18:31).
+
+    Rounding the whole seconds first keeps it with `whole_seconds`: an instant that
+    is the planned end plus a whole, rounded offset lands on the minute the
+    offset, rounded the same way, says (docs/figures.md).
+    """
+    seconds = (instant_us + 500_000) // 1_000_000
+    return (seconds + 30) // 60 * 60_000_000
+
+
 def minute_clock(instant_us: int, zone: str) -> str:
-    """ "18:36": the hour and minute of an instant (epoch µs) in `zone`, as the agenda tables and status lines show it."""
-    return to_pendulum(instant_us).in_tz(zone).format("HH:mm")
+    """ "18:36": an instant (epoch µs) in `zone` to the nearest minute (`nearest_minute_us`), as the agenda
+    tables and status lines show a planned, projected, expected or actual time.
+
+    An instant already on a whole minute shows as it is: a clock reading of now, cut to its minute, stays cut.
+    """
+    return to_pendulum(nearest_minute_us(instant_us)).in_tz(zone).format("HH:mm")
 
 
 def describe_offset(seconds: float, *, ended: bool = False) -> str:
