@@ -43,6 +43,9 @@ from runofshow.sync.web import WebViews
 READY = "ready"
 #: Linux's prctl option: the signal this process gets when the thread that started it ends.
 PR_SET_PDEATHSIG = 1
+#: How much lower than its controller's a child server's scheduling priority is: on a busy machine
+#: the moderator's keys are never queued behind serving, however many viewers there are.
+CHILD_NICE = 10
 
 
 async def serve_journal(
@@ -133,7 +136,7 @@ async def _from_file(server: JournalServer) -> None:
 
 
 def die_with_parent(parent: int) -> None:
-    """Be ended (SIGTERM) when the process that started this one ends; exit now if it already has.
+    """Be ended (SIGTERM) when the process that started this one ends (exit now if it has); yield the CPU to it.
 
     Linux only (prctl); elsewhere the control pipe's end does the same, a moment later.
     """
@@ -143,6 +146,8 @@ def die_with_parent(parent: int) -> None:
             ctypes.CDLL(name, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
         raise SystemExit(0)  # it ended before prctl took hold
+    with contextlib.suppress(OSError):
+        os.nice(CHILD_NICE)
 
 
 def more_files() -> None:

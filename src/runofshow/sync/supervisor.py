@@ -6,7 +6,9 @@ restarts: connections wait in its backlog while the server starts again) and
 hands it to `runofshow serve` as a child, with the read end of a pipe. Its
 only work for the server after that is one short write to that pipe per
 record made durable (`notify`, on the journal writer's thread): the seq. It
-does nothing per follower or per page; the child reads the journal itself.
+does nothing per follower or per page; the child reads the journal itself,
+at a lower scheduling priority (nice 10), so that on a busy machine a
+keypress is never queued behind serving.
 
 A thread of its own watches the child. If the child dies, `health()` says so
 (the moderator's status line shows it), and the child is started again, at
@@ -47,6 +49,10 @@ STEADY_S = 30.0
 CLOSE_WAIT_S = 5.0
 #: How much of what the child last wrote on stderr is kept, to say why it died.
 STDERR_KEEP = 2000
+#: How often the watch looks again for a seq the pipe had no room for; it sleeps otherwise.
+RETRY_S = 0.5
+#: How long the watch sleeps when there is nothing to retry (it wakes at once for the child's output or exit).
+IDLE_S = 5.0
 #: What the child prints once it serves (`service.READY`, not imported: no network code here).
 READY = b"ready"
 
@@ -218,7 +224,7 @@ class ServerProcess:
             selector.register(process.stdout, selectors.EVENT_READ)
             selector.register(process.stderr, selectors.EVENT_READ)
             while selector.get_map():
-                for key, _ in selector.select(timeout=0.5):
+                for key, _ in selector.select(timeout=RETRY_S if self._owed else IDLE_S):
                     data = os.read(key.fd, 65536)
                     if not data:
                         selector.unregister(key.fileobj)
