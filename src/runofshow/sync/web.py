@@ -40,9 +40,11 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
+from websockets.protocol import OPEN
 
 from runofshow.clock import Clock
 from runofshow.domain.derive import View, derive
@@ -383,7 +385,7 @@ class WebViews:
                 if given == role and _buffered(connection) <= MAX_PAGE_BUFFER
             ]
             if ready:
-                broadcast(ready, text)
+                _send_to_all(ready, text)
 
     def _drop_stalled(self) -> None:
         """Drop each page that has read nothing for PAGE_STALL_S, as a follower that falls too far behind is."""
@@ -459,6 +461,19 @@ def _buffered(connection: ServerConnection) -> int:
     """Bytes written to a page's connection and not yet sent."""
     transport = connection.transport
     return 0 if transport is None else int(transport.get_write_buffer_size())
+
+
+def _send_to_all(connections: list[ServerConnection], text: str) -> None:
+    """One text frame, encoded and framed once, written as the same bytes to every page's socket.
+
+    Pages have no extensions (no compression), so the frame is the same for
+    all of them; websockets' own broadcast frames the message again for each.
+    """
+    frame = Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+    for connection in connections:
+        transport = connection.transport
+        if connection.protocol.state is OPEN and connection.send_in_progress is None and not transport.is_closing():
+            transport.write(frame)
 
 
 async def _close_stalled(connection: ServerConnection) -> None:
