@@ -56,6 +56,24 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
 
+    serve = commands.add_parser(
+        "serve", help="serve a journal to co-hosts and browser pages, for a session another process runs"
+    )
+    serve.add_argument("journal", help="journal file (.jsonl)")
+    serve.add_argument("--listen", metavar="[HOST:]PORT", help="the address to serve on (host default 127.0.0.1)")
+    serve.add_argument("--certfile", metavar="FILE", help="TLS certificate (wss:// and https://)")
+    serve.add_argument("--keyfile", metavar="FILE", help="TLS private key")
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help="followers and pages at once (default 1000; 50 of them kept for co-hosts)",
+    )
+    # How `run --serve` hands its child the socket it bound and the pipe that says which records are on disk.
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--control-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
     follow.add_argument(
         "target", metavar="JOURNAL|URL", help="a journal file on this machine, or ws://HOST:PORT from 'run --serve'"
@@ -173,6 +191,23 @@ def _run(args: argparse.Namespace) -> int:
     )
 
 
+def _serve(args: argparse.Namespace) -> int:
+    if args.keyfile and not args.certfile:
+        raise UserError("--keyfile needs --certfile too")
+    from runofshow.commands.serve import run_serve
+
+    return run_serve(
+        args.journal,
+        args.listen,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+        max_connections=args.max_connections,
+        listen_fd=args.listen_fd,
+        control_fd=args.control_fd,
+        parent=args.parent,
+    )
+
+
 def _follow(args: argparse.Namespace) -> int:
     from runofshow.commands.follow import run_follow
 
@@ -192,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": _check,
         "run": _run,
         "follow": _follow,
+        "serve": _serve,
         "status": _status,
         "report": _report,
         "import": _import,

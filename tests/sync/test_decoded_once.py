@@ -59,7 +59,7 @@ async def test_the_pages_fold_each_record_from_the_bus_and_never_read_the_journa
     derived: list[Any] = []
     monkeypatch.setattr(web_module, "derive", counting(derived, derive))
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(web_module, "broadcast", lambda pages, text: sent.append(json.loads(text)))
+    monkeypatch.setattr(web_module, "_send_to_all", lambda pages, text: sent.append(json.loads(text)))
     for step in SCRIPT[3:]:
         recorded = play(controller, clock, step)  # waits for each record: this loop's subscribers have it
         await asyncio.sleep(0)  # the snapshot is sent once the burst is folded

@@ -95,6 +95,36 @@ def test_stage_page_shows_the_controllers_countdown_speaker_and_title(
     driver.save_screenshot(str(ARTIFACTS / "stage-1280x720.png"))
 
 
+def test_a_wrong_key_is_told_on_the_page_with_no_script_error(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(1280, 720)
+    driver.get(f"{session.base}/#{session.stage_token}")  # the speaker's link, with the stage's path lost
+    wait_for(lambda: "refused" in body_classes(driver))
+    assert text(driver, "refused").startswith("This link is for the stage view.")
+    assert "undefined" not in driver.find_element(By.TAG_NAME, "body").text
+    time.sleep(1.0)
+    opened = [url for url in requested_urls(driver) if "/view?" in url]
+    assert len(opened) == 1, opened  # told once, never knocking again
+    driver.find_element(By.CSS_SELECTOR, "#refused a").click()
+    wait_for(lambda: driver.current_url == session.stage_link)
+    shown(driver)  # the stage view, as the link meant
+    agrees_with_controller(driver, session)
+    for wrong in (f"{session.base}/#not-the-key", f"{session.base}/stage#not-the-key"):
+        driver.get(wrong)
+        wait_for(lambda: "refused" in body_classes(driver))
+        assert text(driver, "refused").startswith("This link is no longer valid")
+        assert not driver.find_elements(By.CSS_SELECTOR, "#refused a")
+    driver.get(f"{session.base}/stage#{session.cohost_token}")  # a co-host's key on the stage page: the stage's view
+    shown(driver)
+    assert "SECRET" not in driver.page_source
+    problems = [entry for entry in driver.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
+    assert all("favicon.ico" in entry["message"] for entry in problems), problems
+
+
 def test_a_page_with_a_wrong_clock_shows_the_servers_time(
     served: Callable[..., Served], browser: Callable[..., Any]
 ) -> None:

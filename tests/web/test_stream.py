@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
@@ -143,3 +143,25 @@ def test_the_script_never_writes_markup() -> None:
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setHTML"):
         assert sink not in script, sink
     assert "textContent" in script
+
+
+def closed_with(url: str, origin: str) -> tuple[int, str]:
+    with connect(url, origin=Origin(origin), open_timeout=5.0) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+def test_a_page_with_a_wrong_key_is_told_why_by_its_close_code(served: Callable[..., Served]) -> None:
+    """A browser never sees a refused handshake's status: a page that says which it is is let in, told, and closed."""
+    session = served()
+    view = f"ws://127.0.0.1:{session.port}/view"
+    assert closed_with(f"{view}?token=wrong&page=cohost", session.base) == (4001, "this link is no longer valid")
+    assert closed_with(f"{view}?token=wrong&page=stage", session.base) == (4001, "this link is no longer valid")
+    stage_on_cohost = f"{view}?token={session.stage_token}&page=cohost"
+    assert closed_with(stage_on_cohost, session.base) == (4003, "this link is for the stage view")
+    assert refused(f"{view}?token=wrong&page=cohost", origin="http://evil.example") == 403  # still only our pages
+    cohost_on_stage = first_view(f"{view}?token={session.cohost_token}&page=stage", session.base)
+    assert cohost_on_stage["role"] == "stage" and "rows" not in cohost_on_stage["view"]
+    assert first_view(f"{view}?token={session.cohost_token}&page=cohost", session.base)["role"] == "cohost"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import shutil
@@ -9,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runofshow.agenda_file import bundled_agenda, load_agenda
 from runofshow.clock import SystemClock
@@ -17,6 +19,9 @@ from runofshow.errors import UserError
 from runofshow.session.choice import Choice, choose_journal, choose_mode
 from runofshow.session.controller import Controller
 from runofshow.words.text import literal
+
+if TYPE_CHECKING:
+    from runofshow.sync.supervisor import ServerProcess
 
 
 def run_session(
@@ -43,23 +48,32 @@ def run_session(
             assert choice.fresh is not None
             choice = Choice(choice.fresh, REHEARSAL)
     path, mode = choice.path, choice.mode
-    server = None
+    sock = None
     if serve is not None:
         from runofshow.secrets import Token, token
-        from runofshow.sync.server import JournalServer, bind, page_base, parse_listen, tls_context
-        from runofshow.sync.web import WebViews
+        from runofshow.sync.links import page_links, serving_text
+        from runofshow.sync.listen import bind, follow_command, page_base, parse_listen, tls_context
 
-        context = tls_context(certfile, keyfile)
+        # Each checked here, so that a bad certificate, a busy port or an unsafe token file is one line
+        # before the screen opens; the server process loads the same ones again.
+        secure = tls_context(certfile, keyfile) is not None
         sock = bind(*parse_listen(serve))
         cohost_token = token(path, Token.SESSION)
-        base = page_base(sock, context is not None)
-        web = WebViews(path, cohost_token, token(path, Token.STAGE), clock, secure=context is not None, base=base)
-        server = JournalServer(path, cohost_token, sock, clock, ssl_context=context, web=web)
+        base = page_base(sock, secure)
+        links = page_links(base, cohost_token, token(path, Token.STAGE))
+        shown = serving_text(follow_command(sock.getsockname(), secure, cohost_token), links)
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
     controller = Controller.open(path, clock, agenda=agenda, mode=mode, wait=False, confirm=ask)
     if choice.note is not None:
         controller.notes.append(choice.note)
+    server = None
+    if sock is not None:
+        from runofshow.sync.supervisor import ServerProcess
+
+        server = ServerProcess(
+            path, sock, clock, base=base, certfile=certfile, keyfile=keyfile, durable=controller.engine.seq
+        )
 
     from runofshow.tui.app import RunofshowApp, journal_label
 
@@ -75,32 +89,34 @@ def run_session(
             app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes)
         else:
             from runofshow.session.bus import Delivery
-            from runofshow.sync.server import close_served
 
-            # Records: the writer's thread publishes each one once it is on disk, with the event it was made
-            # from (decoded once); the server takes it in its own loop, on its own thread, never by way of the
-            # screen's. There it indexes the line for catch-up, queues it to every follower, and folds the event
-            # into the pages' state (one View per change). Subscribed before the server starts: what is on disk
-            # by then is read by its first scan, and anything handed over twice is skipped by its seq.
-            controller.bus.records.subscribe(server.take, deliver=Delivery.loop(server.loop))
+            # Records: the writer's thread publishes each one once it is on disk; the server process is told
+            # its seq over a pipe (one short write, never blocking) and reads the record from the file
+            # itself, in a process of its own. Subscribed before the server starts, which reads the
+            # journal whole as it starts; a seq told twice is harmless. The server's watch thread says
+            # when it dies or comes back (ServerProcess.watch, in RunofshowApp.on_mount).
+            controller.bus.records.subscribe(server.notify, deliver=Delivery.WRITER_THREAD)
+            server.start()
             app = RunofshowApp(
                 controller,
                 controller,
                 journal_label=label,
                 notes=controller.notes,
-                serving=web.serving_text(server.follow_command()),
-                services=[server.start],
+                serving=shown,
+                server=server,
                 shutdown=partial(close_served, controller, server),
             )
         app.run()
     finally:
         started, ended = controller.engine.started, controller.engine.ended
         controller.close()
+        if server is not None:
+            server.close()  # closed by the screen as it quits; here if the screen never got that far
     if controller.path != path:
         label = journal_label(controller.path)
     print(f"Journal: {label}")
-    if server is not None:
-        server.sock.close()
+    if sock is not None:
+        sock.close()
     program = invoked_as()
     if controller.saved_copy is not None:
         again = shlex.join([*program, "run", "--log", str(controller.saved_copy)])
@@ -137,6 +153,12 @@ def run_session(
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")
     return 1 if controller.rescue_problem is not None else 0
+
+
+async def close_served(controller: Controller, server: ServerProcess) -> None:
+    """Leave a served session: record the detach (the server is told it), then stop the server once it sent it."""
+    controller.close()
+    await asyncio.to_thread(server.close)
 
 
 def ask(question: str) -> bool:

@@ -91,3 +91,32 @@ class Link:
     def healthy(self) -> bool:
         """Whether all is well, so that nothing on screen needs to alarm anyone."""
         return self.state in HEALTHY
+
+
+class ServerState(StrEnum):
+    """Where the server process that serves a session to others stands, as its controller sees it."""
+
+    #: Started, not yet serving (it reads the journal first).
+    STARTING = "starting"
+    #: Serving followers and pages.
+    SERVING = "serving"
+    #: It stopped (a crash, or killed) and is being started again.
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerHealth:
+    """One look at the server process: its state, how often it had to be started again, and why it last stopped."""
+
+    state: ServerState
+    #: How many times it was started again after it stopped.
+    restarts: int = 0
+    #: Why it last stopped ("killed by SIGKILL", its last words on stderr), or None if it never did.
+    problem: str | None = None
+    #: When it last stopped (wall clock, µs), or None.
+    stopped_us: int | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """Whether followers and pages are served now (or about to be, for the first time)."""
+        return self.state is not ServerState.DOWN

@@ -28,6 +28,13 @@ def page_links(base: str, cohost_token: str, stage_token_: str) -> Links:
     return Links(stage=f"{base}/stage#{stage_token_}", cohost=f"{base}/#{cohost_token}")
 
 
+def serving_text(follow_command: str, links: Links | None) -> str:
+    """What the moderator's screen shows while serving: the follow command, then the two links."""
+    if links is None:
+        return follow_command
+    return f"{follow_command}\nSpeaker link: {links.stage}\nCo-host link: {links.cohost}"
+
+
 def _served_file(journal: Path) -> Path:
     return journal.with_name(journal.name + ".served")
 

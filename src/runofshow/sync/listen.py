@@ -76,3 +76,24 @@ def tls_context(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | N
     except (OSError, ssl.SSLError) as error:
         raise UserError(f"{certfile}: cannot load it: {getattr(error, 'strerror', None) or error}") from None
     return context
+
+
+def public_host(sock: socket.socket) -> str:
+    """The host part of an address others can use to reach `sock` (bracketed if IPv6)."""
+    return _bracketed(str(sock.getsockname()[0]))
+
+
+def page_base(sock: socket.socket, secure: bool) -> str:
+    """http(s)://HOST:PORT, where the browser pages of a session served on `sock` are."""
+    return f"{'https' if secure else 'http'}://{public_host(sock)}:{sock.getsockname()[1]}"
+
+
+def follow_command(address: tuple[object, ...], secure: bool, token: str) -> str:
+    """The exact command a co-host types to follow a session served at `address` (a socket's name)."""
+    return f"runofshow follow {'wss' if secure else 'ws'}://{_bracketed(str(address[0]))}:{address[1]} --token {token}"
+
+
+def _bracketed(host: str) -> str:
+    if host in ("0.0.0.0", "::"):
+        host = reachable_address()
+    return f"[{host}]" if ":" in host else host

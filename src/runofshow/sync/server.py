@@ -1,10 +1,14 @@
 """Serve a journal to followers on other machines over a WebSocket, off the moderator's event loop.
 
-The server runs in the moderator's process but in a thread of its own, with
-its own asyncio loop (`loop`): nothing a follower does (connecting by the
-thousand, catching up on a long journal, never reading) can hold up a
-keypress. It is handed each record once it is durable by the session's bus,
-in that loop (`take`, subscribed with `Delivery.loop(server.loop)`).
+The server runs in a thread of its own, with its own asyncio loop (`loop`).
+`runofshow serve` runs it in a process of its own (see `service`), which
+`run --serve` starts beside the moderator's (see `supervisor`): nothing a
+follower does (connecting by the thousand, catching up on a long journal,
+never reading) costs the moderator's process anything. There it reads each
+new record from the file itself (`read_new`), when the controller says one is
+on disk or the file changes. In a process that also controls the session (the
+tests, the benches) it can instead be handed each record by the session's
+bus, in its loop (`take`, subscribed with `Delivery.loop(server.loop)`).
 
 A follower connects with the session's token and the last `seq` it has; it
 gets the header, every record after that seq read from the file by the
@@ -20,7 +24,8 @@ Memory, whatever the followers do:
   lines that all followers share, and what a follower may send before reading
   pauses (MAX_QUEUE messages of at most MAX_FRAME, thrown away as read);
 - at most CATCH_UP_SLOTS catch-up chunks (`offsets.CHUNK_BYTES`) at once;
-- at most `max_connections` connections, counted from the TCP accept;
+- at most `max_connections` token holders, and a small budget of connections
+  still without a decision, counted from the TCP accept (see `admission`);
 - the index, 16 bytes a record, and the header line, once.
 Kernel socket buffers come on top, outside the process.
 """
@@ -33,7 +38,6 @@ import contextlib
 import hmac
 import json
 import logging
-import os
 import socket
 import ssl
 import threading
@@ -50,10 +54,13 @@ from runofshow.clock import Clock
 from runofshow.domain.instants import format_instant
 from runofshow.session.bus import DurableRecord
 from runofshow.session.controller import Controller
-from runofshow.sync.listen import bind, parse_listen, reachable_address, tls_context
+from runofshow.sync.admission import MAX_CONNECTIONS, Admitted, Kind, Slots, connection_class, given_token
+from runofshow.sync.admission import request_problem as _request_problem
+from runofshow.sync.listen import bind, follow_command, page_base, parse_listen, public_host, tls_context
 from runofshow.sync.offsets import JournalIndex
 from runofshow.sync.stage_feed import stage_header
-from runofshow.sync.web import WebViews
+from runofshow.sync.tail import JournalFile, TailProblem
+from runofshow.sync.web import COHOST, WebViews
 
 __all__ = [
     "HEARTBEAT_S",
@@ -63,14 +70,11 @@ __all__ = [
     "page_base",
     "public_host",
     "parse_listen",
-    "reachable_address",
     "tls_context",
 ]
 
 #: How often a follower hears from the server when nothing happens (liveness and clock sync).
 HEARTBEAT_S = 2.0
-#: Connections at once, counted from the TCP accept (handshakes included); more are cut at once.
-MAX_CONNECTIONS = 1000
 #: Seconds a connection may take to finish its opening handshake (TLS included).
 OPEN_TIMEOUT_S = 5.0
 #: Live records a follower may have waiting before it is dropped as too far behind.
@@ -96,19 +100,6 @@ _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False  # a flood of bad handshakes must not print onto the moderator's terminal
 
 
-def public_host(sock: socket.socket) -> str:
-    """The host part of an address others can use to reach `sock` (bracketed if IPv6)."""
-    host = str(sock.getsockname()[0])
-    if host in ("0.0.0.0", "::"):
-        host = reachable_address()
-    return f"[{host}]" if ":" in host else host
-
-
-def page_base(sock: socket.socket, secure: bool) -> str:
-    """http(s)://HOST:PORT, where the browser pages of a session served on `sock` are."""
-    return f"{'https' if secure else 'http'}://{public_host(sock)}:{sock.getsockname()[1]}"
-
-
 class _Follower:
     """One authenticated follower: its live records still to send, and why it was dropped."""
 
@@ -129,17 +120,6 @@ class _Follower:
         return True
 
 
-class _Counted(ServerConnection):
-    """A connection that is cut at once when the server already has as many as it allows."""
-
-    limit = MAX_CONNECTIONS
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        if len(self.server.handler_tasks) > self.limit and isinstance(transport, asyncio.Transport):
-            transport.abort()
-
-
 class JournalServer:
     """Streams one journal to any number of followers, from a thread of its own."""
 
@@ -154,6 +134,7 @@ class JournalServer:
         web: WebViews | None = None,
         max_connections: int = MAX_CONNECTIONS,
         open_timeout: float = OPEN_TIMEOUT_S,
+        slots: Slots | None = None,
     ) -> None:
         self.path = path
         #: The browser pages and their view stream, on the same port and thread; None serves followers only.
@@ -162,8 +143,11 @@ class JournalServer:
         self.sock = sock
         self.clock = clock
         self.ssl_context = ssl_context
-        self.max_connections = max_connections
+        #: Who may connect: the fair share of slots (see `admission`).
+        self.slots = slots or Slots(max_connections)
         self.open_timeout = open_timeout
+        #: Why the records past the index could not be read (a rewritten or corrupt file), or None.
+        self.problem: str | None = None
         self.index = JournalIndex(path)
         #: The host and port as bound, read once: the socket belongs to the server's thread.
         self._address = sock.getsockname()
@@ -180,7 +164,8 @@ class JournalServer:
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._closed = False
-        self._fd: int | None = None
+        #: The journal as read for catch-up and, in a process of its own, for new records.
+        self.file = JournalFile(path, self.index)
         self._stage_header: str | None = None
 
     # -- the moderator's side (any thread) -------------------------------------
@@ -197,12 +182,7 @@ class JournalServer:
 
     def follow_command(self) -> str:
         """The exact command a co-host types to follow this session."""
-        host = str(self._address[0])
-        if host in ("0.0.0.0", "::"):
-            host = reachable_address()
-        if ":" in host:
-            host = f"[{host}]"
-        return f"runofshow follow {self.scheme}://{host}:{self.port} --token {self.token}"
+        return follow_command(self._address, self.ssl_context is not None, self.token)
 
     @property
     def followers(self) -> int:
@@ -271,20 +251,14 @@ class JournalServer:
         if self.web is not None:
             self.web.load(self.loop)
         self._serving = True
-        self._fd = os.open(self.path, os.O_RDONLY)
-        limit = self.max_connections
-
-        class Counted(_Counted):
-            pass
-
-        Counted.limit = limit
+        self.file.open()
         try:
             self._server = await serve(
                 self._handle,
                 sock=self.sock,
                 ssl=self.ssl_context,
                 process_request=self._admit,
-                create_connection=Counted,
+                create_connection=connection_class(self.slots),
                 open_timeout=self.open_timeout,
                 max_size=MAX_FRAME,
                 max_queue=MAX_QUEUE,
@@ -304,7 +278,7 @@ class JournalServer:
             if self._server is not None:
                 self._server.close()
                 await self._server.wait_closed()
-            os.close(self._fd)
+            self.file.close()
 
     def take(self, record: DurableRecord) -> None:
         """In the server's loop: index a durable record, queue it for every live follower, fold it for the pages.
@@ -324,6 +298,37 @@ class JournalServer:
         if self.web is not None:
             self.web.take(record)  # in this loop: the pages fold it (unless read already), and get a snapshot soon
 
+    def read_new(self, limit: int | None = None) -> None:
+        """In the server's loop: take the whole records the file has past the index, up to seq `limit` if given.
+
+        For a server in a process of its own, which learns that there are new
+        records (a note from the controller, a change to the file) but is
+        handed none. A file that changed under the index is indexed again.
+        """
+        more = True
+        while more and self._serving and not self._closed:
+            try:
+                records, more = self.file.new_records(limit)
+            except LookupError:  # cut back or replaced: index it again; followers catch up from their seq
+                self.reopen()
+                return
+            except TailProblem as error:
+                self.problem = f"{self.path}: {error}"
+                return
+            self.problem = None
+            for record in records:
+                self.take(record)
+
+    def reopen(self) -> None:
+        """In the server's loop: the journal was replaced or cut back: open it again by its name, read it anew."""
+        if self._closed:
+            return
+        self.file.reopen()
+        self._stage_header = None
+        if self.web is not None:
+            self.web.load(self.loop)
+            self.web.refresh()
+
     def _drop(self, follower: _Follower) -> None:
         """Close a follower that cannot keep up; it reconnects and catches up from its seq."""
         self._live.discard(follower)
@@ -339,27 +344,44 @@ class JournalServer:
                     await asyncio.sleep(0.01)
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse browsers (403) and anyone without the session's token (401); pages go to the web views."""
-        if self.web is not None and self.web.owns(request):
-            return self.web.process_request(connection, request)
+        """Refuse bad requests (4xx), browsers (403) and anyone without a token (401); pages go to the web views.
+
+        A token holder is counted in its kind's slots (see `admission`), or
+        answered 503 when they are full. Nothing here answers 5xx otherwise.
+        """
+        try:
+            response, kind = self._decide(connection, request)
+        except Exception:  # a request no rule foresaw: refused, never a 500
+            return connection.respond(HTTPStatus.BAD_REQUEST, "bad request\n")
+        if response is None and kind is not None and isinstance(connection, Admitted):
+            if not connection.admit(kind):
+                return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "as many viewers as this server takes\n")
+        return response
+
+    def _decide(self, connection: ServerConnection, request: Request) -> tuple[Response | None, Kind | None]:
+        problem = _request_problem(request)
+        if problem is not None:
+            return connection.respond(*problem), None
+        if self.web is not None and (request.method == "HEAD" or self.web.owns(request)):
+            response, role = self.web.decide(connection, request)
+            return response, None if role is None else Kind.COHOST if role == COHOST else Kind.STAGE
+        if request.method == "HEAD":
+            return connection.respond(HTTPStatus.NOT_FOUND, "no pages here\n"), None
         if request.headers.get("Origin") is not None:
-            return connection.respond(HTTPStatus.FORBIDDEN, "browsers may not follow a session\n")
-        if urlsplit(request.path).path == STAGE_PATH:
-            if not (self._token_ok(request) or self._stage_token_ok(request)):
-                return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n")
-            return None
-        if not self._token_ok(request):
-            return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n")
-        return None
+            return connection.respond(HTTPStatus.FORBIDDEN, "browsers may not follow a session\n"), None
+        if self._token_ok(request):
+            return None, Kind.COHOST
+        if urlsplit(request.path).path == STAGE_PATH and self._stage_token_ok(request):
+            return None, Kind.STAGE
+        return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n"), None
 
     def _stage_token_ok(self, request: Request) -> bool:
         if self.web is None:
             return False
-        return hmac.compare_digest(_given_token(request).encode(), self.web.stage_token.encode())
+        return hmac.compare_digest(given_token(request).encode(), self.web.stage_token.encode())
 
     def _token_ok(self, request: Request) -> bool:
-        given = _given_token(request)
-        return hmac.compare_digest(given.encode(), self.token.encode())
+        return hmac.compare_digest(given_token(request).encode(), self.token.encode())
 
     async def _handle(self, connection: ServerConnection) -> None:
         if self.web is not None and connection.request is not None and self.web.owns(connection.request):
@@ -408,12 +430,7 @@ class JournalServer:
             await self._writable(connection)
             assert self._slots is not None
             async with self._slots:
-                assert self._fd is not None
-                try:
-                    records = self.index.chunk(self._fd, last)
-                except LookupError:  # the file changed under the index (cut back, rewritten): index it again
-                    self.index.scan()
-                    records = self.index.chunk(self._fd, last)
+                records = self.file.chunk(last)
                 if not records:
                     return last
                 for _, line in records:
@@ -470,16 +487,6 @@ class JournalServer:
                 pass
         follower.pending.clear()
         follower.wake.set()
-
-
-def _given_token(request: Request) -> str:
-    """The token a request carries: `?token=` or an `Authorization: Bearer` header."""
-    query = parse_qs(urlsplit(request.path).query)
-    given = (query.get("token") or [""])[0]
-    authorization = request.headers.get("Authorization", "")
-    if not given and authorization.startswith("Bearer "):
-        given = authorization.removeprefix("Bearer ").strip()
-    return given
 
 
 async def close_served(controller: Controller, server: JournalServer) -> None:

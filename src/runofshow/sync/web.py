@@ -40,9 +40,11 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
+from websockets.protocol import OPEN
 
 from runofshow.clock import Clock
 from runofshow.domain.derive import View, derive
@@ -52,7 +54,7 @@ from runofshow.domain.header import Header
 from runofshow.journal.codec import JournalError
 from runofshow.session.bus import DurableRecord
 from runofshow.session.replay import Replayer
-from runofshow.sync.links import Links, forget_served, note_served, page_links
+from runofshow.sync.links import Links, forget_served, note_served, page_links, serving_text
 from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
@@ -77,6 +79,15 @@ PAGES: dict[str, tuple[str, str]] = {
 MAX_PAGE_MESSAGE = 512
 #: Unsent bytes above which a page skips a snapshot (so memory per page is bounded by about this).
 MAX_PAGE_BUFFER = 256 * 1024
+#: Seconds a page may stay over MAX_PAGE_BUFFER (reading nothing) before it is dropped, as a follower
+#: too far behind is: it reconnects, and its next snapshot is the whole state.
+PAGE_STALL_S = 10.0
+#: The close code and reason for a page dropped for not reading.
+BEHIND_CODE = 1013
+BEHIND_REASON = "too far behind: reconnect"
+#: Close codes that tell a page, which never sees a refused handshake's status, what is wrong with its link.
+UNKNOWN_KEY = (4001, "this link is no longer valid")
+STAGE_KEY = (4003, "this link is for the stage view")
 
 STAGE = "stage"
 COHOST = "cohost"
@@ -112,14 +123,15 @@ def _is_upgrade(request: Request) -> bool:
 def page_response(request: Request) -> Response | None:
     """The page or asset for a plain GET, or None if `request` is not for one (a WebSocket, say)."""
     path = urlsplit(request.path).path
-    if _is_upgrade(request):
+    if _is_upgrade(request) and request.method != "HEAD":
         return None
     found = PAGES.get(path)
     if found is None:
         return _plain(HTTPStatus.NOT_FOUND, "not found\n")
     name, kind = found
     body = _asset(name)
-    return Response(200, "OK", _headers(kind, len(body)), body)
+    # HEAD: the same headers, Content-Length included, and no body.
+    return Response(200, "OK", _headers(kind, len(body)), b"" if request.method == "HEAD" else body)
 
 
 _ASSETS: dict[str, bytes] = {}
@@ -193,6 +205,8 @@ class WebViews:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_view: View | None = None
         self._scheduled = False
+        #: Since when (loop time) each page that is not reading has had more than MAX_PAGE_BUFFER unsent.
+        self._stalled: dict[ServerConnection, float] = {}
 
     @property
     def viewers(self) -> int:
@@ -206,21 +220,29 @@ class WebViews:
         """
         return not _is_upgrade(request) or urlsplit(request.path).path == VIEW_PATH
 
-    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """The pages for a GET; for the view stream, 403 for a foreign Origin, 401 without a valid token."""
+    def decide(self, connection: ServerConnection, request: Request) -> tuple[Response | None, str | None]:
+        """The page for a GET or HEAD; for the view stream, 403 for a foreign Origin, 401 without a valid token.
+
+        Returns the response (None to open the stream) and what the token is
+        (stage or cohost) to count the connection as. A page of ours (it says
+        which with `page=`) with a wrong key is let in with no role, to be told
+        why on the page (see `refusal`): a browser never sees a refused
+        handshake's status.
+        """
         path = urlsplit(request.path).path
-        if path != VIEW_PATH:
-            return page_response(request)
+        if request.method == "HEAD" or path != VIEW_PATH:
+            return page_response(request), None
         if not _is_upgrade(request):
-            return _plain(HTTPStatus.BAD_REQUEST, "the view stream is a WebSocket\n")
+            return _plain(HTTPStatus.BAD_REQUEST, "the view stream is a WebSocket\n"), None
         if not same_origin(request, self.secure):
-            return _plain(HTTPStatus.FORBIDDEN, "this page is not from this server\n")
-        if self.role_of(request) is None:
-            return _plain(HTTPStatus.UNAUTHORIZED, "a valid link is needed to see this session\n")
+            return _plain(HTTPStatus.FORBIDDEN, "this page is not from this server\n"), None
+        role = self.role_of(request)
+        if role is None and _page_of(request) is None:
+            return _plain(HTTPStatus.UNAUTHORIZED, "a valid link is needed to see this session\n"), None
         # Snapshots are small and go to many pages at once: compressing each one
         # for each page separately costs more than it saves. Terminal followers keep it.
         connection.protocol.available_extensions = []
-        return None
+        return None, None if self.refusal(request) else role
 
     def role_of(self, request: Request) -> str | None:
         """stage, cohost, or None for a missing or wrong token."""
@@ -231,16 +253,29 @@ class WebViews:
             return STAGE
         return None
 
+    def refusal(self, request: Request) -> tuple[int, str] | None:
+        """Why a page's key cannot open it (unknown, or the stage's on the co-host page): a close code and reason."""
+        role = self.role_of(request)
+        if role is None:
+            return UNKNOWN_KEY
+        if role == STAGE and _page_of(request) == COHOST:
+            return STAGE_KEY
+        return None
+
+    def view_role(self, request: Request) -> str | None:
+        """Which snapshot a page is sent: its token's, or the stage's on the stage page whatever the key."""
+        role = self.role_of(request)
+        if role is None or self.refusal(request) is not None:
+            return None
+        return STAGE if _page_of(request) == STAGE else role
+
     def links(self) -> Links | None:
         """The speaker's and the co-host's links (each one a password), if the address is known."""
         return None if self.base is None else page_links(self.base, self.cohost_token, self.stage_token)
 
     def serving_text(self, follow_command: str) -> str:
         """What the moderator's screen shows while serving: the follow command, then the two links."""
-        links = self.links()
-        if links is None:
-            return follow_command
-        return f"{follow_command}\nSpeaker link: {links.stage}\nCo-host link: {links.cohost}"
+        return serving_text(follow_command, self.links())
 
     async def start(self) -> None:
         """Leave a note of the address for `runofshow status`; any thread, any loop."""
@@ -339,6 +374,7 @@ class WebViews:
         bytes skips this snapshot: each one is the whole state, so the next
         one makes up for it, and a page that does not read costs at most that.
         """
+        self._drop_stalled()
         texts = self.snapshots(set(self._viewers.values()))
         if texts is None:
             return
@@ -349,7 +385,19 @@ class WebViews:
                 if given == role and _buffered(connection) <= MAX_PAGE_BUFFER
             ]
             if ready:
-                broadcast(ready, text)
+                _send_to_all(ready, text)
+
+    def _drop_stalled(self) -> None:
+        """Drop each page that has read nothing for PAGE_STALL_S, as a follower that falls too far behind is."""
+        assert self._loop is not None
+        now = self._loop.time()
+        for connection in list(self._viewers):
+            if _buffered(connection) <= MAX_PAGE_BUFFER:
+                self._stalled.pop(connection, None)
+            elif now - self._stalled.setdefault(connection, now) >= PAGE_STALL_S:
+                self._viewers.pop(connection, None)
+                self._stalled.pop(connection, None)
+                self._loop.create_task(_close_stalled(connection))
 
     async def _tick(self) -> None:
         """A fresh snapshot for every page at least once a second, for as long as there are pages.
@@ -367,10 +415,13 @@ class WebViews:
                     self._broadcast()
 
     async def handle(self, connection: ServerConnection) -> None:
-        """Stream snapshots to one page until it goes; answer its clock pings."""
+        """Stream snapshots to one page until it goes; answer its clock pings. A wrong key is told why, and closed."""
         request = connection.request
-        role = self.role_of(request) if request is not None else None
+        role = self.view_role(request) if request is not None else None
         if role is None:
+            refusal = self.refusal(request) if request is not None else None
+            if refusal is not None:
+                await connection.close(*refusal)
             return
         self._viewers[connection] = role
         if self._ticker is None or self._ticker.done():
@@ -388,6 +439,7 @@ class WebViews:
             pass
         finally:
             self._viewers.pop(connection, None)
+            self._stalled.pop(connection, None)
             if not self._viewers and self._ticker is not None:
                 self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes
 
@@ -409,3 +461,30 @@ def _buffered(connection: ServerConnection) -> int:
     """Bytes written to a page's connection and not yet sent."""
     transport = connection.transport
     return 0 if transport is None else int(transport.get_write_buffer_size())
+
+
+def _send_to_all(connections: list[ServerConnection], text: str) -> None:
+    """One text frame, encoded and framed once, written as the same bytes to every page's socket.
+
+    Pages have no extensions (no compression), so the frame is the same for
+    all of them; websockets' own broadcast frames the message again for each.
+    """
+    frame = Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+    for connection in connections:
+        transport = connection.transport
+        if connection.protocol.state is OPEN and connection.send_in_progress is None and not transport.is_closing():
+            transport.write(frame)
+
+
+async def _close_stalled(connection: ServerConnection) -> None:
+    """Close a page that does not read: a close frame if it gets through at once, else cut."""
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(1.0):
+            await connection.close(BEHIND_CODE, BEHIND_REASON)
+    connection.transport.abort()
+
+
+def _page_of(request: Request) -> str | None:
+    """Which page opened the stream, as it says with `page=` (None for a client that does not say)."""
+    page = (parse_qs(urlsplit(request.path).query).get("page") or [""])[0]
+    return page if page in (STAGE, COHOST) else None

@@ -27,7 +27,7 @@ from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
 from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, SessionSource
+from runofshow.tui.source import Controls, ServedBy, SessionSource
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -227,6 +227,7 @@ class RunofshowApp(SessionApp):
         notes: Iterable[str] = (),
         local_zone: str | None = None,
         serving: str | None = None,
+        server: ServedBy | None = None,
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
         shutdown: Callable[[], Awaitable[None]] | None = None,
@@ -236,6 +237,8 @@ class RunofshowApp(SessionApp):
         self.notes = list(notes)
         #: The follow command to show while serving the journal to co-hosts.
         self.serving = serving
+        #: The server process that serves the session to others: its health is on the status line.
+        self.server = server
         self.local_zone: pendulum.Timezone | pendulum.FixedTimezone = (
             zone(local_zone) if local_zone else get_local_timezone()
         )
@@ -252,6 +255,7 @@ class RunofshowApp(SessionApp):
             journal_label=self.journal_label,
             local_zone=self.local_zone,
             serving=self.serving,
+            server=self.server,
         )
 
     @property
@@ -264,6 +268,14 @@ class RunofshowApp(SessionApp):
         """Say what the moderator must know once, then start ticking."""
         if self.notes:  # one notice: the cue line shows one at a time
             self.notify(literal(" · ".join(self.notes)), timeout=10, markup=False)
+        if self.server is not None:  # its watch thread says when it dies or comes back
+            loop = asyncio.get_running_loop()
+
+            def changed() -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self.refresh_now)
+
+            self.server.watch(changed)
         super().on_mount()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

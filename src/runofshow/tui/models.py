@@ -321,6 +321,8 @@ class StatusModel:
     uncertain: bool
     muted: bool
     serving: str | None
+    #: The server process, as worded for the status line ("" when all is well), and whether it serves now.
+    server: tuple[bool, str] = (True, "")
 
 
 def status_model(
@@ -332,6 +334,7 @@ def status_model(
     *,
     muted: bool,
     serving: str | None,
+    server: tuple[bool, str] = (True, ""),
 ) -> StatusModel:
     """The status line for `view`; `link` is (healthy, as worded)."""
     return StatusModel(
@@ -351,6 +354,7 @@ def status_model(
         view.uncertain,
         muted,
         serving,
+        server,
     )
 
 

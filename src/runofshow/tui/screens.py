@@ -42,7 +42,7 @@ from runofshow.tui.models import (
     status_model,
 )
 from runofshow.tui.progress import ProgressLine
-from runofshow.tui.source import SessionSource
+from runofshow.tui.source import ServedBy, SessionSource
 from runofshow.tui.widgets import (
     AgendaTable,
     BigClock,
@@ -57,7 +57,7 @@ from runofshow.tui.widgets import (
     TopBar,
     WorldClock,
 )
-from runofshow.tui.words import banner_text, describe_link
+from runofshow.tui.words import banner_text, describe_link, describe_server
 from runofshow.words.cues import cue_for
 
 #: Width from which the agenda goes beside the countdown instead of below it.
@@ -200,12 +200,15 @@ class SessionScreen(LiveScreen):
         journal_label: str = "",
         local_zone: pendulum.Timezone | pendulum.FixedTimezone,
         serving: str | None = None,
+        server: ServedBy | None = None,
     ) -> None:
         super().__init__(source)
         self.journal_label = journal_label
         self.local_zone = local_zone
         #: The follow command to show while serving the journal to co-hosts.
         self.serving = serving
+        #: The server process serving the session to others, when there is one.
+        self.server = server
         #: The cue on screen now, for c.
         self.last_cue: str | None = None
         self._people: tuple[tuple[str, tuple[str, ...]], ...] | None = None
@@ -315,6 +318,7 @@ class SessionScreen(LiveScreen):
                 (link.healthy, worded),
                 muted=self.muted,
                 serving=self.serving,
+                server=self._server_words(zone),
             ),
         )
         message = banner_text(link, view.now_us, zone, following=self.FOLLOWING)
@@ -323,6 +327,12 @@ class SessionScreen(LiveScreen):
         if self.banner.words != (message, ""):
             self.banner.words = (message, "")
         self.banner.set_class(bool(message), "-visible")
+
+    def _server_words(self, zone: str) -> tuple[bool, str]:
+        if self.server is None:
+            return True, ""
+        health = self.server.health()
+        return health.healthy, describe_server(health, zone)
 
     def warn(self, title: str, severity: str, now_us: int) -> None:
         """Flash the warning's title in the cue line, where the moderator looks for the cue, for 8 s.

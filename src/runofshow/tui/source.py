@@ -6,7 +6,7 @@ else on either, so anything that offers these methods can be shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from runofshow.domain.agenda.model import Agenda
@@ -14,7 +14,7 @@ from runofshow.domain.commands import Ack, Command
 from runofshow.domain.derive import View
 from runofshow.domain.events import Event
 from runofshow.domain.header import Header
-from runofshow.domain.link import Link
+from runofshow.domain.link import Link, ServerHealth
 
 
 class SessionSource(Protocol):
@@ -48,4 +48,16 @@ class Controls(Protocol):
 
     def command(self, command: Command, /) -> Ack:
         """Carry out `command`; raise CommandError if it makes no sense now."""
+        ...
+
+
+class ServedBy(Protocol):
+    """The server that serves the moderator's session to others, in a process of its own: how it is doing."""
+
+    def health(self) -> ServerHealth:
+        """Where it stands now (called once a tick)."""
+        ...
+
+    def watch(self, changed: Callable[[], None], /) -> None:
+        """Call `changed` (from any thread) whenever its health changes."""
         ...

@@ -378,6 +378,10 @@ class StatusBar(Static):
             second.append(lost, style="red")
             second.append(" │ ")
         second.append(literal(model.link), style="green" if model.healthy else "bold red")
+        serves, server = model.server
+        if server:
+            second.append(" │ ")
+            second.append(literal(server), style="yellow" if serves else "bold red")
         if model.uncertain:
             second.append(" │ time after a restart is approximate", style="yellow")
         if model.muted:

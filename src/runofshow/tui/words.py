@@ -7,7 +7,7 @@ it is decided here, and nowhere else.
 from __future__ import annotations
 
 from runofshow.domain.instants import to_pendulum
-from runofshow.domain.link import Link, LinkState, Via
+from runofshow.domain.link import Link, LinkState, ServerHealth, ServerState, Via
 from runofshow.words.timefmt import clock_time, coarse_age
 
 STOPPED = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
@@ -67,6 +67,19 @@ def banner_text(link: Link, now_us: int, zone: str, *, following: bool) -> str:
     if link.problem:
         return link.problem
     return "" if link.healthy or not following else describe_link(link, now_us, zone)
+
+
+def describe_server(health: ServerHealth | None, zone: str) -> str:
+    """For the status line: "" while the server is well and never stopped; else that it is down, or came back."""
+    if health is None:
+        return ""
+    if health.state is ServerState.DOWN:
+        return f"SERVER DOWN ({health.problem}): starting it again; followers reconnect"
+    if health.restarts and health.stopped_us is not None:
+        when = clock_time(to_pendulum(health.stopped_us), zone)
+        times = "" if health.restarts == 1 else f" {health.restarts} times"
+        return f"server restarted{times} (last stopped {when}: {health.problem})"
+    return ""
 
 
 #: The messages every moderator may need, after the cue of the moment.

@@ -13,6 +13,10 @@
   const token = decodeURIComponent(location.hash.slice(1));
   const $ = (id) => document.getElementById(id);
   const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
+  // Close codes the server gives a link whose key cannot open this page (a refused
+  // handshake's status never reaches a script): no reconnecting, the page says why.
+  const UNKNOWN_KEY = 4001;
+  const STAGE_KEY = 4003;
   const SAMPLES = 16;
   const FLASH_MS = 5000;
 
@@ -126,6 +130,10 @@
   let rowsSeq = -1;
 
   function onView(message) {
+    if (page === "cohost" && message.role !== "cohost") {
+      refused(STAGE_KEY); // a server that sends the stage's view to the co-host page: say so, draw nothing broken
+      return;
+    }
     const v = message.view;
     const first = snap === null;
     snap = message;
@@ -226,13 +234,30 @@
     document.body.classList.toggle("offline", !up);
   }
 
+  function refused(code) {
+    // Built from text nodes and one element: nothing from the link is ever parsed as markup.
+    const box = $("refused");
+    if (code === STAGE_KEY) {
+      const link = document.createElement("a");
+      link.href = `/stage#${encodeURIComponent(token)}`;
+      link.textContent = "Open the stage view";
+      box.replaceChildren("This link is for the stage view. ", link);
+    } else {
+      box.replaceChildren("This link is no longer valid: ask the moderator for the current one.");
+    }
+    box.hidden = false;
+    document.body.classList.remove("waiting");
+    document.body.classList.add("refused");
+    document.title = "runofshow · " + (code === STAGE_KEY ? "stage link" : "link no longer valid");
+  }
+
   function connect() {
     if (!token) {
       setLink(false, "this link has no key: ask the moderator for the whole link");
       return;
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const query = `token=${encodeURIComponent(token)}&since=${lastSeq}`;
+    const query = `token=${encodeURIComponent(token)}&since=${lastSeq}&page=${page}`;
     const ws = new WebSocket(`${scheme}//${location.host}/view?${query}`);
     socket = ws;
     ws.onopen = () => {
@@ -255,9 +280,13 @@
         onTime(message);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (socket !== ws) return;
       socket = null;
+      if (event.code === UNKNOWN_KEY || event.code === STAGE_KEY) {
+        refused(event.code);
+        return;
+      }
       const wait = BACKOFF_MS[Math.min(attempts, BACKOFF_MS.length - 1)];
       attempts += 1;
       setLink(false, everOpen ? "reconnecting…" : "cannot connect: check the link (is the session still served?)");

@@ -1,0 +1,266 @@
+"""The moderator's side of `run --serve`: the server runs as a child process, started again if it dies.
+
+The moderator's process binds the listening socket (so a busy port is one
+clear line before the screen opens, and the port stays the same across
+restarts: connections wait in its backlog while the server starts again) and
+hands it to `runofshow serve` as a child, with the read end of a pipe. Its
+only work for the server after that is one short write to that pipe per
+record made durable (`notify`, on the journal writer's thread): the seq. It
+does nothing per follower or per page; the child reads the journal itself,
+at a lower scheduling priority (nice 10), so that on a busy machine a
+keypress is never queued behind serving.
+
+A thread of its own watches the child. If the child dies, `health()` says so
+(the moderator's status line shows it), and the child is started again, at
+once the first time and with growing pauses if it keeps dying; followers and
+pages reconnect and catch up from their seq. Closing (the moderator quits)
+closes the pipe: the child sends what is left and exits. A child also exits
+when the moderator's process dies, by the pipe's end and by
+PR_SET_PDEATHSIG, so a server never outlives its controller; it never takes
+the journal's lock.
+
+This module imports no network code: the moderator's process loads none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from runofshow.clock import Clock
+from runofshow.domain.link import ServerHealth, ServerState
+from runofshow.session.bus import DurableRecord
+from runofshow.sync.links import forget_served, note_served
+
+#: Pauses before starting the server again after it died, in seconds; the last one repeats.
+RESTART_S = (0.0, 0.5, 1.0, 2.0, 5.0)
+#: A server that ran this long before dying is started again at once, as after its first death.
+STEADY_S = 30.0
+#: How long closing waits for the child to send what is left and exit, before it is killed.
+CLOSE_WAIT_S = 5.0
+#: How much of what the child last wrote on stderr is kept, to say why it died.
+STDERR_KEEP = 2000
+#: How often the watch looks again for a seq the pipe had no room for; it sleeps otherwise.
+RETRY_S = 0.5
+#: How long the watch sleeps when there is nothing to retry (it wakes at once for the child's output or exit).
+IDLE_S = 5.0
+#: What the child prints once it serves (`service.READY`, not imported: no network code here).
+READY = b"ready"
+
+
+def _command() -> list[str]:
+    return [sys.executable, "-m", "runofshow", "serve"]
+
+
+class ServerProcess:
+    """`runofshow serve` as a child of the controller: started, fed seqs, watched, started again, stopped."""
+
+    def __init__(
+        self,
+        path: Path,
+        sock: socket.socket,
+        clock: Clock,
+        *,
+        base: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        max_connections: int | None = None,
+        durable: int = 0,
+        command: Sequence[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.sock = sock
+        self.clock = clock
+        #: http(s)://HOST:PORT, noted beside the journal while serving so `status` can print the links.
+        self.base = base
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.max_connections = max_connections
+        self.command = list(command) if command is not None else _command()
+        self._lock = threading.Lock()
+        #: The last seq the controller made durable, and whether the child still has to be told it.
+        self._durable = durable
+        self._owed = False
+        self._pipe: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._health = ServerHealth(ServerState.STARTING)
+        self._watchers: list[Callable[[], None]] = []
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- any thread ----------------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id now (None between a death and the next start)."""
+        process = self._process
+        return None if process is None or process.returncode is not None else process.pid
+
+    def health(self) -> ServerHealth:
+        """Where the server stands now."""
+        return self._health
+
+    def watch(self, changed: Callable[[], None]) -> None:
+        """Call `changed` (from the watching thread: quick, thread-safe) whenever `health()` changes."""
+        self._watchers.append(changed)
+
+    def notify(self, record: DurableRecord) -> None:
+        """A record is on disk: tell the child its seq. For `Delivery.WRITER_THREAD`: one write, never blocking."""
+        with self._lock:
+            self._durable = max(self._durable, record.seq)
+            self._tell()
+
+    def start(self) -> None:
+        """Start the child, and the thread that watches it and starts it again if it dies."""
+        if self._thread is not None:
+            return
+        if self.base is not None:
+            note_served(self.path, self.base)
+        self._thread = threading.Thread(target=self._run, name="runofshow-server-watch", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = CLOSE_WAIT_S) -> None:
+        """Stop serving: close the pipe (the child sends what is left and exits), kill it if it does not."""
+        self._stopping.set()
+        with self._lock:
+            pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            os.close(pipe)
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            process = self._process
+            if thread.is_alive() and process is not None:
+                with contextlib.suppress(OSError):
+                    process.kill()
+                thread.join(timeout)
+        if self.base is not None:
+            forget_served(self.path)
+
+    # -- the watching thread --------------------------------------------------------
+
+    def _tell(self) -> None:
+        """With the lock held: write the last durable seq to the child (once the pipe has room)."""
+        if self._pipe is None:
+            return
+        try:
+            os.write(self._pipe, b"%d\n" % self._durable)
+            self._owed = False
+        except BlockingIOError:
+            self._owed = True  # the child is busy: told again when the watch next looks
+        except OSError:
+            self._owed = False  # the child has gone: the next one reads the file anew
+
+    def _run(self) -> None:
+        attempt = 0
+        while not self._stopping.is_set():
+            began = time.monotonic()
+            why = self._serve_once()
+            if self._stopping.is_set():
+                break
+            if time.monotonic() - began > STEADY_S:
+                attempt = 0
+            health = self._health
+            self._set(ServerHealth(ServerState.DOWN, health.restarts, why, self.clock.read().wall_us))
+            self._stopping.wait(RESTART_S[min(attempt, len(RESTART_S) - 1)])
+            attempt += 1
+
+    def _serve_once(self) -> str:
+        """Start the child and watch it until it exits; why it did."""
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        args = [
+            *self.command,
+            str(self.path),
+            "--listen-fd",
+            str(self.sock.fileno()),
+            "--control-fd",
+            str(read_end),
+            "--parent",
+            str(os.getpid()),
+        ]
+        for flag, value in (("--certfile", self.certfile), ("--keyfile", self.keyfile)):
+            if value:
+                args += [flag, value]
+        if self.max_connections is not None:
+            args += ["--max-connections", str(self.max_connections)]
+        try:
+            process = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(self.sock.fileno(), read_end),
+                start_new_session=True,  # the terminal's signals are the moderator's, not the server's
+            )
+        except OSError as error:
+            os.close(write_end)
+            return f"cannot start it: {error.strerror or error}"
+        finally:
+            os.close(read_end)
+        self._process = process
+        with self._lock:
+            if self._stopping.is_set():
+                os.close(write_end)
+            else:
+                self._pipe = write_end
+                self._tell()
+        return self._watch(process)
+
+    def _watch(self, process: subprocess.Popen[bytes]) -> str:
+        """Read what the child says until it exits: `ready` marks it serving; stderr's tail says why it died."""
+        assert process.stdout is not None and process.stderr is not None
+        said = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            selector.register(process.stderr, selectors.EVENT_READ)
+            while selector.get_map():
+                for key, _ in selector.select(timeout=RETRY_S if self._owed else IDLE_S):
+                    data = os.read(key.fd, 65536)
+                    if not data:
+                        selector.unregister(key.fileobj)
+                    elif key.fileobj is process.stderr:
+                        said = (said + data)[-STDERR_KEEP:]
+                    elif READY in data and self._health.state is not ServerState.SERVING:
+                        health = self._health
+                        restarts = health.restarts + (health.state is ServerState.DOWN)
+                        self._set(ServerHealth(ServerState.SERVING, restarts, health.problem, health.stopped_us))
+                with self._lock:
+                    if self._owed:
+                        self._tell()
+        process.stdout.close()
+        process.stderr.close()
+        code = process.wait()
+        with self._lock:
+            pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            os.close(pipe)
+        return _why(code, said)
+
+    def _set(self, health: ServerHealth) -> None:
+        self._health = health
+        for changed in list(self._watchers):
+            with contextlib.suppress(Exception):  # a screen that has gone must not stop the watch
+                changed()
+
+
+def _why(code: int, said: bytes) -> str:
+    """Why a child exited, in a few words: the signal that killed it, or its status and last line on stderr."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}"
+    lines = [line.strip() for line in said.decode(errors="replace").splitlines() if line.strip()]
+    last = f": {lines[-1]}" if lines else ""
+    return f"exited with status {code}{last}"
