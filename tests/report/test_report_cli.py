@@ -216,3 +216,16 @@ def test_parsing_the_command_line_loads_no_renderer() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(result.stdout) == ["runofshow.report.formats"]
     assert list(report.FORMATS) == ["table", "markdown", "csv", "json", "html", "svg", "xlsx"]
+
+
+@pytest.mark.parametrize("which", ["output", "journal"])
+def test_a_symlink_loop_is_one_line_and_exit_2(journals: Path, tmp_path: Path, which: str) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    loop = tmp_path / "a"
+    if which == "output":
+        line = _one_line_error(run_cli("report", "live.jsonl", "-o", str(loop), cwd=journals))
+        assert line.startswith(f"runofshow: {loop}: cannot write"), line
+    else:
+        line = _one_line_error(run_cli("report", str(loop), "-o", str(tmp_path / "out.txt"), cwd=journals))
+        assert line.startswith(f"runofshow: {loop}: cannot read"), line
