@@ -98,7 +98,7 @@ PHRASES = {
     "infinite.jsonl": "infinite.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
     "nan.jsonl": "nan.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
     "huge.jsonl": "huge.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
-    "deep.jsonl": "deep.jsonl: corrupt journal (RecursionError",
+    "deep.jsonl": "deep.jsonl:3: corrupt record (not JSON: maximum recursion depth exceeded",
     "far.jsonl": "far.jsonl: corrupt journal (",
     "folder": "folder: is a directory, not a journal",
 }
@@ -120,6 +120,8 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory, journals: Path) -> Path:
     }
     for name, text in hostile.items():
         (folder / name).write_bytes(lines[0] + lines[1] + text.encode())
+    # Not JSON that a reader can take, and not the last line: corrupt, not torn.
+    (folder / "deep.jsonl").write_bytes((folder / "deep.jsonl").read_bytes() + lines[2])
     for name, content in BAD_FILES.items():
         if content is not None:
             (folder / name).write_bytes(content)
