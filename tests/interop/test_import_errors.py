@@ -247,3 +247,18 @@ def test_a_date_cell_outside_the_calendar_is_one_line(write_xlsx: Callable[..., 
         'agenda.xlsx: sheet "Program", row 2, column "Start": 1e+308 is a date serial number outside the calendar; '
         "type the value again\n"
     )
+
+
+@pytest.mark.parametrize("command", ["import", "export"])
+def test_an_output_that_is_a_symlink_loop_is_one_line(cli: Cli, tmp_path: Path, seed: Path, command: str) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    if command == "import":
+        source = tmp_path / "programme.csv"
+        source.write_text("Start,End,Title\n18:00,18:10,Hello\n18:10,18:20,World\n")
+        result = cli("import", source, *ZONE_DATE, "-o", tmp_path / "a")
+    else:
+        result = cli("export", seed, "--format", "csv", "-o", tmp_path / "a")
+    assert result.status == 2 and result.out == ""
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"runofshow: {tmp_path / 'a'}: "), line

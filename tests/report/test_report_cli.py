@@ -98,7 +98,7 @@ PHRASES = {
     "infinite.jsonl": "infinite.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
     "nan.jsonl": "nan.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
     "huge.jsonl": "huge.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
-    "deep.jsonl": "deep.jsonl: corrupt journal (RecursionError",
+    "deep.jsonl": "deep.jsonl:3: corrupt record (not JSON: maximum recursion depth exceeded",
     "far.jsonl": "far.jsonl: corrupt journal (",
     "folder": "folder: is a directory, not a journal",
 }
@@ -120,6 +120,8 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory, journals: Path) -> Path:
     }
     for name, text in hostile.items():
         (folder / name).write_bytes(lines[0] + lines[1] + text.encode())
+    # Not JSON that a reader can take, and not the last line: corrupt, not torn.
+    (folder / "deep.jsonl").write_bytes((folder / "deep.jsonl").read_bytes() + lines[2])
     for name, content in BAD_FILES.items():
         if content is not None:
             (folder / name).write_bytes(content)
@@ -216,3 +218,16 @@ def test_parsing_the_command_line_loads_no_renderer() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(result.stdout) == ["runofshow.report.formats"]
     assert list(report.FORMATS) == ["table", "markdown", "csv", "json", "html", "svg", "xlsx"]
+
+
+@pytest.mark.parametrize("which", ["output", "journal"])
+def test_a_symlink_loop_is_one_line_and_exit_2(journals: Path, tmp_path: Path, which: str) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    loop = tmp_path / "a"
+    if which == "output":
+        line = _one_line_error(run_cli("report", "live.jsonl", "-o", str(loop), cwd=journals))
+        assert line.startswith(f"runofshow: {loop}: cannot write"), line
+    else:
+        line = _one_line_error(run_cli("report", str(loop), "-o", str(tmp_path / "out.txt"), cwd=journals))
+        assert line.startswith(f"runofshow: {loop}: cannot read"), line

@@ -173,7 +173,7 @@ def run_export(
     previous: str | None = None,
 ) -> int:
     """Write the export to `output` (or stdout); for a calendar, keep its SEQUENCE ledger beside the agenda."""
-    if output not in (None, "-") and Path(output).resolve() == Path(agenda_path).resolve():
+    if output not in (None, "-") and os.path.realpath(output) == os.path.realpath(agenda_path):
         raise UserError(f"{literal(output)}: is the agenda being exported; write to another file")
     if previous is not None and fmt != "ics":
         raise UserError("--previous goes with --format ics")

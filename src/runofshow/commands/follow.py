@@ -70,10 +70,10 @@ async def _wait_for_header(follower: FileFollower, watch: FileWatch) -> None:
     async with contextlib.aclosing(watch.changes()) as changes:
         async for _ in changes:
             follower.poll()
+            if follower.problem:  # a pipe, a device, a corrupt journal: said once, before any screen or line
+                raise UserError(follower.problem)
             if follower.ready:
                 return
-            if follower.problem:
-                raise UserError(follower.problem)
             if not told:  # on stderr, so a script reading --json lines is not disturbed
                 print(f"Waiting for {follower.path} to be written… (ctrl+c to stop)", file=sys.stderr)
                 told = True

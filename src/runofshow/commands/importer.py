@@ -27,7 +27,7 @@ def run_import(
 ) -> int:
     """Write the agenda made from `source` and print its schedule as `check` does."""
     target = Path(output) if output else default_output(source)
-    if target.resolve() == Path(source).resolve():
+    if os.path.realpath(target) == os.path.realpath(source):  # Path.resolve raises on a symlink loop
         raise UserError(f"{literal(str(target))}: is the sheet being imported; give another file with -o")
     if target.exists() and not force:
         raise UserError(f"{literal(str(target))}: already exists; add --force to replace it")

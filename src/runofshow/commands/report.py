@@ -29,7 +29,8 @@ def run_report(journals: Sequence[str], fmt: str = "table", output: str | None =
             tz = zone(tz).name
         except ValueError as error:
             raise UserError(f"--tz: {error}") from None
-    if output not in (None, "-") and Path(output).resolve() in {Path(j).resolve() for j in journals}:
+    # realpath, not Path.resolve: a symlink loop is then a file that cannot be written, said in one line below.
+    if output not in (None, "-") and os.path.realpath(output) in {os.path.realpath(j) for j in journals}:
         raise UserError(f"{output}: is a journal being reported on; write the report to another file")
     sessions = [load(path) for path in journals]
     if output is None and fmt == "table":

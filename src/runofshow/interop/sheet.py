@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from runofshow.errors import UserError
+from runofshow.files import Expected, read_regular
 from runofshow.interop import columns
 from runofshow.interop.cells import csv_unescape, csv_unguard, xlsx_unescape
 from runofshow.words.text import literal, shorten
@@ -36,6 +37,9 @@ Row = tuple[Any, ...]
 
 class SheetError(UserError):
     """A problem with the spreadsheet a user gave; the text names file, sheet, row and column."""
+
+
+SHEET_FILE = Expected("a spreadsheet", MAX_FILE_BYTES, "a programme may be at most 20 MB", SheetError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,19 +103,7 @@ def read_sheet(path: str | Path, sheet: str | None = None) -> Sheet:
     """Read the programme sheet of a csv or xlsx file; raise SheetError with a clear line."""
     name = str(path)
     file = Path(path)
-    try:
-        if file.is_dir():
-            raise SheetError(f"{literal(name)}: is a directory, not a spreadsheet")
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SheetError(f"{literal(name)}: file is {size:,} bytes; a programme may be at most 20 MB")
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise SheetError(f"{literal(name)}: no such file") from None
-    except PermissionError:
-        raise SheetError(f"{literal(name)}: permission denied") from None
-    except OSError as error:
-        raise SheetError(f"{literal(name)}: cannot read: {error.strerror or error}") from None
+    raw = read_regular(path, SHEET_FILE)
     if raw.startswith(_OLE_MAGIC):
         raise SheetError(
             f"{literal(name)}: is password-protected or an old .xls workbook; "

@@ -22,6 +22,7 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.header import Header
 from runofshow.domain.instants import Reading
 from runofshow.errors import RunofshowError
+from runofshow.files import Expected
 
 #: Decodes one record's JSON; `raw_decode` tells where it ended.
 DECODER = json.JSONDecoder()
@@ -29,6 +30,16 @@ DECODER = json.JSONDecoder()
 
 class JournalError(RunofshowError):
     """A journal that cannot be used as asked; `str()` is one line for the user."""
+
+
+#: The most a journal may hold: far more than a session of 7 days writes (about 100 bytes a record).
+MAX_JOURNAL_BYTES = 64 << 20
+#: The longest line: the header carries an agenda of up to 1 MB, escaped; a record is a few hundred bytes.
+MAX_LINE_BYTES = 4 << 20
+#: A journal as a file a user names: regular, and at most MAX_JOURNAL_BYTES.
+JOURNAL_FILE = Expected(
+    "a journal", MAX_JOURNAL_BYTES, "a journal may be at most 64 MiB", JournalError, "no such journal"
+)
 
 
 def new_header(agenda: Agenda, mode: str, reading: Reading) -> Header:

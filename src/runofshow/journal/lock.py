@@ -32,11 +32,18 @@ class JournalLock:
     the same journal through a symlink or a hard link meets it. The kernel
     drops it when the process dies, so a killed controller leaves no stale
     lock. Who holds it is written to a note beside the journal, for messages.
+
+    A session that had to go on in another file (its journal deleted, moved
+    away or replaced under it) keeps the lock on every file it wrote until it
+    ends: the one it left may still be reachable by another name (a hard
+    link, a rename), and no second controller may take that up meanwhile.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = lock_path(path)
         self.fd: int | None = None
+        #: The locks on files this session wrote before the one it writes now, held until `release`.
+        self._left: list[int] = []
 
     def acquire(self, journal: str | Path, fd: int) -> None:
         """Take the lock on the open journal `fd`, or raise JournalLocked naming the holder."""
@@ -58,10 +65,10 @@ class JournalLock:
         self.adopt(fd, journal)
 
     def adopt(self, fd: int, journal: str | Path) -> None:
-        """Hold the (already taken) lock on `fd`, the open `journal`, letting go of any before; note the holder."""
+        """Hold the (already taken) lock on `fd`, the open `journal`, keeping any held before; note the holder."""
         old, self.fd = self.fd, os.dup(fd)
         if old is not None:
-            os.close(old)
+            self._left.append(old)
         self.path = lock_path(journal)
         info = os.fstat(fd)
         text = f"PID {os.getpid()} {user_name()}@{socket.gethostname()}\ninode {info.st_dev}:{info.st_ino}\n"
@@ -79,10 +86,11 @@ class JournalLock:
             pass  # only messages use the note; the lock is the journal's own
 
     def release(self) -> None:
-        """Let go of the lock (the note stays: it only says who held it last)."""
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        """Let go of the lock, and of those on files left before (the note stays: it only says who held it last)."""
+        for fd in [*self._left, *([] if self.fd is None else [self.fd])]:
+            os.close(fd)
+        self._left.clear()
+        self.fd = None
 
 
 def _holder_of(fd: int, note: Path) -> str:

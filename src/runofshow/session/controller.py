@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -39,7 +38,8 @@ from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.domain.instants import Reading
 from runofshow.domain.link import Link, LinkState, Via
-from runofshow.journal.codec import JournalError, encode, new_header
+from runofshow.files import check_regular, chunks
+from runofshow.journal.codec import JOURNAL_FILE, JournalError, encode, new_header
 from runofshow.journal.file import JournalFile, Moved, create_journal, open_journal, repair_torn_tail
 from runofshow.journal.lock import JournalLock
 from runofshow.journal.rescue import find_rescues, save_copy, save_rescue
@@ -152,8 +152,7 @@ class Controller:
             except OSError as error:
                 raise JournalError(f"{shown}: cannot open the journal: {error.strerror or error}") from None
             try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    raise JournalError(f"{shown}: not a regular file, so not a journal")
+                check_regular(fd, str(shown), JOURNAL_FILE)  # not a FIFO, a device, nor more than a journal holds
                 lock.acquire(shown, fd)
                 if not _names(real, fd):
                     lock.release()
@@ -178,7 +177,7 @@ class Controller:
         wait: bool,
         confirm: Callable[[str], bool] | None,
     ) -> Controller:
-        data = _read_all(fd)
+        data = b"".join(chunks(fd, str(path), JOURNAL_FILE))
         replayed = replay_bytes(str(path), data)
         notes: list[str] = []
         if agenda is not None and agenda.source != replayed.header.agenda_text:
@@ -470,16 +469,6 @@ class Controller:
             self._record(payload, reading)
         finally:
             self.wait = wait
-
-
-def _read_all(fd: int) -> bytes:
-    """The whole file behind `fd`, from its start."""
-    chunks = []
-    offset = 0
-    while chunk := os.pread(fd, 1 << 20, offset):
-        chunks.append(chunk)
-        offset += len(chunk)
-    return b"".join(chunks)
 
 
 def _names(path: Path, fd: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +12,8 @@ from runofshow.domain.agenda.parse import parse_agenda
 from runofshow.domain.events import Event, ReplayError
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
-from runofshow.journal.codec import DECODER, JournalError, Torn, crc_ok
+from runofshow.files import chunks, open_regular
+from runofshow.journal.codec import DECODER, JOURNAL_FILE, MAX_LINE_BYTES, JournalError, Torn, crc_ok
 
 #: How many bytes `replay` feeds at a time.
 _REPLAY_CHUNK = 1 << 20
@@ -21,7 +24,9 @@ class Replayer:
 
     Only whole lines are read, so a half-written record is never seen. A bad
     line is held back: if another line follows it, the journal is corrupt; if
-    the file ends there, it was a torn write that recovery may cut off.
+    the file ends there, it was a torn write that recovery may cut off. A
+    line longer than MAX_LINE_BYTES is a bad line too, and is not kept while
+    the rest of it arrives: only its length is counted.
     """
 
     def __init__(self, name: str) -> None:
@@ -32,24 +37,38 @@ class Replayer:
         self.good_size = 0
         self.lines = 0
         self._partial = b""
+        #: The length so far of a line too long to keep, while the rest of it arrives (None when in none).
+        self._overlong: int | None = None
         self._suspect: tuple[int, str] | None = None
 
     def feed(self, data: bytes) -> list[Event]:
         """Consume `data`; return the events it completed (already applied)."""
         if not data:
             return []
+        if self._overlong is not None:
+            end = data.find(b"\n")
+            if end < 0:
+                self._overlong += len(data)
+                return []
+            self._next_line()
+            self._too_long(self._overlong + end)
+            self._overlong = None
+            data = data[end + 1 :]
         chunks = (self._partial + data).split(b"\n")
         self._partial = chunks.pop()
         applied: list[Event] = []
         decode = DECODER.raw_decode
         for line in chunks:
             self._next_line()
+            if len(line) > MAX_LINE_BYTES:
+                self._too_long(len(line))
+                continue
             try:
                 text = line.decode()
                 record, end = decode(text)
                 if end != len(text):
                     raise ValueError("extra data after the record")
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 if self.header is None:
                     raise JournalError(f"{self.name}: not a runofshow journal (its first line is not JSON)") from None
                 self._suspect = (self.lines, f"not JSON: {error}")
@@ -57,7 +76,19 @@ class Replayer:
             event = self._checked(line, record)
             if event is not None:
                 applied.append(event)
+        if len(self._partial) > MAX_LINE_BYTES:
+            if self.header is None:
+                self._too_long(len(self._partial))  # raises: no journal starts so
+            self._overlong, self._partial = len(self._partial), b""
         return applied
+
+    def _too_long(self, length: int) -> None:
+        """The line just ended (or still going on) is longer than any record: a bad line."""
+        if self.header is None:
+            raise JournalError(
+                f"{self.name}: not a runofshow journal (its first line is longer than {MAX_LINE_BYTES:,} bytes)"
+            )
+        self._suspect = (self.lines, f"a line of {length:,} bytes, longer than any record")
 
     def take(self, line: bytes, record: object) -> Event | None:
         """One whole line (without its newline) that the caller has already parsed into `record`.
@@ -118,6 +149,8 @@ class Replayer:
         if self._suspect is not None:
             line, _ = self._suspect
             return Torn(line=line, offset=self.good_size, length=-1)
+        if self._overlong is not None:
+            return Torn(line=self.lines + 1, offset=self.good_size, length=self._overlong)
         if self._partial:
             return Torn(line=self.lines + 1, offset=self.good_size, length=len(self._partial))
         return None
@@ -136,26 +169,34 @@ class Replayed:
 
 
 def replay(path: str | Path) -> Replayed:
-    """Read a journal and replay it, without changing the file."""
+    """Read a journal and replay it, without changing the file.
+
+    Only a regular file is read (a FIFO or a device is refused at once), a
+    chunk at a time, and no more than MAX_JOURNAL_BYTES of it.
+    """
     name = str(path)
+    fd = open_regular(path, JOURNAL_FILE)
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise JournalError(f"{name}: no such journal") from None
-    except IsADirectoryError:
-        raise JournalError(f"{name}: is a directory, not a journal") from None
-    except OSError as error:
-        raise JournalError(f"{name}: cannot read: {error.strerror or error}") from None
-    return replay_bytes(name, data)
+        return _replayed(name, chunks(fd, name, JOURNAL_FILE))
+    finally:
+        os.close(fd)
 
 
 def replay_bytes(name: str, data: bytes) -> Replayed:
     """Replay a journal's bytes, read by the caller (a controller reads them through its locked descriptor)."""
-    replayer = Replayer(name)
     # In pieces, so the events of a long journal are never all held at once.
     view = memoryview(data)
-    for offset in range(0, len(data), _REPLAY_CHUNK):
-        replayer.feed(bytes(view[offset : offset + _REPLAY_CHUNK]))
+    return _replayed(
+        name, (bytes(view[offset : offset + _REPLAY_CHUNK]) for offset in range(0, len(data), _REPLAY_CHUNK))
+    )
+
+
+def _replayed(name: str, pieces: Iterable[bytes]) -> Replayed:
+    replayer = Replayer(name)
+    size = 0
+    for piece in pieces:
+        replayer.feed(piece)
+        size += len(piece)
     torn = replayer.finish()
     assert replayer.header is not None and replayer.agenda is not None and replayer.engine is not None
-    return Replayed(replayer.header, replayer.agenda, replayer.engine, replayer.good_size, len(data), torn)
+    return Replayed(replayer.header, replayer.agenda, replayer.engine, replayer.good_size, size, torn)

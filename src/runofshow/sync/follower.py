@@ -19,7 +19,8 @@ from runofshow.domain.events import Event
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.domain.link import Link, LinkState, Via, control_state
-from runofshow.journal.codec import JournalError
+from runofshow.files import check_regular
+from runofshow.journal.codec import JOURNAL_FILE, MAX_LINE_BYTES, JournalError
 from runofshow.journal.lock import holder
 from runofshow.session.replay import Replayer
 from runofshow.words.text import literal
@@ -124,38 +125,45 @@ class FileFollower(Follower):
     def poll(self) -> Sequence[Event]:
         """Read whatever was appended since last time; reload if the file was replaced or cut."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            # Non-blocking: a FIFO put in the journal's place must not hang the screen.
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return []
         except OSError as error:
             self.problem = f"{self.path}: {error.strerror or error}"
             return []
         try:
-            return self._read_new(fd)
-        except OSError as error:  # a directory, a device that fails: say so, never crash the screen
+            return self._read_new(fd, check_regular(fd, str(self.path), JOURNAL_FILE))
+        except JournalError as error:  # a directory, a pipe, a device, a file larger than any journal
+            self.problem = str(error)
+            return []
+        except OSError as error:  # a device that fails: say so, never crash the screen
             self.problem = f"{self.path}: {error.strerror or error}"
             return []
         finally:
             os.close(fd)
 
-    def _read_new(self, fd: int) -> Sequence[Event]:
-        stat = os.fstat(fd)
+    def _read_new(self, fd: int, stat: os.stat_result) -> Sequence[Event]:
         identity = (stat.st_dev, stat.st_ino)
         if identity != self._identity or not self._still_there(fd, stat.st_size):
             self.restart()
             self._identity = identity
             self._offset = 0
             self._last_line = b""
-        if stat.st_size <= self._offset:
-            return []
-        data = os.pread(fd, stat.st_size - self._offset, self._offset)
-        # Whole lines only: a half-written record may yet be cut off and another written in its place.
-        end = data.rfind(b"\n") + 1
-        if not end:
-            return []
-        self._offset += end
-        self._last_line = data[data.rfind(b"\n", 0, end - 1) + 1 : end]
-        return self.feed(data[:end])
+        events: list[Event] = []
+        # A line at a time at most: never more held than the longest line a journal may have.
+        while stat.st_size > self._offset:
+            data = os.pread(fd, min(stat.st_size - self._offset, MAX_LINE_BYTES + 1), self._offset)
+            # Whole lines only: a half-written record may yet be cut off and another written in its place.
+            end = data.rfind(b"\n") + 1
+            if not end:
+                if len(data) > MAX_LINE_BYTES:
+                    self.problem = f"{self.path}:{self.replayer.lines + 1}: a line longer than any record; corrupt"
+                break
+            self._offset += end
+            self._last_line = data[data.rfind(b"\n", 0, end - 1) + 1 : end]
+            events += self.feed(data[:end])
+        return events
 
     def _still_there(self, fd: int, size: int) -> bool:
         """Whether the last line read is still where it was: not cut off, nor the file rewritten in place."""

@@ -300,5 +300,5 @@ def journal_label(path: Path) -> str:
     """A journal path as a person would type it: under ~ when it is."""
     try:
         return "~/" + str(path.resolve().relative_to(Path.home()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # not under ~, or a symlink loop: as given
         return str(path)
