@@ -108,6 +108,28 @@ def test_an_undo_hands_the_spans_since_the_move_back_to_the_segment_before(rehea
     assert engine.spans(2) == ((), ())
 
 
+def test_an_undo_leaves_an_earlier_visit_where_it_was(rehearsal: Show) -> None:
+    """Back into 3 at the instant 3 was left (through a stay of no time in 2): the run went on from the old span.
+
+    The undo must still hand back only what came after the move, as it hands back the time.
+    """
+    show = rehearsal
+    show.command("start")
+    show.clock.advance(60)
+    show.command("next")  # 08:56:00, segment 2
+    show.clock.advance(30)
+    show.command("goto", to=3)  # 08:56:30: a first visit to 3
+    show.clock.advance(30)
+    show.command("goto", to=2)  # 08:57:00
+    show.command("next")  # at once, into 3 again
+    show.clock.advance(20)
+    show.command("previous")  # 08:57:20: undoes the `next` only
+    engine = show.engine
+    assert engine.spans(2) == ((span("08:56:30", "08:57:00"),), ())
+    assert engine.spans(1) == ((span("08:56:00", "08:56:30"), span("08:57:00", "08:57:20")), ())
+    assert [row.actual_s for row in show.view().segments[1:3]] == [50, 30]  # as the spans add up
+
+
 def test_a_wall_clock_step_moves_no_span(rehearsal: Show) -> None:
     """Spans are counted from the start on the monotonic axis, as the durations are."""
     show = rehearsal
