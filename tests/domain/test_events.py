@@ -160,3 +160,76 @@ def test_a_bad_record_is_refused_with_its_place(tmp_path: Path, agenda: Agenda, 
     with pytest.raises(JournalError) as refused:
         replay(path)
     assert str(refused.value) == (f"{path}:4: bad record: extend: seconds must be a finite number from -43200 to 43200")
+
+
+ACCEPTED_AT_THE_BOUNDS: list[tuple[str, dict[str, Any], Payload]] = [
+    ("pause", {"segment": 500}, Pause(segment=500)),
+    ("extend", {"segment": 1, "seconds": MAX_EXTEND_S}, Extend(segment=1, seconds=MAX_EXTEND_S)),
+    ("extend", {"segment": 1, "seconds": -MAX_EXTEND_S}, Extend(segment=1, seconds=-MAX_EXTEND_S)),
+    ("suspend", {"seconds": 0}, Suspend(seconds=0.0)),
+    ("message", {"text": "x" * MAX_MESSAGE}, Message(text="x" * MAX_MESSAGE)),
+]
+
+
+@pytest.mark.parametrize(("kind", "data", "payload"), ACCEPTED_AT_THE_BOUNDS)
+def test_data_at_its_bounds_is_accepted(kind: str, data: dict[str, Any], payload: Payload) -> None:
+    assert decode_data(kind, data) == payload
+
+
+#: What a refusal says, word for word: it ends up in "file:line: bad record: ..." before the user.
+REFUSED_SAYING: list[tuple[str, dict[str, Any], str]] = [
+    ("start", {"anchor": 1633683600}, "start: anchor must be an instant (ISO 8601 text)"),
+    ("start", {"anchor": "2021-10-08T09:00:00"}, "start: anchor must be an instant (ISO 8601 text)"),
+    ("pause", {"segment": 501}, "pause: segment must be a segment number (1 to 500)"),
+    ("clock_jump", {"seconds": "1"}, "clock_jump: seconds must be a finite number"),
+    ("suspend", {"seconds": -1}, "suspend: seconds must be a finite number, at least 0"),
+    ("extend", {"segment": 1, "seconds": 1e9}, "extend: seconds must be a finite number from -43200 to 43200"),
+    ("warning", {"segment": 1, "level": "panic"}, "warning: level must be one of wrap_up, final, time_up, overtime"),
+    ("message", {"text": "x" * (MAX_MESSAGE + 1)}, "message: text must be at most 280 characters of text"),
+]
+
+
+@pytest.mark.parametrize(("kind", "data", "message"), REFUSED_SAYING)
+def test_a_refusal_says_what_the_data_must_be(kind: str, data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ReplayError) as refused:
+        decode_data(kind, data)
+    assert str(refused.value) == message
+
+
+RECORD = {"seq": 4, "type": "pause", "wall": WALL, "mono": 1060.5, "boot": "boot-1", "data": {"segment": 2}}
+
+NOT_RECORDS: list[tuple[dict[str, Any], str]] = [
+    ({"seq": None}, "no 'seq' in the record"),
+    ({"mono": None}, "no 'mono' in the record"),
+    ({"seq": 0}, "seq must be a positive whole number"),
+    ({"seq": "4"}, "seq must be a positive whole number"),
+    ({"seq": True}, "seq must be a positive whole number"),
+    ({"type": 4}, "type and wall must be text"),
+    ({"wall": 1633683600}, "type and wall must be text"),
+    ({"mono": "1060.5"}, "mono must be a number"),
+    ({"mono": math.inf}, "mono must be a number"),
+    ({"mono": True}, "mono must be a number"),
+    ({"boot": 5}, "boot must be text or null"),
+    ({"data": [2]}, "data must be an object"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), NOT_RECORDS)
+def test_a_record_without_its_parts_is_refused_saying_which(changes: dict[str, Any], message: str) -> None:
+    record = {key: value for key, value in {**RECORD, **changes}.items() if value is not None}
+    with pytest.raises(ValueError) as refused:
+        Event.from_json(record)
+    assert str(refused.value) == message
+
+
+def test_a_record_reads_a_whole_mono_as_seconds_and_no_data_as_none() -> None:
+    event = Event.from_json({**RECORD, "mono": 1060, "boot": None})
+    assert (event.mono, type(event.mono), event.boot) == (1060.0, float, None)
+    detach = Event.from_json({key: value for key, value in RECORD.items() if key != "data"} | {"type": "detach"})
+    assert detach.payload == Detach()
+
+
+def test_a_record_made_from_its_parts_keeps_them() -> None:
+    event = Event.from_data(4, "pause", 1633683660500000, 1060.5, "boot-1", {"segment": 2})
+    assert event == Event(4, 1633683660500000, 1060.5, "boot-1", Pause(segment=2))
+    assert Event.from_json(event.to_json()) == event

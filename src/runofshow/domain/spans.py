@@ -38,9 +38,11 @@ class Spans:
         self.close(t)
         if undo and before is not None and state is not None:
             here, back = before[0], state[0]
+            cut = self.entered[here]
             for spans in (self.runs, self.paused):
-                moved = [span for span in spans[here] if span[0] >= self.entered[here]]
-                del spans[here][len(spans[here]) - len(moved) :]
+                # A span that went on from an earlier visit (left and entered again at one instant) is cut there.
+                moved = [(max(a, cut), b) for a, b in spans[here] if b > cut]
+                spans[here] = [(a, min(b, cut)) for a, b in spans[here] if a < cut]
                 spans[back] = merge_spans(spans[back] + moved)
         if state is not None and (before is None or before[0] != state[0]):
             self.entered[state[0]] = t
