@@ -18,8 +18,9 @@ from runofshow.domain.agenda.ids import segment_ids
 from runofshow.domain.agenda.model import EMAIL_PATTERN, Agenda, AgendaError
 from runofshow.domain.agenda.parse import parse_agenda
 from runofshow.interop import ontime, toml_out
+from runofshow.interop.lengths import MAX_SESSION_S
 from runofshow.interop.sheet import read_sheet
-from runofshow.interop.to_agenda import MAX_SESSION_S, Options, import_sheet
+from runofshow.interop.to_agenda import Options, import_sheet
 
 ZONES = ["UTC", "Asia/Seoul", "America/Santiago", "America/Toronto", "Africa/Kampala", "Europe/Paris"]
 HOSTILE = [

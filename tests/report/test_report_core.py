@@ -26,7 +26,7 @@ from runofshow.report.model import (
     compare,
     load,
 )
-from runofshow.report.words import duration
+from runofshow.report.numbers import duration
 from runofshow.session.controller import Controller
 from runofshow.words.display import countdown_text
 from tests.kit.journals import LIVE_RUN_S, REHEARSAL_RUN_S, Driver, fixed_identity, seed_agenda

@@ -14,7 +14,8 @@ from runofshow.domain.agenda.parse import parse_agenda
 from runofshow.domain.events import LIVE
 from runofshow.report import render, render_file
 from runofshow.report.model import load
-from runofshow.report.words import Shown, rounded_parts
+from runofshow.report.numbers import rounded_parts
+from runofshow.report.words import Shown
 from tests.kit.journals import Driver, drive_flex_both_ways
 
 

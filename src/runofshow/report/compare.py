@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from runofshow.report.chart import Chart, durations
 from runofshow.report.model import OPEN, SKIPPED, Comparison, SegmentReport
-from runofshow.report.words import STATUS_WORDS, Shown, delta_tone, duration, signed, whole
+from runofshow.report.numbers import duration, signed, whole
+from runofshow.report.words import STATUS_WORDS, Shown, delta_tone
 from runofshow.words.text import literal
 from runofshow.words.timefmt import describe_offset
 

@@ -8,7 +8,8 @@ import pendulum
 
 from runofshow.report.compare import Compared
 from runofshow.report.model import OPEN, Part, SegmentReport, SessionReport
-from runofshow.report.words import Shown, granted_delta, iso, iso_us, seconds
+from runofshow.report.numbers import iso, iso_us, seconds
+from runofshow.report.words import Shown, granted_delta
 
 SEGMENT_FIELDS = (
     "number",

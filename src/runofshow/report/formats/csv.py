@@ -9,8 +9,9 @@ from typing import Any
 
 from runofshow.report.compare import Compared
 from runofshow.report.model import SessionReport
+from runofshow.report.numbers import warning_labels
 from runofshow.report.records import SEGMENT_FIELDS, intervals, segment_record
-from runofshow.report.words import Shown, warning_labels
+from runofshow.report.words import Shown
 from runofshow.words.text import spreadsheet_safe
 
 CSV_FIELDS = ("journal", "mode", *SEGMENT_FIELDS)

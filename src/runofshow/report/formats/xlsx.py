@@ -16,8 +16,9 @@ from typing import Any
 
 from runofshow.interop import xlsx
 from runofshow.report.compare import Compared
+from runofshow.report.numbers import signed, warning_labels
 from runofshow.report.records import SEGMENT_FIELDS, comparison_record, intervals, segment_record, session_record
-from runofshow.report.words import Shown, signed, warning_labels
+from runofshow.report.words import Shown
 from runofshow.words.text import literal
 
 SEGMENTS, TOTALS, COMPARISON, KINDS = "Segments", "Totals", "Comparison", "Kinds"
