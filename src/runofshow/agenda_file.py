@@ -9,10 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from runofshow.domain.agenda.model import MAX_FILE_BYTES, Agenda, AgendaError
-from runofshow.domain.agenda.parse import decode_agenda, parse_agenda
+from runofshow.domain.agenda.parse import parse_agenda
 from runofshow.files import Expected, read_regular
 
 AGENDA_FILE = Expected("an agenda file", MAX_FILE_BYTES, "an agenda may be at most 1 MB", AgendaError)
+
+
+def decode_agenda(raw: bytes, name: str) -> str:
+    """Decode an agenda's bytes as UTF-8, naming the line of the first bad byte."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise AgendaError(f"{name}: file is {len(raw):,} bytes; an agenda may be at most 1 MB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise AgendaError(
+            f"{name}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
+        ) from None
+    return text.removeprefix("\ufeff")
 
 
 def load_agenda(path: str | Path) -> Agenda:

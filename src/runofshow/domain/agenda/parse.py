@@ -23,7 +23,6 @@ from runofshow.domain.agenda.model import (
     DEFAULT_WRAP_UP_S,
     EMAIL_PATTERN,
     ID_PATTERN,
-    MAX_FILE_BYTES,
     MAX_NESTING,
     MAX_PRESET,
     MAX_SEGMENT,
@@ -37,23 +36,9 @@ from runofshow.domain.agenda.model import (
     Segment,
     SessionInfo,
 )
-from runofshow.domain.agenda.values import parse_duration, parse_time, quoted, zone
+from runofshow.domain.agenda.values import elapsed_s, parse_duration, parse_time, quoted, zone
 from runofshow.words.text import literal, shorten
 from runofshow.words.timefmt import format_duration
-
-
-def decode_agenda(raw: bytes, name: str) -> str:
-    """Decode an agenda's bytes as UTF-8, naming the line of the first bad byte."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise AgendaError(f"{name}: file is {len(raw):,} bytes; an agenda may be at most 1 MB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise AgendaError(
-            f"{name}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
-        ) from None
-    return text.removeprefix("\ufeff")
 
 
 def parse_agenda(source: str, name: str = "<agenda>") -> Agenda:
@@ -392,11 +377,11 @@ class _Parser:
             if end_local is None:
                 raise fail("end", f"ends at {end_clock:%H:%M:%S}, before it starts at {start_local:%H:%M:%S}")
             end = self._aware(end_local, tz, lambda m: fail("end", m))
-            if duration is not None and _elapsed(start, end) != duration:
+            if duration is not None and elapsed_s(start, end) != duration:
                 raise fail(
                     "duration",
                     f"is {format_duration(duration)} but start to end is "
-                    f"{format_duration(_elapsed(start, end))}; give one of them",
+                    f"{format_duration(elapsed_s(start, end))}; give one of them",
                 )
         elif duration is not None:
             # Real seconds, not wall-clock ones: a daylight-saving change may fall inside.
@@ -418,7 +403,7 @@ class _Parser:
             end = self._aware(end_local, tz, lambda m: self.segment_error(index + 1, raw[index + 1], "start", m))
         else:
             raise fail("end", "missing; give an end time or a duration")
-        length = _elapsed(start, end)
+        length = elapsed_s(start, end)
         if length <= 0:
             raise fail("end", "ends when it starts; a segment needs a length")
         if length > MAX_SEGMENT.total_seconds():
@@ -468,7 +453,7 @@ class _Parser:
         flexible = item.get("flexible", False)
         if not isinstance(flexible, bool):
             raise fail("flexible", "must be true or false")
-        duration = _elapsed(start, end)
+        duration = elapsed_s(start, end)
         min_duration = duration // 2 if flexible else duration
         if "min_duration" in item:
             if not flexible:
@@ -508,8 +493,3 @@ class _Parser:
             id=self._text(item, "id", error=fail),
             email=self._email(item, "email", fail),
         )
-
-
-def _elapsed(start: dt.datetime, end: dt.datetime) -> int:
-    """Real seconds from `start` to `end`; plain subtraction in one zone gives wall-clock seconds."""
-    return int((end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds())

@@ -75,3 +75,8 @@ def zone(name: str) -> pendulum.Timezone:
 def quoted(value: object) -> str:
     text = value if isinstance(value, str) else repr(value)
     return '"' + shorten(literal(text), 60) + '"'
+
+
+def elapsed_s(start: dt.datetime, end: dt.datetime) -> int:
+    """Real seconds from `start` to `end`; plain subtraction in one zone gives wall-clock seconds."""
+    return int((end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds())
