@@ -9,8 +9,9 @@ is the real child `run --serve` starts (`sync.supervisor.ServerProcess`:
 other processes (multiprocessing, --per-process clients each), so every figure
 is the server's, not the clients'. Each opens its connections from its own
 loopback addresses (127.2.x.y), as a venue's devices would. Times are
-CLOCK_MONOTONIC, which every process on the machine shares; CPU is utime +
-stime from /proc over each run's window, given as cores (1.0 = one core busy).
+CLOCK_MONOTONIC, which every process on the machine shares; CPU is each
+process's time on a CPU (schedstat) over each run's window, given as cores
+(1.0 = one core busy). The clients run at the server's priority (nice 10).
 
 (a) fsync to receipt: --viewers stage pages (`/view`, the stage token, the
     server's Origin), then --big of them (the cap raised), the moderator
@@ -55,9 +56,27 @@ from runofshow.secrets import Token, token  # noqa: E402
 from runofshow.session.bus import Delivery, DurableRecord  # noqa: E402
 from runofshow.session.controller import Controller  # noqa: E402
 from runofshow.sync.listen import bind, page_base  # noqa: E402
+from runofshow.sync.service import CHILD_NICE  # noqa: E402
 from runofshow.sync.supervisor import ServerProcess  # noqa: E402
 
 CONNECT_TIMEOUT_S = 180.0
+#: The server as `run --serve` starts it, with one hook: each stage snapshot's seq and the instants its
+#: frame began and finished being written to every page, appended to the file named by argv[1].
+TIMED_SERVER = """
+import sys, time
+from runofshow import cli
+from runofshow.sync import web
+log = open(sys.argv.pop(1), "a", buffering=1)
+real = web._send_to_all
+def timed(connections, text):
+    began = time.monotonic()
+    real(connections, text)
+    if '"role": "stage"' in text:
+        at = text.find('"seq": ') + 7
+        log.write(f"{text[at:text.index(',', at)]} {began} {time.monotonic()} {len(connections)}\\n")
+web._send_to_all = timed
+sys.exit(cli.main(sys.argv[1:]))
+"""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -103,7 +122,12 @@ def loopback(index: int) -> str:
 
 
 def clients(conn: Connection, kind: str, url: str, origin: str, first: int, count: int) -> None:
-    """In a process of its own: `count` pages or followers; report when connected, and what each got when told."""
+    """In a process of its own: `count` pages or followers; report when connected, and what each got when told.
+
+    At the server's own priority (`service.CHILD_NICE`): on the viewers' own devices they would not compete
+    with it for a core at all; here they at least do not take it from a server that yields to its moderator.
+    """
+    os.nice(CHILD_NICE)
     asyncio.run(_clients(conn, kind, url, origin, first, count))
 
 
@@ -198,6 +222,7 @@ class Moderator:
     """A controller on `journal`, its server as `run --serve` starts it, and each record's fsync instant."""
 
     def __init__(self, journal: Path, max_connections: int | None = None) -> None:
+        self.sent_log = journal.with_suffix(".sent")
         self.controller = Controller.open(journal, SystemClock(), wait=False)
         self.sock = bind("127.0.0.1", 0)
         self.port = int(self.sock.getsockname()[1])
@@ -206,7 +231,12 @@ class Moderator:
         self.synced: dict[int, float] = {}
         self.controller.bus.records.subscribe(self._stamp, deliver=Delivery.WRITER_THREAD)
         self.server = ServerProcess(
-            journal, self.sock, SystemClock(), max_connections=max_connections, durable=self.controller.engine.seq
+            journal,
+            self.sock,
+            SystemClock(),
+            max_connections=max_connections,
+            durable=self.controller.engine.seq,
+            command=[sys.executable, "-c", TIMED_SERVER, str(self.sent_log), "serve"],
         )
         self.controller.bus.records.subscribe(self.server.notify, deliver=Delivery.WRITER_THREAD)  # as run.py
         self.server.start()
@@ -218,6 +248,15 @@ class Moderator:
         assert self.server.pid is not None
         self.pid = self.server.pid
 
+    def sent(self) -> dict[int, tuple[float, float, int]]:
+        """For each seq, when its stage snapshot's frame began and finished being written, and to how many pages."""
+        found: dict[int, tuple[float, float, int]] = {}
+        with contextlib.suppress(OSError):
+            for line in self.sent_log.read_text().splitlines():
+                seq, began, ended, pages = line.split()
+                found.setdefault(int(seq), (float(began), float(ended), int(pages)))
+        return found
+
     def _stamp(self, record: DurableRecord) -> None:
         self.synced[record.seq] = time.monotonic()
 
@@ -228,13 +267,19 @@ class Moderator:
         return f"ws://127.0.0.1:{self.port}/?token={self.cohost}"
 
     async def press(self, keys: int, low: float, high: float) -> list[tuple[int, float]]:
-        """Press pause/resume `keys` times, `low`-`high` s apart, on this loop; each record's seq and due instant."""
+        """Press pause/resume `keys` times, `low`-`high` s apart, on this loop; each record's seq and due instant.
+
+        `lags` keeps, for each, how late the loop ran it: the moderator's own share of the delay, the
+        rest being the write and the fsync.
+        """
         pressed = []
+        self.lags: list[float] = []
         if not self.controller.engine.started:
             self.controller.command("start")
         for _ in range(keys):
             due = time.monotonic() + random.uniform(low, high)
             await asyncio.sleep(max(0.0, due - time.monotonic()))
+            self.lags.append((time.monotonic() - due) * 1000)
             try:
                 ack = self.controller.command("pause")
             except CommandError:
@@ -296,6 +341,9 @@ async def fsync_to_receipt(folder: Path, viewers: int, per: int, keys: int) -> N
             at = next((at for got, at in stream if got >= seq), None)
             if at is not None and seq in moderator.synced:
                 delays.append((at - moderator.synced[seq]) * 1000)
+    sent = moderator.sent()
+    written = [(sent[seq][1] - moderator.synced[seq]) * 1000 for seq, _ in pressed if seq in sent]
+    framing = [(sent[seq][1] - sent[seq][0]) * 1000 for seq, _ in pressed if seq in sent]
     goal = 100.0 if viewers <= 1000 else 500.0
     p99 = percentile(delays, 99)
     print(
@@ -303,6 +351,10 @@ async def fsync_to_receipt(folder: Path, viewers: int, per: int, keys: int) -> N
         f"{len(pressed)} records: fsync->receipt p50 {percentile(delays, 50):.1f} ms  p99 {p99:.1f} ms  "
         f"max {max(delays, default=math.nan):.1f} ms over {len(delays):,} receipts "
         f"(of {connected * len(pressed):,}); goal p99 <= {goal:.0f} ms: {'met' if p99 <= goal else 'NOT met'}\n"
+        f"      the server's part, fsync->written to every page: p50 {percentile(written, 50):.1f} ms  "
+        f"p99 {percentile(written, 99):.1f} ms  max {max(written, default=math.nan):.1f} ms (the writes alone: "
+        f"p50 {percentile(framing, 50):.1f} ms, max {max(framing, default=math.nan):.1f} ms); the rest is the "
+        "clients' own processes, on the same cores\n"
         f"      server RSS {idle_rss:.0f} MB with the pages idle, {rss:.0f} MB after (peak {peak:.0f} MB); "
         f"cores: server {cores[str(moderator.pid)]:.2f}, clients {cores['clients'] / cores['wall']:.2f}, "
         f"moderator {cores['moderator']:.2f}",
@@ -330,7 +382,8 @@ async def keys_while_catching_up(folder: Path, records: int, followers: int, per
         f"  {records:,} records ({journal.stat().st_size / 2**20:.0f} MB), {connected:,} followers catching up "
         f"from seq 0 ({messages:,} messages received): keypress->fsync p50 {percentile(latencies, 50):.1f} ms  "
         f"p99 {percentile(latencies, 99):.1f} ms  max {worst:.1f} ms; goal max <= 50 ms: "
-        f"{'met' if worst <= 50 else 'NOT met'}; cores: server {cores[str(moderator.pid)]:.2f}, "
+        f"{'met' if worst <= 50 else 'NOT met'} (of which the loop's lag: max {max(moderator.lags):.1f} ms, the rest "
+        f"the write and fsync); cores: server {cores[str(moderator.pid)]:.2f}, "
         f"moderator {cores['moderator']:.2f}",
         flush=True,
     )
@@ -378,6 +431,7 @@ def moderator_cpu(folder: Path, viewers: int, per: int, seconds: float) -> None:
     ratio = with_serve / without if without else math.inf
     print(
         f"  over {cores['wall']:.0f} s, counting: the moderator with --serve and {connected:,} idle stage pages "
+        "(of 1,000 slots by default, 50 are kept for co-hosts) "
         f"{with_serve * 100:.2f} % of a core, without --serve {without * 100:.2f} %: ratio {ratio:.2f} "
         f"(goal <= 1.1: {'met' if ratio <= 1.1 else 'NOT met'}); the server process {cores[str(server)]:.2f} cores",
         flush=True,
