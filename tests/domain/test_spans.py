@@ -31,24 +31,25 @@ def test_before_the_start_there_are_none(rehearsal: Show) -> None:
 
 def test_runs_and_pauses_of_each_segment(rehearsal: Show) -> None:
     show = rehearsal
-    show.command("start")
-    show.clock.advance(60)
-    show.command("next")  # 08:56:00
-    show.clock.advance(100)
-    show.command("pause")  # 08:57:40
     show.clock.advance(30)
-    show.command("resume")  # 08:58:10
+    show.command("start")  # 08:55:30, half a minute into the journal's time axis
+    show.clock.advance(60)
+    show.command("next")  # 08:56:30
+    show.clock.advance(100)
+    show.command("pause")  # 08:58:10
+    show.clock.advance(30)
+    show.command("resume")  # 08:58:40
     show.clock.advance(20)
-    show.command("next")  # 08:58:30
+    show.command("next")  # 08:59:00
     engine = show.engine
-    assert engine.spans(0) == ((span("08:55:00", "08:56:00"),), ())
+    assert engine.spans(0) == ((span("08:55:30", "08:56:30"),), ())
     assert engine.spans(1) == (
-        (span("08:56:00", "08:57:40"), span("08:58:10", "08:58:30")),
-        (span("08:57:40", "08:58:10"),),
+        (span("08:56:30", "08:58:10"), span("08:58:40", "08:59:00")),
+        (span("08:58:10", "08:58:40"),),
     )
     assert engine.spans(2) == ((), ())  # it began with the last record, where a report ends
     show.clock.advance(15)
-    assert engine.spans(2, t_now(show)) == ((span("08:58:30", "08:58:45"),), ())
+    assert engine.spans(2, t_now(show)) == ((span("08:59:00", "08:59:15"),), ())
     assert engine.spans(1, t_now(show)) == engine.spans(1)  # a segment left behind does not grow
     assert engine.spans(3, t_now(show)) == ((), ())
 
@@ -106,6 +107,46 @@ def test_an_undo_hands_the_spans_since_the_move_back_to_the_segment_before(rehea
     show.command("next")  # 08:58:50
     assert engine.spans(1)[0] == (span("08:56:00", "08:58:00"), span("08:58:10", "08:58:50"))
     assert engine.spans(2) == ((), ())
+
+
+def test_an_undo_hands_back_a_run_that_goes_on_as_one(rehearsal: Show) -> None:
+    show = rehearsal
+    show.command("start")
+    show.command("goto", to=3)  # 08:55:00
+    show.clock.advance(40)
+    show.command("next")  # 08:55:40, segment 4 by mistake
+    show.clock.advance(20)
+    assert show.command("previous").data == {"from": 4, "to": 3, "undo": True}  # 08:56:00
+    show.clock.advance(5)
+    assert show.engine.spans(2, t_now(show)) == ((span("08:55:00", "08:56:05"),), ())
+    assert show.engine.spans(3, t_now(show)) == ((), ())
+
+
+def test_a_plain_previous_hands_nothing_back(rehearsal: Show) -> None:
+    show = rehearsal
+    show.command("start")
+    show.command("goto", to=5)  # 08:55:00
+    show.clock.advance(30)
+    assert show.command("previous").data == {"from": 5, "to": 4, "undo": False}  # 08:55:30
+    show.clock.advance(10)
+    show.command("pause")
+    assert show.engine.spans(4) == ((span("08:55:00", "08:55:30"),), ())
+    assert show.engine.spans(3) == ((span("08:55:30", "08:55:40"),), ())
+
+
+def test_an_undo_at_the_instant_of_the_move_hands_back_nothing(rehearsal: Show) -> None:
+    show = rehearsal
+    show.command("start")
+    show.clock.advance(60)
+    show.command("next")  # 08:56:00, segment 2
+    show.clock.advance(30)
+    show.command("goto", to=3)  # 08:56:30
+    show.clock.advance(30)
+    show.command("goto", to=2)  # 08:57:00, and at that same instant: next, and undone
+    show.command("next")
+    assert show.command("previous").data["undo"] is True
+    assert show.engine.spans(2) == ((span("08:56:30", "08:57:00"),), ())
+    assert show.engine.spans(1) == ((span("08:56:00", "08:56:30"),), ())
 
 
 def test_an_undo_leaves_an_earlier_visit_where_it_was(rehearsal: Show) -> None:
