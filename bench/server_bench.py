@@ -47,6 +47,7 @@ from runofshow.agenda_file import bundled_agenda, load_agenda
 from runofshow.clock import FakeClock, SystemClock
 from runofshow.domain.commands import CommandError
 from runofshow.domain.events import REHEARSAL, Event
+from runofshow.domain.instants import format_instant
 from runofshow.journal.codec import encode, new_header
 from runofshow.session.bus import Delivery, DurableRecord
 from runofshow.session.controller import Controller
@@ -81,15 +82,19 @@ def rss_kib() -> int:
 
 
 def build_journal(path: Path, events: int) -> None:
-    """A journal of a start and then pause/resume pairs, one a second, written with the journal's own encoder."""
-    clock = FakeClock("2021-10-08T08:55:00Z")
+    """A journal of a start and then pause/resume pairs, one a second, written with the journal's own encoder.
+
+    They end a minute ago, on another boot, so that a controller on the system's clock resumes the session.
+    """
+    began_us = SystemClock().read().wall_us - (events + 60) * 1_000_000
+    clock = FakeClock(format_instant(began_us), boot="built")
     with open(path, "wb") as file:
         file.write(encode(new_header(load_agenda(bundled_agenda()), REHEARSAL, clock.read()).to_json()))
         for seq in range(1, events + 1):
             clock.advance(1)
             reading = clock.read()
             kind = "start" if seq == 1 else ("pause" if seq % 2 == 0 else "resume")
-            data = {"anchor": "2021-10-08T08:55:01.000000Z"} if seq == 1 else {"segment": 1}
+            data = {"anchor": format_instant(began_us + 1_000_000)} if seq == 1 else {"segment": 1}
             event = Event.from_data(seq, kind, reading.wall_us, round(reading.mono, 6), reading.boot, data)
             file.write(encode(event.to_json()))
         file.flush()

@@ -221,3 +221,18 @@ def test_the_torn_tail_repair_on_a_full_disk_leaves_no_empty_copy(tmp_path: Path
         left = sorted(path.name for path in disk.iterdir())
     one_line_on_the_terminal(status, text, "No space left on device")
     assert not [name for name in left if ".torn" in name], left
+
+
+# -- the calendar export's own files ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["--previous", "ledger"])
+def test_a_calendar_file_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path, seed: Path, which: str) -> None:
+    agenda = tmp_path / "agenda.toml"
+    agenda.write_bytes(seed.read_bytes())
+    fifo = tmp_path / ("sent.ics" if which == "--previous" else "agenda.calendar.json")
+    os.mkfifo(fifo)
+    previous = ["--previous", str(fifo)] if which == "--previous" else []
+    out = tmp_path / "out.ics"
+    one_line(cli("export", str(agenda), "--format", "ics", *previous, "-o", str(out), timeout=10), "not a regular file")
+    assert not out.exists()

@@ -99,7 +99,7 @@ PHRASES = {
     "nan.jsonl": "nan.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
     "huge.jsonl": "huge.jsonl:3: bad record: extend: seconds must be a finite number from -43200 to 43200",
     "deep.jsonl": "deep.jsonl:3: corrupt record (not JSON: maximum recursion depth exceeded",
-    "far.jsonl": "far.jsonl: corrupt journal (",
+    "far.jsonl": "far.jsonl:3: bad record: wall 9999-12-31T23:59:59.000000Z is not between the years 2000 and 2099",
     "folder": "folder: is a directory, not a journal",
 }
 

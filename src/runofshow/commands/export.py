@@ -13,6 +13,7 @@ from runofshow.agenda_file import load_agenda
 from runofshow.clock import SystemClock
 from runofshow.domain.agenda.model import Agenda
 from runofshow.errors import UserError
+from runofshow.files import Expected, read_regular
 from runofshow.words.text import literal
 
 if TYPE_CHECKING:
@@ -88,14 +89,15 @@ def ledger_path(agenda_path: str | Path) -> Path:
 
 
 def _read_ledger(path: Path) -> dict[str, Sent]:
-    from runofshow.interop.ics import read_ledger
+    from runofshow.interop.ics import MAX_PREVIOUS_BYTES, read_ledger
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.exists(path):  # none yet (a dangling link counts as none, as it always did)
         return {}
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{literal(str(path))}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    ledger = Expected("a calendar ledger", MAX_PREVIOUS_BYTES, "a calendar ledger may be at most 20 MB")
+    try:
+        text = read_regular(path, ledger).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"{literal(str(path))}: cannot read: {error}") from None
     try:
         return read_ledger(text)
     except ValueError as error:
@@ -108,16 +110,8 @@ def _read_ledger(path: Path) -> dict[str, Sent]:
 def _read_previous(name: str) -> Previous:
     from runofshow.interop.ics import MAX_PREVIOUS_BYTES, read_previous
 
-    try:
-        with open(name, "rb") as file:
-            data = file.read(MAX_PREVIOUS_BYTES + 1)
-    except FileNotFoundError:
-        raise UserError(f"{literal(name)}: no such file") from None
-    except OSError as error:
-        raise UserError(f"{literal(name)}: cannot read: {error.strerror or error}") from None
-    if len(data) > MAX_PREVIOUS_BYTES:
-        raise UserError(f"{literal(name)}: more than 20 MB; is this a calendar runofshow exported?")
-    return read_previous(data, name)
+    calendar = Expected("a calendar", MAX_PREVIOUS_BYTES, "is this a calendar runofshow exported? (at most 20 MB)")
+    return read_previous(read_regular(name, calendar), name)
 
 
 def _write_ledger(path: Path, ledger: Mapping[str, Sent]) -> None:

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, get_args
 
 from runofshow.domain.agenda.model import MAX_SEGMENT, MAX_SEGMENTS
+from runofshow.domain.bounds import check_instant, check_mono
 from runofshow.domain.instants import format_instant, parse_instant
 
 LIVE = "live"
@@ -129,12 +130,12 @@ class _Fields:
 
     def instant(self, key: str) -> int:
         value = self._data.get(key)
-        if type(value) is not str:
-            raise self._refuse(key, "an instant (ISO 8601 text)")
         try:
-            return parse_instant(value)
+            if type(value) is not str:
+                raise ValueError(value)
+            return check_instant(parse_instant(value), key)
         except (ValueError, OverflowError):
-            raise self._refuse(key, "an instant (ISO 8601 text)") from None
+            raise self._refuse(key, "an instant (ISO 8601 text) from the year 2000 to 2099") from None
 
     def text(self, key: str, *, limit: int) -> str:
         value = self._data.get(key)
@@ -477,12 +478,9 @@ class Event:
             raise ValueError("seq must be a positive whole number")
         if type(kind) is not str or type(wall) is not str:
             raise ValueError("type and wall must be text")
-        if type(mono) is int:
-            mono = float(mono)
-        elif type(mono) is not float or not math.isfinite(mono):
-            raise ValueError("mono must be a number")
+        mono = check_mono(mono)
         if boot is not None and type(boot) is not str:
             raise ValueError("boot must be text or null")
         if type(data) is not dict:
             raise ValueError("data must be an object")
-        return cls(seq, parse_instant(wall), mono, boot, decode_data(kind, data))
+        return cls(seq, check_instant(parse_instant(wall), "wall"), mono, boot, decode_data(kind, data))

@@ -21,6 +21,7 @@ from enum import Enum
 from typing import Any, assert_never
 
 from runofshow.domain.agenda.model import Agenda
+from runofshow.domain.bounds import check_follows
 from runofshow.domain.events import (
     LIVE,
     REHEARSAL,
@@ -94,6 +95,8 @@ class State:
         self._ref_mono = origin.mono
         self._ref_us = origin.wall_us
         self._ref_boot = origin.boot
+        # The header's wall instant: every record is stamped within the session's bounds of it.
+        self._origin_us = origin.wall_us
 
     # -- what it holds -----------------------------------------------------------
 
@@ -303,7 +306,7 @@ class State:
         """
         if event.seq != self._seq + 1:
             raise ReplayError(f"seq {event.seq} follows {self._seq}; records are missing or repeated")
-        t, by_wall = self.t_of(event)
+        t, by_wall = self.check(event)
         undid = self._fold(event, t)
         if by_wall:
             self._uncertain = True
@@ -315,6 +318,21 @@ class State:
         if self._phase in (Phase.RUNNING, Phase.PAUSED) and self._current is not None:
             where = (self._current, self._phase is Phase.RUNNING)
         self._spans.note(t, event.wall_us, where, self.started, undid)
+
+    def check(self, event: Event | Reading) -> tuple[float, bool]:
+        """Where a record read at `event` would sit (as `t_of`); ReplayError if no session can have written it.
+
+        Its clocks are held to the bounds of `domain.bounds`: within the
+        session's days, and on one boot, a monotonic clock that never goes back.
+        """
+        t, by_wall = self.t_of(event)
+        try:
+            check_follows(
+                self._origin_us, self.last_reading, Reading(event.mono, event.mono, event.wall_us, event.boot), t
+            )
+        except ValueError as error:
+            raise ReplayError(str(error)) from None
+        return t, by_wall
 
     def _fold(self, event: Event, t: float) -> bool:
         """Apply one event's typed data; return whether it undid a move (the time since goes back too)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runofshow import __version__
+from runofshow.domain.bounds import check_instant, check_mono
 from runofshow.domain.events import LIVE, REHEARSAL
 from runofshow.domain.instants import Reading, format_instant, parse_instant
 
@@ -65,23 +66,26 @@ class Header:
         if record.get("type") != "header" or record.get("magic") != MAGIC:
             raise ValueError("not a runofshow journal header")
         version = record.get("format")
-        if not isinstance(version, int) or version > FORMAT:
+        if type(version) is not int or version < 1:
+            raise ValueError(f"format {version!r} is not a valid journal format")
+        if version > FORMAT:
             raise ValueError(f"journal format {version} is newer than this runofshow ({__version__}) reads")
         mode = record.get("mode")
         if mode not in (LIVE, REHEARSAL):
             raise ValueError(f"unknown mode {mode!r}")
         text = record.get("agenda")
-        mono = record.get("mono")
-        if not isinstance(text, str) or not isinstance(mono, (int, float)):
+        if not isinstance(text, str) or "mono" not in record or type(record.get("wall")) is not str:
             raise ValueError("header lacks the agenda or the clock readings")
+        mono = check_mono(record["mono"], "the header's mono")
+        wall_us = check_instant(parse_instant(record["wall"]), "the header's wall")
         return cls(
             session_id=str(record.get("session", "")),
             tool=str(record.get("tool", "")),
             mode=mode,
             agenda_path=str(record.get("agenda_path", "")),
             agenda_text=text,
-            wall_us=parse_instant(str(record.get("wall"))),
-            mono=float(mono),
+            wall_us=wall_us,
+            mono=mono,
             boot=record.get("boot") if isinstance(record.get("boot"), str) else None,
             user=str(record.get("user", "")),
             host=str(record.get("host", "")),

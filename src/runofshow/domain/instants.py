@@ -75,4 +75,7 @@ def parse_instant(text: str) -> int:
     moment = dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(f"instant without a time zone: {text!r}")
-    return (moment - _EPOCH) // _MICRO
+    try:
+        return (moment - _EPOCH) // _MICRO
+    except OverflowError:  # the year 1 east of UTC is before the year 1 in UTC
+        raise ValueError(f"instant out of range: {text!r}") from None

@@ -35,6 +35,15 @@ def open_journal(path: Path) -> int:
     return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
 
 
+def names(path: Path, fd: int) -> bool:
+    """Whether `path` still names the file open as `fd` (it may have been replaced before it was locked)."""
+    try:
+        there, mine = os.stat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino) and mine.st_nlink > 0
+
+
 def write_new(path: Path, data: bytes) -> tuple[int, int] | None:
     """Put `data` at `path` as a new file, whole or not at all; return it flocked and open for appending.
 

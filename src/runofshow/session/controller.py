@@ -20,7 +20,8 @@ from typing import Any
 
 from runofshow.clock import Clock
 from runofshow.domain.agenda.model import Agenda
-from runofshow.domain.commands import Ack, Command, from_name
+from runofshow.domain.bounds import check_instant, check_mono
+from runofshow.domain.commands import Ack, Command, CommandError, from_name
 from runofshow.domain.decide import decide, due_warnings
 from runofshow.domain.derive import View, derive
 from runofshow.domain.events import (
@@ -40,7 +41,7 @@ from runofshow.domain.instants import Reading
 from runofshow.domain.link import Link, LinkState, Via
 from runofshow.files import check_regular, chunks
 from runofshow.journal.codec import JOURNAL_FILE, JournalError, encode, new_header
-from runofshow.journal.file import JournalFile, Moved, create_journal, open_journal, repair_torn_tail
+from runofshow.journal.file import JournalFile, Moved, create_journal, names, open_journal, repair_torn_tail
 from runofshow.journal.lock import JournalLock
 from runofshow.journal.rescue import find_rescues, save_copy, save_rescue
 from runofshow.journal.writer import STALL_S, JournalHealth, JournalWriter
@@ -130,6 +131,11 @@ class Controller:
                 if agenda is None or mode is None:
                     raise JournalError(f"{shown}: no such journal") from None
                 reading = clock.read()
+                try:  # a journal whose header no reader would take is never started
+                    check_instant(reading.wall_us, "the clock's time")
+                    check_mono(reading.mono, "the system's monotonic clock")
+                except ValueError as error:
+                    raise JournalError(f"{shown}: not created: {error}; set the clock first") from None
                 header = new_header(agenda, mode, reading)
                 try:
                     created = create_journal(real, header)
@@ -154,7 +160,7 @@ class Controller:
             try:
                 check_regular(fd, str(shown), JOURNAL_FILE)  # not a FIFO, a device, nor more than a journal holds
                 lock.acquire(shown, fd)
-                if not _names(real, fd):
+                if not names(real, fd):
                     lock.release()
                     os.close(fd)
                     continue
@@ -204,12 +210,23 @@ class Controller:
         file = JournalFile(Path(os.path.realpath(path)), fd, data[: replayed.good_size])
         controller = cls(path, replayed.header, replayed.agenda, replayed.engine, file, lock, clock, notes, wait=wait)
         try:
+            controller._check_clock()
             controller._merge_rescues()
             controller._reopened()
         except BaseException:
             controller.writer.abandon()  # the descriptor is closed by `open`, which handed it over
             raise
         return controller
+
+    def _check_clock(self) -> None:
+        """Refuse, before anything is written, to resume a session the clock now reads outside of."""
+        try:
+            self.engine.check(self._read())
+        except ReplayError as error:
+            raise JournalError(
+                f"{self.path}: not resumed, and not changed: the clock now cannot be recorded in it ({error}); "
+                "review it with 'runofshow report', or start a new session"
+            ) from None
 
     def _reopened(self) -> None:
         reading = self._read()
@@ -251,6 +268,10 @@ class Controller:
             boot=reading.boot,
             payload=payload,
         )
+        try:  # a record no reader would take (the clock far outside the session's days) is never written
+            self.engine.check(event)
+        except ReplayError as error:
+            raise CommandError(f"{self.path.name} cannot take the clock's reading now: {error}") from None
         self.engine.apply(event)
         self._submit(event, encode(event.to_json()), reading.mono)
         if self.wait:
@@ -432,7 +453,7 @@ class Controller:
             return
         try:
             if not self.engine.ended:
-                with contextlib.suppress(RuntimeError):
+                with contextlib.suppress(RuntimeError, CommandError):
                     self._record_quietly(Detach(), self._read())
             answered = self.writer.stop(CLOSE_WAIT_S)
             self.bus.deliver_now()
@@ -469,12 +490,3 @@ class Controller:
             self._record(payload, reading)
         finally:
             self.wait = wait
-
-
-def _names(path: Path, fd: int) -> bool:
-    """Whether `path` still names the file open as `fd` (it may have been replaced before we locked it)."""
-    try:
-        there, mine = os.stat(path), os.fstat(fd)
-    except OSError:
-        return False
-    return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino) and mine.st_nlink > 0
