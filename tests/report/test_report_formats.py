@@ -23,10 +23,10 @@ import pytest
 
 from runofshow.clock import FakeClock
 from runofshow.domain.agenda.parse import parse_agenda
-from runofshow.domain.events import LIVE
+from runofshow.domain.events import LIVE, REHEARSAL
 from runofshow.report import CSV_FIELDS, SEGMENT_FIELDS, TEXT_FORMATS, render
 from runofshow.report.model import load
-from tests.kit.journals import LIVE_RUN_S, Driver
+from tests.kit.journals import LIVE_RUN_S, Driver, seed_agenda
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("RUNOFSHOW_UPDATE_GOLDEN") == "1"
@@ -297,3 +297,28 @@ def test_identity_is_fixed_for_golden_files(in_journals: Path) -> None:
     session = json.loads(render([load("live.jsonl")], "json"))["session"]
     assert session["owner"] == "dara@laptop"
     assert session["session_id"] == f"{0x5E551011:032x}"
+
+
+def test_parts_end_where_the_segment_starts_and_ends(tmp_path: Path) -> None:
+    """Fractional seconds: each segment's parts begin at its actual_start and end at its actual_end, to the µs."""
+    path = tmp_path / "fractional.jsonl"
+    clock = FakeClock("2021-10-07T05:00:00.123457Z", mono=1234.567891)
+    show = Driver(path, clock, seed_agenda(), REHEARSAL)
+    show.do("start")
+    for step in (600.5221, 299.3333, 61.7, 0.000001, 1234.5678901):
+        clock.advance(step)
+        show.controller.poll()
+        show.do("pause")
+        clock.advance(step / 7)
+        show.do("resume")
+        clock.advance(step / 3)
+        show.do("next")
+    clock.advance(17.0101)
+    show.do("end")
+    show.controller.close()
+    data = json.loads(render([load(path)], "json"))
+    ran = [s for s in data["segments"] if s["parts"]]
+    assert len(ran) == 6
+    for record in ran:
+        assert record["parts"][0][0] == record["actual_start"], record["number"]
+        assert record["parts"][-1][1] == record["actual_end"], record["number"]

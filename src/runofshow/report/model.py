@@ -254,6 +254,22 @@ def _check_sane(name: str, view: View) -> None:
         raise JournalError(f"{name}: corrupt journal (a time in it is before 1900 or after 9000)")
 
 
+def _actual(
+    start: pendulum.DateTime | None, end: pendulum.DateTime | None, spans: tuple[Span, ...]
+) -> tuple[pendulum.DateTime | None, pendulum.DateTime | None]:
+    """A segment's actual start and end as the first and last instants of its spans, when it has any.
+
+    The spans are what `parts` words; taking the start and end from the
+    records' own wall clocks instead converts the same instant a second way,
+    and the two can differ by a microsecond of rounding.
+    """
+    if not spans:
+        return start, end
+    first = to_pendulum(min(a for a, _ in spans)) if start is not None else None
+    last = to_pendulum(max(b for _, b in spans)) if end is not None else None
+    return first, last
+
+
 def load(path: str | Path) -> SessionReport:
     """Replay the journal at `path` and report on it; raise JournalError if it is not one.
 
@@ -284,6 +300,7 @@ def load(path: str | Path) -> SessionReport:
     segments = []
     for row in view.segments:
         runs, paused = engine.spans(row.number - 1)
+        actual_start, actual_end = _actual(row.actual_start, row.actual_end, runs + paused)
         status = _OUTCOMES[row.status]
         segment = row.segment
         segments.append(
@@ -298,8 +315,8 @@ def load(path: str | Path) -> SessionReport:
                 planned_end=row.planned_end,
                 planned_s=segment.duration_s,
                 allotted_s=row.allotted_s,
-                actual_start=row.actual_start,
-                actual_end=row.actual_end,
+                actual_start=actual_start,
+                actual_end=actual_end,
                 actual_s=row.actual_s,
                 delta_s=row.delta_s,
                 paused_s=row.paused_s,
