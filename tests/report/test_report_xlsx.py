@@ -122,3 +122,22 @@ def test_parts_are_iso_intervals_as_in_csv(in_journals: Path, tmp_path: Path) ->
     )
     csv_row = render([load("live.jsonl")], "csv").splitlines()[4]
     assert csv_row.endswith(four["parts"])
+
+
+def test_instant_columns_are_wide_enough_to_print_their_instants(in_journals: Path, tmp_path: Path) -> None:
+    """A column narrower than its instants prints ### in a spreadsheet instead of them."""
+    import datetime as dt
+
+    from openpyxl.utils import get_column_letter
+
+    from runofshow.interop.xlsx import DATETIME_FORMAT
+
+    book = workbook(tmp_path, render_file([load("live.jsonl")], "xlsx"))
+    checked = 0
+    for sheet in book.worksheets:
+        for column in sheet.iter_cols(min_row=2):
+            if any(isinstance(cell.value, dt.datetime) for cell in column):
+                width = sheet.column_dimensions[get_column_letter(column[0].column)].width
+                assert width >= len(DATETIME_FORMAT), (sheet.title, column[0].column, width)
+                checked += 1
+    assert checked > 0  # the report does have instant columns

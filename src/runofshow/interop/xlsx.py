@@ -103,6 +103,8 @@ def _width(item: Any) -> int:
         return 0
     if isinstance(item, str):
         return max((len(line) for line in item.splitlines()), default=0)
+    if isinstance(item, dt.datetime):
+        return len(DATETIME_FORMAT)  # narrower, and a spreadsheet prints ### instead of the instant
     return 10
 
 
