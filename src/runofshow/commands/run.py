@@ -33,6 +33,7 @@ def run_session(
     serve: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
+    allow_embed: tuple[str, ...] = (),
 ) -> int:
     """Run the moderator's screen until the moderator quits; print where the journal is."""
     agenda = load_agenda(agenda_path or bundled_agenda())  # a bad agenda is the first thing to hear about
@@ -64,6 +65,8 @@ def run_session(
         shown = serving_text(follow_command(sock.getsockname(), secure, cohost_token), links)
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
+    elif allow_embed:
+        raise UserError("--allow-embed goes with --serve")
     controller = Controller.open(path, clock, agenda=agenda, mode=mode, wait=False, confirm=ask)
     if choice.note is not None:
         controller.notes.append(choice.note)
@@ -72,7 +75,14 @@ def run_session(
         from runofshow.sync.supervisor import ServerProcess
 
         server = ServerProcess(
-            path, sock, clock, base=base, certfile=certfile, keyfile=keyfile, durable=controller.engine.seq
+            path,
+            sock,
+            clock,
+            base=base,
+            certfile=certfile,
+            keyfile=keyfile,
+            embed=allow_embed,
+            durable=controller.engine.seq,
         )
 
     from runofshow.tui.app import RunofshowApp, journal_label
@@ -148,6 +158,7 @@ def run_session(
             serve=serve,
             certfile=certfile,
             keyfile=keyfile,
+            allow_embed=allow_embed,
             program=program,
         )
         state = "has not started" if not started else "is not ended"
@@ -178,6 +189,7 @@ def resume_command(
     serve: str | None,
     certfile: str | None,
     keyfile: str | None,
+    allow_embed: Sequence[str] = (),
     program: Sequence[str] = ("runofshow",),
 ) -> str:
     """The command that comes back to the same journal, in the same mode, serving the same way.
@@ -189,6 +201,8 @@ def resume_command(
     for flag, value in (("--log", log), ("--serve", serve), ("--certfile", certfile), ("--keyfile", keyfile)):
         if value:
             words += [flag, value]
+    for origin in allow_embed:
+        words += ["--allow-embed", origin]
     if agenda_path is None and not words:
         return shlex.join(program)
     return shlex.join([*program, "run", *([agenda_path] if agenda_path else []), *words])

@@ -34,6 +34,7 @@ def run_serve(
     listen_fd: int | None = None,
     control_fd: int | None = None,
     parent: int | None = None,
+    allow_embed: tuple[str, ...] = (),
 ) -> int:
     """Serve `journal` until stopped (ctrl+c, SIGTERM) or, as a child, until its controller goes."""
     from runofshow.sync.service import die_with_parent, more_files, serve_journal
@@ -58,6 +59,7 @@ def run_serve(
                 ssl_context=context,
                 control_fd=control_fd,
                 slots=slots,
+                embed=allow_embed,
                 announce=lambda text: print(text, flush=True),
             )
         )

@@ -55,6 +55,7 @@ async def serve_journal(
     ssl_context: ssl.SSLContext | None = None,
     control_fd: int | None = None,
     slots: Slots | None = None,
+    embed: tuple[str, ...] = (),
     announce: Callable[[str], None] = print,
 ) -> int:
     """Serve `path` on the listening `sock` until told to stop (SIGTERM, SIGINT, or the control pipe's end)."""
@@ -63,7 +64,7 @@ async def serve_journal(
     cohost, stage = token(path, Token.SESSION), token(path, Token.STAGE)
     # On its own it leaves the note `status` prints the links from; a controller's child leaves that to it.
     base = page_base(sock, secure)
-    web = WebViews(path, cohost, stage, clock, secure=secure, base=base if control_fd is None else None)
+    web = WebViews(path, cohost, stage, clock, secure=secure, base=base if control_fd is None else None, embed=embed)
     server = JournalServer(path, cohost, sock, clock, ssl_context=ssl_context, web=web, slots=slots)
     await server.start()
     try:
