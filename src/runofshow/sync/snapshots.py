@@ -12,6 +12,7 @@ from typing import Any
 
 from runofshow.domain.derive import SegmentView, View
 from runofshow.domain.instants import to_us
+from runofshow.words.cues import view_presets
 from runofshow.words.display import countdown_label, countdown_text, flex_text, planned_cell, row_figures, start_cell
 from runofshow.words.timefmt import describe_offset, format_duration, minute_clock
 
@@ -32,6 +33,7 @@ STAGE_KEYS = (
     "seq",
     "message",
     "message_at",
+    "message_seen",
 )
 
 
@@ -64,9 +66,16 @@ def stage_snapshot(view: View) -> dict[str, Any]:
     return out
 
 
-def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any]:
-    """Everything `runofshow follow` shows: the status, every row of the agenda, notes, behind/ahead."""
+def cohost_snapshot(
+    view: View, session_title: str, owner: str, agenda_messages: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Everything `runofshow follow` shows: the status, every row of the agenda, notes, behind/ahead.
+
+    With the presets the moderator's message prompt offers now, for a control link's message box.
+    """
     out = view.as_status()
+    out["presets"] = list(view_presets(view, agenda_messages))
+    out.update(possible(view))
     zone = view.segments[0].zone
     out["session"] = session_title
     out["zone"] = zone
@@ -113,6 +122,21 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
         )
     out["rows"] = rows
     return out
+
+
+def possible(view: View) -> dict[str, bool]:
+    """Whether "adopt" and "later" make sense now, so a control page offers them only then.
+
+    adopt: the current segment is flexible and the advice says what it should shrink to.
+    later: the show runs and there is a segment after the current one to move it behind.
+    """
+    current = view.segment
+    running = view.started and not view.ended and current is not None
+    advised = current is not None and any(flex.number == current.number for flex in view.flex)
+    return {
+        "can_adopt": running and advised,
+        "can_later": running and view.next_segment is not None,
+    }
 
 
 def _took(row: SegmentView) -> dict[str, str]:
