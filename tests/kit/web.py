@@ -130,6 +130,33 @@ class Served:
         return self.journal.with_name(self.journal.name + ".stage-token").read_text().strip()
 
     @property
+    def control_token(self) -> str:
+        return self.journal.with_name(self.journal.name + ".control-token").read_text().strip()
+
+    @property
+    def control_link(self) -> str:
+        return f"{self.base}/control#{self.control_token}"
+
+    def api(self, command: str, token: str | None = None, **fields: object) -> tuple[int, dict[str, Any]]:
+        """POST /api/v1/`command` as a script would (the control token unless told); the status code and the reply."""
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{self.base}/api/v1/{command}",
+            data=json.dumps(fields).encode(),
+            method="POST" if command != "status" else "GET",
+            headers={"Authorization": f"Bearer {token or self.control_token}", "Content-Type": "application/json"},
+        )
+        if command == "status":
+            request.data = None
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status), dict(json.loads(response.read()))
+        except urllib.error.HTTPError as error:
+            return int(error.code), dict(json.loads(error.read()))
+
+    @property
     def stage_link(self) -> str:
         return f"{self.base}/stage#{self.stage_token}"
 
@@ -181,6 +208,7 @@ def serve_session(
     rehearsal: bool = True,
     port: int | None = None,
     tls: tuple[Path, Path] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Served:
     """Run the moderator's program serving a journal in `folder` (resuming it if there is one) and wait for the links."""
     path = folder / "agenda.toml"
@@ -193,6 +221,7 @@ def serve_session(
     command += ["--serve", f"127.0.0.1:{port}"]
     if tls is not None:
         command += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
+    command += extra
     terminal = Terminal(command, env, size=(120, 40))
     try:
         terminal.read_until("Co-host link")
