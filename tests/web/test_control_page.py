@@ -198,8 +198,11 @@ def test_embedding_only_for_the_named_origins(session: Served, driver: Any, fram
 
 def test_control_buttons_run_the_show_on_a_phone(session: Served, driver: Any) -> None:
     size(driver, 390, 844)
+    open_page(driver, session.cohost_link)
+    assert not driver.find_element(By.ID, "control").is_displayed()  # the co-host link only watches
     open_page(driver, session.control_link)
     wait_for(lambda: driver.find_element(By.ID, "control").is_displayed())
+    assert not driver.find_element(By.ID, "c-adopt").is_displayed()  # not a flexible segment
     assert driver.find_element(By.ID, "c-toggle").text.endswith("start")
     assert click(driver, "c-toggle").startswith("start ✓ now 1 · Opening")
     assert status(session)["started"] is True
@@ -207,11 +210,11 @@ def test_control_buttons_run_the_show_on_a_phone(session: Served, driver: Any) -
     assert click(driver, "c-next") == "next ✓ now 2 · Second part"
     assert status(session)["segment"] == 2
     allotted = status(session)["allotted_s"]
-    assert click(driver, "c-more").startswith("extend/60 ✓ now 2")
+    assert click(driver, "c-more") == "extend +1 min ✓ now 2 · Second part"
     assert status(session)["allotted_s"] == allotted + 60
     assert click(driver, "c-previous") == "previous ✓ now 1 · Opening"
     driver.find_element(By.ID, "c-goto").send_keys("3")
-    assert click(driver, "c-goto-send") == "goto/3 ✓ now 3 · Discussion"
+    assert click(driver, "c-goto-send") == "goto 3 ✓ now 3 · Discussion"
     # A preset, pinned: the agenda's own is among them.
     presets = [option.text for option in driver.find_elements(By.CSS_SELECTOR, "#c-presets option")]
     assert "Please wrap up" in presets and "Slides, please" in presets

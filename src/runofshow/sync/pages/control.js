@@ -92,12 +92,23 @@
     window.runofshowSaid = { text, ok, at: Date.now() };
   }
 
-  function describe(answer) {
+  // What a path's argument says: "extend/60" → "+1 min", "goto/3" → "3".
+  function detail(path) {
+    const [, arg] = path.split("/");
+    if (arg === undefined) return "";
+    if (path.startsWith("extend/")) {
+      const minutes = Number(arg) / 60;
+      return ` ${minutes < 0 ? "−" : "+"}${Math.abs(minutes)} min`;
+    }
+    return ` ${arg}`;
+  }
+
+  function describe(answer, path) {
     // "next ✓ now 3 · Title", from the answer's own status: what the server did, not what was asked.
     const s = answer.status || {};
     const where = s.ended ? "the session has ended" : `now ${s.segment} · ${s.title ?? ""}`;
     const state = s.paused ? " (paused)" : "";
-    return `${answer.command} ✓ ${where}${state}`;
+    return `${answer.command}${detail(path)} ✓ ${where}${state}`;
   }
 
   async function send(command, args = {}) {
@@ -123,7 +134,7 @@
     }
     if (answer && answer.ok) {
       if (typeof answer.seq === "number") seq = Math.max(seq, answer.seq);
-      said(describe(answer), true);
+      said(describe(answer, command), true);
     } else {
       const why = answer && typeof answer.error === "string" ? answer.error : `refused (${response.status})`;
       said(`${command}: ${why}`, false);
