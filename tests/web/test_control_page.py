@@ -128,12 +128,12 @@ def status(session: Served) -> dict[str, Any]:
 
 def click(driver: Any, element: str) -> str:
     """Click a control button; what the page then says it did."""
-    before = driver.execute_script("return window.runofshowSaid && window.runofshowSaid.at")
+    before = driver.execute_script("return window.runofshowSaid && window.runofshowSaid.n")
     driver.find_element(By.ID, element).click()
     said = wait_for(
         lambda: (
             (now := driver.execute_script("return window.runofshowSaid"))
-            and now["at"] != before
+            and now["n"] != before
             and not now["text"].endswith("…")
             and now
         )

@@ -85,11 +85,12 @@
   });
 
   // -- sending -------------------------------------------------------------
+  let saidCount = 0;
   function said(text, ok) {
     const line = $("control-said");
     line.textContent = text;
     line.className = ok ? "ok" : "refused";
-    window.runofshowSaid = { text, ok, at: Date.now() };
+    window.runofshowSaid = { text, ok, n: ++saidCount }; // for tests: which answer is showing
   }
 
   // What a path's argument says: "extend/60" → "+1 min", "goto/3" → "3".
