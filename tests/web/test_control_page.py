@@ -7,6 +7,7 @@ start): the tests run in order, each on the session as the one before left it.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import re
 import socketserver
@@ -29,7 +30,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 from tests.kit.web import ARTIFACTS, Served, launch_chromium, requested_urls, serve_session, transparent_share, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.network, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.network, pytest.mark.pty, pytest.mark.slow]
 
 #: Three 5-minute segments, the last one flexible, and the agenda's own preset.
 AGENDA = """\
@@ -228,8 +229,12 @@ def test_control_buttons_run_the_show_on_a_phone(session: Served, driver: Any) -
     driver.save_screenshot(str(ARTIFACTS / "control-390x844.png"))
     assert click(driver, "c-clear").startswith("clear-message ✓")
     assert status(session)["message"] is None
+    name = driver.find_element(By.ID, "c-name")
+    name.send_keys("Ana\t")  # kept by the browser, and sent as the sender's name
     assert click(driver, "c-toggle").startswith("pause ✓")
     assert status(session)["paused"] is True
+    last = json.loads(session.journal.read_text().splitlines()[-1])
+    assert last["actor"].endswith(":Ana"), last  # the journal says who did it
     assert driver.find_element(By.ID, "c-toggle").size["height"] >= 44  # a finger's width
 
 
