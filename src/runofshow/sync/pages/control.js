@@ -112,8 +112,9 @@
     return `${answer.command}${detail(path)} ✓ ${where}${state}`;
   }
 
+  // Resolves true once the server has done it.
   async function send(command, args = {}) {
-    if (!command) return;
+    if (!command) return false;
     const body = { ...args, if_seq: seq };
     const name = (localStorage.getItem(NAME_KEY) || "").trim();
     if (name) body.as = name;
@@ -131,15 +132,16 @@
       answer = await response.json();
     } catch {
       said(response ? `${command}: the server's answer could not be read (${response.status})` : `${command}: not sent, the server cannot be reached`, false);
-      return;
+      return false;
     }
     if (answer && answer.ok) {
       if (typeof answer.seq === "number") seq = Math.max(seq, answer.seq);
       said(describe(answer, command), true);
-    } else {
-      const why = answer && typeof answer.error === "string" ? answer.error : `refused (${response.status})`;
-      said(`${command}: ${why}`, false);
+      return true;
     }
+    const why = answer && typeof answer.error === "string" ? answer.error : `refused (${response.status})`;
+    said(`${command}: ${why}`, false);
+    return false;
   }
 
   for (const button of document.querySelectorAll("#control button[data-command]")) {
@@ -166,13 +168,16 @@
     $("c-text").focus();
   });
 
-  $("c-message-form").addEventListener("submit", (event) => {
+  $("c-message-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("c-text").value.trim();
     if (!text) {
       send("clear-message");
       return;
     }
-    send("message", { text, pinned: $("c-pinned").checked });
+    if (await send("message", { text, pinned: $("c-pinned").checked })) {
+      $("c-text").value = ""; // sent: the box is ready for the next one (a refused one stays, to send again)
+      $("c-pinned").checked = false;
+    }
   });
 })();
