@@ -14,7 +14,7 @@ from runofshow.commands.run import resume_command
 from runofshow.errors import UserError
 from runofshow.session.controller import Controller
 from runofshow.sync.embed import embed_origin, embed_origins
-from runofshow.sync.snapshots import cohost_snapshot
+from runofshow.sync.snapshots import cohost_snapshot, possible
 from runofshow.sync.web import CSP, page_response
 from runofshow.words.cues import MESSAGE_PRESETS, cue_for
 
@@ -35,26 +35,30 @@ def test_presets_are_the_prompts_the_cue_first_then_the_usual_then_who_is_next_t
     assert cue is not None and cohost_snapshot(view, "T", "o")["presets"][0] == cue
 
 
-def test_adopt_and_later_are_offered_only_when_they_make_sense(
+def test_adopt_and_later_are_offered_only_when_the_controller_would_take_them(
     open_controller: Callable[..., Controller], clock: FakeClock
 ) -> None:
     controller = open_controller()
     last = len(controller.engine.agenda.segments)
-    assert {k: v for k, v in cohost_snapshot(controller.view(), "T", "o").items() if k.startswith("can_")} == {
-        "can_adopt": False,
-        "can_later": False,
-    }
+
+    def offered() -> dict[str, bool]:
+        allowed = possible(controller.engine, clock.read())
+        snapshot = cohost_snapshot(controller.view(), "T", "o", (), allowed)
+        return {key: snapshot[key] for key in ("can_adopt", "can_later")}
+
+    assert offered() == {"can_adopt": False, "can_later": False}  # not started
     controller.command("start")
-    assert cohost_snapshot(controller.view(), "T", "o")["can_later"] is True
-    assert cohost_snapshot(controller.view(), "T", "o")["can_adopt"] is False  # not flexible
+    assert offered() == {"can_adopt": False, "can_later": True}  # the first segment is not flexible
     flexible = next(s.number for s in controller.engine.agenda.segments if s.flexible)
     controller.command("goto", to=flexible - 1)
     clock.advance(60 * 60)  # an hour on the segment before the flexible one: the show is behind
     controller.command("next")
-    snapshot = cohost_snapshot(controller.view(), "T", "o")
-    assert snapshot["can_adopt"] is True and snapshot["can_later"] is True
+    assert offered() == {"can_adopt": True, "can_later": True}
+    controller.command("adopt")
+    assert offered()["can_adopt"] is False  # taken once
     controller.command("goto", to=last)
-    assert cohost_snapshot(controller.view(), "T", "o")["can_later"] is False  # nothing after the last
+    assert offered()["can_later"] is False  # nothing after the last
+    assert cohost_snapshot(controller.view(), "T", "o")["can_adopt"] is False  # not asked: not offered
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,14 @@ time since the snapshot from a moving number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from runofshow.domain.commands import Adopt, CommandError, Later
+from runofshow.domain.decide import decide
 from runofshow.domain.derive import SegmentView, View
-from runofshow.domain.instants import to_us
+from runofshow.domain.fold import State
+from runofshow.domain.instants import Reading, to_us
 from runofshow.words.cues import view_presets
 from runofshow.words.display import countdown_label, countdown_text, flex_text, planned_cell, row_figures, start_cell
 from runofshow.words.timefmt import describe_offset, format_duration, minute_clock
@@ -67,15 +71,20 @@ def stage_snapshot(view: View) -> dict[str, Any]:
 
 
 def cohost_snapshot(
-    view: View, session_title: str, owner: str, agenda_messages: tuple[str, ...] = ()
+    view: View,
+    session_title: str,
+    owner: str,
+    agenda_messages: tuple[str, ...] = (),
+    allowed: Mapping[str, bool] | None = None,
 ) -> dict[str, Any]:
     """Everything `runofshow follow` shows: the status, every row of the agenda, notes, behind/ahead.
 
-    With the presets the moderator's message prompt offers now, for a control link's message box.
+    For a control link's buttons, the presets the moderator's message prompt
+    offers now, and whether adopt and later would be taken (`allowed`, from `possible`).
     """
     out = view.as_status()
     out["presets"] = list(view_presets(view, agenda_messages))
-    out.update(possible(view))
+    out.update(allowed or {"can_adopt": False, "can_later": False})
     zone = view.segments[0].zone
     out["session"] = session_title
     out["zone"] = zone
@@ -124,19 +133,20 @@ def cohost_snapshot(
     return out
 
 
-def possible(view: View) -> dict[str, bool]:
-    """Whether "adopt" and "later" make sense now, so a control page offers them only then.
+def possible(state: State, reading: Reading) -> dict[str, bool]:
+    """Whether "adopt" and "later" would be taken now, so a control page offers them only then.
 
-    adopt: the current segment is flexible and the advice says what it should shrink to.
-    later: the show runs and there is a segment after the current one to move it behind.
+    Asked of `decide` itself: the page offers exactly what the controller would do.
     """
-    current = view.segment
-    running = view.started and not view.ended and current is not None
-    advised = current is not None and any(flex.number == current.number for flex in view.flex)
-    return {
-        "can_adopt": running and advised,
-        "can_later": running and view.next_segment is not None,
-    }
+    out = {}
+    for key, command in (("can_adopt", Adopt()), ("can_later", Later())):
+        try:
+            decide(state, command, reading)
+        except CommandError:
+            out[key] = False
+        else:
+            out[key] = True
+    return out
 
 
 def _took(row: SegmentView) -> dict[str, str]:

@@ -56,7 +56,7 @@ from runofshow.session.bus import DurableRecord
 from runofshow.session.replay import Replayer
 from runofshow.sync.embed import frame_ancestors
 from runofshow.sync.links import Links, forget_served, note_served, page_links, serving_text
-from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
+from runofshow.sync.snapshots import cohost_snapshot, possible, stage_snapshot
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -359,7 +359,8 @@ class WebViews:
         """The snapshot texts for `roles` now, from one View, or None before the journal has a header."""
         if self._engine is None or self._header is None:
             return None
-        view = derive(self._engine, self.clock.read())
+        reading = self.clock.read()
+        view = derive(self._engine, reading)
         self._last_view = view
         sent = view.now_us / 1000
         texts = {}
@@ -372,7 +373,7 @@ class WebViews:
             # The header's words come from the journal: made literal, as a follower's screen shows them.
             owner = literal(self._header.owner)
             agenda = self._engine.agenda
-            full = cohost_snapshot(view, agenda.session.title, owner, agenda.messages)
+            full = cohost_snapshot(view, agenda.session.title, owner, agenda.messages, possible(self._engine, reading))
             texts[COHOST] = json.dumps(
                 {"type": "view", "role": COHOST, "server_ms": sent, "problem": self.problem, "view": full},
                 ensure_ascii=False,
