@@ -268,5 +268,8 @@ def test_the_speaker_answers_got_it_and_the_page_shows_it_seen(session: Served, 
     wait_for(lambda: driver.find_element(By.ID, "seen").is_displayed())
     assert not driver.find_element(By.ID, "got-it").is_displayed()
     assert status(session)["message_seen"] is True
+    driver.save_screenshot(str(ARTIFACTS / "seen-390x844.png"))
+    open_page(driver, session.cohost_link)  # the co-hosts see it beside the message
+    assert wait_for(lambda: driver.find_element(By.ID, "message-state").text) == "the speaker has seen it ✓"
     # The stage link may say that and nothing else.
     assert session.api("next", token=session.stage_token)[0] == 403
