@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import ssl
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -208,8 +208,19 @@ def split_room_url(url: str) -> tuple[str, str]:
     return head, room
 
 
-async def connect(url: str, creds: HubCredentials | None = None, *, name: str = "runofshow") -> Client:
-    """A client connected to one of the hub's servers, reconnecting forever; OSError-like errors if none answers."""
+async def connect(
+    url: str,
+    creds: HubCredentials | None = None,
+    *,
+    name: str = "runofshow",
+    disconnected: Callable[[], Awaitable[None]] | None = None,
+    reconnected: Callable[[], Awaitable[None]] | None = None,
+) -> Client:
+    """A client connected to one of the hub's servers, trying again for ever until one answers, and after.
+
+    `disconnected` and `reconnected` are called in the client's loop when the
+    connection drops and comes back (to another server, maybe).
+    """
     import nats
 
     servers = hub_servers(url)
@@ -228,6 +239,10 @@ async def connect(url: str, creds: HubCredentials | None = None, *, name: str = 
     async def quiet(error: Exception) -> None:
         """The client's own errors are retried by it; the caller reads the state, not a log."""
 
+    if disconnected is not None:
+        options["disconnected_cb"] = disconnected
+    if reconnected is not None:
+        options["reconnected_cb"] = reconnected
     return await nats.connect(
         servers=servers,
         name=name,
