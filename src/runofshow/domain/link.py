@@ -43,6 +43,8 @@ class Via(StrEnum):
     FILE = "file"
     #: Received over a WebSocket.
     NETWORK = "network"
+    #: Read from a room's stream on the hub (NATS JetStream).
+    HUB = "hub"
 
 
 def control_state(*, ended: bool, last_type: str | None, held: bool | None) -> LinkState:

@@ -235,7 +235,7 @@ class HubMirror:
         assert self._wake is not None and self._stop is not None
         self._wake.set()
         if self._health.state in (HubState.FENCED, HubState.IN_USE):
-            self._stop.set()  # nothing will be sent: no reason to wait
+            self._stop.set()  # nothing will be sent (fenced, or in use): no reason to wait
             return
         asyncio.get_running_loop().call_later(timeout, self._stop.set)
 
@@ -500,7 +500,14 @@ def header_line_of(journal: Path) -> bytes:
         return file.readline(MAX_LINE_BYTES + 1).rstrip(b"\n")
 
 
-def mirror_controller(controller: Controller, url: str, room: str, creds: HubCredentials | None = None) -> HubMirror:
+def mirror_controller(
+    controller: Controller,
+    url: str,
+    room: str,
+    creds: HubCredentials | None = None,
+    *,
+    token_hashes: Mapping[str, str] | None = None,
+) -> HubMirror:
     """A started mirror of `controller`'s journal into `room`, told each record once it is on disk.
 
     Handoff: the journal writer's thread calls `HubMirror.notify` for each
@@ -516,6 +523,7 @@ def mirror_controller(controller: Controller, url: str, room: str, creds: HubCre
         controller.durable_seq,
         controller.clock,
         creds,
+        token_hashes=token_hashes,
     )
     controller.bus.records.subscribe(mirror.notify, deliver=Delivery.WRITER_THREAD)
     mirror.start()

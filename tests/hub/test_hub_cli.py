@@ -1,0 +1,112 @@
+"""`run --hub` and `follow nats://` as a user types them: wired to the hub, one line for a mistake, no NATS without a hub."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from runofshow.clock import FakeClock
+from runofshow.session.controller import Controller
+from runofshow.sync.hub.mirror import HubMirror, mirror_controller
+from tests.hub.kit import TIMEOUT_S, collect, journal_lines
+from tests.kit.journals import run_cli
+from tests.kit.nats import Cluster
+
+# `runofshow run` as far as its screen, in a fresh interpreter: the screen is replaced by one that quits at
+# once, and reports whether any NATS code was loaded by then.
+PROBE = """
+import json, sys
+import runofshow.tui.app as app
+def run(self, *args, **kwargs):
+    print(json.dumps({"nats": sorted(m for m in sys.modules if m == "nats" or m.startswith("nats."))[:3]}))
+app.RunofshowApp.run = run
+sys.stdin.isatty = sys.stdout.isatty = lambda: True
+import runofshow.cli
+sys.exit(runofshow.cli.main(sys.argv[1:]))
+"""
+
+
+def _probe(*args: str) -> tuple[dict[str, list[str]], subprocess.CompletedProcess[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[0]), result
+
+
+@pytest.mark.slow
+def test_run_without_a_hub_loads_no_nats_code(seed: Path, tmp_path: Path) -> None:
+    report, _ = _probe("run", str(seed), "--rehearsal", "--log", str(tmp_path / "j.jsonl"))
+    assert report["nats"] == []
+
+
+def test_run_with_a_hub_mirrors_the_session_and_says_how_to_come_back(
+    cluster: Cluster, room: str, seed: Path, tmp_path: Path
+) -> None:
+    journal = tmp_path / "j.jsonl"
+    report, result = _probe(
+        "run", str(seed), "--rehearsal", "--log", str(journal), "--hub", cluster.url, "--room", room
+    )
+    assert report["nats"]  # the guard sees NATS when there is a hub
+    assert f"--hub {cluster.url} --room {room}" in result.stdout
+    import asyncio
+
+    from runofshow.sync.hub.reader import room_lines
+
+    lines = journal_lines(journal)  # the header and the detach of quitting
+    assert asyncio.run(collect(room_lines(cluster.url, room), len(lines))) == lines
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--hub", "nats://127.0.0.1:4222"], "--hub and --room go together"),
+        (["run", "--room", "main"], "--hub and --room go together"),
+        (["run", "--hub", "http://x", "--room", "main"], "not a hub address"),
+        (["run", "--hub", "nats://x", "--room", "a b"], "room 'a b'"),
+        (["run", "--hub", "nats://u:pw@x", "--room", "main"], "credentials do not go in the address"),
+        (["run", "--hub", "nats://x", "--room", "m", "--hub-creds", "/nonexistent"], "cannot read the hub credentials"),
+        (["run", "--hub-creds", "creds"], "--hub-creds goes with --hub"),
+        (["follow", "nats://127.0.0.1:4222"], "give the room after the hub's address"),
+        (["follow", "nats://127.0.0.1:4222/r", "--token", "t", "--json"], "a hub's room takes --hub-creds"),
+        (["follow", "ws://127.0.0.1:4222", "--hub-creds", "f"], "--hub-creds is for following a room on a hub"),
+    ],
+)
+def test_a_mistake_about_the_hub_is_one_line_and_status_2(args: list[str], words: str, seed: Path) -> None:
+    if args[0] == "run":
+        args = [args[0], str(seed), *args[1:]]
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "pw" not in result.stderr
+
+
+def test_follow_a_room_from_the_hub_prints_its_states_to_the_end(
+    cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock
+) -> None:
+    controller = open_controller()
+    mirror: HubMirror = mirror_controller(controller, cluster.url, room)
+    try:
+        controller.command("start")
+        clock.advance(30)
+        controller.command("next")
+        clock.advance(30)
+        controller.command("end")
+        follow = subprocess.run(
+            [sys.executable, "-m", "runofshow", "follow", f"{cluster.url}/{room}", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+    finally:
+        mirror.close(1.0)
+    assert follow.returncode == 0, follow.stderr
+    last = json.loads(follow.stdout.splitlines()[-1])
+    assert (last["seq"], last["phase"]) == (controller.engine.seq, "done")
