@@ -16,7 +16,9 @@ def describe_hub(health: HubHealth | None, zone: str) -> str:
     if health.state is HubState.BEHIND:
         return f"hub: {health.behind} behind"
     if health.state is HubState.UNREACHABLE:
-        return "hub unreachable" + (f" ({health.behind} to send)" if health.behind else "")
+        waiting = [f"{health.behind} to send"] if health.behind else []
+        said = [health.problem] if health.problem and "refused the credentials" in health.problem else []
+        return "hub unreachable" + (f" ({'; '.join(said + waiting)})" if said or waiting else "")
     when = (
         "" if health.since_us is None else f" at {clock_time(to_pendulum(health.since_us), zone, with_seconds=False)}"
     )

@@ -40,6 +40,8 @@ __all__ = ["HubCredentials", "connect", "hub_servers", "split_room_url"]
 
 #: The schemes a hub address may have.
 SCHEMES = ("nats", "tls")
+#: Why a connection failed, when the hub refused the credentials.
+REFUSED = "the hub refused the credentials"
 #: The environment variables credentials are read from.
 ENV_CREDS = "RUNOFSHOW_HUB_CREDS"
 ENV_USER = "RUNOFSHOW_HUB_USER"
@@ -215,11 +217,14 @@ async def connect(
     name: str = "runofshow",
     disconnected: Callable[[], Awaitable[None]] | None = None,
     reconnected: Callable[[], Awaitable[None]] | None = None,
+    failed: Callable[[str], None] | None = None,
 ) -> Client:
     """A client connected to one of the hub's servers, trying again for ever until one answers, and after.
 
     `disconnected` and `reconnected` are called in the client's loop when the
-    connection drops and comes back (to another server, maybe).
+    connection drops and comes back (to another server, maybe); `failed`
+    with the reason each time a server refuses or cannot be reached (a wrong
+    password is retried like a dead server, so this is how to hear of it).
     """
     import nats
 
@@ -237,7 +242,9 @@ async def connect(
             options["tls"] = context
 
     async def quiet(error: Exception) -> None:
-        """The client's own errors are retried by it; the caller reads the state, not a log."""
+        """The client retries by itself; the caller hears why, if it asked, and nothing is logged."""
+        if failed is not None:
+            failed(reason(error))
 
     if disconnected is not None:
         options["disconnected_cb"] = disconnected
@@ -253,3 +260,15 @@ async def connect(
         error_cb=quiet,
         **options,
     )
+
+
+def reason(error: BaseException) -> str:
+    """Why the hub refused or could not be reached, in a few words for a status line."""
+    text = str(error).strip().strip("'\"")
+    if "authorization" in text.lower() or "authentication" in text.lower():
+        return REFUSED
+    if isinstance(error, ConnectionRefusedError) or "Connect call failed" in text:
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "no answer"
+    return text.removeprefix("nats: ") or type(error).__name__

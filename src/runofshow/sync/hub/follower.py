@@ -22,7 +22,7 @@ from runofshow.domain.events import Event
 from runofshow.domain.link import Link, LinkState, Via, control_state
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
-from runofshow.sync.hub.connect import HubCredentials, connect, split_room_url
+from runofshow.sync.hub.connect import REFUSED, HubCredentials, connect, split_room_url
 from runofshow.sync.hub.names import beat_subject, journal_seq, stream_name
 from runofshow.sync.hub.reader import RoomReader
 from runofshow.sync.remote import SKEW_SAMPLES, CorrectedClock
@@ -58,11 +58,27 @@ class HubFollower(Follower):
 
     async def first_contact(self, timeout: float = FIRST_CONTACT_S) -> bool:
         """Connect, start reading, and wait for the room's header; False if the room has no session yet."""
-        try:
-            async with asyncio.timeout(timeout):
-                self._client = await connect(self.hub, self.creds, name=f"runofshow follower {self.room}")
-        except TimeoutError:
-            raise UserError(f"cannot reach the hub at {self.hub}: no server answered") from None
+        why: list[str] = []
+        refused = asyncio.Event()
+
+        def failed(reason: str) -> None:
+            why.append(reason)
+            if reason == REFUSED:
+                refused.set()  # a wrong password will not get better by trying again
+
+        connecting = asyncio.create_task(
+            connect(self.hub, self.creds, name=f"runofshow follower {self.room}", failed=failed)
+        )
+        refusal = asyncio.create_task(refused.wait())
+        await asyncio.wait({connecting, refusal}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        refusal.cancel()
+        if not connecting.done():
+            connecting.cancel()
+            with contextlib.suppress(BaseException):
+                await connecting
+            said = REFUSED if refused.is_set() else why[-1] if why else "no answer"
+            raise UserError(f"cannot reach the hub at {self.hub}: {said}")
+        self._client = connecting.result()
         import nats.js.errors
 
         with contextlib.suppress(nats.js.errors.NotFoundError, TimeoutError):

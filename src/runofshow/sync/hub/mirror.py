@@ -53,7 +53,7 @@ from runofshow.domain.link import HubHealth, HubState
 from runofshow.journal.codec import MAX_LINE_BYTES
 from runofshow.secrets import Token, token
 from runofshow.session.bus import Delivery, DurableRecord
-from runofshow.sync.hub.connect import HubCredentials, connect
+from runofshow.sync.hub.connect import HubCredentials, connect, reason
 from runofshow.sync.hub.names import beat_subject, journal_seq, message_id, stream_name, stream_seq, subject
 
 if TYPE_CHECKING:
@@ -280,6 +280,7 @@ class HubMirror:
             name=f"runofshow controller {self.room}",
             disconnected=disconnected,
             reconnected=reconnected,
+            failed=self._failed,
         )
         js = client.jetstream(timeout=REQUEST_S)
         beats = asyncio.create_task(self._beat(client))
@@ -302,6 +303,11 @@ class HubMirror:
                 await beats
         await asyncio.Event().wait()  # fenced or in use: nothing more to do until closed
 
+    def _failed(self, why: str) -> None:
+        """The client could not reach a server, or was refused: the status line says why."""
+        if self._health.state not in (HubState.FENCED, HubState.IN_USE):
+            self._set(HubHealth(HubState.UNREACHABLE, self.room, problem=why))
+
     async def _retrying(self, step: Callable[[], Any]) -> Any:
         """Run `step` until it succeeds; Fenced and InUse end it. The hub's failures make the health UNREACHABLE."""
         import nats.errors
@@ -315,7 +321,7 @@ class HubMirror:
             except (nats.errors.Error, TimeoutError, OSError) as error:
                 if self._health.state not in (HubState.FENCED, HubState.IN_USE):
                     behind = max(0, self.durable - self.acked)
-                    self._set(HubHealth(HubState.UNREACHABLE, self.room, behind, problem=type(error).__name__))
+                    self._set(HubHealth(HubState.UNREACHABLE, self.room, behind, problem=reason(error)))
                 await asyncio.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
                 attempt += 1
 
@@ -377,7 +383,7 @@ class HubMirror:
             )
             try:
                 await js.add_stream(config)
-            except nats.js.errors.BadRequestError as error:
+            except nats.js.errors.APIError as error:
                 if error.err_code != NOT_CLUSTERED:
                     raise
                 config.num_replicas = 1
@@ -477,7 +483,7 @@ class HubMirror:
         except nats.js.errors.BucketNotFoundError:
             try:
                 bucket = await js.create_key_value(KeyValueConfig(bucket=TOKENS_BUCKET, history=1, replicas=REPLICAS))
-            except nats.js.errors.BadRequestError as error:
+            except nats.js.errors.APIError as error:
                 if error.err_code != NOT_CLUSTERED:
                     raise
                 bucket = await js.create_key_value(KeyValueConfig(bucket=TOKENS_BUCKET, history=1, replicas=1))
