@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,3 +112,24 @@ def test_follow_a_room_from_the_hub_prints_its_states_to_the_end(
     assert follow.returncode == 0, follow.stderr
     last = json.loads(follow.stdout.splitlines()[-1])
     assert (last["seq"], last["phase"]) == (controller.engine.seq, "done")
+
+
+@pytest.mark.slow
+def test_run_with_the_hub_unreachable_goes_on_and_says_what_was_not_sent(seed: Path, tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port where no one listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    began = time.monotonic()
+    _, result = _probe(
+        "run",
+        str(seed),
+        "--rehearsal",
+        "--log",
+        str(tmp_path / "j.jsonl"),
+        "--hub",
+        f"nats://127.0.0.1:{port}",
+        "--room",
+        "main",
+    )
+    assert "Hub: 2 records not on the hub yet; the next run sends them" in result.stdout  # the header and the detach
+    assert time.monotonic() - began < 10

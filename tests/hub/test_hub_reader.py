@@ -1,19 +1,23 @@
-"""Reading a room from a real three-node hub: caught up then live, in order, once, through a node's death."""
+"""Reading a room from a real three-node hub: caught up then live, in order, once; the room's next session from its header."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from runofshow.clock import FakeClock
 from runofshow.session.controller import Controller
+from runofshow.sync.hub.connect import connect
 from runofshow.sync.hub.reader import list_rooms, room_lines
 from tests.hub.kit import collect, journal_lines, publish_by_hand
 from tests.kit.nats import Cluster
 
 
-def _session(open_controller: Callable[..., Controller], clock: FakeClock, commands: int) -> list[bytes]:
-    controller = open_controller()
+def _session(
+    open_controller: Callable[..., Controller], clock: FakeClock, commands: int, path: Path | None = None
+) -> list[bytes]:
+    controller = open_controller() if path is None else open_controller(path=path)
     controller.command("start")
     for index in range(commands):
         clock.advance(7)
@@ -51,3 +55,18 @@ async def test_a_reader_waits_for_the_room_then_goes_live(
     await publish_by_hand(cluster.url, room, lines[:3])
     await publish_by_hand(cluster.url, room, lines, first=3)
     assert await reading == lines
+
+
+async def test_the_rooms_next_session_is_read_from_its_header(
+    cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock, tmp_path: Path
+) -> None:
+    first = _session(open_controller, clock, 3)
+    second = _session(open_controller, clock, 2, path=tmp_path / "next.jsonl")
+    await publish_by_hand(cluster.url, room, first)
+    lines = room_lines(cluster.url, room)
+    assert await collect(lines, len(first)) == first
+    client = await connect(cluster.url)
+    await client.jetstream().delete_stream(f"RUNOFSHOW_{room}")
+    await client.close()
+    await publish_by_hand(cluster.url, room, second)
+    assert await collect(lines, len(second)) == second

@@ -66,7 +66,11 @@ async def test_a_room_on_one_server_with_a_password_from_a_file(
         clock.advance(10)
         controller.command("message", text="hello")
         lines = journal_lines(controller.path)
-        assert await collect(room_lines(hub, "single", creds=creds), len(lines)) == lines
+        try:
+            got = await collect(room_lines(hub, "single", creds=creds), len(lines))
+        except TimeoutError:
+            raise AssertionError(f"the room did not arrive; the mirror: {mirror.health()}") from None
+        assert got == lines
         assert mirror.health().state is HubState.OK
         client = await connect(hub, creds)
         info = await client.jetstream().stream_info("RUNOFSHOW_single")

@@ -146,6 +146,9 @@ def run_session(
     if controller.path != path:
         label = journal_label(controller.path)
     print(f"Journal: {label}")
+    if mirror is not None and mirror.health().behind:
+        behind = mirror.health().behind
+        print(f"Hub: {behind} record{'s' if behind != 1 else ''} not on the hub yet; the next run sends them")
     if sock is not None:
         sock.close()
     program = invoked_as()

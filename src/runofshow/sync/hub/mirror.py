@@ -329,9 +329,10 @@ class HubMirror:
         """Every record line not yet acknowledged, by seq: those notified, and any only the file has."""
         with self._inbox_lock:
             self._drain()
+            durable = self.durable  # what was drained: a record told since is not missing, only on its way
         for seq in [seq for seq in self._lines if seq <= self.acked]:
             del self._lines[seq]
-        missing = [seq for seq in range(max(1, self.acked + 1), self.durable + 1) if seq not in self._lines]
+        missing = [seq for seq in range(max(1, self.acked + 1), durable + 1) if seq not in self._lines]
         if missing:
             self._lines.update(self._from_file(min(missing), max(missing)))
         return self._lines
