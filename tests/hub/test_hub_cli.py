@@ -133,3 +133,34 @@ def test_run_with_the_hub_unreachable_goes_on_and_says_what_was_not_sent(seed: P
     )
     assert "Hub: 2 records not on the hub yet; the next run sends them" in result.stdout  # the header and the detach
     assert time.monotonic() - began < 10
+
+
+async def test_the_hub_follower_shows_what_the_moderator_shows(
+    cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock
+) -> None:
+    from runofshow.domain.link import LinkState, Via
+    from runofshow.sync.hub.follower import HubFollower
+    from tests.kit.follow import Driven
+
+    waiting = HubFollower(f"{cluster.url}/{room}", clock)
+    assert not await waiting.first_contact(timeout=0.5)  # no session in the room yet
+    await waiting.close()
+    controller = open_controller()
+    mirror = mirror_controller(controller, cluster.url, room)
+    follower = HubFollower(f"{cluster.url}/{room}", clock)
+    try:
+        controller.command("start")
+        assert await follower.first_contact()
+        driven = Driven(follower, follower.changes())
+        clock.advance(40)
+        controller.command("next")
+        await driven.reach(controller.engine.seq, TIMEOUT_S)
+        assert follower.view() == controller.view()
+        seqs = [event.seq for event in driven.applied]  # the start may come with the header, or after it
+        assert seqs == list(range(controller.engine.seq - len(seqs) + 1, controller.engine.seq + 1)) and len(seqs) >= 1
+        link = follower.link()
+        assert (link.state, link.via, link.holder) == (LinkState.CONTROLLED, Via.HUB, controller.header.owner)
+        await driven.stop()
+    finally:
+        await follower.close()
+        mirror.close(1.0)
