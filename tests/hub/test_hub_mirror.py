@@ -244,3 +244,17 @@ async def test_a_room_in_use_by_another_live_session_is_left_alone_and_an_ended_
     third.command("start")
     await asyncio.to_thread(_wait_for, lambda: replacing.acked == third.durable_seq)
     assert await _stored(cluster.url, room) == journal_lines(third.path)
+
+
+async def test_a_session_written_without_the_hub_is_sent_from_its_file_when_mirrored(
+    cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock, mirrors: list[HubMirror]
+) -> None:
+    controller = open_controller()
+    controller.command("start")
+    _messages(controller, 6, clock)
+    controller.close()
+    again = open_controller(None)
+    mirrors.append(mirror := mirror_controller(again, cluster.url, room))
+    _messages(again, 2, clock, 6)
+    await asyncio.to_thread(_wait_for, lambda: mirror.acked == again.durable_seq)
+    assert await _stored(cluster.url, room) == journal_lines(again.path)
