@@ -257,6 +257,10 @@ class HubMirror:
         work = asyncio.create_task(self._work())
         stop = asyncio.create_task(self._stop.wait())
         await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if work.done() and not work.cancelled() and work.exception() is not None:
+            # A bug, not the hub: the screen must not go on saying the hub is fine.
+            error = work.exception()
+            self._set(HubHealth(HubState.UNREACHABLE, self.room, problem=f"the mirror stopped: {error!r}"))
         for task in (work, stop):
             task.cancel()
             with contextlib.suppress(BaseException):
@@ -284,9 +288,12 @@ class HubMirror:
         )
         js = client.jetstream(timeout=REQUEST_S)
         beats = asyncio.create_task(self._beat(client))
+        tokens: asyncio.Task[None] | None = None
         try:
             await self._retrying(lambda: self._claim(js))
-            await self._retrying(lambda: self._put_tokens(js))
+            # Beside the records, never before them: a hub that will not take the tokens (permissions, say)
+            # must not hold the journal back.
+            tokens = asyncio.create_task(self._put_tokens_retrying(js))
             await self._publish_all(js)
         except Fenced as fenced:
             self._pending()  # what only the file has, read outside the lock
@@ -298,9 +305,11 @@ class HubMirror:
         except InUse as in_use:
             self._set(HubHealth(HubState.IN_USE, self.room, 0, in_use.by, in_use.since_us))
         finally:
-            beats.cancel()
-            with contextlib.suppress(BaseException):
-                await beats
+            for task in (beats, tokens):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
         await asyncio.Event().wait()  # fenced or in use: nothing more to do until closed
 
     def _failed(self, why: str) -> None:
@@ -474,6 +483,19 @@ class HubMirror:
                 self._stop.set()  # everything is on the hub: no need to wait out the close's timeout
                 return
             await self._wake.wait()
+
+    async def _put_tokens_retrying(self, js: JetStreamContext) -> None:
+        """Put the room's token hashes in the bucket, trying again (more and more slowly) until the hub takes them."""
+        import nats.errors
+
+        wait = BACKOFF_S[0]
+        while True:
+            try:
+                await self._put_tokens(js)
+                return
+            except (nats.errors.Error, TimeoutError, OSError):
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 30.0)
 
     async def _put_tokens(self, js: JetStreamContext) -> None:
         import nats.js.errors
