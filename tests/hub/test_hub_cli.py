@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -164,3 +165,41 @@ async def test_the_hub_follower_shows_what_the_moderator_shows(
     finally:
         await follower.close()
         mirror.close(1.0)
+
+
+@pytest.mark.pty
+def test_the_moderators_screen_says_hub_and_a_follower_of_the_room_sees_the_keys(
+    cluster: Cluster, room: str, tmp_path: Path
+) -> None:
+    from tests.kit.pty import Pty
+
+    env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path))
+    journal = tmp_path / "room.jsonl"
+    command = [sys.executable, "-m", "runofshow", "run", "--rehearsal", "--log", str(journal)]
+    with Pty([*command, "--hub", cluster.url, "--room", room], env, (120, 30)) as moderator:
+        moderator.read_until("hub ✓")
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "runofshow", "follow", f"{cluster.url}/{room}", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert follower.stdout is not None
+            assert '"seq": 0' in follower.stdout.readline()  # the room's header, caught up
+            moderator.send(b" ")
+            assert '"seq": 1' in follower.stdout.readline()
+            moderator.send(b"q")
+            moderator.read_until("Quit runofshow?")
+            moderator.send(b"y")
+            status, output = moderator.finish()
+            assert status == 0, output[-2000:]
+            assert "Traceback" not in output
+            assert f"--hub {cluster.url} --room {room}" in output
+            last = ""
+            while '"seq": 2' not in last:  # the detach reaches the room before the moderator's program ends
+                last = follower.stdout.readline()
+                assert last, "the follower never heard the detach"
+        finally:
+            follower.kill()
+            follower.wait()
