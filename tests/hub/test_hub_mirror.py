@@ -258,3 +258,24 @@ async def test_a_session_written_without_the_hub_is_sent_from_its_file_when_mirr
     _messages(again, 2, clock, 6)
     await asyncio.to_thread(_wait_for, lambda: mirror.acked == again.durable_seq)
     assert await _stored(cluster.url, room) == journal_lines(again.path)
+
+
+async def test_run_again_after_a_takeover_is_fenced_at_once_and_keeps_its_records(
+    cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock, mirrors: list[HubMirror]
+) -> None:
+    controller = open_controller()
+    mirrors.append(first := mirror_controller(controller, cluster.url, room))
+    controller.command("start")
+    await asyncio.to_thread(_wait_for, lambda: first.acked == 1)
+    first.close(1.0)  # the hub hears no more from this controller: a co-host takes over after record 1
+    _messages(controller, 2, clock)
+    controller.close()
+    session = controller.header.session_id
+    theirs = b'{"seq":2,"type":"message","wall":"2021-10-08T09:30:00.000000Z","actor":"hub:kim","data":{}}'
+    assert await _publish_as_another(cluster.url, room, theirs, 2, f"{session}:2") == 3
+    again = open_controller(None)
+    mirrors.append(second := mirror_controller(again, cluster.url, room))
+    await asyncio.to_thread(_wait_for, lambda: second.health().state is HubState.FENCED)
+    assert second.health().by == "hub:kim"
+    assert second.unpublished() == journal_lines(again.path)[2:]  # records 2, 3 and the detach: kept, not sent
+    assert await _stored(cluster.url, room) == [*journal_lines(again.path)[:2], theirs]
