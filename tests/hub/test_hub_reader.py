@@ -6,8 +6,11 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from runofshow.clock import FakeClock
 from runofshow.session.controller import Controller
+from runofshow.sync.hub import reader
 from runofshow.sync.hub.connect import connect
 from runofshow.sync.hub.reader import list_rooms, room_lines
 from tests.hub.kit import collect, journal_lines, publish_by_hand
@@ -58,8 +61,14 @@ async def test_a_reader_waits_for_the_room_then_goes_live(
 
 
 async def test_the_rooms_next_session_is_read_from_its_header(
-    cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock, tmp_path: Path
+    cluster: Cluster,
+    room: str,
+    open_controller: Callable[..., Controller],
+    clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(reader, "STALL_S", 0.5)  # the deleted stream is noticed after a silence: keep it short
     first = _session(open_controller, clock, 3)
     second = _session(open_controller, clock, 2, path=tmp_path / "next.jsonl")
     await publish_by_hand(cluster.url, room, first)
