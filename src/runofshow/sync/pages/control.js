@@ -60,24 +60,10 @@
     select.replaceChildren(first, ...options);
   }
 
-  // The message's state, for every co-host: pinned or not, and whether the speaker said "got it".
-  function showMessageState(v) {
-    const parts = [];
-    if (v.message) {
-      if (v.message_pinned) parts.push("pinned: stays after this segment");
-      if (v.message_seen === true) parts.push("the speaker has seen it ✓");
-      else if (v.message_seen === false) parts.push("not seen yet");
-    }
-    setText("message-state", parts.join(" · "));
-    $("message-state").hidden = parts.length === 0;
-    $("message-state").classList.toggle("seen", !!v.message_seen);
-  }
-
   document.addEventListener("runofshow:view", (event) => {
     const message = event.detail;
     view = message.view;
     seq = Math.max(seq, view.seq);
-    showMessageState(view);
     const control = message.role === "control";
     $("control").hidden = !control;
     document.body.classList.toggle("control", control);
