@@ -79,7 +79,20 @@ CUE_ROWS = 2
 #: (keys, as shown, action, short description, palette title).
 Key = tuple[str, str, str, str, str]
 CONTROL_ACTIONS = frozenset(
-    {"start_pause", "next", "previous", "extend", "skip", "goto", "end", "copy_cue", "message", "clear_message"}
+    {
+        "start_pause",
+        "next",
+        "previous",
+        "extend",
+        "skip",
+        "later",
+        "adopt",
+        "goto",
+        "end",
+        "copy_cue",
+        "message",
+        "clear_message",
+    }
 )
 MUTE: Key = ("m", "m", "app.mute", "mute", "Mute / unmute the bell")
 QUIT: Key = ("q", "q", "quit_session", "quit", "Quit (the session goes on)")
