@@ -1,0 +1,163 @@
+"""Many rooms at once, for the board: each a follower that also says when its controller was last heard of.
+
+A room is followed the way `follow` follows one session: over a WebSocket
+from a `run --serve` (or `serve`) link, or from a hub, where its journal is a
+JetStream stream and its controller beats on a core NATS subject. Either way
+the records are replayed by the same Replayer and fold, so the board shows
+only what each room's own journal says.
+
+A room is *heard of* when a record or a heartbeat arrives: over a WebSocket
+the server's heartbeats (every 2 s; the server of `run --serve` dies with its
+controller), from a hub the controller's own beats. `quiet_s` is how long ago
+that was, by this machine's monotonic clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from runofshow.clock import Clock
+from runofshow.domain.events import Event
+from runofshow.domain.link import Link, LinkState, Via, control_state
+from runofshow.errors import UserError
+from runofshow.sync.follower import Follower
+from runofshow.sync.remote import RemoteFollower, split_url
+from runofshow.words.text import literal
+
+
+class LineFollower(Follower):
+    """A room replayed from journal lines handed to it (a hub's stream): the header, then each record."""
+
+    def __init__(self, name: str, clock: Clock, *, room: str | None = None) -> None:
+        super().__init__(name, clock)
+        #: What the board calls this room.
+        self.room = room or name
+        self._lines: list[bytes] = []
+        self._heard: float | None = None
+        #: Whether the stream's history has been read (the board says nothing of a room before).
+        self.connected = False
+
+    def take_line(self, line: bytes) -> None:
+        """Queue one journal line (without its newline), from any code in this loop; `poll` applies it."""
+        self._lines.append(line.rstrip(b"\n") + b"\n")
+        self.beat()
+
+    def beat(self) -> None:
+        """The room's controller said it is alive."""
+        self._heard = self.clock.read().mono
+
+    def quiet_s(self) -> float | None:
+        """Seconds since the controller was last heard of; None if it never was."""
+        return None if self._heard is None else self.clock.read().mono - self._heard
+
+    def poll(self) -> Sequence[Event]:
+        """Apply the lines taken since the last poll."""
+        lines, self._lines = self._lines, []
+        return self.feed(b"".join(lines)) if lines else []
+
+    def link(self) -> Link:
+        """The hub's copy of the room: who writes it and when the last record came."""
+        last = self.engine.last_event_us if self.ready else None
+        problem = None if self.problem is None else literal(self.problem)
+        state = control_state(ended=self.ready and self.engine.ended, last_type=self.last_type, held=None)
+        if problem is not None and state is LinkState.CONTROLLED:
+            state = LinkState.BROKEN
+        owner = self.header.owner if self.ready else None
+        return Link(state, Via.NETWORK, literal(self.name), owner, last, problem)
+
+
+class WsRoom(RemoteFollower):
+    """A room followed over a WebSocket link; every message from its server counts as hearing of it."""
+
+    def __init__(self, url: str, token: str | None, clock: Clock, *, cafile: str | None = None) -> None:
+        super().__init__(url, token, clock, cafile=cafile)
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/")
+        #: What the board calls this room until its header names the session: host:port and any path.
+        self.room = f"{parts.netloc}{path}"
+        self._heard: float | None = None
+
+    def _take(self, message: str | bytes) -> None:
+        self._heard = self.corrected.base.read().mono
+        super()._take(message)
+
+    def quiet_s(self) -> float | None:
+        """Seconds since the server last sent anything (its heartbeats come every 2 s); None if it never did."""
+        return None if self._heard is None else self.corrected.base.read().mono - self._heard
+
+
+def split_link(link: str) -> tuple[str, str | None]:
+    """A follow link as `follow` takes it, or with the key after `#` as the pages' links have it: (url, token)."""
+    parts = urlsplit(link)
+    token = parts.fragment or None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")), token
+
+
+def ws_rooms(links: Sequence[str], clock: Clock, *, cafile: str | None = None) -> list[WsRoom]:
+    """One room per link; a bad link is a UserError before anything connects."""
+    rooms = []
+    for link in links:
+        url, token = split_link(link)
+        split_url(url, token)  # refuses http:// and a link with no key, in one line
+        rooms.append(WsRoom(url, token, clock, cafile=cafile))
+    return rooms
+
+
+class Rooms:
+    """The rooms on a board, and one stream of "something changed" for all of them.
+
+    `rooms` is the live list the screen reads each tick; a hub may add rooms to it as they appear.
+    """
+
+    def __init__(self) -> None:
+        self.rooms: list[LineFollower | WsRoom] = []
+        self._changed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def changed(self) -> None:
+        """Say that some room has news (in this loop)."""
+        self._changed.set()
+
+    def run(self, work: AsyncIterator[None] | Callable[[], AsyncIterator[None]]) -> None:
+        """Run one room's feed in a task: each of its yields is news."""
+
+        async def drive() -> None:
+            iterator = work() if callable(work) else work
+            with contextlib.suppress(asyncio.CancelledError):
+                async for _ in iterator:
+                    self.changed()
+
+        task = asyncio.get_running_loop().create_task(drive())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def changes(self) -> AsyncIterator[None]:
+        """Yield whenever any room has news."""
+        while True:
+            await self._changed.wait()
+            self._changed.clear()
+            yield
+
+    async def close(self) -> None:
+        """Stop every feed."""
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(BaseException):
+                await task
+
+
+async def connect_ws(rooms: Rooms, found: Sequence[WsRoom], *, timeout: float = 10.0) -> None:
+    """Reach every link once, together, then follow each: a refused key or no answer is a UserError at once."""
+    results = await asyncio.gather(*(room.first_contact(timeout) for room in found), return_exceptions=True)
+    for result in results:
+        if isinstance(result, UserError):
+            raise result
+        if isinstance(result, BaseException):
+            raise result
+    for room in found:
+        rooms.rooms.append(room)
+        rooms.run(room.changes)
