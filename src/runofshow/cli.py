@@ -92,6 +92,23 @@ def _build_parser() -> argparse.ArgumentParser:
         "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
     )
 
+    board = commands.add_parser("board", help="every room on one screen: from a hub, or from several follow links")
+    board.add_argument(
+        "links", nargs="*", metavar="LINK", help="follow links, as 'follow' takes them (ws://HOST:PORT/#KEY)"
+    )
+    board.add_argument("--hub", metavar="URL", help="every room on this hub (nats://HOST:4222[,nats://…])")
+    board.add_argument(
+        "--hub-creds", metavar="FILE", help="the hub's credentials (else from RUNOFSHOW_HUB_* in the environment)"
+    )
+    board.add_argument(
+        "--silent-after",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="flag a room whose controller sent no record or heartbeat for this long (default 10)",
+    )
+    board.add_argument("--cafile", metavar="FILE", help="trust this CA certificate for wss:// links")
+
     status = commands.add_parser("status", help="show a session's state now, from its journal")
     status.add_argument("journal", help="journal file (.jsonl)")
     status.add_argument("--json", action="store_true", help="one JSON object, for scripts")
@@ -208,6 +225,14 @@ def _serve(args: argparse.Namespace) -> int:
     )
 
 
+def _board(args: argparse.Namespace) -> int:
+    from runofshow.commands.board import run_board
+
+    return run_board(
+        args.links, hub=args.hub, hub_creds=args.hub_creds, silent_after=args.silent_after, cafile=args.cafile
+    )
+
+
 def _follow(args: argparse.Namespace) -> int:
     from runofshow.commands.follow import run_follow
 
@@ -227,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": _check,
         "run": _run,
         "follow": _follow,
+        "board": _board,
         "serve": _serve,
         "status": _status,
         "report": _report,

@@ -24,6 +24,9 @@ from runofshow.domain.events import Event
 from runofshow.domain.link import Link, LinkState, Via, control_state
 from runofshow.errors import UserError
 from runofshow.sync.follower import Follower
+from runofshow.sync.hub.connect import HubCredentials
+from runofshow.sync.hub.names import BEAT_PREFIX, ROOM_PATTERN
+from runofshow.sync.hub.reader import header_session, list_rooms, room_lines
 from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.words.text import literal
 
@@ -37,11 +40,16 @@ class LineFollower(Follower):
         self.room = room or name
         self._lines: list[bytes] = []
         self._heard: float | None = None
-        #: Whether the stream's history has been read (the board says nothing of a room before).
-        self.connected = False
+        self._restart = False
 
     def take_line(self, line: bytes) -> None:
-        """Queue one journal line (without its newline), from any code in this loop; `poll` applies it."""
+        """Queue one journal line (without its newline), from any code in this loop; `poll` applies it.
+
+        A second header means the room holds another session now: it is replayed from its start.
+        """
+        if header_session(line) is not None and (self.ready or self._lines):
+            self._lines = []
+            self._restart = True
         self._lines.append(line.rstrip(b"\n") + b"\n")
         self.beat()
 
@@ -56,6 +64,9 @@ class LineFollower(Follower):
     def poll(self) -> Sequence[Event]:
         """Apply the lines taken since the last poll."""
         lines, self._lines = self._lines, []
+        if self._restart:
+            self._restart = False
+            self.restart()
         return self.feed(b"".join(lines)) if lines else []
 
     def link(self) -> Link:
@@ -161,3 +172,50 @@ async def connect_ws(rooms: Rooms, found: Sequence[WsRoom], *, timeout: float = 
     for room in found:
         rooms.rooms.append(room)
         rooms.run(room.changes)
+
+
+#: How often the board asks the hub whether rooms were added.
+ROOMS_EVERY_S = 5.0
+
+
+async def follow_hub(
+    rooms: Rooms, url: str, clock: Clock, *, creds: HubCredentials | None = None, every_s: float = ROOMS_EVERY_S
+) -> None:
+    """Follow every room on the hub, and each room added later, with its controller's heartbeats; until cancelled."""
+    from runofshow.sync.hub.connect import connect
+
+    found: dict[str, LineFollower] = {}
+    client = await connect(url, creds, name="runofshow board")
+
+    async def heard(message: object) -> None:
+        room = getattr(message, "subject", "")[len(BEAT_PREFIX) :]
+        follower = found.get(room)
+        if follower is not None:
+            follower.beat()
+            rooms.changed()
+
+    try:
+        await client.subscribe(BEAT_PREFIX + "*", cb=heard)
+        while True:
+            try:
+                names = await list_rooms(url, creds=creds)
+            except Exception:  # the hub away for a while: the rooms already followed wait for it themselves
+                names = []
+            for name in names:
+                if name in found or not ROOM_PATTERN.fullmatch(name):
+                    continue
+                follower = LineFollower(name, clock, room=name)
+                found[name] = follower
+                rooms.rooms.append(follower)
+                rooms.run(_room_feed(follower, url, creds))
+            rooms.changed()
+            await asyncio.sleep(every_s)
+    finally:
+        with contextlib.suppress(Exception):
+            await client.close()
+
+
+async def _room_feed(follower: LineFollower, url: str, creds: HubCredentials | None) -> AsyncIterator[None]:
+    async for line in room_lines(url, follower.room, creds=creds):
+        follower.take_line(line)
+        yield
