@@ -59,7 +59,11 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="serve a journal to co-hosts and browser pages, for a session another process runs"
     )
-    serve.add_argument("journal", help="journal file (.jsonl)")
+    serve.add_argument("journal", nargs="?", help="journal file (.jsonl); none with --hub")
+    serve.add_argument("--hub", metavar="URL", help="serve every room on this hub instead (nats://HOST:4222[,…])")
+    serve.add_argument(
+        "--hub-creds", metavar="FILE", help="the hub's credentials (else from RUNOFSHOW_HUB_* in the environment)"
+    )
     serve.add_argument("--listen", metavar="[HOST:]PORT", help="the address to serve on (host default 127.0.0.1)")
     serve.add_argument("--certfile", metavar="FILE", help="TLS certificate (wss:// and https://)")
     serve.add_argument("--keyfile", metavar="FILE", help="TLS private key")
@@ -211,6 +215,18 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     if args.keyfile and not args.certfile:
         raise UserError("--keyfile needs --certfile too")
+    if args.hub is not None:
+        if args.journal is not None or args.listen_fd is not None or args.max_connections is not None:
+            raise UserError("serve --hub serves every room of the hub: give no journal (nor --max-connections)")
+        from runofshow.commands.serve import run_serve_hub
+
+        return run_serve_hub(
+            args.hub, args.listen, hub_creds=args.hub_creds, certfile=args.certfile, keyfile=args.keyfile
+        )
+    if args.journal is None:
+        raise UserError("serve needs a journal, or --hub URL to serve every room of a hub")
+    if args.hub_creds:
+        raise UserError("--hub-creds goes with --hub")
     from runofshow.commands.serve import run_serve
 
     return run_serve(
