@@ -112,6 +112,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="flag a room whose controller sent no record or heartbeat for this long (default 10)",
     )
     board.add_argument("--cafile", metavar="FILE", help="trust this CA certificate for wss:// links")
+    board.add_argument(
+        "--listen", metavar="[HOST:]PORT", help="also serve the board as a page, at http://HOST:PORT/board#KEY"
+    )
 
     status = commands.add_parser("status", help="show a session's state now, from its journal")
     status.add_argument("journal", help="journal file (.jsonl)")
@@ -245,7 +248,12 @@ def _board(args: argparse.Namespace) -> int:
     from runofshow.commands.board import run_board
 
     return run_board(
-        args.links, hub=args.hub, hub_creds=args.hub_creds, silent_after=args.silent_after, cafile=args.cafile
+        args.links,
+        hub=args.hub,
+        hub_creds=args.hub_creds,
+        silent_after=args.silent_after,
+        cafile=args.cafile,
+        listen=args.listen,
     )
 
 

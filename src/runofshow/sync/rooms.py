@@ -127,10 +127,14 @@ class Rooms:
         self.rooms: list[LineFollower | WsRoom] = []
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Called (in this loop) on every piece of news, besides waking `changes` (e.g. the board's page).
+        self.listeners: list[Callable[[], None]] = []
 
     def changed(self) -> None:
         """Say that some room has news (in this loop)."""
         self._changed.set()
+        for listener in self.listeners:
+            listener()
 
     def run(self, work: AsyncIterator[None] | Callable[[], AsyncIterator[None]]) -> None:
         """Run one room's feed in a task: each of its yields is news."""

@@ -25,11 +25,10 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from runofshow.domain.agenda.values import zone
-from runofshow.tui.board_models import SILENT_AFTER_S, BoardModel, RoomRow, WaitingRow, ordered, room_row
+from runofshow.tui.board_models import SILENT_AFTER_S, BoardModel, RoomRow, WaitingRow, look
 from runofshow.tui.screens import HELP, MUTE, FollowScreen, Key, bindings
 from runofshow.tui.source import RoomSource
 from runofshow.tui.widgets import KeyBar, Line
-from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal, shorten
 
 #: The countdown's colours on the board: the same as the big countdown's (runofshow.tcss).
@@ -141,10 +140,13 @@ class BoardScreen(Screen[None]):
         count = len(model.rows)
         silent = model.silent
         words = f"BOARD · {count} room{'s' if count != 1 else ''}"
+        app = self.app
+        note = app.note if isinstance(app, BoardApp) else None
         if silent:
-            self.top.words = (f"{words} · {silent} SILENT", "bold #ff2d2d")
-        else:
-            self.top.words = (words, "bold")
+            words = f"{words} · {silent} SILENT"
+        if note:
+            words = f"{words} · {note}"
+        self.top.words = (words, "bold #ff2d2d" if silent else "bold")
 
     def action_up(self) -> None:
         """The room above."""
@@ -196,8 +198,11 @@ class BoardApp(App[None]):
         changes: Callable[[], AsyncIterator[None]] | None = None,
         silent_after: float = SILENT_AFTER_S,
         local_zone: str | None = None,
+        note: str | None = None,
     ) -> None:
         super().__init__()
+        #: A line for the top of the board (the page's link, when it is served).
+        self.note = note
         self.local_zone: pendulum.Timezone | pendulum.FixedTimezone = (
             zone(local_zone) if local_zone else get_local_timezone()
         )
@@ -241,28 +246,12 @@ class BoardApp(App[None]):
         began = time.perf_counter()
         delay = 1.0
         try:
-            rows: list[RoomRow | WaitingRow] = []
-            for room in list(self.rooms):
-                room.poll()
-                if not room.ready:
-                    rows.append(WaitingRow(room.room, room.problem))
-                    continue
-                view = room.view()
-                link = room.link()
-                rows.append(
-                    room_row(
-                        room.room,
-                        view,
-                        session=room.agenda.session.title,
-                        link_state=link.state,
-                        quiet_s=room.quiet_s(),
-                        silent_after=self.silent_after,
-                    )
-                )
-                delay = min(delay, seconds_to_next_change(view) + BOUNDARY_MARGIN_S)
-                if self.opened is not None and self.opened[0] is room:
-                    self.opened[1].show(view, link, muted=self.muted)
-            order = ordered(rows)
+            found = look(self.rooms, self.silent_after)
+            delay = min(delay, found.next_change_s + BOUNDARY_MARGIN_S)
+            if self.opened is not None and self.opened[0].room in found.views:
+                view, link = found.views[self.opened[0].room]
+                self.opened[1].show(view, link, muted=self.muted)
+            order = found.rows
             if self.selected is None or all(row.room != self.selected for row in order):
                 self.selected = order[0].room if order else None
             self._model = BoardModel(order, self.selected)

@@ -8,13 +8,16 @@ the rows, and whether a room's controller has been silent too long.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runofshow.domain.derive import Urgency, View
 from runofshow.domain.instants import to_us
-from runofshow.domain.link import LinkState
+from runofshow.domain.link import Link, LinkState
 from runofshow.tui.models import Alert, alert_of
-from runofshow.words.display import countdown_text
+from runofshow.tui.source import RoomSource
+from runofshow.words.display import countdown_text, seconds_to_next_change
 from runofshow.words.timefmt import describe_offset, minute_clock, nearest_minute_us, whole_seconds
 
 #: A room whose controller has sent no record or heartbeat for this long is flagged silent.
@@ -130,3 +133,59 @@ class BoardModel:
 def ordered(rows: list[RoomRow | WaitingRow]) -> tuple[RoomRow | WaitingRow, ...]:
     """The rows by urgency."""
     return tuple(sorted(rows, key=lambda row: row.rank))
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """One look at every room: the rows by urgency, each room's View and Link, and when a countdown next moves."""
+
+    rows: tuple[RoomRow | WaitingRow, ...]
+    views: dict[str, tuple[View, Link]]
+    next_change_s: float
+
+
+def look(rooms: Sequence[RoomSource], silent_after: float = SILENT_AFTER_S) -> Look:
+    """Poll every room and make its row from its own View: what the board's screen and its page both show."""
+    rows: list[RoomRow | WaitingRow] = []
+    views: dict[str, tuple[View, Link]] = {}
+    soonest = math.inf
+    for room in list(rooms):
+        room.poll()
+        if not room.ready:
+            rows.append(WaitingRow(room.room, room.problem))
+            continue
+        view, link = room.view(), room.link()
+        views[room.room] = (view, link)
+        session = room.agenda.session.title
+        quiet = room.quiet_s()
+        rows.append(
+            room_row(room.room, view, session=session, link_state=link.state, quiet_s=quiet, silent_after=silent_after)
+        )
+        soonest = min(soonest, seconds_to_next_change(view))
+    return Look(ordered(rows), views, soonest)
+
+
+def row_json(row: RoomRow | WaitingRow) -> dict[str, object]:
+    """A row for the board's page: the same words, and the facts that colour them."""
+    if isinstance(row, WaitingRow):
+        return {"room": row.room, "waiting": True, "problem": row.problem}
+    return {
+        "room": row.room,
+        "waiting": False,
+        "session": row.session,
+        "segment": row.segment,
+        "title": row.title,
+        "speaker": row.speaker,
+        "countdown": row.countdown,
+        "alert": str(row.alert.level),
+        "paused": row.alert.paused,
+        "offset": row.offset,
+        "offset_s": row.offset_s,
+        "projected_end": row.projected_end,
+        "planned_end": row.planned_end,
+        "late": row.late,
+        "message": row.message,
+        "silent_s": row.silent_s,
+        "ended": row.ended,
+        "detached": row.detached,
+    }
