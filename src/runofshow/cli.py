@@ -98,7 +98,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     board = commands.add_parser("board", help="every room on one screen: from a hub, or from several follow links")
     board.add_argument(
-        "links", nargs="*", metavar="LINK", help="follow links, as 'follow' takes them (ws://HOST:PORT/#KEY)"
+        "links",
+        nargs="*",
+        metavar="LINK",
+        help="follow links, as 'follow' takes them (ws://HOST:PORT/#KEY), each named NAME=LINK if you like",
     )
     board.add_argument("--hub", metavar="URL", help="every room on this hub (nats://HOST:4222[,nats://…])")
     board.add_argument(

@@ -14,7 +14,7 @@ from runofshow.errors import UserError
 from runofshow.session.controller import Controller
 from runofshow.sync import server as server_module
 from runofshow.sync.rooms import Rooms, connect_ws, split_link, ws_rooms
-from runofshow.sync.server import JournalServer
+from runofshow.sync.server import JournalServer, bind
 from runofshow.tui.board import BoardApp
 from runofshow.tui.board_models import RoomRow
 from tests.kit.follow import TIMEOUT_S, TOKEN
@@ -25,6 +25,8 @@ Serve = Callable[..., Awaitable[JournalServer]]
 def test_a_link_takes_its_key_after_the_hash_as_the_pages_links_do() -> None:
     assert split_link("ws://127.0.0.1:8765/#KEY") == ("ws://127.0.0.1:8765/", "KEY")
     assert split_link("ws://127.0.0.1:8765/?token=T") == ("ws://127.0.0.1:8765/?token=T", None)
+    named = ws_rooms(["hall-a=ws://127.0.0.1:8765/#KEY", "ws://127.0.0.1:8766/?token=T"], FakeClock())
+    assert [room.room for room in named] == ["hall-a", "127.0.0.1:8766"]
     with pytest.raises(UserError, match="token is needed"):
         ws_rooms(["ws://127.0.0.1:8765/"], FakeClock())
     with pytest.raises(UserError, match="not a follow address"):
@@ -40,6 +42,15 @@ async def test_three_served_rooms_on_one_board_and_a_silent_one_flagged(
     clock.set_wall("2021-10-08T09:00:00Z")
     controllers[1].command("start")
     clock.advance(90)  # room 1 in overtime in its 1-minute opening; rooms 0 and 2 are late to start
+    with pytest.raises(UserError, match="refused the token"):  # a wrong key is said at once
+        await connect_ws(Rooms(), ws_rooms([f"ws://127.0.0.1:{servers[0].port}/#wrong"], clock))
+    away = bind("127.0.0.1", 0)
+    away_port = away.getsockname()[1]
+    away.close()  # nothing listens there: the room waits, and is tried again
+    rooms = Rooms()
+    await connect_ws(rooms, ws_rooms([f"ws://127.0.0.1:{away_port}/#{TOKEN}"], clock), timeout=2)
+    assert len(rooms.rooms) == 1 and "connection refused" in (rooms.rooms[0].problem or "")
+    await rooms.close()
     rooms = Rooms()
     links = [f"ws://127.0.0.1:{server.port}/#{TOKEN}" for server in servers]
     found = ws_rooms(links, clock)

@@ -19,6 +19,8 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
+from websockets.asyncio.client import ClientConnection
+
 from runofshow.clock import Clock
 from runofshow.domain.events import Event
 from runofshow.domain.link import Link, LinkState, Via, control_state
@@ -83,13 +85,24 @@ class LineFollower(Follower):
 class WsRoom(RemoteFollower):
     """A room followed over a WebSocket link; every message from its server counts as hearing of it."""
 
-    def __init__(self, url: str, token: str | None, clock: Clock, *, cafile: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None, clock: Clock, *, cafile: str | None = None, name: str | None = None
+    ) -> None:
         super().__init__(url, token, clock, cafile=cafile)
         parts = urlsplit(self.url)
         path = parts.path.rstrip("/")
-        #: What the board calls this room until its header names the session: host:port and any path.
-        self.room = f"{parts.netloc}{path}"
+        #: What the board calls this room: the name given with the link, else host:port and any path.
+        self.room = name or f"{parts.netloc}{path}"
         self._heard: float | None = None
+        #: Whether the server answered and refused (a wrong key, not a session): not worth waiting for.
+        self.refused = False
+
+    async def _open(self) -> ClientConnection:
+        try:
+            return await super()._open()
+        except UserError:
+            self.refused = True
+            raise
 
     def _take(self, message: str | bytes) -> None:
         self._heard = self.corrected.base.read().mono
@@ -107,13 +120,22 @@ def split_link(link: str) -> tuple[str, str | None]:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")), token
 
 
+def named_link(link: str) -> tuple[str | None, str]:
+    """`NAME=LINK` as (NAME, LINK); a bare link as (None, LINK)."""
+    name, equals, rest = link.partition("=")
+    if equals and "://" in rest and ROOM_PATTERN.fullmatch(name):
+        return name, rest
+    return None, link
+
+
 def ws_rooms(links: Sequence[str], clock: Clock, *, cafile: str | None = None) -> list[WsRoom]:
-    """One room per link; a bad link is a UserError before anything connects."""
+    """One room per link (`[NAME=]ws://HOST:PORT/#KEY`); a bad link is a UserError before anything connects."""
     rooms = []
-    for link in links:
+    for given in links:
+        name, link = named_link(given)
         url, token = split_link(link)
         split_url(url, token)  # refuses http:// and a link with no key, in one line
-        rooms.append(WsRoom(url, token, clock, cafile=cafile))
+        rooms.append(WsRoom(url, token, clock, cafile=cafile, name=name))
     return rooms
 
 
@@ -166,12 +188,16 @@ class Rooms:
 
 
 async def connect_ws(rooms: Rooms, found: Sequence[WsRoom], *, timeout: float = 10.0) -> None:
-    """Reach every link once, together, then follow each: a refused key or no answer is a UserError at once."""
+    """Reach every link once, together, then follow each.
+
+    A link whose server refuses it (a wrong key) is a UserError at once; a
+    server that does not answer yet is shown waiting, and tried again.
+    """
     results = await asyncio.gather(*(room.first_contact(timeout) for room in found), return_exceptions=True)
-    for result in results:
-        if isinstance(result, UserError):
-            raise result
-        if isinstance(result, BaseException):
+    for room, result in zip(found, results):
+        if isinstance(result, UserError) and not room.refused:
+            room.problem = str(result)
+        elif isinstance(result, BaseException):
             raise result
     for room in found:
         rooms.rooms.append(room)

@@ -30,6 +30,7 @@ from runofshow.tui.screens import HELP, MUTE, FollowScreen, Key, bindings
 from runofshow.tui.source import RoomSource
 from runofshow.tui.widgets import KeyBar, Line
 from runofshow.words.text import literal, shorten
+from runofshow.words.timefmt import format_length
 
 #: The countdown's colours on the board: the same as the big countdown's (runofshow.tcss).
 ALERT_STYLES = {"wrap_up": "bold #ffd700", "final": "bold #ff8700", "overtime": "bold #ff2d2d"}
@@ -59,17 +60,17 @@ def board_table(model: BoardModel) -> Table:
     """The rows as a Rich table; every text from a journal goes in as literal Text."""
     table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, padding=(0, 1), show_edge=False)
     table.add_column("", width=9, no_wrap=True)
-    table.add_column("room", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("room", width=14, no_wrap=True, overflow="ellipsis")
     table.add_column("seg", width=5, no_wrap=True)
-    table.add_column("on now · message", ratio=3, no_wrap=True, overflow="ellipsis")
-    table.add_column("left", width=8, justify="right", no_wrap=True)
+    table.add_column("on now · message", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("left", width=7, justify="right", no_wrap=True)
     table.add_column("behind/ahead", width=12, no_wrap=True)
     table.add_column("end/plan", width=11, no_wrap=True)
     for row in model.rows:
         style = SELECTED_STYLE if row.room == model.selected else ""
         if isinstance(row, WaitingRow):
             table.add_row(
-                Text("waiting", style="dim"),
+                Text("UNREACHED", style="bold #ff2d2d") if row.problem else Text("waiting", style="dim"),
                 Text(literal(row.room)),
                 "",
                 Text(literal(row.problem or "connecting…"), style="dim"),
@@ -82,7 +83,7 @@ def board_table(model: BoardModel) -> Table:
 
 def _cells(row: RoomRow) -> tuple[Text, ...]:
     if row.silent_s is not None:
-        flag = Text(f"SILENT {row.silent_s}s", style="bold reverse #ff2d2d")
+        flag = Text("SILENT", style="bold reverse #ff2d2d") + Text(f"\n{format_length(row.silent_s)}", style="#ff2d2d")
     elif row.ended:
         flag = Text("ended", style="dim")
     elif row.detached:

@@ -79,8 +79,8 @@ class WaitingRow:
 
     @property
     def rank(self) -> tuple[int, int, int, str]:
-        """After every room that has a session to show."""
-        return (2, 0, 0, self.room)
+        """With the silent rooms when it cannot be reached; else (connecting) after every room shown."""
+        return (0 if self.problem else 2, 0, 0, self.room)
 
 
 def room_row(

@@ -27,7 +27,7 @@
   }
 
   function flag(row) {
-    if (row.waiting) return ["waiting", "dim"];
+    if (row.waiting) return row.problem ? ["UNREACHED", "silent"] : ["waiting", "dim"];
     if (row.silent_s !== null) return [`SILENT ${row.silent_s}s`, "silent"];
     if (row.ended) return ["ended", "dim"];
     if (row.detached) return ["no mod", "nomod"];
@@ -44,7 +44,7 @@
     room.append(line(row.room, "room"), line(row.waiting ? row.problem || "connecting…" : row.session, "dim"));
     tr.append(room);
     if (row.waiting) return tr;
-    tr.append(cell(row.segment));
+    tr.append(cell(row.segment, "nowrap"));
     const now = document.createElement("td");
     now.append(line(row.speaker ? `${row.speaker} · ${row.title}` : row.title));
     if (row.message) now.append(line(`✉ ${row.message}`, "message"));
@@ -52,8 +52,9 @@
     const left = cell(row.countdown, `num count alert-${row.alert}` + (row.paused ? " paused" : ""));
     tr.append(left);
     const tone = row.ended ? "" : row.offset_s > 0 ? "behind" : row.offset_s < 0 ? "ahead" : "";
-    tr.append(cell(row.offset, tone));
+    tr.append(cell(row.offset, `nowrap ${tone}`));
     const end = document.createElement("td");
+    end.className = "nowrap";
     end.append(line(row.projected_end, row.late ? "late" : ""));
     end.lastChild.append(Object.assign(document.createElement("span"), { className: "dim", textContent: `/${row.planned_end}` }));
     tr.append(end);
@@ -75,7 +76,7 @@
     const ws = new WebSocket(`${scheme}//${location.host}/board/view?token=${encodeURIComponent(token)}`);
     ws.onopen = () => {
       attempts = 0;
-      $("link").textContent = "";
+      $("board-link").textContent = "";
     };
     ws.onmessage = (event) => {
       let message;
@@ -94,7 +95,7 @@
       }
       const wait = BACKOFF_MS[Math.min(attempts, BACKOFF_MS.length - 1)];
       attempts += 1;
-      $("link").textContent = "reconnecting…";
+      $("board-link").textContent = "reconnecting…";
       setTimeout(connect, wait);
     };
   }
