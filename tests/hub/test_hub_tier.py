@@ -17,6 +17,7 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.derive import derive
 from runofshow.session.controller import Controller
 from runofshow.sync.hub.connect import connect
+from runofshow.sync.hub.names import beat_subject
 from runofshow.sync.hub.tier import TOKENS_BUCKET, HubTier, split_room_path, token_hash
 from runofshow.sync.listen import bind
 from runofshow.sync.remote import RemoteFollower
@@ -154,6 +155,17 @@ async def test_the_board_follows_every_room_of_the_hub(
                 if found is not None:
                     found.poll()
         assert found.view() == derive(controller.engine, clock.read())
+        clock.advance(20)  # nothing from the room for 20 s: then its controller's heartbeat
+        assert found.quiet_s() == 20
+        client = await connect(cluster.url)
+        try:
+            beat = json.dumps({"seq": controller.engine.seq, "wall_us": clock.read().wall_us, "actor": "keyboard"})
+            async with asyncio.timeout(TIMEOUT_S):
+                while found.quiet_s() != 0:
+                    await client.publish(beat_subject(room), beat.encode())
+                    await asyncio.sleep(0.1)
+        finally:
+            await client.close()
     finally:
         task.cancel()
         with contextlib.suppress(BaseException):
