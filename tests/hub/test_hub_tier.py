@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
+import signal
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -171,4 +174,45 @@ async def test_the_board_follows_every_room_of_the_hub(
         with contextlib.suppress(BaseException):
             await task
         await rooms.close()
+        controller.close()
+
+
+async def test_serve_hub_as_a_process_serves_the_stage_feed_of_a_room(
+    cluster: Cluster, room: str, tmp_path: Path, clock: FakeClock, agenda: Agenda
+) -> None:
+    controller = _session(tmp_path / "room.jsonl", clock, agenda)
+    await publish_by_hand(cluster.url, room, journal_lines(controller.path))
+    await put_keys(cluster.url, room)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "runofshow",
+        "serve",
+        "--hub",
+        cluster.url,
+        "--listen",
+        "127.0.0.1:0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        said = (await asyncio.wait_for(process.stdout.readline(), TIMEOUT_S)).decode()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/r/ROOM/", said)
+        assert found is not None, said
+        follower = RemoteFollower(f"ws://127.0.0.1:{found[1]}/r/{room}", STAGE_KEY, clock, stage=True)
+        await follower.first_contact()
+        changes = follower.changes().__aiter__()
+        async with asyncio.timeout(TIMEOUT_S):
+            while not (follower.ready and follower.engine.seq == controller.engine.seq):
+                await anext(changes)
+                follower.poll()
+        assert follower.view().remaining_s == derive(controller.engine, clock.read()).remaining_s
+        assert follower.header.user == "" and all(not s.notes for s in follower.agenda.segments)  # the stage's facts
+        await changes.aclose()  # type: ignore[attr-defined]
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), TIMEOUT_S) == 130
+        assert process.stderr is not None
+        assert b"Traceback" not in await process.stderr.read()
         controller.close()
