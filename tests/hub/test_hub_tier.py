@@ -168,11 +168,10 @@ async def test_the_board_follows_every_room_of_the_hub(
                     await client.publish(beat_subject(room), beat.encode())
                     await asyncio.sleep(0.1)
         finally:
-            await client.close()
+            await asyncio.wait([asyncio.ensure_future(client.close())], timeout=5)
     finally:
         task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await asyncio.wait([task], timeout=5)
         await rooms.close()
         controller.close()
 

@@ -178,13 +178,13 @@ class Rooms:
             self._changed.clear()
             yield
 
-    async def close(self) -> None:
-        """Stop every feed."""
-        for task in list(self._tasks):
+    async def close(self, timeout: float = 2.0) -> None:
+        """Stop every feed; one that does not stop within `timeout` (a hub not answering its goodbye) is left."""
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(BaseException):
-                await task
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
 
 
 async def connect_ws(rooms: Rooms, found: Sequence[WsRoom], *, timeout: float = 10.0) -> None:
@@ -242,7 +242,8 @@ async def follow_hub(
             await asyncio.sleep(every_s)
     finally:
         with contextlib.suppress(Exception):
-            await client.close()
+            async with asyncio.timeout(2.0):  # a hub that does not answer must not hold the board's exit
+                await client.close()
 
 
 async def _room_feed(follower: LineFollower, url: str, creds: HubCredentials | None) -> AsyncIterator[None]:

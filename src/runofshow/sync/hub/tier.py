@@ -198,10 +198,9 @@ class HubRoom:
             live.queue.put_nowait((-1, ""))
 
     async def close(self) -> None:
-        """Stop reading the room."""
+        """Stop reading the room (its reader says goodbye to the hub for at most 2 s)."""
         self._task.cancel()
-        with contextlib.suppress(BaseException):
-            await self._task
+        await asyncio.wait([self._task], timeout=2.0)
 
 
 class HubTier:
@@ -253,7 +252,8 @@ class HubTier:
                 await room.close()
             if self._client is not None:
                 with contextlib.suppress(Exception):
-                    await self._client.close()  # type: ignore[attr-defined]
+                    async with asyncio.timeout(2.0):  # a hub that does not answer must not hold the exit
+                        await self._client.close()  # type: ignore[attr-defined]
 
     # -- keys --------------------------------------------------------------
 
