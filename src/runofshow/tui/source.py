@@ -14,7 +14,7 @@ from runofshow.domain.commands import Ack, Command
 from runofshow.domain.derive import View
 from runofshow.domain.events import Event
 from runofshow.domain.header import Header
-from runofshow.domain.link import Link, ServerHealth
+from runofshow.domain.link import HubHealth, Link, ServerHealth
 
 
 class SessionSource(Protocol):
@@ -81,4 +81,16 @@ class RoomSource(SessionSource, Protocol):
 
     def quiet_s(self) -> float | None:
         """Seconds since a record or a heartbeat came from the room; None if none ever did."""
+        ...
+
+
+class MirroredTo(Protocol):
+    """The hub the moderator's journal is copied to, from a thread of its own: how the copy is doing."""
+
+    def health(self) -> HubHealth:
+        """Where the copy stands now (called once a tick; never waits)."""
+        ...
+
+    def watch(self, changed: Callable[[], None], /) -> None:
+        """Call `changed` (from any thread) whenever its health changes."""
         ...
