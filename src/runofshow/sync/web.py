@@ -136,7 +136,14 @@ def page_response(request: Request, embed: Sequence[str] = ()) -> Response | Non
     found = PAGES.get(path)
     if found is None:
         return _plain(HTTPStatus.NOT_FOUND, "not found\n")
-    name, kind = found
+    return asset_response(request, *found, embed)
+
+
+def asset_response(request: Request, name: str, kind: str, embed: Sequence[str] = ()) -> Response:
+    """A file of `pages/` as the answer to a GET (or HEAD: the same headers and no body), under the CSP.
+
+    `embed`: the sites allowed to show it in a frame (none by default).
+    """
     body = _asset(name)
     # HEAD: the same headers, Content-Length included, and no body.
     return Response(200, "OK", _headers(kind, len(body), embed), b"" if request.method == "HEAD" else body)
