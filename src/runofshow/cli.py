@@ -55,6 +55,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
+    run.add_argument(
+        "--osc",
+        metavar="[HOST:]PORT",
+        help="with --serve, also take commands as OSC messages (/runofshow/next, /runofshow/extend 60, ...) on "
+        "this UDP port. OSC has NO authentication: anyone who can reach the port can run the show, so it "
+        "listens on 127.0.0.1 unless you give an address. Off by default",
+    )
 
     serve = commands.add_parser(
         "serve", help="serve a journal to co-hosts and browser pages, for a session another process runs"
@@ -72,6 +79,9 @@ def _build_parser() -> argparse.ArgumentParser:
     # How `run --serve` hands its child the socket it bound and the pipe that says which records are on disk.
     serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--control-fd", type=int, help=argparse.SUPPRESS)
+    # And the socket its commands go over to the controller, and the OSC socket it bound.
+    serve.add_argument("--command-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--osc-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--parent", type=int, help=argparse.SUPPRESS)
 
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
@@ -87,6 +97,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     views.add_argument(
         "--json", action="store_true", help="no screen: one JSON state line per change, for scripts and overlays"
+    )
+    follow.add_argument(
+        "--control",
+        metavar="TOKEN",
+        help="the control link's token: get the moderator's keys (quit is yours; end asks), sent to the moderator",
+    )
+    follow.add_argument(
+        "--as",
+        dest="name",
+        metavar="NAME",
+        help="with --control: the name the moderator's screen and the journal give your commands",
     )
     follow.add_argument(
         "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
@@ -188,6 +209,7 @@ def _run(args: argparse.Namespace) -> int:
         serve=args.serve,
         certfile=args.certfile,
         keyfile=args.keyfile,
+        osc=args.osc,
     )
 
 
@@ -204,6 +226,8 @@ def _serve(args: argparse.Namespace) -> int:
         max_connections=args.max_connections,
         listen_fd=args.listen_fd,
         control_fd=args.control_fd,
+        command_fd=args.command_fd,
+        osc_fd=args.osc_fd,
         parent=args.parent,
     )
 
@@ -211,7 +235,15 @@ def _serve(args: argparse.Namespace) -> int:
 def _follow(args: argparse.Namespace) -> int:
     from runofshow.commands.follow import run_follow
 
-    return run_follow(args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile)
+    return run_follow(
+        args.target,
+        token=args.token,
+        stage=args.stage,
+        as_json=args.json,
+        cafile=args.cafile,
+        control=args.control,
+        name=args.name,
+    )
 
 
 def _default(args: argparse.Namespace) -> int:

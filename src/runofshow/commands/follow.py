@@ -10,17 +10,30 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from runofshow.clock import SystemClock
-from runofshow.domain.derive import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
 from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.sync.watch import FileWatch
 from runofshow.words.display import seconds_to_next_change
+from runofshow.words.status import status_document
 from runofshow.words.text import json_safe
 
 
-def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
-    """Follow `target` (a journal path or a ws:// URL) until the user quits."""
+def run_follow(
+    target: str,
+    *,
+    token: str | None,
+    stage: bool,
+    as_json: bool,
+    cafile: str | None,
+    control: str | None = None,
+    name: str | None = None,
+) -> int:
+    """Follow `target` (a journal path or a ws:// URL) until the user quits; with `control`, with the moderator's keys."""
+    if control is not None and ("://" not in target or stage or as_json):
+        raise UserError("--control goes with following the moderator's server (ws://...), on the full screen")
+    if name is not None and control is None:
+        raise UserError("--as names the sender of commands: it goes with --control")
     if "://" in target:
         split_url(target, token)  # a wrong address is the first thing to hear about
     elif Path(target).is_dir():
@@ -28,12 +41,23 @@ def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, ca
     if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the follow screen needs a terminal; use --json for scripts")
     try:
-        return asyncio.run(_follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile))
+        return asyncio.run(
+            _follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile, control=control, name=name)
+        )
     except KeyboardInterrupt:
         return 130
 
 
-async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
+async def _follow(
+    target: str,
+    *,
+    token: str | None,
+    stage: bool,
+    as_json: bool,
+    cafile: str | None,
+    control: str | None = None,
+    name: str | None = None,
+) -> int:
     clock = SystemClock()
     source: Follower
     if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
@@ -94,7 +118,8 @@ async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None
                     waiting = asyncio.ensure_future(anext(iterator))
                 continue
             view = source.view()
-            state = status_json(view, {"session": source.agenda.session.title, "problem": source.problem})
+            extra = {"session": source.agenda.session.title, "problem": source.problem}
+            state = status_document(view, extra, link_up=source.problem is None)
             key = (state["seq"], state["phase"], round(view.remaining_s), round(view.offset_s), source.problem)
             if key != last_key:
                 print(json_safe(json.dumps(state, ensure_ascii=False)), flush=True)

@@ -21,11 +21,12 @@ from typing import Any
 from runofshow.clock import Clock
 from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.bounds import check_instant, check_mono
-from runofshow.domain.commands import KEYBOARD, Ack, Command, CommandError, from_name
+from runofshow.domain.commands import Ack, Command, CommandError, from_name
 from runofshow.domain.decide import changes_order_or_clock, check_fresh, decide, due_warnings
 from runofshow.domain.derive import View, derive
 from runofshow.domain.events import (
     JUMP_THRESHOLD_S,
+    KEYBOARD,
     SUSPEND_THRESHOLD_S,
     ClockJump,
     Detach,

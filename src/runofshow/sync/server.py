@@ -54,13 +54,22 @@ from runofshow.clock import Clock
 from runofshow.domain.instants import format_instant
 from runofshow.session.bus import DurableRecord
 from runofshow.session.controller import Controller
-from runofshow.sync.admission import MAX_CONNECTIONS, Admitted, Kind, Slots, connection_class, given_token
+from runofshow.sync.admission import (
+    MAX_CONNECTIONS,
+    Admitted,
+    Kind,
+    Slots,
+    connection_class,
+    given_token,
+    request_body,
+)
 from runofshow.sync.admission import request_problem as _request_problem
+from runofshow.sync.control import API_PREFIX, WS_PATH, ControlApi, json_response, sender_name
 from runofshow.sync.listen import bind, follow_command, page_base, parse_listen, public_host, tls_context
 from runofshow.sync.offsets import JournalIndex
 from runofshow.sync.stage_feed import stage_header
 from runofshow.sync.tail import JournalFile, TailProblem
-from runofshow.sync.web import COHOST, WebViews
+from runofshow.sync.web import STAGE, WebViews, same_origin
 
 __all__ = [
     "HEARTBEAT_S",
@@ -135,8 +144,11 @@ class JournalServer:
         max_connections: int = MAX_CONNECTIONS,
         open_timeout: float = OPEN_TIMEOUT_S,
         slots: Slots | None = None,
+        control: ControlApi | None = None,
     ) -> None:
         self.path = path
+        #: The control API (HTTP and WebSocket) and its channel to the controller; None: no /api/v1/.
+        self.control = control
         #: The browser pages and their view stream, on the same port and thread; None serves followers only.
         self.web = web
         self.token = token
@@ -252,6 +264,8 @@ class JournalServer:
             self.web.load(self.loop)
         self._serving = True
         self.file.open()
+        if self.control is not None:
+            await self.control.link.start()
         try:
             self._server = await serve(
                 self._handle,
@@ -278,6 +292,8 @@ class JournalServer:
             if self._server is not None:
                 self._server.close()
                 await self._server.wait_closed()
+            if self.control is not None:
+                await self.control.link.close()
             self.file.close()
 
     def take(self, record: DurableRecord) -> None:
@@ -343,14 +359,17 @@ class JournalServer:
                 while self.index.last_seq < seq or any(follower.pending for follower in self._live):
                     await asyncio.sleep(0.01)
 
-    def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """Refuse bad requests (4xx), browsers (403) and anyone without a token (401); pages go to the web views.
 
         A token holder is counted in its kind's slots (see `admission`), or
         answered 503 when they are full. Nothing here answers 5xx otherwise.
         """
         try:
-            response, kind = self._decide(connection, request)
+            if self.control is not None and urlsplit(request.path).path.startswith(API_PREFIX):
+                response, kind = await self._control_request(connection, request)
+            else:
+                response, kind = self._decide(connection, request)
         except Exception:  # a request no rule foresaw: refused, never a 500
             return connection.respond(HTTPStatus.BAD_REQUEST, "bad request\n")
         if response is None and kind is not None and isinstance(connection, Admitted):
@@ -364,7 +383,7 @@ class JournalServer:
             return connection.respond(*problem), None
         if self.web is not None and (request.method == "HEAD" or self.web.owns(request)):
             response, role = self.web.decide(connection, request)
-            return response, None if role is None else Kind.COHOST if role == COHOST else Kind.STAGE
+            return response, None if role is None else Kind.STAGE if role == STAGE else Kind.COHOST
         if request.method == "HEAD":
             return connection.respond(HTTPStatus.NOT_FOUND, "no pages here\n"), None
         if request.headers.get("Origin") is not None:
@@ -375,6 +394,27 @@ class JournalServer:
             return None, Kind.STAGE
         return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n"), None
 
+    async def _control_request(
+        self, connection: ServerConnection, request: Request
+    ) -> tuple[Response | None, Kind | None]:
+        """The control API: an HTTP command or the status (answered here), or a control WebSocket (opened)."""
+        control = self.control
+        assert control is not None
+        if urlsplit(request.path).path != WS_PATH:
+            if "websocket" in request.headers.get("Upgrade", "").lower():
+                return json_response(400, {"ok": False, "error": "the control WebSocket is /api/v1/ws"}), None
+            return await control.http(request, given_token(request), request_body(request)), None
+        if "websocket" not in request.headers.get("Upgrade", "").lower():
+            return json_response(400, {"ok": False, "error": "/api/v1/ws is a WebSocket"}), None
+        if request.headers.get("Origin") is not None and not same_origin(request, self.ssl_context is not None):
+            return connection.respond(HTTPStatus.FORBIDDEN, "this page is not from this server\n"), None
+        role = control.role(given_token(request))
+        if role is None:
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid control token is needed\n"), None
+        if role != "control":
+            return connection.respond(HTTPStatus.FORBIDDEN, "this is not a control link\n"), None
+        return None, Kind.COHOST
+
     def _stage_token_ok(self, request: Request) -> bool:
         if self.web is None:
             return False
@@ -384,6 +424,15 @@ class JournalServer:
         return hmac.compare_digest(given_token(request).encode(), self.token.encode())
 
     async def _handle(self, connection: ServerConnection) -> None:
+        request = connection.request
+        if self.control is not None and request is not None and urlsplit(request.path).path == WS_PATH:
+            # A page (it has an Origin) or `follow --control` (it says client=cohost) acts as a co-host;
+            # any other client, a script's, as the API.
+            query = parse_qs(urlsplit(request.path).query)
+            cohost = request.headers.get("Origin") is not None or (query.get("client") or [""])[0] == "cohost"
+            name = sender_name((query.get("as") or [""])[0], "co-host" if cohost else "ws")
+            await self.control.serve_socket(connection, "control", f"{'cohost' if cohost else 'api'}:{name}")
+            return
         if self.web is not None and connection.request is not None and self.web.owns(connection.request):
             await self.web.handle(connection)
             return

@@ -27,7 +27,7 @@ from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
 from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, ServedBy, SessionSource
+from runofshow.tui.source import Controls, RemoteCommands, ServedBy, SessionSource
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -231,8 +231,11 @@ class RunofshowApp(SessionApp):
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
         shutdown: Callable[[], Awaitable[None]] | None = None,
+        remote: RemoteCommands | None = None,
     ) -> None:
         self.controls = controls
+        #: Commands from outside (the server's channel publishes them), answered once on disk.
+        self.remote = remote
         self.journal_label = journal_label
         self.notes = list(notes)
         #: The follow command to show while serving the journal to co-hosts.
@@ -276,6 +279,12 @@ class RunofshowApp(SessionApp):
                     loop.call_soon_threadsafe(self.refresh_now)
 
             self.server.watch(changed)
+        screen = self.live
+        if self.remote is not None and isinstance(screen, ModeratorScreen):
+            # Commands from outside: published on the bus by the server's channel, from its reading thread;
+            # carried out here, in this loop, as a key is (ModeratorScreen.remote); answered once on disk.
+            screen.answers = self.remote
+            self.remote.listen(screen.remote, asyncio.get_running_loop())
         super().on_mount()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
