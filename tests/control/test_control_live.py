@@ -1,0 +1,232 @@
+"""Control from anywhere, against a real `run --serve` in a pseudo-terminal: HTTP, WebSocket, OSC, the race.
+
+The tests share one served session (module scope) and run in order: each
+reads the state it starts from rather than assuming one.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from typing import Any
+
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.kit.control import Live, schema_validator
+from tests.kit.web import wait_for
+
+REPLY = schema_validator("reply")
+STATUS = schema_validator("status")
+
+
+def records(live: Live) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in live.served.journal.read_text().splitlines()[1:] if line.strip()]
+
+
+def ok(live: Live, path: str, **kwargs: Any) -> dict[str, Any]:
+    code, reply = live.request(path, **kwargs)
+    REPLY.validate(reply)
+    assert code == 200 and reply["ok"], reply
+    return reply
+
+
+def test_an_http_command_is_answered_once_on_disk_with_its_effect_and_its_actor(live: Live) -> None:
+    reply = ok(live, "/api/v1/start?as=deck", token=live.control_token)
+    assert reply["command"] == "start" and reply["status"]["started"] and reply["status"]["running"]
+    assert reply["status"]["seq"] >= reply["seq"]
+    on_disk = {record["seq"]: record for record in records(live)}  # answered after fsync: it is there already
+    assert on_disk[reply["seq"]]["type"] == "start" and on_disk[reply["seq"]]["actor"] == "api:deck"
+    live.screen_until("deck: start")
+
+    allotted = reply["status"]["allotted_s"]
+    extended = ok(live, "/api/v1/extend/60", method="POST", bearer=live.control_token, body=b"")
+    assert extended["status"]["allotted_s"] == allotted + 60
+    body = json.dumps({"text": "Wrap up <b>now</b>", "as": "Ana"}).encode()
+    sent = ok(
+        live, "/api/v1/message", method="POST", bearer=live.control_token, body=body, content_type="application/json"
+    )
+    assert sent["status"]["message"] == "Wrap up <b>now</b>" and sent["status"]["message_showing"]
+    assert {record["seq"]: record for record in records(live)}[sent["seq"]]["actor"] == "api:Ana"
+    form = urllib.parse.urlencode({"text": "by form"}).encode()
+    by_form = ok(
+        live,
+        "/api/v1/message",
+        method="POST",
+        bearer=live.control_token,
+        body=form,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert by_form["status"]["message"] == "by form"
+    cleared = ok(live, "/api/v1/clear-message", token=live.control_token)
+    assert cleared["status"]["message"] is None and not cleared["status"]["message_showing"]
+    toggled = ok(live, "/api/v1/toggle", token=live.control_token)
+    assert toggled["status"]["paused"] and not toggled["status"]["running"]
+    assert not ok(live, "/api/v1/toggle", token=live.control_token)["status"]["paused"]
+
+
+def test_the_status_document_has_what_a_button_panel_shows(live: Live) -> None:
+    state = live.status()
+    STATUS.validate(state)
+    assert state["link_up"] and state["version"] == 1
+    assert state["remaining_ms"] == round(state["remaining_s"] * 1000)
+    assert state["next_title"] == "Second part" and state["next_speaker"] == "Ana"
+    code, by_cohost = live.request("/api/v1/status", bearer=live.served.cohost_token)
+    assert code == 200 and by_cohost["seq"] == state["seq"]
+
+
+def test_stage_and_cohost_tokens_and_no_token_are_refused_on_every_control_path(live: Live) -> None:
+    before = live.status()["seq"]
+    served = live.served
+    for path, method in (
+        ("/api/v1/next", "GET"),
+        ("/api/v1/pause", "POST"),
+        ("/api/v1/extend/60", "GET"),
+        ("/api/v1/message?text=hi", "GET"),
+        ("/api/v1/end", "POST"),
+    ):
+        for token, code in ((served.stage_token, 403), (served.cohost_token, 403), (None, 401), ("nope", 401)):
+            got, reply = live.request(path, method=method, bearer=token, body=b"" if method == "POST" else None)
+            REPLY.validate(reply)
+            assert (got, reply["ok"]) == (code, False), (path, token, reply)
+            assert "\n" not in reply["error"]
+    assert live.request("/api/v1/status", token=served.stage_token)[0] == 403
+    assert live.request("/api/v1/end", token=live.control_token)[0] == 405  # a link preview never ends a show
+    assert live.request("/api/v1/dance", token=live.control_token)[0] == 404
+    assert live.request("/api/v1/goto/x", token=live.control_token)[0] == 400
+    for token, code in ((served.stage_token, 403), (served.cohost_token, 403), ("nope", 401)):
+        try:
+            with connect(
+                f"ws://127.0.0.1:{served.port}/api/v1/ws", additional_headers={"Authorization": f"Bearer {token}"}
+            ):
+                raise AssertionError("a control connection was opened without the control token")
+        except InvalidStatus as refused:
+            assert refused.response.status_code == code
+    osc_send(live, "/runofshow/next")  # OSC has no token: this one is taken, and the check below sees it
+    wait_for(lambda: live.status()["seq"] > before)
+    assert [r["actor"] for r in records(live) if r["seq"] > before] == ["api:osc"]
+
+
+def osc_send(live: Live, address: str, *args: Any) -> None:
+    from pythonosc.udp_client import SimpleUDPClient
+
+    SimpleUDPClient("127.0.0.1", live.osc_port).send_message(address, list(args))
+
+
+def test_osc_commands_take_their_argument(live: Live) -> None:
+    before = live.status()
+    osc_send(live, "/runofshow/extend", 30)
+    after = wait_for(lambda: (s := live.status())["seq"] > before["seq"] and s)
+    assert after["allotted_s"] == before["allotted_s"] + 30
+
+
+def test_two_clients_racing_next_make_one_step(live: Live) -> None:
+    ok(live, "/api/v1/goto/1", token=live.control_token)
+    state = live.status()
+    assert state["segment"] == 1
+    results: list[tuple[int, dict[str, Any]]] = []
+    gate = threading.Barrier(2)
+
+    def press() -> None:
+        gate.wait()
+        results.append(live.request(f"/api/v1/next?if_seq={state['seq']}", token=live.control_token))
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    codes = sorted(code for code, _ in results)
+    assert codes == [200, 409], results
+    refused = next(reply for code, reply in results if code == 409)
+    REPLY.validate(refused)
+    assert "changed since" in refused["error"] and refused["status"]["segment"] == 2
+    assert live.status()["segment"] == 2
+
+
+def test_a_websocket_control_client_with_a_bearer_header_gets_each_answer_by_its_id(live: Live) -> None:
+    url = f"ws://127.0.0.1:{live.served.port}/api/v1/ws?as=script"
+    with connect(url, additional_headers={"Authorization": f"Bearer {live.control_token}"}) as ws:
+        live.screen_until("1 control link open")
+        seq = live.status()["seq"]
+        ws.send(json.dumps({"id": 7, "command": "goto", "to": 1, "if_seq": seq}))
+        answer = json.loads(ws.recv(timeout=15))
+        REPLY.validate(answer)
+        assert answer["id"] == 7 and answer["code"] == 200 and answer["status"]["segment"] == 1
+        ws.send(json.dumps({"id": 8, "command": "next", "if_seq": seq}))
+        stale = json.loads(ws.recv(timeout=15))
+        REPLY.validate(stale)
+        assert stale["id"] == 8 and stale["code"] == 409 and stale["status"]["segment"] == 1
+        ws.send(json.dumps({"id": 9, "command": "extend", "seconds": "x"}))
+        assert json.loads(ws.recv(timeout=15))["code"] == 400
+    assert {r["seq"]: r for r in records(live)}[answer["seq"]]["actor"] == "api:script"
+    live.screen_until("script: goto")
+
+
+def test_revoking_closes_control_connections_and_refuses_the_old_token(live: Live) -> None:
+    old = live.control_token
+    with connect(
+        f"ws://127.0.0.1:{live.served.port}/api/v1/ws", additional_headers={"Authorization": f"Bearer {old}"}
+    ) as ws:
+        live.served.press(b"R")
+        live.screen_until("Revoke every control link?")
+        live.served.press(b"y")
+        closed = wait_for(lambda: _closed_code(ws), timeout=10)
+    assert closed == 4001
+    path = live.served.journal.with_name(live.served.journal.name + ".control-token")
+    new = wait_for(lambda: (text := path.read_text().strip()) != old and text)
+    live.screen_until(f"/control#{new}")
+    assert live.request("/api/v1/pause", token=old)[0] == 401
+    live.control_token = new
+    assert ok(live, "/api/v1/pause", token=new)["status"]["paused"]
+
+
+def _closed_code(ws: Any) -> int | None:
+    try:
+        ws.recv(timeout=0.2)
+    except TimeoutError:
+        return None
+    except Exception:
+        return ws.close_code or -1
+    return None
+
+
+def test_a_server_without_a_controller_answers_503_saying_why(live: Live, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from tests.kit.web import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "runofshow", "serve", str(live.served.journal), "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+
+        def answered() -> tuple[int, dict[str, Any]] | None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    pass
+            except OSError:
+                time.sleep(0.05)
+                return None
+            return live.request.__func__(_At(port), "/api/v1/next", token=live.control_token)  # type: ignore[attr-defined]
+
+        code, reply = wait_for(answered)
+        REPLY.validate(reply)
+        assert code == 503 and "no controller" in reply["error"]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+class _At:
+    """Enough of a Live to send a request to another port."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
