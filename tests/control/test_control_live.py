@@ -16,7 +16,7 @@ from typing import Any
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.kit.control import Live, schema_validator
+from tests.kit.control import Live, request, schema_validator
 from tests.kit.web import wait_for
 
 REPLY = schema_validator("reply")
@@ -166,6 +166,35 @@ def test_a_websocket_control_client_with_a_bearer_header_gets_each_answer_by_its
     live.screen_until("script: goto")
 
 
+def test_a_cohost_terminal_with_the_control_link_has_the_moderator_s_keys(live: Live) -> None:
+    import os
+    import sys
+
+    from tests.kit.pty import Pty
+
+    if live.status()["segment"] != 1:
+        ok(live, "/api/v1/goto/1", token=live.control_token)
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
+    url = f"ws://127.0.0.1:{live.served.port}"
+    command = [sys.executable, "-m", "runofshow", "follow", url, "--control", live.control_token, "--as", "Ana"]
+    with Pty(command, env, size=(120, 40)) as cohost:
+        cohost.read_until("Second part")
+        cohost.read_for(0.5)
+        cohost.send(b"n")
+        cohost.read_until("Done: next")
+        live.screen_until("Ana: next")
+        assert live.status()["segment"] == 2
+        cohost.send(b"e")
+        cohost.read_until("End the session now?")  # end asks, as it does the moderator
+        cohost.send(b"n")
+        cohost.read_for(0.3)
+        cohost.send(b"q")  # quit is the co-host's own: no question, the show goes on
+        code, _ = cohost.finish(timeout=10)
+    assert code == 0 and not live.status()["ended"]
+    last = records(live)[-1]
+    assert (last["type"], last["actor"]) == ("next", "cohost:Ana")
+
+
 def test_revoking_closes_control_connections_and_refuses_the_old_token(live: Live) -> None:
     old = live.control_token
     with connect(
@@ -215,7 +244,7 @@ def test_a_server_without_a_controller_answers_503_saying_why(live: Live, tmp_pa
             except OSError:
                 time.sleep(0.05)
                 return None
-            return live.request.__func__(_At(port), "/api/v1/next", token=live.control_token)  # type: ignore[attr-defined]
+            return request(f"http://127.0.0.1:{port}", "/api/v1/next", token=live.control_token)
 
         code, reply = wait_for(answered)
         REPLY.validate(reply)
@@ -223,10 +252,3 @@ def test_a_server_without_a_controller_answers_503_saying_why(live: Live, tmp_pa
     finally:
         server.terminate()
         server.wait(10)
-
-
-class _At:
-    """Enough of a Live to send a request to another port."""
-
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"

@@ -65,32 +65,37 @@ class Live:
     def base(self) -> str:
         return self.served.base
 
-    def request(
-        self,
-        path: str,
-        *,
-        method: str = "GET",
-        token: str | None = None,
-        bearer: str | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        """One HTTP request; (status, JSON body)."""
-        url = self.base + path
-        if token is not None:
-            url += ("&" if "?" in url else "?") + f"token={token}"
-        request = urllib.request.Request(url, data=body, method=method)
-        if bearer is not None:
-            request.add_header("Authorization", f"Bearer {bearer}")
-        if content_type is not None:
-            request.add_header("Content-Type", content_type)
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+    def request(self, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        """One HTTP request to the served session; (status, JSON body)."""
+        return request(self.base, path, **kwargs)
 
     def status(self) -> dict[str, Any]:
         code, state = self.request("/api/v1/status", token=self.control_token)
         assert code == 200, state
         return state
+
+
+def request(
+    base: str,
+    path: str,
+    *,
+    method: str = "GET",
+    token: str | None = None,
+    bearer: str | None = None,
+    body: bytes | None = None,
+    content_type: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """One HTTP request; (status, JSON body)."""
+    url = base + path
+    if token is not None:
+        url += ("&" if "?" in url else "?") + f"token={token}"
+    sent = urllib.request.Request(url, data=body, method=method)
+    if bearer is not None:
+        sent.add_header("Authorization", f"Bearer {bearer}")
+    if content_type is not None:
+        sent.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(sent, timeout=15) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

@@ -35,7 +35,7 @@ def run_follow(
     if name is not None and control is None:
         raise UserError("--as names the sender of commands: it goes with --control")
     if "://" in target:
-        split_url(target, token)  # a wrong address is the first thing to hear about
+        split_url(target, token or control)  # a wrong address is the first thing to hear about
     elif Path(target).is_dir():
         raise UserError(f"{target}: is a directory; give the journal file in it")
     if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -61,7 +61,7 @@ async def _follow(
     clock = SystemClock()
     source: Follower
     if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
-        remote = RemoteFollower(target, token, clock, cafile=cafile, stage=stage)
+        remote = RemoteFollower(target, token or control, clock, cafile=cafile, stage=stage)
         await remote.first_contact()
         source, changes, label = remote, remote.changes, remote.url
     else:
@@ -81,7 +81,18 @@ async def _follow(
         app = StageApp(source, changes=changes)
     else:
         shown = label if label.startswith("ws") else journal_label(Path(label))
-        app = RunofshowApp(source, journal_label=shown, changes=changes)
+        client = None
+        if control is not None:
+            from runofshow.sync.control_client import ControlClient
+
+            client = ControlClient(target, control, name, cafile=cafile)
+        app = RunofshowApp(source, journal_label=shown, changes=changes, remote_controls=client)
+        try:
+            await app.run_async()
+        finally:
+            if client is not None:
+                await client.close()
+        return 0
     await app.run_async()
     return 0
 

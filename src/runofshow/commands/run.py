@@ -117,7 +117,7 @@ def run_session(
             # Commands from outside: the server's channel publishes each on controller.bus.commands (its
             # watch thread); the screen carries it out in its own loop (RunofshowApp.on_mount), and
             # `answers` (subscribed to the records, on the writer's thread) answers it once it is on disk.
-            answers = Answers(controller.bus, controller.durable_seq)
+            answers = Answers(controller.bus, controller.durable_seq, lambda: controller.engine.seq)
             server.start()
             app = RunofshowApp(
                 controller,

@@ -29,8 +29,10 @@ __all__ = ["Answer", "Answers", "Inbound"]
 class Answers:
     """Carries out inbound commands on the controller and answers each once its record is on disk."""
 
-    def __init__(self, bus: Bus, durable_seq: int) -> None:
+    def __init__(self, bus: Bus, durable_seq: int, last_seq: Callable[[], int] = lambda: 0) -> None:
         self.bus = bus
+        #: The last record now (in the controller's loop): a refusal says it, so the reply's status shows it.
+        self._last_seq = last_seq
         self._lock = threading.Lock()
         self._durable = durable_seq
         #: Answers waiting for their record, by seq.
@@ -46,10 +48,10 @@ class Answers:
         try:
             ack = run(inbound.command)
         except StaleCommand as error:
-            inbound.answer(Answer(False, code=409, error=str(error), stale=True))
+            inbound.answer(Answer(False, self._last_seq(), code=409, error=str(error), stale=True))
             return None
         except CommandError as error:
-            inbound.answer(Answer(False, code=409, error=str(error)))
+            inbound.answer(Answer(False, self._last_seq(), code=409, error=str(error)))
             return None
         self.when_on_disk(ack.seq, inbound.answer)
         return ack

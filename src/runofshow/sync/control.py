@@ -65,6 +65,8 @@ API_COMMANDS = (
 )
 #: How long a command waits for the controller's answer (it comes once the record is fsynced).
 ANSWER_TIMEOUT_S = 10.0
+#: How long a refusal's reply waits for the records the controller refused it on to be on disk here.
+FOLD_WAIT_S = 2.0
 #: The longest name a sender may give itself (`as=`).
 MAX_NAME = 40
 #: Close code and reason for a control connection whose token was revoked.
@@ -338,11 +340,24 @@ class ControlApi:
         answer = await self.link.send(call, actor)
         if not answer.get("ok"):
             code = answer.get("code")
+            seq = answer.get("seq")
+            if type(seq) is int:  # refused on a newer state than this fold has: show that one
+                await self._folded(seq)
             return (code if type(code) is int else 409), self._error(str(answer.get("error") or "refused"))
         seq = answer.get("seq")
         if type(seq) is int:
             self._catch_up(seq)  # on disk: the reply's status shows the command's effect
         return 200, {"ok": True, "command": command, "seq": seq, "status": self._status()}
+
+    async def _folded(self, seq: int) -> None:
+        """Wait (a moment at most) until this fold has record `seq`: it comes once the controller has it on disk."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FOLD_WAIT_S
+        while loop.time() < deadline:
+            status = self._status()
+            if status is None or status["seq"] >= seq:
+                return
+            await asyncio.sleep(0.01)
 
     def _error(self, text: str) -> dict[str, Any]:
         return {"ok": False, "error": text, "status": self._status()}

@@ -24,10 +24,11 @@ from textual.screen import Screen
 from runofshow.domain.agenda.values import zone
 from runofshow.domain.derive import View
 from runofshow.domain.events import Event, Warning, WarningLevel
+from runofshow.tui.cohost import CohostControlScreen
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
 from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, RemoteCommands, ServedBy, SessionSource
+from runofshow.tui.source import Controls, RemoteCommands, RemoteControls, ServedBy, SessionSource
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -232,8 +233,11 @@ class RunofshowApp(SessionApp):
         services: Sequence[Callable[[], Awaitable[None]]] = (),
         shutdown: Callable[[], Awaitable[None]] | None = None,
         remote: RemoteCommands | None = None,
+        remote_controls: RemoteControls | None = None,
     ) -> None:
         self.controls = controls
+        #: A co-host's keys, sent to the moderator's server (`follow --control`).
+        self.remote_controls = remote_controls
         #: Commands from outside (the server's channel publishes them), answered once on disk.
         self.remote = remote
         self.journal_label = journal_label
@@ -248,7 +252,15 @@ class RunofshowApp(SessionApp):
         super().__init__(source, changes=changes, services=services, shutdown=shutdown)
 
     def make_screen(self) -> SessionScreen:
-        """The moderator's screen with controls, the co-host's without."""
+        """The moderator's screen with controls, the co-host's without (or with the keys sent to the moderator)."""
+        if self.remote_controls is not None:
+            return CohostControlScreen(
+                self.source,
+                self.remote_controls,
+                refresh=self.refresh_now,
+                journal_label=self.journal_label,
+                local_zone=self.local_zone,
+            )
         if self.controls is None:
             return FollowScreen(self.source, journal_label=self.journal_label, local_zone=self.local_zone)
         return ModeratorScreen(

@@ -83,3 +83,11 @@ class RemoteCommands(Protocol):
     def carry_out(self, run: Callable[[Command], Ack], inbound: Any, /) -> Ack | None:
         """Run the inbound command with `run` (as a key); answer it once on disk, or at once if refused."""
         ...
+
+
+class RemoteControls(Protocol):
+    """Where a co-host's keys go: the moderator's server (see `sync.control_client.ControlClient`)."""
+
+    async def send(self, command: Command, /) -> tuple[bool, str, int | None]:
+        """Send `command`; whether it was done, what to tell the co-host, and its record's seq."""
+        ...
