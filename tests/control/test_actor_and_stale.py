@@ -74,3 +74,30 @@ def test_a_seq_the_session_has_not_reached_is_stale(open_controller: Callable[..
     controller.command("start")
     with pytest.raises(StaleCommand, match="not in this session"):
         controller.command(Next(if_seq=controller.engine.seq + 5))
+
+
+def test_the_report_lists_who_did_what_from_outside_the_keyboard(
+    open_controller: Callable[..., Controller], journal: Path
+) -> None:
+    from runofshow.report.model import load
+    from runofshow.report.rendering import render
+
+    controller = open_controller()
+    controller.command("start")
+    controller.command(Next(actor="cohost:Ana"))
+    controller.command(Extend(-60, actor="api:[b]deck[/b]"))
+    controller.command("pause")
+    controller.close()
+    report = load(journal)
+    assert [(a.actor, a.type) for a in report.actions] == [("cohost:Ana", "next"), ("api:[b]deck[/b]", "extend")]
+    markdown = render([report], "markdown", "UTC")
+    section = markdown.split("## Who did what", 1)[1]
+    assert "Ana (co-host): next 1 → 2" in section and "(API): extend segment 2 by −1:00" in section
+    assert "\\[b\\]deck" in section  # a name is shown literally, never as markup
+    assert "pause" not in section  # the keyboard's own are not listed
+    actions = json.loads(render([report], "json", "UTC"))["session"]["actions"]
+    assert [(a["actor"], a["type"], a["data"].get("to")) for a in actions] == [
+        ("cohost:Ana", "next", 2),
+        ("api:[b]deck[/b]", "extend", None),
+    ]
+    assert "Ana (co-host): next 1 → 2" in render([report], "table", "UTC")
