@@ -149,8 +149,9 @@ def test_two_clients_racing_next_make_one_step(live: Live) -> None:
 
 def test_a_websocket_control_client_with_a_bearer_header_gets_each_answer_by_its_id(live: Live) -> None:
     url = f"ws://127.0.0.1:{live.served.port}/api/v1/ws?as=script"
+    mark = live.mark()
     with connect(url, additional_headers={"Authorization": f"Bearer {live.control_token}"}) as ws:
-        live.screen_until("1 control link open")
+        live.screen_until("1 control link open", since=mark)
         seq = live.status()["seq"]
         ws.send(json.dumps({"id": 7, "command": "goto", "to": 1, "if_seq": seq}))
         answer = json.loads(ws.recv(timeout=15))
@@ -193,6 +194,28 @@ def test_a_cohost_terminal_with_the_control_link_has_the_moderator_s_keys(live: 
     assert code == 0 and not live.status()["ended"]
     last = records(live)[-1]
     assert (last["type"], last["actor"]) == ("next", "cohost:Ana")
+
+
+def test_every_view_message_matches_its_schema_and_a_control_page_is_counted(live: Live) -> None:
+    view = schema_validator("view")
+    port = live.served.port
+    origin = {"Origin": f"http://127.0.0.1:{port}"}
+    mark = live.mark()
+    for token, page, role in (
+        (live.control_token, "cohost", "control"),
+        (live.served.cohost_token, "cohost", "cohost"),
+        (live.served.stage_token, "stage", "stage"),
+    ):
+        with connect(f"ws://127.0.0.1:{port}/view?token={token}&page={page}", additional_headers=origin) as page_ws:
+            first = json.loads(page_ws.recv(timeout=10))
+            view.validate(first)
+            assert first["role"] == role
+            if role == "control":
+                live.screen_until("1 control link open", since=mark)
+            page_ws.send(json.dumps({"type": "time", "id": 1, "t0": 5.0}))
+            while (message := json.loads(page_ws.recv(timeout=10)))["type"] != "time":
+                view.validate(message)
+            view.validate(message)
 
 
 def test_revoking_closes_control_connections_and_refuses_the_old_token(live: Live) -> None:

@@ -49,10 +49,14 @@ class Live:
                 if not self.served.terminal._read(0.05):
                     time.sleep(0.05)
 
-    def screen_until(self, text: str, timeout: float = 10.0) -> None:
-        """Wait until `text` has been drawn on the moderator's screen (since the start)."""
+    def mark(self) -> int:
+        """Where the moderator's screen has drawn up to now (for `screen_until(since=)`)."""
+        return len(self.served.terminal.text())
+
+    def screen_until(self, text: str, timeout: float = 10.0, *, since: int = 0) -> None:
+        """Wait until `text` has been drawn on the moderator's screen (after `since`, a `mark()`)."""
         deadline = time.monotonic() + timeout
-        while text not in self.served.terminal.text():
+        while text not in self.served.terminal.text()[since:]:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} not on the moderator's screen:\n{self.served.terminal.text()[-1500:]}")
             time.sleep(0.05)
