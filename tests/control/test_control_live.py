@@ -97,6 +97,9 @@ def test_stage_and_cohost_tokens_and_no_token_are_refused_on_every_control_path(
     assert live.request("/api/v1/end", token=live.control_token)[0] == 405  # a link preview never ends a show
     assert live.request("/api/v1/dance", token=live.control_token)[0] == 404
     assert live.request("/api/v1/goto/x", token=live.control_token)[0] == 400
+    assert raw_status(live, f"HEAD /api/v1/next?token={live.control_token}") == 405  # HEAD never acts
+    assert raw_status(live, "POST /stage", b"x") == 405  # POST only to the API
+    assert raw_status(live, f"POST /api/v1/message?token={live.control_token}", b"t" * 20000) == 413
     for token, code in ((served.stage_token, 403), (served.cohost_token, 403), ("nope", 401)):
         try:
             with connect(
@@ -108,6 +111,14 @@ def test_stage_and_cohost_tokens_and_no_token_are_refused_on_every_control_path(
     osc_send(live, "/runofshow/next")  # OSC has no token: this one is taken, and the check below sees it
     wait_for(lambda: live.status()["seq"] > before)
     assert [r["actor"] for r in records(live) if r["seq"] > before] == ["api:osc"]
+
+
+def raw_status(live: Live, line: str, body: bytes = b"") -> int:
+    """The status of one raw HTTP/1.1 request (for what urllib will not send)."""
+    with socket.create_connection(("127.0.0.1", live.served.port), timeout=10) as sock:
+        head = f"{line} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n\r\n"
+        sock.sendall(head.encode() + body)
+        return int(sock.recv(4096).split(b" ", 2)[1])
 
 
 def osc_send(live: Live, address: str, *args: Any) -> None:

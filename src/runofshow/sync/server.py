@@ -400,6 +400,8 @@ class JournalServer:
         """The control API: an HTTP command or the status (answered here), or a control WebSocket (opened)."""
         control = self.control
         assert control is not None
+        if request.method == "HEAD":  # a HEAD must never carry out a command
+            return json_response(405, {"ok": False, "error": "GET or POST", "status": None}), None
         if urlsplit(request.path).path != WS_PATH:
             if "websocket" in request.headers.get("Upgrade", "").lower():
                 return json_response(400, {"ok": False, "error": "the control WebSocket is /api/v1/ws"}), None
