@@ -34,13 +34,28 @@ def ok(live: Live, path: str, **kwargs: Any) -> dict[str, Any]:
     return reply
 
 
+def started(live: Live, segment: int | None = None) -> dict[str, Any]:
+    """Start the show if it is not (the tests may run in any order, or apart); go to `segment` if given."""
+    state = live.status()
+    if not state["started"]:
+        state = ok(live, "/api/v1/start", token=live.control_token)["status"]
+    if state["paused"]:
+        state = ok(live, "/api/v1/resume", token=live.control_token)["status"]
+    if segment is not None and state["segment"] != segment:
+        state = ok(live, f"/api/v1/goto/{segment}", token=live.control_token)["status"]
+    return state
+
+
 def test_an_http_command_is_answered_once_on_disk_with_its_effect_and_its_actor(live: Live) -> None:
-    reply = ok(live, "/api/v1/start?as=deck", token=live.control_token)
-    assert reply["command"] == "start" and reply["status"]["started"] and reply["status"]["running"]
+    mark = live.mark()
+    first = not live.status()["started"]
+    reply = ok(live, f"/api/v1/{'start' if first else 'toggle'}?as=deck", token=live.control_token)
+    assert reply["status"]["started"] and reply["status"]["running"] == (first or not reply["status"]["paused"])
     assert reply["status"]["seq"] >= reply["seq"]
     on_disk = {record["seq"]: record for record in records(live)}  # answered after fsync: it is there already
-    assert on_disk[reply["seq"]]["type"] == "start" and on_disk[reply["seq"]]["actor"] == "api:deck"
-    live.screen_until("deck: start")
+    assert on_disk[reply["seq"]]["actor"] == "api:deck"
+    live.screen_until(f"deck: {on_disk[reply['seq']]['type']}", since=mark)
+    started(live)
 
     allotted = reply["status"]["allotted_s"]
     extended = ok(live, "/api/v1/extend/60", method="POST", bearer=live.control_token, body=b"")
@@ -79,7 +94,7 @@ def test_the_status_document_has_what_a_button_panel_shows(live: Live) -> None:
 
 
 def test_stage_and_cohost_tokens_and_no_token_are_refused_on_every_control_path(live: Live) -> None:
-    before = live.status()["seq"]
+    before = started(live, 1)["seq"]
     served = live.served
     for path, method in (
         ("/api/v1/next", "GET"),
@@ -128,15 +143,14 @@ def osc_send(live: Live, address: str, *args: Any) -> None:
 
 
 def test_osc_commands_take_their_argument(live: Live) -> None:
-    before = live.status()
+    before = started(live)
     osc_send(live, "/runofshow/extend", 30)
     after = wait_for(lambda: (s := live.status())["seq"] > before["seq"] and s)
     assert after["allotted_s"] == before["allotted_s"] + 30
 
 
 def test_two_clients_racing_next_make_one_step(live: Live) -> None:
-    ok(live, "/api/v1/goto/1", token=live.control_token)
-    state = live.status()
+    state = started(live, 1)
     assert state["segment"] == 1
     results: list[tuple[int, dict[str, Any]]] = []
     gate = threading.Barrier(2)
@@ -163,19 +177,20 @@ def test_a_websocket_control_client_with_a_bearer_header_gets_each_answer_by_its
     mark = live.mark()
     with connect(url, additional_headers={"Authorization": f"Bearer {live.control_token}"}) as ws:
         live.screen_until("1 control link open", since=mark)
-        seq = live.status()["seq"]
-        ws.send(json.dumps({"id": 7, "command": "goto", "to": 1, "if_seq": seq}))
+        state = started(live)
+        seq, to = state["seq"], 2 if state["segment"] == 1 else 1
+        ws.send(json.dumps({"id": 7, "command": "goto", "to": to, "if_seq": seq}))
         answer = json.loads(ws.recv(timeout=15))
         REPLY.validate(answer)
-        assert answer["id"] == 7 and answer["code"] == 200 and answer["status"]["segment"] == 1
-        ws.send(json.dumps({"id": 8, "command": "next", "if_seq": seq}))
+        assert answer["id"] == 7 and answer["code"] == 200 and answer["status"]["segment"] == to
+        ws.send(json.dumps({"id": 8, "command": "previous", "if_seq": seq}))
         stale = json.loads(ws.recv(timeout=15))
         REPLY.validate(stale)
-        assert stale["id"] == 8 and stale["code"] == 409 and stale["status"]["segment"] == 1
+        assert stale["id"] == 8 and stale["code"] == 409 and stale["status"]["segment"] == to
         ws.send(json.dumps({"id": 9, "command": "extend", "seconds": "x"}))
         assert json.loads(ws.recv(timeout=15))["code"] == 400
     assert {r["seq"]: r for r in records(live)}[answer["seq"]]["actor"] == "api:script"
-    live.screen_until("script: goto")
+    live.screen_until("script: goto", since=mark)
 
 
 def test_a_cohost_terminal_with_the_control_link_has_the_moderator_s_keys(live: Live) -> None:
@@ -184,8 +199,8 @@ def test_a_cohost_terminal_with_the_control_link_has_the_moderator_s_keys(live: 
 
     from tests.kit.pty import Pty
 
-    if live.status()["segment"] != 1:
-        ok(live, "/api/v1/goto/1", token=live.control_token)
+    started(live, 1)
+    mark = live.mark()
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
     url = f"ws://127.0.0.1:{live.served.port}"
     command = [sys.executable, "-m", "runofshow", "follow", url, "--control", live.control_token, "--as", "Ana"]
@@ -194,7 +209,7 @@ def test_a_cohost_terminal_with_the_control_link_has_the_moderator_s_keys(live: 
         cohost.read_for(0.5)
         cohost.send(b"n")
         cohost.read_until("Done: next")
-        live.screen_until("Ana: next")
+        live.screen_until("Ana: next", since=mark)
         assert live.status()["segment"] == 2
         cohost.send(b"e")
         cohost.read_until("End the session now?")  # end asks, as it does the moderator
@@ -205,6 +220,23 @@ def test_a_cohost_terminal_with_the_control_link_has_the_moderator_s_keys(live: 
     assert code == 0 and not live.status()["ended"]
     last = records(live)[-1]
     assert (last["type"], last["actor"]) == ("next", "cohost:Ana")
+
+
+def test_a_page_of_this_server_controls_as_a_cohost_and_a_foreign_page_is_refused(live: Live) -> None:
+    started(live)
+    port, token = live.served.port, live.control_token
+    url = f"ws://127.0.0.1:{port}/api/v1/ws?token={token}&as=Eric"
+    try:
+        with connect(url, additional_headers={"Origin": "http://evil.example"}):
+            raise AssertionError("a foreign page opened a control connection")
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 403
+    with connect(url, additional_headers={"Origin": f"http://127.0.0.1:{port}"}) as page:
+        page.send(json.dumps({"id": "a", "command": "message", "text": "Five minutes"}))
+        answer = json.loads(page.recv(timeout=15))
+        REPLY.validate(answer)
+        assert answer["id"] == "a" and answer["status"]["message"] == "Five minutes"
+    assert {r["seq"]: r for r in records(live)}[answer["seq"]]["actor"] == "cohost:Eric"
 
 
 def test_every_view_message_matches_its_schema_and_a_control_page_is_counted(live: Live) -> None:
@@ -230,12 +262,14 @@ def test_every_view_message_matches_its_schema_and_a_control_page_is_counted(liv
 
 
 def test_revoking_closes_control_connections_and_refuses_the_old_token(live: Live) -> None:
+    started(live)
     old = live.control_token
+    mark = live.mark()
     with connect(
         f"ws://127.0.0.1:{live.served.port}/api/v1/ws", additional_headers={"Authorization": f"Bearer {old}"}
     ) as ws:
         live.served.press(b"R")
-        live.screen_until("Revoke every control link?")
+        live.screen_until("Revoke every control link?", since=mark)
         live.served.press(b"y")
         closed = wait_for(lambda: _closed_code(ws), timeout=10)
     assert closed == 4001
