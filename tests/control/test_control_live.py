@@ -90,7 +90,14 @@ def test_the_status_document_has_what_a_button_panel_shows(live: Live) -> None:
     assert state["remaining_ms"] == round(state["remaining_s"] * 1000)
     assert state["next_title"] == "Second part" and state["next_speaker"] == "Ana"
     code, by_cohost = live.request("/api/v1/status", bearer=live.served.cohost_token)
-    assert code == 200 and by_cohost["seq"] == state["seq"]
+    assert code == 200 and by_cohost["seq"] >= state["seq"]
+    import subprocess
+    import sys
+
+    printed = subprocess.run(
+        [sys.executable, "-m", "runofshow", "status", str(live.served.journal)], capture_output=True, text=True
+    ).stdout
+    assert f"Control link: {live.base}/control#{live.control_token}" in printed
 
 
 def test_stage_and_cohost_tokens_and_no_token_are_refused_on_every_control_path(live: Live) -> None:
