@@ -273,7 +273,7 @@ class ControllerLink:
 
 #: How a command's answer becomes a reply: read the journal up to a seq, and the status document now.
 Catch = Callable[[int], None]
-Status = Callable[[], "dict[str, Any] | None"]
+Status = Callable[[], dict[str, Any] | None]
 
 
 class ControlApi:
