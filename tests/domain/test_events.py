@@ -14,6 +14,7 @@ from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.events import (
     MAX_EXTEND_S,
     MAX_MESSAGE,
+    Adopt,
     ClockJump,
     Detach,
     End,
@@ -21,6 +22,7 @@ from runofshow.domain.events import (
     EventType,
     Extend,
     Goto,
+    Later,
     Message,
     Next,
     Pause,
@@ -29,6 +31,7 @@ from runofshow.domain.events import (
     Reopen,
     ReplayError,
     Resume,
+    Seen,
     Skip,
     Start,
     Suspend,
@@ -71,6 +74,11 @@ WRITTEN: list[tuple[Payload, dict[str, Any]]] = [
     ),
     (Detach(), {}),
     (Message(text="Kim: 5 min break"), {"text": "Kim: 5 min break"}),
+    (Message(text="Doors close at 19:30", pinned=True), {"text": "Doors close at 19:30", "pinned": True}),
+    (Seen(message=12), {"message": 12}),
+    (Later(segment=3, after=4, to=4), {"segment": 3, "after": 4, "to": 4}),
+    (Adopt(segment=8, seconds=1119.0), {"segment": 8, "seconds": 1119.0}),
+    (Adopt(segment=8, seconds=1119.0, auto=True), {"segment": 8, "seconds": 1119.0, "auto": True}),
 ]
 
 
@@ -133,6 +141,13 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("message", {}, f"message: text must be at most {MAX_MESSAGE} characters of text"),
     ("message", {"text": 3}, "message: text must be at most"),
     ("message", {"text": "x" * (MAX_MESSAGE + 1)}, "message: text must be at most"),
+    ("message", {"text": "hi", "pinned": 1}, "message: pinned must be true or false"),
+    ("seen", {}, "seen: message must be a whole number, at least 1"),
+    ("seen", {"message": 0}, "seen: message must be a whole number, at least 1"),
+    ("later", {"segment": 2, "to": 3}, "later: after must be a segment number"),
+    ("later", {"segment": 2, "after": 3}, "later: to must be a segment number"),
+    ("adopt", {"segment": 2, "seconds": -1}, "adopt: seconds must be a finite number from 0 to 43200"),
+    ("adopt", {"segment": 2, "seconds": 60, "auto": "yes"}, "adopt: auto must be true or false"),
 ]
 
 
