@@ -246,6 +246,25 @@ def test_a_page_of_this_server_controls_as_a_cohost_and_a_foreign_page_is_refuse
     assert {r["seq"]: r for r in records(live)}[answer["seq"]]["actor"] == "cohost:Eric"
 
 
+def test_only_the_stage_says_got_it_and_a_stage_link_cannot_drive_a_cohost_terminal(live: Live) -> None:
+    import asyncio
+
+    from runofshow.domain.commands import Next
+    from runofshow.sync.control_client import ControlClient
+
+    started(live)
+    sent = ok(live, "/api/v1/message?text=Wrap%20up&pinned=1", token=live.control_token)
+    assert sent["status"]["message_pinned"] and not sent["status"]["message_seen"]
+    assert live.request("/api/v1/seen", token=live.control_token)[0] == 403
+    assert live.request("/api/v1/seen", token=live.served.cohost_token)[0] == 403
+    seen = ok(live, "/api/v1/seen", token=live.served.stage_token)
+    assert seen["status"]["message_seen"]
+    assert {r["seq"]: r for r in records(live)}[seen["seq"]]["actor"] == "stage"
+    url = f"ws://127.0.0.1:{live.served.port}"
+    done, words, _ = asyncio.run(ControlClient(url, live.served.stage_token, "x").send(Next()))
+    assert not done and "revoked or is wrong" in words
+
+
 def test_every_view_message_matches_its_schema_and_a_control_page_is_counted(live: Live) -> None:
     view = schema_validator("view")
     port = live.served.port
