@@ -71,12 +71,14 @@ async def test_a_command_from_outside_runs_as_a_key_is_said_on_the_cue_line_and_
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             seen = controller.engine.seq
-            for command in (Next(actor="cohost:Ana", if_seq=seen), Pause(actor="api:deck", if_seq=seen)):
+            for count, command in enumerate(
+                (Next(actor="cohost:Ana", if_seq=seen), Pause(actor="api:deck", if_seq=seen))
+            ):
                 # Published from another thread, as the server's channel does.
                 thread = threading.Thread(target=controller.bus.commands.publish, args=(Inbound(command, got.append),))
                 thread.start()
                 thread.join()
-                await until(lambda n=len(got): len(got) > n)
+                await until(lambda count=count: len(got) > count)
                 await pilot.pause()
             assert got[0].ok and got[0].seq == seen + 1 and controller.durable_seq >= got[0].seq
             assert not got[1].ok and got[1].code == 409 and got[1].stale and got[1].seq == seen + 1
