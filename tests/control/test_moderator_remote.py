@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -34,6 +35,10 @@ class Recording:
 def cue(app: RunofshowApp) -> str:
     content = app.screen.query_one("#cue", Static).content
     return content.plain if isinstance(content, Text) else str(content)
+
+
+def answered(got: list[Answer], count: int) -> bool:
+    return len(got) > count
 
 
 async def until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
@@ -78,7 +83,7 @@ async def test_a_command_from_outside_runs_as_a_key_is_said_on_the_cue_line_and_
                 thread = threading.Thread(target=controller.bus.commands.publish, args=(Inbound(command, got.append),))
                 thread.start()
                 thread.join()
-                await until(lambda count=count: len(got) > count)
+                await until(partial(answered, got, count))
                 await pilot.pause()
             assert got[0].ok and got[0].seq == seen + 1 and controller.durable_seq >= got[0].seq
             assert not got[1].ok and got[1].code == 409 and got[1].stale and got[1].seq == seen + 1
