@@ -76,9 +76,8 @@ async def test_a_command_from_outside_runs_as_a_key_is_said_on_the_cue_line_and_
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             seen = controller.engine.seq
-            for count, command in enumerate(
-                (Next(actor="cohost:Ana", if_seq=seen), Pause(actor="api:deck", if_seq=seen))
-            ):
+            commands: list[Command] = [Next(actor="cohost:Ana", if_seq=seen), Pause(actor="api:deck", if_seq=seen)]
+            for count, command in enumerate(commands):
                 # Published from another thread, as the server's channel does.
                 thread = threading.Thread(target=controller.bus.commands.publish, args=(Inbound(command, got.append),))
                 thread.start()
