@@ -25,6 +25,7 @@ def test_arguments_come_from_the_path_or_the_fields_and_are_checked() -> None:
         ("extend", {"seconds": "inf"}, None, 400),
         ("extend", {"seconds": True}, None, 400),
         ("message", {"text": "  "}, None, 400),
+        ("message", {"text": "x" * 281}, None, 400),
         ("next", {"if_seq": "soon"}, None, 400),
         ("next", {}, "3", 404),
         ("dance", {}, None, 404),

@@ -38,6 +38,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from runofshow.domain.events import MAX_MESSAGE
+
 #: Where the API lives.
 API_PREFIX = "/api/v1/"
 #: The WebSocket control connection.
@@ -148,6 +150,8 @@ def call_of(name: str, fields: Mapping[str, object], arg: str | None = None) -> 
         text = _text(fields.get("text"))
         if text is None or not text.strip():
             raise Refused(HTTPStatus.BAD_REQUEST, "a message needs its text (text=...); clear-message clears it")
+        if len(text) > MAX_MESSAGE:
+            raise Refused(HTTPStatus.BAD_REQUEST, f"a message is at most {MAX_MESSAGE} characters")
         args["text"] = text
         if _flag(fields.get("pinned")):
             args["pinned"] = True
