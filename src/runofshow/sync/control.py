@@ -24,10 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import itertools
 import json
 import math
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -39,6 +37,9 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from runofshow.domain.events import MAX_MESSAGE
+from runofshow.sync.admission import given_token, request_body
+from runofshow.sync.control_link import ControllerLink
+from runofshow.sync.web import same_origin
 
 #: Where the API lives.
 API_PREFIX = "/api/v1/"
@@ -65,8 +66,6 @@ API_COMMANDS = (
     "end",
     "seen",
 )
-#: How long a command waits for the controller's answer (it comes once the record is fsynced).
-ANSWER_TIMEOUT_S = 10.0
 #: How long a refusal's reply waits for the records the controller refused it on to be on disk here.
 FOLD_WAIT_S = 2.0
 #: The longest name a sender may give itself (`as=`).
@@ -174,107 +173,6 @@ def sender_name(value: object, default: str) -> str:
     return name or default
 
 
-class ControllerLink:
-    """The server's end of the command channel to the moderator's process, in the server's loop.
-
-    One JSON line per command out (`{"id", "command", "args", "actor", "if_seq"}`),
-    one per answer in (`{"id", "ok", "seq", "code", "error"}`); the moderator's
-    process may also send a renewed control token (`{"control_token"}`), and
-    this end tells it how many control connections it holds (`{"held": n}`).
-    """
-
-    def __init__(self, fd: int | None, on_token: Callable[[str], None]) -> None:
-        self._fd = fd
-        self._on_token = on_token
-        self._writer: asyncio.StreamWriter | None = None
-        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self._ids = itertools.count(1)
-        self._reader: asyncio.Task[None] | None = None
-        self._held = 0
-
-    @property
-    def up(self) -> bool:
-        """Whether a controller is there to carry out commands."""
-        return self._writer is not None and not self._writer.is_closing()
-
-    async def start(self) -> None:
-        """In the server's loop: open the channel, if there is one."""
-        if self._fd is None:
-            return
-        sock = socket.socket(fileno=self._fd)
-        sock.setblocking(False)
-        reader, self._writer = await asyncio.open_unix_connection(sock=sock, limit=1 << 16)
-        self._reader = asyncio.create_task(self._read(reader))
-
-    async def close(self) -> None:
-        """Close the channel; commands still waiting are answered 503."""
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(BaseException):
-                await self._reader
-        if self._writer is not None:
-            self._writer.close()
-        self._fail_all()
-
-    def _fail_all(self) -> None:
-        for future in self._waiting.values():
-            if not future.done():
-                future.set_result({"ok": False, "code": 503, "error": "the controller has gone"})
-        self._waiting.clear()
-
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        try:
-            while line := await reader.readline():
-                with contextlib.suppress(ValueError):
-                    self._take(json.loads(line))
-        except (OSError, ValueError):  # a line too long, or the controller gone
-            pass
-        finally:
-            if self._writer is not None:
-                self._writer.close()
-            self._fail_all()
-
-    def _take(self, message: object) -> None:
-        if not isinstance(message, dict):
-            return
-        new_token = message.get("control_token")
-        if isinstance(new_token, str) and new_token:
-            self._on_token(new_token)
-            return
-        future = self._waiting.pop(message.get("id"), None)  # type: ignore[arg-type]
-        if future is not None and not future.done():
-            future.set_result(message)
-
-    def held(self, count: int) -> None:
-        """Tell the controller how many control connections are held now (only when it changed)."""
-        if count != self._held and self.up:
-            self._held = count
-            assert self._writer is not None
-            self._writer.write(json.dumps({"held": count}).encode() + b"\n")
-
-    async def send(self, call: Call, actor: str) -> dict[str, Any]:
-        """Send one command and wait for the controller's answer: `{"ok", "seq"}` or `{"ok": false, "code", "error"}`."""
-        if not self.up:
-            why = (
-                "no controller runs this session here: this server only shows it (control it from 'run --serve')"
-                if self._fd is None
-                else "the controller is not reachable"
-            )
-            return {"ok": False, "code": 503, "error": why}
-        assert self._writer is not None
-        ident = next(self._ids)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[ident] = future
-        line = {"id": ident, "command": call.name, "args": call.args, "actor": actor, "if_seq": call.if_seq}
-        self._writer.write(json.dumps(line).encode() + b"\n")
-        try:
-            async with asyncio.timeout(ANSWER_TIMEOUT_S):
-                return await future
-        except TimeoutError:
-            self._waiting.pop(ident, None)
-            return {"ok": False, "code": 503, "error": "the controller did not answer in time (is its disk failing?)"}
-
-
 #: How a command's answer becomes a reply: read the journal up to a seq, and the status document now.
 Catch = Callable[[int], None]
 Status = Callable[[], dict[str, Any] | None]
@@ -366,6 +264,35 @@ class ControlApi:
     def _error(self, text: str) -> dict[str, Any]:
         return {"ok": False, "error": text, "status": self._status()}
 
+    # -- admission -------------------------------------------------------------
+
+    async def admit(
+        self, connection: ServerConnection, request: Request, *, secure: bool
+    ) -> tuple[Response | None, bool]:
+        """A request under /api/v1/: an HTTP command or the status (answered here), or a control WebSocket.
+
+        Returns the response, or None to open the WebSocket, and whether the
+        connection holds the control token (it is counted in the co-hosts' slots).
+        """
+        path = urlsplit(request.path).path
+        upgrade = "websocket" in request.headers.get("Upgrade", "").lower()
+        if request.method == "HEAD":  # a HEAD must never carry out a command
+            return json_response(405, {"ok": False, "error": "GET or POST", "status": None}), False
+        if path != WS_PATH:
+            if upgrade:
+                return json_response(400, {"ok": False, "error": "the control WebSocket is /api/v1/ws"}), False
+            return await self.http(request, given_token(request), request_body(request)), False
+        if not upgrade:
+            return json_response(400, {"ok": False, "error": "/api/v1/ws is a WebSocket"}), False
+        if request.headers.get("Origin") is not None and not same_origin(request, secure):
+            return connection.respond(HTTPStatus.FORBIDDEN, "this page is not from this server\n"), False
+        role = self.role(given_token(request))
+        if role is None:
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid control token is needed\n"), False
+        if role != "control":
+            return connection.respond(HTTPStatus.FORBIDDEN, "this is not a control link\n"), False
+        return None, True
+
     # -- HTTP ------------------------------------------------------------------
 
     async def http(self, request: Request, given: str, body: bytes) -> Response:
@@ -440,6 +367,15 @@ class ControlApi:
         await asyncio.gather(*(_close(connection) for connection in connections))
 
 
+def socket_actor(request: Request) -> str:
+    """Who a control WebSocket acts as: a page (it has an Origin) or `follow --control` (it says
+    client=cohost) as a co-host, any other client (a script's) as the API; named by `as=`."""
+    query = parse_qs(urlsplit(request.path).query)
+    cohost = request.headers.get("Origin") is not None or (query.get("client") or [""])[0] == "cohost"
+    name = sender_name((query.get("as") or [""])[0], "co-host" if cohost else "ws")
+    return f"{'cohost' if cohost else 'api'}:{name}"
+
+
 async def _close(connection: ServerConnection) -> None:
     with contextlib.suppress(Exception):
         async with asyncio.timeout(1.0):
@@ -490,9 +426,9 @@ __all__ = [
     "WS_PATH",
     "Call",
     "ControlApi",
-    "ControllerLink",
     "Refused",
     "call_of",
     "json_response",
     "sender_name",
+    "socket_actor",
 ]

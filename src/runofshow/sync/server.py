@@ -54,22 +54,14 @@ from runofshow.clock import Clock
 from runofshow.domain.instants import format_instant
 from runofshow.session.bus import DurableRecord
 from runofshow.session.controller import Controller
-from runofshow.sync.admission import (
-    MAX_CONNECTIONS,
-    Admitted,
-    Kind,
-    Slots,
-    connection_class,
-    given_token,
-    request_body,
-)
+from runofshow.sync.admission import MAX_CONNECTIONS, Admitted, Kind, Slots, connection_class, given_token
 from runofshow.sync.admission import request_problem as _request_problem
-from runofshow.sync.control import API_PREFIX, WS_PATH, ControlApi, json_response, sender_name
+from runofshow.sync.control import API_PREFIX, WS_PATH, ControlApi, socket_actor
 from runofshow.sync.listen import bind, follow_command, page_base, parse_listen, public_host, tls_context
 from runofshow.sync.offsets import JournalIndex
 from runofshow.sync.stage_feed import stage_header
 from runofshow.sync.tail import JournalFile, TailProblem
-from runofshow.sync.web import STAGE, WebViews, same_origin
+from runofshow.sync.web import STAGE, WebViews
 
 __all__ = [
     "HEARTBEAT_S",
@@ -367,7 +359,8 @@ class JournalServer:
         """
         try:
             if self.control is not None and urlsplit(request.path).path.startswith(API_PREFIX):
-                response, kind = await self._control_request(connection, request)
+                response, control = await self.control.admit(connection, request, secure=self.ssl_context is not None)
+                kind = Kind.COHOST if control else None
             else:
                 response, kind = self._decide(connection, request)
         except Exception:  # a request no rule foresaw: refused, never a 500
@@ -394,29 +387,6 @@ class JournalServer:
             return None, Kind.STAGE
         return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is needed to follow this session\n"), None
 
-    async def _control_request(
-        self, connection: ServerConnection, request: Request
-    ) -> tuple[Response | None, Kind | None]:
-        """The control API: an HTTP command or the status (answered here), or a control WebSocket (opened)."""
-        control = self.control
-        assert control is not None
-        if request.method == "HEAD":  # a HEAD must never carry out a command
-            return json_response(405, {"ok": False, "error": "GET or POST", "status": None}), None
-        if urlsplit(request.path).path != WS_PATH:
-            if "websocket" in request.headers.get("Upgrade", "").lower():
-                return json_response(400, {"ok": False, "error": "the control WebSocket is /api/v1/ws"}), None
-            return await control.http(request, given_token(request), request_body(request)), None
-        if "websocket" not in request.headers.get("Upgrade", "").lower():
-            return json_response(400, {"ok": False, "error": "/api/v1/ws is a WebSocket"}), None
-        if request.headers.get("Origin") is not None and not same_origin(request, self.ssl_context is not None):
-            return connection.respond(HTTPStatus.FORBIDDEN, "this page is not from this server\n"), None
-        role = control.role(given_token(request))
-        if role is None:
-            return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid control token is needed\n"), None
-        if role != "control":
-            return connection.respond(HTTPStatus.FORBIDDEN, "this is not a control link\n"), None
-        return None, Kind.COHOST
-
     def _stage_token_ok(self, request: Request) -> bool:
         if self.web is None:
             return False
@@ -432,12 +402,7 @@ class JournalServer:
     async def _handle(self, connection: ServerConnection) -> None:
         request = connection.request
         if self.control is not None and request is not None and urlsplit(request.path).path == WS_PATH:
-            # A page (it has an Origin) or `follow --control` (it says client=cohost) acts as a co-host;
-            # any other client, a script's, as the API.
-            query = parse_qs(urlsplit(request.path).query)
-            cohost = request.headers.get("Origin") is not None or (query.get("client") or [""])[0] == "cohost"
-            name = sender_name((query.get("as") or [""])[0], "co-host" if cohost else "ws")
-            await self.control.serve_socket(connection, "control", f"{'cohost' if cohost else 'api'}:{name}")
+            await self.control.serve_socket(connection, "control", socket_actor(request))
             return
         if self.web is not None and connection.request is not None and self.web.owns(connection.request):
             await self.web.handle(connection)

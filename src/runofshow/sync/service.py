@@ -34,7 +34,8 @@ from pathlib import Path
 from runofshow.clock import SystemClock
 from runofshow.secrets import Token, token
 from runofshow.sync.admission import Slots
-from runofshow.sync.control import ControlApi, ControllerLink
+from runofshow.sync.control import ControlApi
+from runofshow.sync.control_link import ControllerLink
 from runofshow.sync.listen import page_base
 from runofshow.sync.server import JournalServer
 from runofshow.sync.watch import FileWatch
