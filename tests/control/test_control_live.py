@@ -291,13 +291,23 @@ def test_revoking_closes_control_connections_and_refuses_the_old_token(live: Liv
     started(live)
     old = live.control_token
     mark = live.mark()
-    with connect(
-        f"ws://127.0.0.1:{live.served.port}/api/v1/ws", additional_headers={"Authorization": f"Bearer {old}"}
-    ) as ws:
+    stream = connect(f"ws://127.0.0.1:{live.served.port}/?token={old}&since=0")  # `follow --control`'s stream
+    origin = {"Origin": live.base}
+    page = connect(f"ws://127.0.0.1:{live.served.port}/view?token={old}&page=cohost", additional_headers=origin)
+    with (
+        stream,
+        page,
+        connect(
+            f"ws://127.0.0.1:{live.served.port}/api/v1/ws", additional_headers={"Authorization": f"Bearer {old}"}
+        ) as ws,
+    ):
         live.served.press(b"R")
         live.screen_until("Revoke every control link?", since=mark)
         live.served.press(b"y")
         closed = wait_for(lambda: _closed_code(ws), timeout=10)
+        stream_closed = wait_for(lambda: _closed_code(stream), timeout=10)
+        page_closed = wait_for(lambda: _closed_code(page), timeout=10)
+    assert stream_closed == page_closed == 4001
     assert closed == 4001
     path = live.served.journal.with_name(live.served.journal.name + ".control-token")
     new = wait_for(lambda: (text := path.read_text().strip()) != old and text)

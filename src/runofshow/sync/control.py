@@ -201,6 +201,8 @@ class ControlApi:
         self._toggle = toggle
         #: The open WebSocket control connections.
         self.sockets: set[ServerConnection] = set()
+        #: Journal streams opened with the control token (`follow --control`): closed when it is revoked.
+        self.streams: set[ServerConnection] = set()
         #: Called when the number of control connections may have changed.
         self.on_held: Callable[[], None] = lambda: None
 
@@ -218,10 +220,15 @@ class ControlApi:
                 found = role
         return found
 
+    def follows(self, connection: ServerConnection, given: str) -> None:
+        """A journal stream is open: note it if it was opened with the control token."""
+        if self.role(given) == "control":
+            self.streams.add(connection)
+
     def renew(self, new_token: str) -> list[ServerConnection]:
         """The control token was renewed: admit only the new one; the control connections to close."""
         self.control_token = new_token
-        return list(self.sockets)
+        return [*self.sockets, *self.streams]
 
     # -- one command ---------------------------------------------------------
 

@@ -416,6 +416,8 @@ class JournalServer:
         follower = _Follower(connection)
         self._authenticated += 1
         drain = asyncio.create_task(self._discard_input(follower))
+        if self.control is not None and request is not None:
+            self.control.follows(connection, given_token(request))  # closed if its control token is revoked
         try:
             last = await self._catch_up(connection, since, stage=stage)
             # Caught up and joined in one step of the loop: no record can fall in between.
@@ -427,6 +429,8 @@ class JournalServer:
         finally:
             self._authenticated -= 1
             self._live.discard(follower)
+            if self.control is not None:
+                self.control.streams.discard(connection)
             drain.cancel()
             with contextlib.suppress(BaseException):
                 await drain
