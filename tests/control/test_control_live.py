@@ -86,7 +86,7 @@ def test_an_http_command_is_answered_once_on_disk_with_its_effect_and_its_actor(
 def test_the_status_document_has_what_a_button_panel_shows(live: Live) -> None:
     state = live.status()
     STATUS.validate(state)
-    assert state["link_up"] and state["version"] == 1
+    assert state["link_up"] and state["version"] == 1 and state["controller"]  # who holds the journal
     assert state["remaining_ms"] == round(state["remaining_s"] * 1000)
     assert state["next_title"] == "Second part" and state["next_speaker"] == "Ana"
     code, by_cohost = live.request("/api/v1/status", bearer=live.served.cohost_token)

@@ -53,6 +53,7 @@ from runofshow.domain.events import ReplayError
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.journal.codec import JournalError
+from runofshow.journal.lock import holder
 from runofshow.session.bus import DurableRecord
 from runofshow.session.replay import Replayer
 from runofshow.sync.links import Links, forget_served, note_served, page_links, serving_text
@@ -282,7 +283,11 @@ class WebViews:
         if self._engine is None or self._header is None:
             return None
         view = derive(self._engine, self.clock.read())
-        extra = {"session": self._engine.agenda.session.title, "journal": self.path.name, "controller": None}
+        extra = {
+            "session": self._engine.agenda.session.title,
+            "journal": str(self.path),
+            "controller": holder(self.path),
+        }
         return status_document(view, extra, link_up=link_up)
 
     def toggle(self) -> str:
