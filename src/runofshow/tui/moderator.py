@@ -24,6 +24,7 @@ from runofshow.domain.commands import (
     Start,
 )
 from runofshow.domain.events import KEYBOARD, MAX_MESSAGE
+from runofshow.errors import RunofshowError
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, MessageScreen
 from runofshow.tui.screens import HELP, MUTE, QUIT, SessionScreen, bindings
 from runofshow.tui.source import Controls, RemoteCommands, ServedBy, SessionSource
@@ -214,10 +215,15 @@ class ModeratorScreen(SessionScreen):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes and self.server is not None:
+            if not yes or self.server is None:
+                return
+            try:
                 self.serving = self.server.revoke_control()
-                self.notify("Every control link revoked; the new one is below", timeout=6)
-                self.refresh_now()
+            except RunofshowError as error:  # the token file could not be replaced: say so, the show goes on
+                self.notify(literal(str(error)), severity="error", timeout=8, markup=False)
+                return
+            self.notify("Every control link revoked; the new one is below", timeout=6)
+            self.refresh_now()
 
         self.app.push_screen(
             ConfirmScreen(
