@@ -58,3 +58,19 @@ def test_osc_addresses_name_a_command_and_its_argument() -> None:
     assert osc_call("/runofshow/message", ["wrap up"]) == ("message", Call("message", {"text": "wrap up"}, None))
     assert osc_call("/other/next", []) is None
     assert osc_call("/runofshow/goto", ["x"]) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["follow", "session.jsonl", "--control", "T"], "--control goes with following the moderator's server"),
+        (["follow", "ws://127.0.0.1:9", "--token", "T", "--as", "Ana"], "--as names the sender of commands"),
+    ],
+)
+def test_control_flags_used_wrongly_are_one_clear_line(args: list[str], words: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "runofshow", *args], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
