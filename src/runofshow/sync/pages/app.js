@@ -191,8 +191,10 @@
     setText("session", v.session);
     setText("mode", v.mode === "live" ? "LIVE" : "REHEARSAL");
     setText("notes", v.notes);
-    setText("offset", v.offset_text);
-    setText("ends", `${v.ended ? "ended" : "ends"} ${v.projected_end_text} (plan ${v.planned_end_text})`);
+    // Once ended, the one wording of the end (the terminal's), in one place.
+    setText("offset", v.ended ? v.ended_text : v.offset_text);
+    setText("ends", v.ended ? "" : `ends ${v.projected_end_text} (plan ${v.planned_end_text})`);
+    setText("message-marks", v.message ? v.message_marks : "");
     setText("owner", message.problem ? `problem: ${message.problem}` : v.owner);
     const approximate = v.uncertain ? "time after a restart is approximate" : "";
     setText("flex", [v.flex_text, approximate].filter(Boolean).join(" · "));
@@ -258,7 +260,9 @@
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const query = `token=${encodeURIComponent(token)}&since=${lastSeq}&page=${page}`;
-    const ws = new WebSocket(`${scheme}//${location.host}/view?${query}`);
+    // Beside the page: /view for a session's own server, /r/ROOM/view for a room served from a hub.
+    const base = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
+    const ws = new WebSocket(`${scheme}//${location.host}${base}view?${query}`);
     socket = ws;
     ws.onopen = () => {
       attempts = 0;
