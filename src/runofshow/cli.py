@@ -59,6 +59,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
     run.add_argument("--allow-embed", metavar="ORIGIN", action="append", help=EMBED_HELP)
     run.add_argument(
+        "--osc",
+        metavar="[HOST:]PORT",
+        help="with --serve, also take commands as OSC messages (/runofshow/next, /runofshow/extend 60, ...) on "
+        "this UDP port. OSC has NO authentication: anyone who can reach the port can run the show, so it "
+        "listens on 127.0.0.1 unless you give an address. Off by default",
+    )
+    run.add_argument(
         "--hub",
         metavar="URL",
         help="also mirror the journal into a NATS JetStream hub (nats://HOST:4222, or several, comma-separated)",
@@ -92,6 +99,9 @@ def _build_parser() -> argparse.ArgumentParser:
     # How `run --serve` hands its child the socket it bound and the pipe that says which records are on disk.
     serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--control-fd", type=int, help=argparse.SUPPRESS)
+    # And the socket its commands go over to the controller, and the OSC socket it bound.
+    serve.add_argument("--command-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--osc-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--parent", type=int, help=argparse.SUPPRESS)
 
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
@@ -110,6 +120,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     views.add_argument(
         "--json", action="store_true", help="no screen: one JSON state line per change, for scripts and overlays"
+    )
+    follow.add_argument(
+        "--control",
+        metavar="TOKEN",
+        help="the control link's token: get the moderator's keys (quit is yours; end asks), sent to the moderator",
+    )
+    follow.add_argument(
+        "--as",
+        dest="name",
+        metavar="NAME",
+        help="with --control: the name the moderator's screen and the journal give your commands",
     )
     follow.add_argument(
         "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
@@ -239,6 +260,7 @@ def _run(args: argparse.Namespace) -> int:
         certfile=args.certfile,
         keyfile=args.keyfile,
         allow_embed=embed_origins(args.allow_embed),
+        osc=args.osc,
         hub=args.hub,
         room=args.room,
         hub_creds=args.hub_creds,
@@ -271,6 +293,8 @@ def _serve(args: argparse.Namespace) -> int:
         allow_embed=embed_origins(args.allow_embed),
         listen_fd=args.listen_fd,
         control_fd=args.control_fd,
+        command_fd=args.command_fd,
+        osc_fd=args.osc_fd,
         parent=args.parent,
     )
 
@@ -294,7 +318,14 @@ def _follow(args: argparse.Namespace) -> int:
     if args.hub_creds and not args.target.startswith(("nats://", "tls://")):
         raise UserError("--hub-creds is for following a room on a hub (nats://HOST:4222/ROOM)")
     return run_follow(
-        args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile, hub_creds=args.hub_creds
+        args.target,
+        token=args.token,
+        stage=args.stage,
+        as_json=args.json,
+        cafile=args.cafile,
+        hub_creds=args.hub_creds,
+        control=args.control,
+        name=args.name,
     )
 
 

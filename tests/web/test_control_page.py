@@ -17,7 +17,6 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from importlib.util import find_spec
 from typing import Any
 
 import pytest
@@ -32,12 +31,6 @@ except ImportError:  # pragma: no cover - depends on the machine
 from tests.kit.web import ARTIFACTS, Served, launch_chromium, requested_urls, serve_session, transparent_share, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.network, pytest.mark.pty, pytest.mark.slow]
-
-#: The control API (/api/v1) is built beside these pages, in its own change: until it is in the tree,
-#: the tests that press the buttons have nothing to press them against.
-needs_control = pytest.mark.skipif(
-    find_spec("runofshow.sync.control") is None, reason="the control API (runofshow.sync.control) is not here yet"
-)
 
 #: Three 5-minute segments, the last one flexible, and the agenda's own preset.
 AGENDA = """\
@@ -204,7 +197,6 @@ def test_embedding_only_for_the_named_origins(session: Served, driver: Any, fram
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "scheme://host[:port]" in bad.stderr, bad.stderr
 
 
-@needs_control
 def test_control_buttons_run_the_show_on_a_phone(session: Served, driver: Any) -> None:
     size(driver, 390, 844)
     open_page(driver, session.cohost_link)
@@ -246,7 +238,6 @@ def test_control_buttons_run_the_show_on_a_phone(session: Served, driver: Any) -
     assert driver.find_element(By.ID, "c-toggle").size["height"] >= 44  # a finger's width
 
 
-@needs_control
 def test_a_stale_click_answers_with_the_409_line(session: Served, driver: Any) -> None:
     size(driver, 1280, 800)
     open_page(driver, session.control_link)
@@ -265,7 +256,6 @@ def test_a_stale_click_answers_with_the_409_line(session: Served, driver: Any) -
     driver.save_screenshot(str(ARTIFACTS / "control-409-1280x800.png"))
 
 
-@needs_control
 def test_the_speaker_answers_got_it_and_the_page_shows_it_seen(session: Served, driver: Any) -> None:
     size(driver, 390, 844)
     open_page(driver, session.stage_link)
