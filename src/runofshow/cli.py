@@ -55,11 +55,27 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
+    run.add_argument(
+        "--hub",
+        metavar="URL",
+        help="also mirror the journal into a NATS JetStream hub (nats://HOST:4222, or several, comma-separated)",
+    )
+    run.add_argument("--room", metavar="NAME", help="the room's name on the hub (letters, digits, - and _)")
+    run.add_argument(
+        "--hub-creds",
+        metavar="FILE",
+        help="the hub's credentials: a NATS .creds file, or user/password/nkey/cert/key/ca in TOML "
+        "(or RUNOFSHOW_HUB_* in the environment)",
+    )
 
     serve = commands.add_parser(
         "serve", help="serve a journal to co-hosts and browser pages, for a session another process runs"
     )
-    serve.add_argument("journal", help="journal file (.jsonl)")
+    serve.add_argument("journal", nargs="?", help="journal file (.jsonl); none with --hub")
+    serve.add_argument("--hub", metavar="URL", help="serve every room on this hub instead (nats://HOST:4222[,…])")
+    serve.add_argument(
+        "--hub-creds", metavar="FILE", help="the hub's credentials (else from RUNOFSHOW_HUB_* in the environment)"
+    )
     serve.add_argument("--listen", metavar="[HOST:]PORT", help="the address to serve on (host default 127.0.0.1)")
     serve.add_argument("--certfile", metavar="FILE", help="TLS certificate (wss:// and https://)")
     serve.add_argument("--keyfile", metavar="FILE", help="TLS private key")
@@ -76,8 +92,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
     follow.add_argument(
-        "target", metavar="JOURNAL|URL", help="a journal file on this machine, or ws://HOST:PORT from 'run --serve'"
+        "target",
+        metavar="JOURNAL|URL",
+        help="a journal file on this machine, ws://HOST:PORT from 'run --serve', or nats://HOST:4222/ROOM from a hub",
     )
+    follow.add_argument("--hub-creds", metavar="FILE", help="the hub's credentials, for nats:// (as for run)")
     follow.add_argument(
         "--token", help="the session's token, shown on the moderator's screen (or put ?token= in the URL)"
     )
@@ -90,6 +109,29 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     follow.add_argument(
         "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
+    )
+
+    board = commands.add_parser("board", help="every room on one screen: from a hub, or from several follow links")
+    board.add_argument(
+        "links",
+        nargs="*",
+        metavar="LINK",
+        help="follow links, as 'follow' takes them (ws://HOST:PORT/#KEY), each named NAME=LINK if you like",
+    )
+    board.add_argument("--hub", metavar="URL", help="every room on this hub (nats://HOST:4222[,nats://…])")
+    board.add_argument(
+        "--hub-creds", metavar="FILE", help="the hub's credentials (else from RUNOFSHOW_HUB_* in the environment)"
+    )
+    board.add_argument(
+        "--silent-after",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="flag a room whose controller sent no record or heartbeat for this long (default 10)",
+    )
+    board.add_argument("--cafile", metavar="FILE", help="trust this CA certificate for wss:// links")
+    board.add_argument(
+        "--listen", metavar="[HOST:]PORT", help="also serve the board as a page, at http://HOST:PORT/board#KEY"
     )
 
     status = commands.add_parser("status", help="show a session's state now, from its journal")
@@ -178,6 +220,10 @@ def _export(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.keyfile and not args.certfile:
         raise UserError("--keyfile needs --certfile too")
+    if bool(args.hub) != bool(args.room):
+        raise UserError("--hub and --room go together: the hub's address and the room's name on it")
+    if args.hub_creds and not args.hub:
+        raise UserError("--hub-creds goes with --hub")
     from runofshow.commands.run import run_session
 
     return run_session(
@@ -188,12 +234,27 @@ def _run(args: argparse.Namespace) -> int:
         serve=args.serve,
         certfile=args.certfile,
         keyfile=args.keyfile,
+        hub=args.hub,
+        room=args.room,
+        hub_creds=args.hub_creds,
     )
 
 
 def _serve(args: argparse.Namespace) -> int:
     if args.keyfile and not args.certfile:
         raise UserError("--keyfile needs --certfile too")
+    if args.hub is not None:
+        if args.journal is not None or args.listen_fd is not None or args.max_connections is not None:
+            raise UserError("serve --hub serves every room of the hub: give no journal (nor --max-connections)")
+        from runofshow.commands.serve import run_serve_hub
+
+        return run_serve_hub(
+            args.hub, args.listen, hub_creds=args.hub_creds, certfile=args.certfile, keyfile=args.keyfile
+        )
+    if args.journal is None:
+        raise UserError("serve needs a journal, or --hub URL to serve every room of a hub")
+    if args.hub_creds:
+        raise UserError("--hub-creds goes with --hub")
     from runofshow.commands.serve import run_serve
 
     return run_serve(
@@ -208,10 +269,27 @@ def _serve(args: argparse.Namespace) -> int:
     )
 
 
+def _board(args: argparse.Namespace) -> int:
+    from runofshow.commands.board import run_board
+
+    return run_board(
+        args.links,
+        hub=args.hub,
+        hub_creds=args.hub_creds,
+        silent_after=args.silent_after,
+        cafile=args.cafile,
+        listen=args.listen,
+    )
+
+
 def _follow(args: argparse.Namespace) -> int:
     from runofshow.commands.follow import run_follow
 
-    return run_follow(args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile)
+    if args.hub_creds and not args.target.startswith(("nats://", "tls://")):
+        raise UserError("--hub-creds is for following a room on a hub (nats://HOST:4222/ROOM)")
+    return run_follow(
+        args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile, hub_creds=args.hub_creds
+    )
 
 
 def _default(args: argparse.Namespace) -> int:
@@ -227,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": _check,
         "run": _run,
         "follow": _follow,
+        "board": _board,
         "serve": _serve,
         "status": _status,
         "report": _report,

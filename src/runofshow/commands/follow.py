@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runofshow.clock import SystemClock
 from runofshow.domain.derive import status_json
@@ -18,19 +19,52 @@ from runofshow.sync.watch import FileWatch
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import json_safe
 
+if TYPE_CHECKING:
+    from runofshow.sync.hub.connect import HubCredentials
 
-def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
-    """Follow `target` (a journal path or a ws:// URL) until the user quits."""
-    if "://" in target:
+
+def run_follow(
+    target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None, hub_creds: str | None = None
+) -> int:
+    """Follow `target` (a journal path, a ws:// URL or a room on a hub) until the user quits."""
+    creds = None
+    if _on_hub(target):
+        from runofshow.sync.hub.connect import HubCredentials, split_room_url
+
+        split_room_url(target)  # a wrong address is the first thing to hear about
+        if token or cafile:
+            raise UserError("--token and --cafile are for ws:// and wss://; a hub's room takes --hub-creds")
+        creds = HubCredentials.find(hub_creds)
+    elif "://" in target:
         split_url(target, token)  # a wrong address is the first thing to hear about
     elif Path(target).is_dir():
         raise UserError(f"{target}: is a directory; give the journal file in it")
     if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the follow screen needs a terminal; use --json for scripts")
     try:
+        if _on_hub(target):
+            return asyncio.run(_follow_hub(target, creds, stage=stage, as_json=as_json))
         return asyncio.run(_follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile))
     except KeyboardInterrupt:
         return 130
+
+
+def _on_hub(target: str) -> bool:
+    return target.startswith(("nats://", "tls://"))
+
+
+async def _follow_hub(target: str, creds: HubCredentials | None, *, stage: bool, as_json: bool) -> int:
+    """Follow a room from the hub: its header first (waiting for it, saying so once), then live."""
+    from runofshow.sync.hub.follower import HubFollower
+
+    follower = HubFollower(target, SystemClock(), creds=creds)
+    try:
+        if not await follower.first_contact():
+            print(f"Waiting for room {follower.room} on the hub… (ctrl+c to stop)", file=sys.stderr)
+            await follower.wait_for_room()
+        return await _show(follower, follower.changes, target, stage=stage, as_json=as_json)
+    finally:
+        await follower.close()
 
 
 async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
@@ -48,6 +82,13 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
         watch = FileWatch(path)
         await _wait_for_header(follower, watch)
         source, changes, label = follower, watch.changes, str(path)
+    return await _show(source, changes, label, stage=stage, as_json=as_json)
+
+
+async def _show(
+    source: Follower, changes: Callable[[], AsyncIterator[None]], label: str, *, stage: bool, as_json: bool
+) -> int:
+    """The follow screen (or stage, or JSON lines) on `source`, until the user quits or the session ends."""
     if as_json:
         return await _json_lines(source, changes)
     from runofshow.tui.app import RunofshowApp, SessionApp, StageApp, journal_label
@@ -56,7 +97,7 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
     if stage:
         app = StageApp(source, changes=changes)
     else:
-        shown = label if label.startswith("ws") else journal_label(Path(label))
+        shown = label if "://" in label else journal_label(Path(label))
         app = RunofshowApp(source, journal_label=shown, changes=changes)
     await app.run_async()
     return 0

@@ -33,9 +33,24 @@ def run_session(
     serve: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
+    hub: str | None = None,
+    room: str | None = None,
+    hub_creds: str | None = None,
 ) -> int:
     """Run the moderator's screen until the moderator quits; print where the journal is."""
     agenda = load_agenda(agenda_path or bundled_agenda())  # a bad agenda is the first thing to hear about
+    creds = None
+    if hub is not None:
+        # Checked before anything is opened: a bad address, room or credentials file is one line.
+        from runofshow.sync.hub.connect import HubCredentials, hub_servers
+        from runofshow.sync.hub.names import RoomNameError, check_room
+
+        hub_servers(hub)
+        try:
+            check_room(room or "")
+        except RoomNameError as error:
+            raise UserError(str(error)) from None
+        creds = HubCredentials.find(hub_creds)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the live screen needs a terminal; for scripts use 'runofshow status JOURNAL --json'")
     clock = SystemClock()
@@ -64,9 +79,22 @@ def run_session(
         shown = serving_text(follow_command(sock.getsockname(), secure, cohost_token), links)
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
+    hub_tokens = None
+    if hub is not None:
+        from runofshow.sync.hub.mirror import room_token_hashes
+
+        hub_tokens = room_token_hashes(path)  # an unsafe token file is one line, before the journal is opened
     controller = Controller.open(path, clock, agenda=agenda, mode=mode, wait=False, confirm=ask)
     if choice.note is not None:
         controller.notes.append(choice.note)
+    mirror = None
+    if hub is not None and room is not None:
+        from runofshow.sync.hub.mirror import mirror_controller
+
+        # Records: the writer's thread hands each durable one to the mirror (HubMirror.notify,
+        # Delivery.WRITER_THREAD), which only queues it; the mirror's own thread and loop publish it.
+        # Its health reaches the screen by HubMirror.watch, in RunofshowApp.on_mount.
+        mirror = mirror_controller(controller, hub, room, creds, token_hashes=hub_tokens)
     server = None
     if sock is not None:
         from runofshow.sync.supervisor import ServerProcess
@@ -86,7 +114,7 @@ def run_session(
     # - records, when serving: below.
     try:
         if server is None:
-            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes)
+            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes, hub=mirror)
         else:
             from runofshow.session.bus import Delivery
 
@@ -104,6 +132,7 @@ def run_session(
                 notes=controller.notes,
                 serving=shown,
                 server=server,
+                hub=mirror,
                 shutdown=partial(close_served, controller, server),
             )
         app.run()
@@ -112,9 +141,14 @@ def run_session(
         controller.close()
         if server is not None:
             server.close()  # closed by the screen as it quits; here if the screen never got that far
+        if mirror is not None:
+            mirror.close()  # the detach record, and whatever the hub has not taken, for up to 2 s
     if controller.path != path:
         label = journal_label(controller.path)
     print(f"Journal: {label}")
+    if mirror is not None and mirror.health().behind:
+        behind = mirror.health().behind
+        print(f"Hub: {behind} record{'s' if behind != 1 else ''} not on the hub yet; the next run sends them")
     if sock is not None:
         sock.close()
     program = invoked_as()
@@ -148,6 +182,9 @@ def run_session(
             serve=serve,
             certfile=certfile,
             keyfile=keyfile,
+            hub=hub,
+            room=room,
+            hub_creds=hub_creds,
             program=program,
         )
         state = "has not started" if not started else "is not ended"
@@ -178,6 +215,9 @@ def resume_command(
     serve: str | None,
     certfile: str | None,
     keyfile: str | None,
+    hub: str | None = None,
+    room: str | None = None,
+    hub_creds: str | None = None,
     program: Sequence[str] = ("runofshow",),
 ) -> str:
     """The command that comes back to the same journal, in the same mode, serving the same way.
@@ -186,7 +226,16 @@ def resume_command(
     command works as typed even when `runofshow` is not on the PATH.
     """
     words: list[str] = ["--rehearsal"] if rehearsal else []
-    for flag, value in (("--log", log), ("--serve", serve), ("--certfile", certfile), ("--keyfile", keyfile)):
+    options = (
+        ("--log", log),
+        ("--serve", serve),
+        ("--certfile", certfile),
+        ("--keyfile", keyfile),
+        ("--hub", hub),
+        ("--room", room),
+        ("--hub-creds", hub_creds),
+    )
+    for flag, value in options:
         if value:
             words += [flag, value]
     if agenda_path is None and not words:

@@ -27,7 +27,7 @@ from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
 from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, ServedBy, SessionSource
+from runofshow.tui.source import Controls, MirroredTo, ServedBy, SessionSource
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -228,6 +228,7 @@ class RunofshowApp(SessionApp):
         local_zone: str | None = None,
         serving: str | None = None,
         server: ServedBy | None = None,
+        hub: MirroredTo | None = None,
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
         shutdown: Callable[[], Awaitable[None]] | None = None,
@@ -239,6 +240,8 @@ class RunofshowApp(SessionApp):
         self.serving = serving
         #: The server process that serves the session to others: its health is on the status line.
         self.server = server
+        #: The hub the journal is copied to: its state is on the status line.
+        self.hub = hub
         self.local_zone: pendulum.Timezone | pendulum.FixedTimezone = (
             zone(local_zone) if local_zone else get_local_timezone()
         )
@@ -256,6 +259,7 @@ class RunofshowApp(SessionApp):
             local_zone=self.local_zone,
             serving=self.serving,
             server=self.server,
+            hub=self.hub,
         )
 
     @property
@@ -276,6 +280,14 @@ class RunofshowApp(SessionApp):
                     loop.call_soon_threadsafe(self.refresh_now)
 
             self.server.watch(changed)
+        if self.hub is not None:  # the mirror's thread says when the hub's copy changes state
+            hub_loop = asyncio.get_running_loop()
+
+            def hub_changed() -> None:
+                if not hub_loop.is_closed():
+                    hub_loop.call_soon_threadsafe(self.refresh_now)
+
+            self.hub.watch(hub_changed)
         super().on_mount()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -329,6 +329,8 @@ class StatusModel:
     serving: str | None
     #: The server process, as worded for the status line ("" when all is well), and whether it serves now.
     server: tuple[bool, str] = (True, "")
+    #: The hub's copy of the journal, as worded for the status line ("" with no hub), and whether it is well.
+    hub: tuple[bool, str] = (True, "")
 
 
 def status_model(
@@ -341,6 +343,7 @@ def status_model(
     muted: bool,
     serving: str | None,
     server: tuple[bool, str] = (True, ""),
+    hub: tuple[bool, str] = (True, ""),
 ) -> StatusModel:
     """The status line for `view`; `link` is (healthy, as worded)."""
     return StatusModel(
@@ -361,6 +364,7 @@ def status_model(
         muted,
         serving,
         server,
+        hub,
     )
 
 

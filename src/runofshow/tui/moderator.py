@@ -26,7 +26,7 @@ from runofshow.domain.commands import (
 from runofshow.domain.events import MAX_MESSAGE
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, MessageScreen
 from runofshow.tui.screens import HELP, MUTE, QUIT, SessionScreen, bindings
-from runofshow.tui.source import Controls, ServedBy, SessionSource
+from runofshow.tui.source import Controls, MirroredTo, ServedBy, SessionSource
 from runofshow.tui.words import message_presets
 from runofshow.words.text import literal
 from runofshow.words.timefmt import format_duration
@@ -68,8 +68,11 @@ class ModeratorScreen(SessionScreen):
         local_zone: pendulum.Timezone | pendulum.FixedTimezone,
         serving: str | None = None,
         server: ServedBy | None = None,
+        hub: MirroredTo | None = None,
     ) -> None:
-        super().__init__(source, journal_label=journal_label, local_zone=local_zone, serving=serving, server=server)
+        super().__init__(
+            source, journal_label=journal_label, local_zone=local_zone, serving=serving, server=server, hub=hub
+        )
         self.controls = controls
         #: Draw at once after a command, rather than at the next tick.
         self.refresh_now = refresh

@@ -42,7 +42,7 @@ from runofshow.tui.models import (
     status_model,
 )
 from runofshow.tui.progress import ProgressLine
-from runofshow.tui.source import ServedBy, SessionSource
+from runofshow.tui.source import MirroredTo, ServedBy, SessionSource
 from runofshow.tui.widgets import (
     AgendaTable,
     BigClock,
@@ -59,6 +59,7 @@ from runofshow.tui.widgets import (
 )
 from runofshow.tui.words import banner_text, describe_link, describe_server
 from runofshow.words.cues import cue_for
+from runofshow.words.hub import describe_hub
 
 #: Width from which the agenda goes beside the countdown instead of below it.
 WIDE = 150
@@ -214,6 +215,7 @@ class SessionScreen(LiveScreen):
         local_zone: pendulum.Timezone | pendulum.FixedTimezone,
         serving: str | None = None,
         server: ServedBy | None = None,
+        hub: MirroredTo | None = None,
     ) -> None:
         super().__init__(source)
         self.journal_label = journal_label
@@ -222,6 +224,8 @@ class SessionScreen(LiveScreen):
         self.serving = serving
         #: The server process serving the session to others, when there is one.
         self.server = server
+        #: The hub the moderator's journal is copied to, when there is one.
+        self.hub = hub
         #: The cue on screen now, for c.
         self.last_cue: str | None = None
         self._people: tuple[tuple[str, tuple[str, ...]], ...] | None = None
@@ -332,6 +336,7 @@ class SessionScreen(LiveScreen):
                 muted=self.muted,
                 serving=self.serving,
                 server=self._server_words(zone),
+                hub=self._hub_words(zone),
             ),
         )
         message = banner_text(link, view.now_us, zone, following=self.FOLLOWING)
@@ -340,6 +345,12 @@ class SessionScreen(LiveScreen):
         if self.banner.words != (message, ""):
             self.banner.words = (message, "")
         self.banner.set_class(bool(message), "-visible")
+
+    def _hub_words(self, zone: str) -> tuple[bool, str]:
+        if self.hub is None:
+            return True, ""
+        health = self.hub.health()
+        return health.healthy, describe_hub(health, zone)
 
     def _server_words(self, zone: str) -> tuple[bool, str]:
         if self.server is None:

@@ -14,7 +14,7 @@ from runofshow.domain.commands import Ack, Command
 from runofshow.domain.derive import View
 from runofshow.domain.events import Event
 from runofshow.domain.header import Header
-from runofshow.domain.link import Link, ServerHealth
+from runofshow.domain.link import HubHealth, Link, ServerHealth
 
 
 class SessionSource(Protocol):
@@ -56,6 +56,39 @@ class ServedBy(Protocol):
 
     def health(self) -> ServerHealth:
         """Where it stands now (called once a tick)."""
+        ...
+
+    def watch(self, changed: Callable[[], None], /) -> None:
+        """Call `changed` (from any thread) whenever its health changes."""
+        ...
+
+
+class RoomSource(SessionSource, Protocol):
+    """One room on the board: a session followed, its name, and how long its controller has been silent."""
+
+    @property
+    def room(self) -> str:
+        """What the board calls the room."""
+        ...
+
+    @property
+    def ready(self) -> bool:
+        """Whether the room's header has arrived, so there is a session to show."""
+        ...
+
+    #: What is wrong with the room's link (unreadable, unreachable), or None.
+    problem: str | None
+
+    def quiet_s(self) -> float | None:
+        """Seconds since a record or a heartbeat came from the room; None if none ever did."""
+        ...
+
+
+class MirroredTo(Protocol):
+    """The hub the moderator's journal is copied to, from a thread of its own: how the copy is doing."""
+
+    def health(self) -> HubHealth:
+        """Where the copy stands now (called once a tick; never waits)."""
         ...
 
     def watch(self, changed: Callable[[], None], /) -> None:

@@ -384,6 +384,10 @@ class StatusBar(Static):
         if server:
             second.append(" │ ")
             second.append(literal(server), style="yellow" if serves else "bold red")
+        mirrored, hub = model.hub
+        if hub:
+            second.append(" │ ")
+            second.append(literal(hub), style=("green" if hub.endswith("✓") else "yellow") if mirrored else "bold red")
         if model.uncertain:
             second.append(" │ time after a restart is approximate", style="yellow")
         if model.muted:
