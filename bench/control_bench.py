@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.kit.control import Live  # noqa: E402
 from tests.kit.web import launch_chromium, serve_session, wait_for  # noqa: E402
 
 WATCH = """
@@ -49,6 +50,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         session = serve_session(Path(folder))
         chrome = launch_chromium(Path(folder) / "profile", 1280, 720)
+        # The moderator's terminal is read all along, as a real one is: a screen nobody reads stops taking commands.
+        drain = Live(session, session.control_token, 0)
         try:
             session.press(b" ")
             session.wait_seq(1)
@@ -71,6 +74,7 @@ def main() -> int:
                 shown.append(float(painted) - sent)
                 time.sleep(0.2)
         finally:
+            drain.close()
             chrome.quit()
             session.stop()
     for name, values in (("ack (fsynced)", acks), ("stage page painted", shown)):

@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - depends on the machine
         raise
     pytest.skip("selenium is not installed (pip install -e '.[test]')", allow_module_level=True)
 
+from tests.kit.control import Live
 from tests.kit.web import ARTIFACTS, Served, launch_chromium, requested_urls, serve_session, transparent_share, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.network, pytest.mark.pty, pytest.mark.slow]
@@ -92,7 +93,9 @@ def session(tmp_path_factory: pytest.TempPathFactory, frames: socketserver.TCPSe
     allowed = f"http://127.0.0.1:{frames.server_address[1]}"
     served = serve_session(tmp_path_factory.mktemp("control"), AGENDA, extra=("--allow-embed", allowed))
     _Frames.target = served.stage_link
+    drain = Live(served, served.control_token, 0)  # a moderator's screen that nobody reads stops taking commands
     yield served
+    drain.close()
     served.stop()
 
 
