@@ -32,6 +32,7 @@ from runofshow.domain.events import (
     Skip,
     Start,
     Suspend,
+    Takeover,
     Warning,
     WarningLevel,
     decode_data,
@@ -71,6 +72,10 @@ WRITTEN: list[tuple[Payload, dict[str, Any]]] = [
     ),
     (Detach(), {}),
     (Message(text="Kim: 5 min break"), {"text": "Kim: 5 min break"}),
+    (
+        Takeover(epoch=2, by="ana@booth", from_="kim@stage", after=41, silent_s=12.5),
+        {"epoch": 2, "by": "ana@booth", "from": "kim@stage", "after": 41, "silent_s": 12.5},
+    ),
 ]
 
 
@@ -133,6 +138,10 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("message", {}, f"message: text must be at most {MAX_MESSAGE} characters of text"),
     ("message", {"text": 3}, "message: text must be at most"),
     ("message", {"text": "x" * (MAX_MESSAGE + 1)}, "message: text must be at most"),
+    ("takeover", {"epoch": 1, "by": "a", "from": "b", "after": 0, "silent_s": 1}, "takeover: epoch must be a whole"),
+    ("takeover", {"epoch": 2, "by": 7, "from": "b", "after": 0, "silent_s": 1}, "takeover: by must be at most"),
+    ("takeover", {"epoch": 2, "by": "a", "from": "b", "after": -1, "silent_s": 1}, "takeover: after must be"),
+    ("takeover", {"epoch": 2, "by": "a", "from": "b", "after": 3, "silent_s": -1}, "takeover: silent_s must be"),
 ]
 
 

@@ -34,6 +34,8 @@ JUMP_THRESHOLD_S = 1.0
 SUSPEND_THRESHOLD_S = 2.0
 #: The longest moderator message, in characters.
 MAX_MESSAGE = 280
+#: The longest name of a controller in a `takeover` record (user@host), in characters.
+MAX_HOLDER = 200
 #: The most an `extend` record may add or take away, in seconds: a segment's whole length (12 h).
 MAX_EXTEND_S = MAX_SEGMENT.total_seconds()
 
@@ -64,6 +66,7 @@ class EventType(StrEnum):
     REOPEN = "reopen"
     DETACH = "detach"
     MESSAGE = "message"
+    TAKEOVER = "takeover"
 
 
 class WarningLevel(StrEnum):
@@ -402,10 +405,41 @@ class Message:
         return cls(fields.text("text", limit=MAX_MESSAGE))
 
 
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """A new controller took the session over from a silent one: epoch `epoch` begins.
+
+    `by` and `from_` name the two controllers (user@host); `after` is the
+    last record of the silent one that the new one had (every record after
+    it is the new controller's); `silent_s` how long nothing had come from
+    it. The timing goes on unchanged: the segment kept running meanwhile.
+    """
+
+    TYPE: ClassVar[EventType] = EventType.TAKEOVER
+    epoch: int
+    by: str
+    from_: str
+    after: int
+    silent_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "by": self.by, "from": self.from_, "after": self.after, "silent_s": self.silent_s}
+
+    @classmethod
+    def read(cls, fields: _Fields) -> Takeover:
+        return cls(
+            fields.whole("epoch", at_least=2),
+            fields.text("by", limit=MAX_HOLDER),
+            fields.text("from", limit=MAX_HOLDER),
+            fields.whole("after", at_least=0),
+            fields.number("silent_s", at_least=0.0),
+        )
+
+
 #: What a record's `data` decodes to: one type per event type.
 Payload = (
     Start | Pause | Resume | Next | Skip | Previous | Goto | Extend | End | Warning | ClockJump | Suspend | Reopen
-    | Detach | Message
+    | Detach | Message | Takeover
 )  # fmt: skip
 
 _READERS: dict[str, Callable[[_Fields], Payload]] = {kind.TYPE: kind.read for kind in get_args(Payload)}
