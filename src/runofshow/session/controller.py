@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,13 +35,14 @@ from runofshow.domain.events import (
     Reopen,
     ReplayError,
     Suspend,
+    Takeover,
 )
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.domain.instants import Reading
 from runofshow.domain.link import Link, LinkState, Via
 from runofshow.files import check_regular, chunks
-from runofshow.journal.codec import JOURNAL_FILE, JournalError, encode, new_header
+from runofshow.journal.codec import JOURNAL_FILE, JournalError, encode, new_header, user_name
 from runofshow.journal.file import JournalFile, Moved, create_journal, names, open_journal, repair_torn_tail
 from runofshow.journal.lock import JournalLock
 from runofshow.journal.rescue import find_rescues, save_copy, save_rescue
@@ -308,6 +310,21 @@ class Controller:
         event = self._record(decide(self.engine, command, reading), reading)
         return Ack(event=event, noticed=tuple(noticed), durability=self.writer)
 
+    def take_over(self, from_: str, after: int, silent_s: float, *, by: str | None = None) -> Event:
+        """Record that this controller took the session over from a silent one (`from_`): a new epoch begins.
+
+        `after` is the silent controller's last record this journal has; `by`
+        is this controller (user@host by default). Nothing about the timing changes.
+        """
+        who = by or f"{user_name()}@{socket.gethostname()}"
+        payload = Takeover(self.engine.epoch + 1, who, from_, after, round(max(0.0, silent_s), 3))
+        return self._record(payload, self._read())
+
+    @property
+    def holder(self) -> str:
+        """Who controls the session: the last takeover's controller, or the journal's owner."""
+        return self.engine.holder or self.header.owner
+
     def poll(self) -> list[Event]:
         """Record what the clock says has happened: warnings, wall-clock steps, suspends; retry held records.
 
@@ -436,23 +453,25 @@ class Controller:
             state,
             Via.OWN,
             self.path.name,
-            self.header.owner,
+            self.holder,
             self.engine.last_event_us,
             problem,
             pending=health.pending if health.shows_pending else 0,
             notice=health.notice,
         )
 
-    def close(self) -> None:
+    def close(self, *, detach: bool = True) -> None:
         """Leave the session without ending it: the next open resumes it. Closing twice is harmless.
 
         Records the disk did not take (full, read-only, not answering) are saved
         to a rescue file, named by `rescued`, which the next open merges.
+        `detach=False` records nothing more (a controller that was taken
+        over: the session is someone else's now).
         """
         if self.lock.fd is None:
             return
         try:
-            if not self.engine.ended:
+            if detach and not self.engine.ended:
                 with contextlib.suppress(RuntimeError, CommandError):
                     self._record_quietly(Detach(), self._read())
             answered = self.writer.stop(CLOSE_WAIT_S)

@@ -1,0 +1,248 @@
+"""Taking a room over from a silent controller, and what a controller that was taken over keeps.
+
+A co-host with the room's control token takes over when the controller has
+said nothing (no record, no heartbeat) for a while: the room's stream is
+copied, line for line, into a journal file of this machine's, a `Controller`
+opens it and records a `takeover` (a new epoch), and from then on this
+machine publishes the room's records, each with the stream sequence it
+expects (see `names`). The old controller, if it comes back, finds the
+stream moved on: the hub refuses its records (it is fenced), and
+`keep_fenced` saves them to a rescue file the report lists. The room never
+has two writers, and nothing written is lost.
+
+The network part runs on its own event loop (`take_over` is called off the
+screen's loop, in a worker thread); the disk part is the controller's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runofshow.clock import Clock
+from runofshow.errors import RunofshowError
+from runofshow.journal.codec import JournalError, crc_ok
+from runofshow.journal.file import write_new
+from runofshow.journal.places import state_dir
+from runofshow.journal.rescue import save_fenced
+from runofshow.session.controller import Controller
+from runofshow.session.replay import replay_bytes
+from runofshow.sync.hub.names import beat_subject, check_room, journal_seq, stream_name
+from runofshow.words.takeover import not_silent
+
+#: The KV bucket holding each room's token hashes (key: the room; value: JSON of SHA-256 hex digests).
+TOKENS_BUCKET = "runofshow_tokens"
+#: The least time a takeover listens for the controller's heartbeat while it copies the room, in seconds.
+#: Not a proof of silence (heartbeats come every 2 s): the expected sequence fences the loser anyway.
+LISTEN_S = 0.3
+#: How long the hub may take to answer one request while taking over, in seconds.
+REQUEST_TIMEOUT_S = 5.0
+
+
+class TakeoverRefused(RunofshowError):
+    """A takeover that must not happen (a wrong token, a controller that still speaks, no such room); one line."""
+
+
+def token_digest(token: str) -> str:
+    """What the KV bucket keeps of a token: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def control_token_matches(stored: bytes | None, token: str) -> bool:
+    """Whether `token` is the room's control token, by the hashes its controller put in the KV bucket."""
+    if not stored:
+        return False
+    try:
+        hashes = json.loads(stored)
+    except ValueError:
+        return False
+    expected = hashes.get("control") if isinstance(hashes, dict) else None
+    return isinstance(expected, str) and hmac.compare_digest(expected, token_digest(token))
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCopy:
+    """A room's stream as journal lines (newline included), the header first, and who wrote its last record."""
+
+    room: str
+    lines: list[bytes]
+    #: The last record's journal seq (0: the header only).
+    last_seq: int
+
+
+async def _connect(url: str, creds: Any = None) -> Any:
+    """A NATS connection to any of the hub's servers (`url`: one, or a comma-separated list)."""
+    import nats
+
+    return await nats.connect(servers=url.split(","), connect_timeout=REQUEST_TIMEOUT_S, max_reconnect_attempts=2)
+
+
+async def fetch_room(
+    url: str, room: str, token: str, *, silent_s: float, silent_after_s: float, holder: str | None, creds: Any = None
+) -> RoomCopy:
+    """Check the token and the silence, then copy the room's stream; TakeoverRefused with its reason if not."""
+    check_room(room)
+    if silent_s < silent_after_s:
+        raise TakeoverRefused(not_silent(holder, silent_s, silent_after_s))
+    from nats.errors import Error as NatsError
+    from nats.js.errors import NotFoundError
+
+    try:
+        nc = await _connect(url, creds)
+    except (TimeoutError, OSError, NatsError) as error:
+        raise TakeoverRefused(
+            f"not taken over: the hub {url} cannot be reached ({error or type(error).__name__})"
+        ) from None
+    heard: list[bytes] = []
+
+    async def on_beat(msg: Any) -> None:
+        heard.append(msg.data)
+
+    try:
+        # A controller that speaks while we copy is not silent after all.
+        beats = await nc.subscribe(beat_subject(room), cb=on_beat)
+        await nc.flush()
+        listening = asyncio.get_running_loop().time()
+        js = nc.jetstream(timeout=REQUEST_TIMEOUT_S)
+        try:
+            kv = await js.key_value(TOKENS_BUCKET)
+            entry = await kv.get(room)
+            stored = entry.value
+        except NotFoundError:
+            stored = None
+        if not control_token_matches(stored, token):
+            raise TakeoverRefused(f"not taken over: that is not room {room}'s control token")
+        try:
+            info = await js.stream_info(stream_name(room))
+        except NotFoundError:
+            raise TakeoverRefused(f"not taken over: the hub has no room {room}") from None
+        last = info.state.last_seq
+        lines = [(await js.get_msg(stream_name(room), seq)).data + b"\n" for seq in range(1, last + 1)]
+        await asyncio.sleep(max(0.0, LISTEN_S - (asyncio.get_running_loop().time() - listening)))
+        await beats.unsubscribe()
+        if heard:
+            raise TakeoverRefused(not_silent(holder, 0.0, silent_after_s))
+    except (TimeoutError, NatsError) as error:
+        raise TakeoverRefused(f"not taken over: the hub did not answer ({error or type(error).__name__})") from None
+    finally:
+        await nc.close()
+    if not lines:
+        raise TakeoverRefused(f"not taken over: room {room}'s stream is empty")
+    return RoomCopy(room, lines, journal_seq(last))
+
+
+def check_copy(copy: RoomCopy) -> None:
+    """Refuse a copy that is not a whole journal: each line sealed, and the records numbered 1, 2, 3…"""
+    for number, line in enumerate(copy.lines[1:], start=1):
+        if not crc_ok(line.rstrip(b"\n")):
+            raise TakeoverRefused(f"not taken over: room {copy.room}'s record {number} is damaged on the hub")
+        if json.loads(line).get("seq") != number:
+            raise TakeoverRefused(f"not taken over: room {copy.room}'s record {number} is out of order on the hub")
+    try:
+        replay_bytes(copy.room, b"".join(copy.lines))
+    except JournalError as error:
+        raise TakeoverRefused(
+            f"not taken over: room {copy.room}'s journal on the hub cannot be replayed: {error}"
+        ) from None
+
+
+def write_copy(copy: RoomCopy, session_id: str, folder: Path | None = None) -> Path:
+    """Put the room's lines, byte for byte, in a new journal file in the state folder; return its path."""
+    place = folder or state_dir() / "rooms"
+    for number in range(1, 1000):
+        path = place / f"{copy.room}.{session_id}{'' if number == 1 else f'-{number}'}.jsonl"
+        try:
+            written = write_new(path, b"".join(copy.lines))
+        except OSError as error:
+            raise TakeoverRefused(
+                f"not taken over: {path}: cannot write the journal: {error.strerror or error}"
+            ) from None
+        if written is not None:
+            for fd in written:
+                os.close(fd)
+            return path
+    raise TakeoverRefused(f"not taken over: {place} holds too many copies of room {copy.room}")
+
+
+@dataclass(frozen=True, slots=True)
+class TakenOver:
+    """A room this terminal now controls: its controller, on the copied journal, and the hub's last record."""
+
+    controller: Controller
+    #: The last record the hub had when it was copied: the mirror publishes from the one after.
+    hub_seq: int
+    #: Who was silent.
+    silent: str
+
+
+def take_over(
+    url: str,
+    room: str,
+    token: str,
+    clock: Clock,
+    *,
+    silent_s: float,
+    silent_after_s: float,
+    holder: str | None = None,
+    creds: Any = None,
+    folder: Path | None = None,
+) -> TakenOver:
+    """Take room `room` over: copy its stream to a journal here, open it, and record the takeover.
+
+    Blocking (network, then disk): call it off the screen's loop. Raises
+    TakeoverRefused (one line) when the token is not the room's control
+    token, the controller is not silent, or the hub cannot be read. The
+    caller starts the hub mirror on `controller` from `hub_seq`: its first
+    publish expects the stream to end at `hub_seq`, so if the old controller
+    wrote meanwhile, this one is the one fenced.
+    """
+    copy = asyncio.run(
+        fetch_room(url, room, token, silent_s=silent_s, silent_after_s=silent_after_s, holder=holder, creds=creds)
+    )
+    check_copy(copy)
+    header = replay_bytes(room, b"".join(copy.lines))
+    path = write_copy(copy, header.header.session_id, folder)
+    silent = header.engine.holder or header.header.owner
+    controller = Controller.open(path, clock, wait=True)
+    try:
+        controller.take_over(silent, copy.last_seq, silent_s)
+    except BaseException:
+        controller.close()
+        raise
+    return TakenOver(controller, copy.last_seq, silent)
+
+
+@dataclass(frozen=True, slots=True)
+class Fenced:
+    """What a controller that was taken over kept: the records the hub refused, and where they are."""
+
+    count: int
+    path: Path | None
+    problem: str | None
+
+
+def keep_fenced(
+    controller: Controller, refused: list[bytes], *, by: str | None, at: str | None, stop: Callable[[], None]
+) -> Fenced:
+    """Save the records the hub refused to a fenced rescue file, then stop this controller writing the journal.
+
+    `stop` ends whatever else publishes for it (its mirror); the controller
+    is closed (its journal lock released, no `detach` recorded: the session
+    goes on under the new controller).
+    """
+    stop()
+    lines = [line if line.endswith(b"\n") else line + b"\n" for line in refused]
+    path, problem = None, ""
+    if lines:
+        first = json.loads(lines[0]).get("seq")
+        after = first - 1 if isinstance(first, int) else controller.engine.seq - len(lines)
+        path, problem = save_fenced(controller.header, controller.path, after, lines, by=by, at=at)
+    controller.close(detach=False)
+    return Fenced(len(lines), path, None if path is not None or not lines else problem)

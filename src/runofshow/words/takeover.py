@@ -1,0 +1,51 @@
+"""A room's controller gone silent, taken over, and fenced: worded once for the follow and moderator screens.
+
+Every name here (user@host) came from a journal or the hub: a screen shows
+these lines through its literal path (rich Text), never as markup.
+"""
+
+from __future__ import annotations
+
+from runofshow.domain.instants import format_instant
+from runofshow.words.timefmt import format_duration
+
+#: How long a room's controller may say nothing (no record, no heartbeat) before it counts as silent, in seconds.
+DEFAULT_SILENT_AFTER_S = 10.0
+
+
+def silent_line(holder: str | None, silent_s: float, *, key: str | None) -> str:
+    """The follow screen's line for a silent controller; with `key`, how to take over."""
+    who = holder or "the controller"
+    line = f"{who} silent for {format_duration(silent_s)}"
+    return f"{line}: press {key} to take over" if key else line
+
+
+def takeover_question(holder: str | None, silent_s: float, room: str) -> str:
+    """The confirmation before taking a room over: whose it is and how long it has been silent."""
+    who = holder or "its controller"
+    return (
+        f"Take over room {room} from {who}, silent for {format_duration(silent_s)}? "
+        "This terminal becomes its controller, and the other one can no longer change it"
+    )
+
+
+def not_silent(holder: str | None, silent_s: float, silent_after_s: float) -> str:
+    """Why a takeover is refused while the controller still speaks."""
+    who = holder or "the controller"
+    return (
+        f"not taken over: {who} was heard {format_duration(silent_s)} ago; "
+        f"a controller is silent after {format_duration(silent_after_s)}"
+    )
+
+
+def taken_over_line(by: str, at_us: int, epoch: int) -> str:
+    """What a controller that came back sees: someone else controls the room now."""
+    when = format_instant(at_us)[11:19] + " UTC"
+    return f"{by} took this session over at {when} (epoch {epoch}); this screen only follows it now"
+
+
+def fenced_rescue_line(count: int, where: str | None, problem: str | None) -> str:
+    """Where the records the hub refused (written after the takeover) were kept."""
+    if where is None:
+        return f"{count} record(s) written here after the takeover could not be saved ({problem})"
+    return f"{count} record(s) written here after the takeover are kept in {where}; the report lists them"
