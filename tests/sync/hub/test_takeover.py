@@ -21,6 +21,7 @@ from nats.js.errors import APIError
 
 from runofshow.clock import FakeClock
 from runofshow.journal.rescue import find_fenced, find_rescues
+from runofshow.report.model import load
 from runofshow.session.controller import Controller
 from runofshow.session.replay import replay
 from runofshow.sync.hub.names import beat_subject, message_id, stream_name, subject
@@ -193,6 +194,9 @@ def test_a_silent_room_is_taken_over_from_the_hubs_copy_and_the_old_controller_i
         # The room's history has one writer: the old records, then only the new controller's.
         assert stream_lines(hub.url, "hall-a") == copied
         assert replay(new.path).engine.epoch == 2
+        # The report of either journal shows the takeover's side it holds, and lists the kept records.
+        assert [t.by for t in load(new.path).takeovers] == [last["data"]["by"]]
+        assert [f.seqs for f in load(journal).fenced] == [(old.engine.seq - 1, old.engine.seq)]
     finally:
         new.close()
 
