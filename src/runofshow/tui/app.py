@@ -20,14 +20,15 @@ from pendulum.tz.local_timezone import get_local_timezone
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker
 
 from runofshow.domain.agenda.values import zone
 from runofshow.domain.derive import View
 from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
-from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, ServedBy, SessionSource
+from runofshow.tui.screens import FollowScreen, LiveScreen, RoomFollowScreen, SessionScreen, StageScreen
+from runofshow.tui.source import Controls, Handover, ServedBy, SessionSource, Takeover
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -75,6 +76,7 @@ class SessionApp(App[None]):
         self.tick_error: str | None = None
         self._wake: asyncio.TimerHandle | None = None
         self._journal_notice: str | None = None
+        self._following: Worker[None] | None = None
         #: The screen the tick draws on, held so that it is drawn even under a dialog.
         self.live = self.make_screen()
 
@@ -113,7 +115,7 @@ class SessionApp(App[None]):
 
             watch(changed)
         if self.changes is not None:
-            self.run_worker(self._follow(self.changes()), exclusive=True, exit_on_error=False)
+            self._following = self.run_worker(self._follow(self.changes()), exclusive=True, exit_on_error=False)
         self.refresh_now()
 
     async def _follow(self, changes: AsyncIterator[None]) -> None:
@@ -231,8 +233,11 @@ class RunofshowApp(SessionApp):
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
         shutdown: Callable[[], Awaitable[None]] | None = None,
+        takeover: Takeover | None = None,
     ) -> None:
         self.controls = controls
+        #: A room's co-host with its control token: the screen offers to take it over when its controller is silent.
+        self.takeover = takeover
         self.journal_label = journal_label
         self.notes = list(notes)
         #: The follow command to show while serving the journal to co-hosts.
@@ -246,6 +251,10 @@ class RunofshowApp(SessionApp):
 
     def make_screen(self) -> SessionScreen:
         """The moderator's screen with controls, the co-host's without."""
+        if self.controls is None and self.takeover is not None:
+            return RoomFollowScreen(
+                self.source, self.takeover, journal_label=self.journal_label, local_zone=self.local_zone
+            )
         if self.controls is None:
             return FollowScreen(self.source, journal_label=self.journal_label, local_zone=self.local_zone)
         return ModeratorScreen(
@@ -257,6 +266,32 @@ class RunofshowApp(SessionApp):
             serving=self.serving,
             server=self.server,
         )
+
+    def become_controller(self, handover: Handover) -> None:
+        """This terminal took the room over: stop following, and show the moderator's screen on its journal."""
+        if self._following is not None:
+            self._following.cancel()
+            self._following = None
+        self.changes = None
+        self.takeover = None
+        self.source, self.controls = handover.source, handover.controls
+        self.journal_label = handover.journal_label
+        self.live = self.make_screen()
+        watch = getattr(self.source, "watch", None)
+        if watch is not None:
+            loop = asyncio.get_running_loop()
+
+            def changed() -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self.journal_changed)
+
+            watch(changed)
+        while len(self.screen_stack) > 1:  # a dialog left open over the follow screen
+            self.pop_screen()
+        # Over the follow screen, which no tick draws on any more: the app's first screen is not switched out.
+        self.push_screen(self.live)
+        self.notify(f"You control this session now ({handover.journal_label})", timeout=10, markup=False)
+        self.refresh_now()
 
     @property
     def last_cue(self) -> str | None:

@@ -20,12 +20,12 @@ def silent_line(holder: str | None, silent_s: float, *, key: str | None) -> str:
     return f"{line}: press {key} to take over" if key else line
 
 
-def takeover_question(holder: str | None, silent_s: float, room: str) -> str:
-    """The confirmation before taking a room over: whose it is and how long it has been silent."""
+def takeover_question(holder: str | None, silent_s: float, room: str) -> tuple[str, str]:
+    """The confirmation before taking a room over, and its detail: whose it is and how long it has been silent."""
     who = holder or "its controller"
     return (
-        f"Take over room {room} from {who}, silent for {format_duration(silent_s)}? "
-        "This terminal becomes its controller, and the other one can no longer change it"
+        f"Take over room {room} from {who}, silent for {format_duration(silent_s)}?",
+        "This terminal becomes the room's controller; if the other one comes back, it only follows.",
     )
 
 
