@@ -91,6 +91,20 @@ def _build_parser() -> argparse.ArgumentParser:
     follow.add_argument(
         "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
     )
+    follow.add_argument(
+        "--control",
+        metavar="TOKEN",
+        help="the room's control token: offers to take the room over (key o) when its controller is silent",
+    )
+    follow.add_argument("--hub", metavar="URL", help="with --control: the hub the room is on, nats://HOST[:PORT]")
+    follow.add_argument("--room", metavar="NAME", help="with --control: the room's name on the hub")
+    follow.add_argument(
+        "--silent-after",
+        metavar="SECONDS",
+        type=float,
+        help="with --control: how long the controller says nothing (no record, no heartbeat) before it is silent "
+        "(default 10)",
+    )
 
     status = commands.add_parser("status", help="show a session's state now, from its journal")
     status.add_argument("journal", help="journal file (.jsonl)")
@@ -209,9 +223,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _follow(args: argparse.Namespace) -> int:
-    from runofshow.commands.follow import run_follow
+    from runofshow.commands.follow import check_room_options, run_follow
 
-    return run_follow(args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile)
+    room = check_room_options(args.hub, args.room, args.control, args.silent_after)
+    return run_follow(args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile, room=room)
 
 
 def _default(args: argparse.Namespace) -> int:

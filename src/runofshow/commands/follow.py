@@ -4,23 +4,74 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
+import math
 import sys
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from runofshow.clock import SystemClock
 from runofshow.domain.derive import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
+from runofshow.sync.hub.names import RoomNameError, check_room
 from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.sync.watch import FileWatch
 from runofshow.words.display import seconds_to_next_change
+from runofshow.words.takeover import DEFAULT_SILENT_AFTER_S, MAX_SILENT_AFTER_S
 from runofshow.words.text import json_safe
 
+if TYPE_CHECKING:  # NATS and the controller are loaded only for a co-host who may take a room over
+    from runofshow.sync.hub.takeover import RoomTakeover
 
-def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
-    """Follow `target` (a journal path or a ws:// URL) until the user quits."""
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """The room followed on the hub, for a co-host who may take it over (with its control token)."""
+
+    hub: str
+    name: str
+    control: str
+    silent_after_s: float = DEFAULT_SILENT_AFTER_S
+
+
+def check_room_options(
+    hub: str | None, room: str | None, control: str | None, silent_after: float | None
+) -> Room | None:
+    """The room to watch for silence and take over, from the options; UserError (one line) when they do not fit."""
+    if control is None:
+        if silent_after is not None:
+            raise UserError("--silent-after is for taking a room over: give --control TOKEN, --hub URL and --room NAME")
+        return None
+    if hub is None or room is None:
+        raise UserError("--control takes a room over through the hub: give --hub URL and --room NAME too")
+    try:
+        check_room(room)
+    except RoomNameError as error:
+        raise UserError(f"--room: {error}") from None
+    if not hub.startswith(("nats://", "tls://")):
+        raise UserError(f"--hub {hub}: give the hub's address as nats://HOST[:PORT] (several: comma-separated)")
+    after = DEFAULT_SILENT_AFTER_S if silent_after is None else silent_after
+    if not math.isfinite(after) or not 0 < after <= MAX_SILENT_AFTER_S:
+        raise UserError(f"--silent-after {silent_after}: give seconds, more than 0 and at most {MAX_SILENT_AFTER_S:g}")
+    return Room(hub, room, control, after)
+
+
+def run_follow(
+    target: str,
+    *,
+    token: str | None,
+    stage: bool,
+    as_json: bool,
+    cafile: str | None,
+    room: Room | None = None,
+) -> int:
+    """Follow `target` (a journal path or a ws:// URL) until the user quits; with `room`, offer to take it over."""
+    if room is not None and (stage or as_json):
+        raise UserError("--control is for the co-host's screen: not with --stage or --json")
     if "://" in target:
         split_url(target, token)  # a wrong address is the first thing to hear about
     elif Path(target).is_dir():
@@ -28,12 +79,14 @@ def run_follow(target: str, *, token: str | None, stage: bool, as_json: bool, ca
     if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the follow screen needs a terminal; use --json for scripts")
     try:
-        return asyncio.run(_follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile))
+        return asyncio.run(_follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile, room=room))
     except KeyboardInterrupt:
         return 130
 
 
-async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
+async def _follow(
+    target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None, room: Room | None = None
+) -> int:
     clock = SystemClock()
     source: Follower
     if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
@@ -57,9 +110,50 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
         app = StageApp(source, changes=changes)
     else:
         shown = label if label.startswith("ws") else journal_label(Path(label))
-        app = RunofshowApp(source, journal_label=shown, changes=changes)
-    await app.run_async()
+        takeover = None if room is None else _room_takeover(room, clock)
+        app = RunofshowApp(source, journal_label=shown, changes=changes, takeover=takeover)
+        try:
+            await app.run_async()
+        finally:
+            if takeover is not None:
+                await asyncio.to_thread(takeover.close)
+        if takeover is not None and takeover.taken is not None and room is not None:
+            path = takeover.taken.controller.path
+            print(
+                f"You took room {room.name} over; its journal here is {path}. To go on as its controller: "
+                f"runofshow run {path} --hub {room.hub} --room {room.name}"
+            )
     return 0
+
+
+def _room_takeover(room: Room, clock: SystemClock) -> RoomTakeover:
+    """Watch the room's controller for silence on the hub, and take it over from there when asked."""
+    from runofshow.session.bus import Delivery
+    from runofshow.sync.hub.silence import SilenceWatch
+    from runofshow.sync.hub.takeover import Closing, RoomTakeover, TakenOver  # noqa: F811 - at run time
+
+    watch = SilenceWatch(room.hub, room.name, clock)
+    watch.start()  # deaf to a hub that does not answer: the controller then seems silent, and taking over says why
+
+    def mirror(taken: TakenOver) -> Closing:
+        # The hub mirror publishes from the hub's last record, keeping the room's token hashes.
+        hub = importlib.import_module("runofshow.sync.hub.mirror")
+        controller = taken.controller
+        started = hub.HubMirror(
+            room.hub,
+            room.name,
+            controller.path,
+            hub.header_line_of(controller.path),
+            controller.header.session_id,
+            controller.durable_seq,  # past the hub's last record: the mirror sends the rest from the journal
+            clock,
+            token_hashes=taken.tokens,
+        )
+        controller.bus.records.subscribe(started.notify, deliver=Delivery.WRITER_THREAD)
+        started.start()
+        return cast(Closing, started)
+
+    return RoomTakeover(room.hub, room.name, room.control, clock, watch, mirror, silent_after_s=room.silent_after_s)
 
 
 async def _wait_for_header(follower: FileFollower, watch: FileWatch) -> None:

@@ -11,6 +11,8 @@ from runofshow.words.timefmt import format_duration
 
 #: How long a room's controller may say nothing (no record, no heartbeat) before it counts as silent, in seconds.
 DEFAULT_SILENT_AFTER_S = 10.0
+#: The longest silence a co-host may ask to wait for, in seconds (an hour).
+MAX_SILENT_AFTER_S = 3600.0
 
 
 def silent_line(holder: str | None, silent_s: float, *, key: str | None) -> str:

@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from runofshow.clock import Clock
 from runofshow.errors import RunofshowError
@@ -35,6 +35,7 @@ from runofshow.journal.rescue import save_fenced
 from runofshow.session.controller import Controller
 from runofshow.session.replay import replay_bytes
 from runofshow.sync.hub.names import beat_subject, check_room, journal_seq, stream_name
+from runofshow.sync.hub.silence import SilenceWatch
 from runofshow.words.takeover import not_silent
 
 #: The KV bucket holding each room's token hashes (key: the room; value: JSON of SHA-256 hex digests).
@@ -75,6 +76,8 @@ class RoomCopy:
     lines: list[bytes]
     #: The last record's journal seq (0: the header only).
     last_seq: int
+    #: The room's token hashes as its controller put them in the KV bucket: kept as they are, so its links still work.
+    tokens: dict[str, str]
 
 
 async def _connect(url: str, creds: Any = None) -> Any:
@@ -135,7 +138,8 @@ async def fetch_room(
         await nc.close()
     if not lines:
         raise TakeoverRefused(f"not taken over: room {room}'s stream is empty")
-    return RoomCopy(room, lines, journal_seq(last))
+    hashes = json.loads(stored or b"{}")
+    return RoomCopy(room, lines, journal_seq(last), {k: v for k, v in hashes.items() if isinstance(v, str)})
 
 
 def check_copy(copy: RoomCopy) -> None:
@@ -180,6 +184,8 @@ class TakenOver:
     hub_seq: int
     #: Who was silent.
     silent: str
+    #: The room's token hashes, for the mirror to keep in the KV bucket (this terminal knows only the control token).
+    tokens: dict[str, str]
 
 
 def take_over(
@@ -216,7 +222,7 @@ def take_over(
     except BaseException:
         controller.close()
         raise
-    return TakenOver(controller, copy.last_seq, silent)
+    return TakenOver(controller, copy.last_seq, silent, copy.tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,3 +252,73 @@ def keep_fenced(
         path, problem = save_fenced(controller.header, controller.path, after, lines, by=by, at=at)
     controller.close(detach=False)
     return Fenced(len(lines), path, None if path is not None or not lines else problem)
+
+
+class Closing(Protocol):
+    """What goes on after a takeover and must stop on the way out (the hub mirror)."""
+
+    def close(self, timeout: float = ...) -> None:
+        """Stop, waiting at most `timeout` seconds."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    """The session this terminal controls after a takeover, as the moderator's screen takes it."""
+
+    source: Controller
+    controls: Controller
+    journal_label: str
+
+
+class RoomTakeover:
+    """A co-host's way to take a room over: its silence, from a `SilenceWatch`, and `take_over` itself.
+
+    `mirror` starts publishing a taken-over controller's records to the room
+    (from the hub's last record, with the room's token hashes kept); what it
+    returns is closed by `close()`, with the controller.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        room: str,
+        token: str,
+        clock: Clock,
+        watch: SilenceWatch,
+        mirror: Callable[[TakenOver], Closing],
+        *,
+        silent_after_s: float,
+        creds: Any = None,
+    ) -> None:
+        self.url, self.room, self.token, self.clock = url, check_room(room), token, clock
+        self.watch = watch
+        self.mirror = mirror
+        self.silent_after_s = silent_after_s
+        self.creds = creds
+        #: Once taken over: the controller, and what publishes its records.
+        self.taken: TakenOver | None = None
+        self.publishing: Closing | None = None
+
+    def silent_s(self) -> float:
+        """Seconds since the room's controller was last heard."""
+        return self.watch.silent_s()
+
+    def take_over(self, silent_s: float) -> Handed:
+        """Take the room over and start mirroring it; TakeoverRefused (one line) if it must not be."""
+        taken = take_over(
+            self.url, self.room, self.token, self.clock,
+            silent_s=silent_s, silent_after_s=self.silent_after_s, creds=self.creds,
+        )  # fmt: skip
+        self.taken = taken
+        self.watch.close()  # from now on, this terminal is the one that speaks
+        self.publishing = self.mirror(taken)
+        return Handed(taken.controller, taken.controller, str(taken.controller.path))
+
+    def close(self) -> None:
+        """On the way out: stop publishing (after what is on disk is sent, within a bound) and close the journal."""
+        self.watch.close()
+        if self.publishing is not None:
+            self.publishing.close(2.0)
+        if self.taken is not None:
+            self.taken.controller.close()
