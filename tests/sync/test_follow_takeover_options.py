@@ -16,7 +16,7 @@ HUB = ["--hub", "nats://127.0.0.1:4222", "--room", "hall-a"]
         (["--control", "T", "--hub", "nats://h"], "give --hub URL and --room NAME too"),
         (["--silent-after", "2"], "--silent-after is for taking a room over: give --control TOKEN"),
         (["--control", "T", "--hub", "nats://h", "--room", "hall a"], "--room: room 'hall a': use 1 to 64 letters"),
-        (["--control", "T", "--hub", "http://h", "--room", "r"], "--hub http://h: give the hub's address as nats://"),
+        (["--control", "T", "--hub", "http://h", "--room", "r"], "http://h: not a hub address; use nats://HOST:4222"),
         (["--control", "T", *HUB, "--silent-after", "0"], "--silent-after 0.0: give seconds, more than 0"),
         (["--control", "T", *HUB, "--silent-after", "nan"], "--silent-after nan: give seconds"),
         (["--control", "T", *HUB, "--json"], "--control is for the co-host's screen: not with --stage or --json"),

@@ -17,6 +17,7 @@ from runofshow.clock import SystemClock
 from runofshow.domain.derive import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
+from runofshow.sync.hub.connect import hub_servers
 from runofshow.sync.hub.names import RoomNameError, check_room
 from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.sync.watch import FileWatch
@@ -52,8 +53,7 @@ def check_room_options(
         check_room(room)
     except RoomNameError as error:
         raise UserError(f"--room: {error}") from None
-    if not hub.startswith(("nats://", "tls://")):
-        raise UserError(f"--hub {hub}: give the hub's address as nats://HOST[:PORT] (several: comma-separated)")
+    hub_servers(hub)
     after = DEFAULT_SILENT_AFTER_S if silent_after is None else silent_after
     if not math.isfinite(after) or not 0 < after <= MAX_SILENT_AFTER_S:
         raise UserError(f"--silent-after {silent_after}: give seconds, more than 0 and at most {MAX_SILENT_AFTER_S:g}")
@@ -129,10 +129,12 @@ async def _follow(
 def _room_takeover(room: Room, clock: SystemClock) -> RoomTakeover:
     """Watch the room's controller for silence on the hub, and take it over from there when asked."""
     from runofshow.session.bus import Delivery
+    from runofshow.sync.hub.connect import HubCredentials
     from runofshow.sync.hub.silence import SilenceWatch
     from runofshow.sync.hub.takeover import Closing, RoomTakeover, TakenOver  # noqa: F811 - at run time
 
-    watch = SilenceWatch(room.hub, room.name, clock)
+    creds = HubCredentials.find()  # from the environment, never the command line
+    watch = SilenceWatch(room.hub, room.name, clock, creds=creds)
     watch.start()  # deaf to a hub that does not answer: the controller then seems silent, and taking over says why
 
     def mirror(taken: TakenOver) -> Closing:
@@ -147,13 +149,16 @@ def _room_takeover(room: Room, clock: SystemClock) -> RoomTakeover:
             controller.header.session_id,
             controller.durable_seq,  # past the hub's last record: the mirror sends the rest from the journal
             clock,
+            creds,
             token_hashes=taken.tokens,
         )
         controller.bus.records.subscribe(started.notify, deliver=Delivery.WRITER_THREAD)
         started.start()
         return cast(Closing, started)
 
-    return RoomTakeover(room.hub, room.name, room.control, clock, watch, mirror, silent_after_s=room.silent_after_s)
+    return RoomTakeover(
+        room.hub, room.name, room.control, clock, watch, mirror, silent_after_s=room.silent_after_s, creds=creds
+    )
 
 
 async def _wait_for_header(follower: FileFollower, watch: FileWatch) -> None:

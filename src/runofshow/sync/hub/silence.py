@@ -15,13 +15,14 @@ import threading
 from typing import Any
 
 from runofshow.clock import Clock
+from runofshow.sync.hub.connect import HubCredentials, connect
 from runofshow.sync.hub.names import beat_subject, check_room, subject
 
 
 class SilenceWatch:
     """How long since the room's controller was last heard, by this machine's monotonic clock."""
 
-    def __init__(self, url: str, room: str, clock: Clock, *, connect: Any = None) -> None:
+    def __init__(self, url: str, room: str, clock: Clock, *, creds: HubCredentials | None = None) -> None:
         self.url = url
         self.room = check_room(room)
         self.clock = clock
@@ -31,7 +32,7 @@ class SilenceWatch:
         self.beat_seq: int | None = None
         #: Why the hub cannot be listened to now, or None.
         self.problem: str | None = None
-        self._connect = connect
+        self.creds = creds
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -102,16 +103,5 @@ class SilenceWatch:
             await nc.close()
 
     async def _open(self) -> Any:
-        if self._connect is not None:
-            return await self._connect()
-        import nats
-
-        async def lost(*_: Any) -> None:
-            self.problem = "the hub is not answering"
-
-        async def back(*_: Any) -> None:
-            self.problem = None
-
-        return await nats.connect(
-            servers=self.url.split(","), max_reconnect_attempts=-1, disconnected_cb=lost, reconnected_cb=back
-        )
+        # Reconnects for ever: while the hub is away, nothing is heard, and the controller seems silent.
+        return await connect(self.url, self.creds, name="runofshow-silence")

@@ -34,6 +34,7 @@ from runofshow.journal.places import state_dir
 from runofshow.journal.rescue import save_fenced
 from runofshow.session.controller import Controller
 from runofshow.session.replay import replay_bytes
+from runofshow.sync.hub.connect import HubCredentials, connect
 from runofshow.sync.hub.names import beat_subject, check_room, journal_seq, stream_name
 from runofshow.sync.hub.silence import SilenceWatch
 from runofshow.words.takeover import not_silent
@@ -80,15 +81,20 @@ class RoomCopy:
     tokens: dict[str, str]
 
 
-async def _connect(url: str, creds: Any = None) -> Any:
-    """A NATS connection to any of the hub's servers (`url`: one, or a comma-separated list)."""
-    import nats
-
-    return await nats.connect(servers=url.split(","), connect_timeout=REQUEST_TIMEOUT_S, max_reconnect_attempts=2)
+async def _connect(url: str, creds: HubCredentials | None = None) -> Any:
+    """A NATS connection to any of the hub's servers, or TimeoutError if none answers soon."""
+    return await asyncio.wait_for(connect(url, creds, name="runofshow-takeover"), REQUEST_TIMEOUT_S)
 
 
 async def fetch_room(
-    url: str, room: str, token: str, *, silent_s: float, silent_after_s: float, holder: str | None, creds: Any = None
+    url: str,
+    room: str,
+    token: str,
+    *,
+    silent_s: float,
+    silent_after_s: float,
+    holder: str | None,
+    creds: HubCredentials | None = None,
 ) -> RoomCopy:
     """Check the token and the silence, then copy the room's stream; TakeoverRefused with its reason if not."""
     check_room(room)
@@ -197,7 +203,7 @@ def take_over(
     silent_s: float,
     silent_after_s: float,
     holder: str | None = None,
-    creds: Any = None,
+    creds: HubCredentials | None = None,
     folder: Path | None = None,
 ) -> TakenOver:
     """Take room `room` over: copy its stream to a journal here, open it, and record the takeover.
@@ -289,7 +295,7 @@ class RoomTakeover:
         mirror: Callable[[TakenOver], Closing],
         *,
         silent_after_s: float,
-        creds: Any = None,
+        creds: HubCredentials | None = None,
     ) -> None:
         self.url, self.room, self.token, self.clock = url, check_room(room), token, clock
         self.watch = watch

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import nats
 import pytest
 from nats.js.api import StreamConfig
 from nats.js.errors import APIError
@@ -24,47 +24,28 @@ from runofshow.journal.rescue import find_fenced, find_rescues
 from runofshow.report.model import load
 from runofshow.session.controller import Controller
 from runofshow.session.replay import replay
+from runofshow.sync.hub.connect import connect
 from runofshow.sync.hub.names import beat_subject, message_id, stream_name, subject
+from runofshow.sync.hub.silence import SilenceWatch
 from runofshow.sync.hub.takeover import TOKENS_BUCKET, TakeoverRefused, keep_fenced, take_over, token_digest
-from tests.kit.nats import Cluster, nats_server
-
-pytestmark = [
-    pytest.mark.network,
-    pytest.mark.skipif(nats_server() is None, reason="needs nats-server"),
-]
+from tests.kit.nats import Cluster
 
 CONTROL = "control-token-of-the-room"
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """One three-node cluster for the module, its JetStream ready (a first stream waits for the leader election)."""
-    cluster = Cluster(tmp_path_factory.mktemp("hub"))
-    cluster.start_all()
-    try:
-        asyncio.run(_ready(cluster.url))
-        yield cluster
-    finally:
-        cluster.stop_all()
+def hub(cluster: Cluster) -> Cluster:
+    """The module's cluster, with the room tokens' KV bucket."""
 
+    async def bucket(js: Any) -> None:
+        await js.create_key_value(bucket=TOKENS_BUCKET, history=1, replicas=3)
 
-async def _ready(url: str) -> None:
-    nc = await nats.connect(servers=url.split(","))
-    try:
-        js = nc.jetstream(timeout=2)
-        for _ in range(60):
-            try:
-                await js.create_key_value(bucket=TOKENS_BUCKET, history=1, replicas=3)
-                return
-            except Exception:
-                await asyncio.sleep(0.25)
-        raise AssertionError("the cluster never elected a JetStream leader")
-    finally:
-        await nc.close()
+    asyncio.run(_on_hub(cluster.url, bucket))
+    return cluster
 
 
 async def _on_hub(url: str, work: Callable[[Any], Any]) -> Any:
-    nc = await nats.connect(servers=url.split(","))
+    nc = await connect(url)
     try:
         return await work(nc.jetstream(timeout=5))
     finally:
@@ -222,7 +203,7 @@ def test_a_heartbeat_during_the_copy_refuses_the_takeover(
     open_room(hub.url, "hall-c", journal)
 
     async def beating(started: asyncio.Event) -> None:
-        nc = await nats.connect(servers=hub.url.split(","))
+        nc = await connect(hub.url)
         try:
             for _ in range(250):
                 await nc.publish(beat_subject("hall-c"), b'{"seq": 3}')
@@ -246,3 +227,35 @@ def test_a_heartbeat_during_the_copy_refuses_the_takeover(
 
     asyncio.run(both())
     assert not (state / "rooms").exists()
+
+
+def test_the_silence_ends_with_a_heartbeat_or_a_record_and_grows_by_the_clock(hub: Cluster, clock: FakeClock) -> None:
+    watch = SilenceWatch(hub.url, "hall-d", clock)
+    assert watch.start()
+    try:
+        clock.advance(7)
+        assert watch.silent_s() == 7.0
+
+        async def say(subject_: str, data: bytes) -> None:
+            nc = await connect(hub.url)
+            try:
+                await nc.publish(subject_, data)
+                await nc.flush()
+            finally:
+                await nc.close()
+
+        def wait_heard() -> None:
+            deadline = time.monotonic() + 10
+            while watch.silent_s() != 0.0:
+                assert time.monotonic() < deadline, "the watch never heard the controller"
+                time.sleep(0.01)
+
+        asyncio.run(say(beat_subject("hall-d"), b'{"seq": 12, "wall_us": 1, "actor": "keyboard"}'))
+        wait_heard()
+        assert watch.beat_seq == 12
+        clock.advance(11)
+        assert watch.silent_s() == 11.0
+        asyncio.run(say(subject("hall-d"), b'{"seq": 13}'))  # a record published to the room
+        wait_heard()
+    finally:
+        watch.close()
