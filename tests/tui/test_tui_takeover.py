@@ -17,8 +17,9 @@ from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.dialogs import ConfirmScreen
 from runofshow.tui.moderator import ModeratorScreen
-from runofshow.tui.screens import RoomFollowScreen
+from runofshow.tui.screens import FollowScreen, RoomFollowScreen
 from runofshow.tui.widgets import KeyBar
+from runofshow.words.takeover import taken_over_line
 from tests.kit import crash
 from tests.kit.screens import to_young_kim
 
@@ -120,3 +121,34 @@ async def test_a_silent_controller_is_said_and_o_takes_the_room_over(
         assert "next" in plain(app.screen.query_one(KeyBar))
     assert room.controller is not None
     room.controller.close()
+
+
+async def test_a_controller_taken_over_only_follows_and_says_who_took_over(
+    agenda: Agenda, clock: FakeClock, journal: Path, tmp_path: Path
+) -> None:
+    controller = Controller.open(journal, clock, agenda=agenda, mode="live")
+    to_young_kim(controller, clock, 100)
+    room = tmp_path / "room.jsonl"
+    shutil.copyfile(journal, room)
+    app = RunofshowApp(controller, controller, journal_label="session.jsonl", local_zone="UTC")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert controller.engine.current == 4
+        controller.close(detach=False)
+        why = taken_over_line("ana@booth", clock.read().wall_us, 2)
+        app.become_follower(FileFollower(room, clock), None, why)
+        await pilot.pause()
+        assert isinstance(app.screen, FollowScreen) and app.screen is app.live
+        assert why in plain(app.screen.query_one("#banner", Static))
+        assert "ana@booth took this session over at 09:12:40 UTC (epoch 2)" in why
+        keys = plain(app.screen.query_one(KeyBar))
+        assert "next" not in keys and "take over" not in keys
+        before = room.read_bytes()
+        await pilot.press("space", "n", "e", "y", "t")
+        await pilot.pause()
+        assert room.read_bytes() == before and controller.engine.current == 4
+        clock.advance(3)
+        app.refresh_now()
+        await pilot.pause()
+        assert why in plain(app.screen.query_one("#banner", Static))  # kept, tick after tick

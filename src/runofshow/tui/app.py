@@ -293,6 +293,27 @@ class RunofshowApp(SessionApp):
         self.notify(f"You control this session now ({handover.journal_label})", timeout=10, markup=False)
         self.refresh_now()
 
+    def become_follower(
+        self, source: SessionSource, changes: Callable[[], AsyncIterator[None]] | None, why: str
+    ) -> None:
+        """This terminal no longer controls the session (another took it over): follow it, saying `why` on the banner.
+
+        No key that changes the session is left; the journal's writer is no
+        longer watched (its controller is closed by whoever calls this).
+        """
+        self.source, self.controls = source, None
+        self.takeover = None
+        self.server = None
+        self.live = FollowScreen(source, journal_label=self.journal_label, local_zone=self.local_zone, reason=why)
+        while len(self.screen_stack) > 1:  # a dialog left open over the moderator's screen
+            self.pop_screen()
+        self.push_screen(self.live)
+        self.changes = changes
+        if changes is not None:
+            self._following = self.run_worker(self._follow(changes()), exclusive=True, exit_on_error=False)
+        self.notify(why, title="Taken over", severity="warning", timeout=30, markup=False)
+        self.refresh_now()
+
     @property
     def last_cue(self) -> str | None:
         """The cue on screen now (the one c copies)."""
