@@ -27,7 +27,7 @@ from runofshow.session.replay import replay
 from runofshow.sync.hub.connect import connect
 from runofshow.sync.hub.names import beat_subject, message_id, stream_name, subject
 from runofshow.sync.hub.silence import SilenceWatch
-from runofshow.sync.hub.takeover import TOKENS_BUCKET, TakeoverRefused, keep_fenced, take_over, token_digest
+from runofshow.sync.hub.takeover import TOKENS_BUCKET, TakeoverRefused, diverged, fence, take_over, token_digest
 from tests.kit.nats import Cluster
 
 CONTROL = "control-token-of-the-room"
@@ -161,8 +161,10 @@ def test_a_silent_room_is_taken_over_from_the_hubs_copy_and_the_old_controller_i
         refused = publish(hub.url, "hall-a", old.header.session_id, theirs, taken.hub_seq + 1)
         assert refused == theirs
         stopped: list[bool] = []
-        fenced = keep_fenced(old, refused, by=last["data"]["by"], at=last["wall"], stop=lambda: stopped.append(True))
+        fenced = fence(old, hub.url, "hall-a", stop=lambda: stopped.append(True))
         assert stopped == [True] and fenced.count == 2 and fenced.problem is None
+        assert (fenced.by, fenced.epoch) == (last["data"]["by"], 2)
+        assert fenced.at_us == new.engine.takeovers[0][1]
         assert old.lock.fd is None  # it writes no more
         assert journal.read_bytes().splitlines(keepends=True)[-2:] == theirs  # no detach: the session is not its
 
@@ -259,3 +261,18 @@ def test_the_silence_ends_with_a_heartbeat_or_a_record_and_grows_by_the_clock(hu
         wait_heard()
     finally:
         watch.close()
+
+
+@pytest.mark.parametrize(
+    ("mine", "room", "first", "kept"),
+    [
+        ([b"h", b"1", b"2"], [b"h", b"1", b"2"], 3, []),
+        ([b"h", b"1", b"2", b"3"], [b"h", b"1", b"2"], 3, [b"3"]),  # written while the hub was away, then refused
+        ([b"h", b"1", b"2x", b"3x"], [b"h", b"1", b"2", b"3", b"4"], 2, [b"2x", b"3x"]),
+        ([b"h", b"1"], [b"h", b"1", b"2"], 2, []),  # behind the room: nothing of its own
+    ],
+)
+def test_a_journal_diverges_from_the_room_at_its_first_differing_line(
+    mine: list[bytes], room: list[bytes], first: int, kept: list[bytes]
+) -> None:
+    assert diverged(mine, room) == (first, kept)

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from runofshow.clock import Clock
+from runofshow.domain.events import Event, ReplayError, Takeover
+from runofshow.domain.instants import format_instant
 from runofshow.errors import RunofshowError
 from runofshow.journal.codec import JournalError, crc_ok
 from runofshow.journal.file import write_new
@@ -233,31 +235,72 @@ def take_over(
 
 @dataclass(frozen=True, slots=True)
 class Fenced:
-    """What a controller that was taken over kept: the records the hub refused, and where they are."""
+    """A controller that was taken over: who took over and when, and where the records the room refused are kept."""
 
+    #: The records this journal has that the room's history does not (written after the takeover).
     count: int
     path: Path | None
+    #: Why they could not be saved, when they could not.
     problem: str | None
+    #: The takeover that fenced it, as the room's stream records it (None when the stream does not say).
+    by: str | None = None
+    at_us: int | None = None
+    epoch: int | None = None
 
 
-def keep_fenced(
-    controller: Controller, refused: list[bytes], *, by: str | None, at: str | None, stop: Callable[[], None]
+def diverged(mine: list[bytes], room: list[bytes]) -> tuple[int, list[bytes]]:
+    """Where this journal's lines leave the room's (the index of the first that differs), and this journal's from there."""
+    first = next((i for i, (a, b) in enumerate(zip(mine, room)) if a != b), min(len(mine), len(room)))
+    return first, mine[first:]
+
+
+def _takeover_in(lines: list[bytes]) -> tuple[str | None, int | None, int | None]:
+    """The first takeover record among `lines`: who, when (wall µs) and its epoch."""
+    for line in lines:
+        try:
+            record = json.loads(line)
+            if record.get("type") == "takeover":
+                event = Event.from_json(record)
+                assert isinstance(event.payload, Takeover)
+                return event.payload.by, event.wall_us, event.payload.epoch
+        except (ValueError, ReplayError, AssertionError):
+            continue
+    return None, None, None
+
+
+def fence(
+    controller: Controller, url: str, room: str, *, stop: Callable[[], None], creds: HubCredentials | None = None
 ) -> Fenced:
-    """Save the records the hub refused to a fenced rescue file, then stop this controller writing the journal.
+    """This controller was taken over: stop it, and keep every record of its journal the room's history does not have.
 
-    `stop` ends whatever else publishes for it (its mirror); the controller
-    is closed (its journal lock released, no `detach` recorded: the session
-    goes on under the new controller).
+    Blocking (the hub, then the disk): call it off the screen's loop. `stop`
+    ends what publishes for it (its mirror). The controller is closed with no
+    `detach` (the session goes on under the new one); its journal is compared,
+    line for line, with the room's stream, and the records from the first that
+    differs on are saved in a fenced rescue file, which the report lists.
     """
     stop()
-    lines = [line if line.endswith(b"\n") else line + b"\n" for line in refused]
-    path, problem = None, ""
-    if lines:
-        first = json.loads(lines[0]).get("seq")
-        after = first - 1 if isinstance(first, int) else controller.engine.seq - len(lines)
-        path, problem = save_fenced(controller.header, controller.path, after, lines, by=by, at=at)
     controller.close(detach=False)
-    return Fenced(len(lines), path, None if path is not None or not lines else problem)
+    mine = controller.path.read_bytes().splitlines(keepends=True)
+    theirs = asyncio.run(_stream_lines(url, room, creds))
+    first, refused = diverged(mine, theirs)
+    by, at_us, epoch = _takeover_in(theirs[first:])
+    if not refused:
+        return Fenced(0, None, None, by, at_us, epoch)
+    at = None if at_us is None else format_instant(at_us)
+    path, problem = save_fenced(controller.header, controller.path, first - 1, refused, by=by, at=at)
+    return Fenced(len(refused), path, None if path is not None else problem, by, at_us, epoch)
+
+
+async def _stream_lines(url: str, room: str, creds: HubCredentials | None) -> list[bytes]:
+    """Every line of the room's stream, the header first, each with its newline."""
+    nc = await _connect(url, creds)
+    try:
+        js = nc.jetstream(timeout=REQUEST_TIMEOUT_S)
+        last = (await js.stream_info(stream_name(room))).state.last_seq
+        return [(await js.get_msg(stream_name(room), seq)).data + b"\n" for seq in range(1, last + 1)]
+    finally:
+        await nc.close()
 
 
 class Closing(Protocol):
