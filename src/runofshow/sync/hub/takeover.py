@@ -35,7 +35,7 @@ from runofshow.journal.file import write_new
 from runofshow.journal.places import state_dir
 from runofshow.journal.rescue import save_fenced
 from runofshow.session.controller import Controller
-from runofshow.session.replay import replay_bytes
+from runofshow.session.replay import Replayed, replay_bytes
 from runofshow.sync.hub.connect import HubCredentials, connect
 from runofshow.sync.hub.names import beat_subject, check_room, journal_seq, stream_name
 from runofshow.sync.hub.silence import SilenceWatch
@@ -150,7 +150,7 @@ async def fetch_room(
     return RoomCopy(room, lines, journal_seq(last), {k: v for k, v in hashes.items() if isinstance(v, str)})
 
 
-def check_copy(copy: RoomCopy) -> None:
+def check_copy(copy: RoomCopy) -> Replayed:
     """Refuse a copy that is not a whole journal: each line sealed, and the records numbered 1, 2, 3…"""
     for number, line in enumerate(copy.lines[1:], start=1):
         if not crc_ok(line.rstrip(b"\n")):
@@ -158,7 +158,7 @@ def check_copy(copy: RoomCopy) -> None:
         if json.loads(line).get("seq") != number:
             raise TakeoverRefused(f"not taken over: room {copy.room}'s record {number} is out of order on the hub")
     try:
-        replay_bytes(copy.room, b"".join(copy.lines))
+        return replay_bytes(copy.room, b"".join(copy.lines))
     except JournalError as error:
         raise TakeoverRefused(
             f"not taken over: room {copy.room}'s journal on the hub cannot be replayed: {error}"
@@ -220,16 +220,16 @@ def take_over(
     copy = asyncio.run(
         fetch_room(url, room, token, silent_s=silent_s, silent_after_s=silent_after_s, holder=holder, creds=creds)
     )
-    check_copy(copy)
-    header = replay_bytes(room, b"".join(copy.lines))
-    path = write_copy(copy, header.header.session_id, folder)
-    silent = header.engine.holder or header.header.owner
+    replayed = check_copy(copy)
+    path = write_copy(copy, replayed.header.session_id, folder)
+    silent = replayed.engine.holder or replayed.header.owner
     controller = Controller.open(path, clock, wait=True)
     try:
-        controller.take_over(silent, copy.last_seq, silent_s)
+        controller.take_over(silent, copy.last_seq, silent_s)  # waits for it to be on disk: the first durable record
     except BaseException:
         controller.close()
         raise
+    controller.wait = False  # from now on the moderator's screen drives it, and never waits for the disk
     return TakenOver(controller, copy.last_seq, silent, copy.tokens)
 
 
