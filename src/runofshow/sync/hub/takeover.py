@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,8 @@ TOKENS_BUCKET = "runofshow_tokens"
 #: The least time a takeover listens for the controller's heartbeat while it copies the room, in seconds.
 #: Not a proof of silence (heartbeats come every 2 s): the expected sequence fences the loser anyway.
 LISTEN_S = 0.3
+#: A mirror's health state once another controller writes the room.
+FENCED_STATE = "fenced"
 #: How long the hub may take to answer one request while taking over, in seconds.
 REQUEST_TIMEOUT_S = 5.0
 
@@ -371,3 +374,49 @@ class RoomTakeover:
             self.publishing.close(2.0)
         if self.taken is not None:
             self.taken.controller.close()
+
+
+class Watched(Protocol):
+    """A hub mirror as `when_fenced` reads it: its health, whose `state` says "fenced" once it is."""
+
+    def health(self) -> Any:
+        """Where the room's copy stands now."""
+        ...
+
+    def close(self, timeout: float = ...) -> None:
+        """Stop publishing."""
+        ...
+
+
+def when_fenced(
+    mirror: Watched,
+    controller: Controller,
+    url: str,
+    room: str,
+    then: Callable[[Fenced], None],
+    *,
+    creds: HubCredentials | None = None,
+    fencing: Callable[..., Fenced] = fence,
+) -> Callable[[], None]:
+    """A callback for the mirror's `watch`: the first time its health is FENCED, fence the controller and call `then`.
+
+    Called on the mirror's thread, it only starts a thread of its own, which
+    stops the mirror, closes the controller and keeps its refused records,
+    then hands the result to `then` (which posts it to the screen's loop).
+    A failure to keep them is said in `Fenced.problem`, never raised.
+    """
+    started = threading.Event()
+
+    def work() -> None:
+        try:
+            fenced = fencing(controller, url, room, stop=lambda: mirror.close(2.0), creds=creds)
+        except Exception as error:  # the screen must still say it was taken over
+            fenced = Fenced(0, None, f"the records written here could not be compared with the room's: {error}")
+        then(fenced)
+
+    def changed() -> None:
+        if str(mirror.health().state) == FENCED_STATE and not started.is_set():
+            started.set()
+            threading.Thread(target=work, name="runofshow-fenced", daemon=True).start()
+
+    return changed
