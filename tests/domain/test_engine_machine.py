@@ -53,6 +53,7 @@ from tests.kit.show import assert_journal_matches, crash
 pytestmark = pytest.mark.slow  # 60 runs of up to 30 steps, each on a real journal
 
 AGENDA = load_agenda(bundled_agenda())
+AUTO_AGENDA = replace(AGENDA, session=replace(AGENDA.session, flex_auto=True))
 SEGMENTS = len(AGENDA.segments)
 #: What `poll` may record on its own, even just before a command that is then refused.
 CLOCK_EVENTS = {"warning", "clock_jump", "suspend"}
@@ -74,6 +75,7 @@ class Session(RuleBasedStateMachine):
         self.clock = FakeClock("2021-10-08T08:55:00Z")
         self.boots = 1
         self.controller: Controller | None = None
+        self.agenda = AGENDA
         # The model, kept from the outside.
         self.phase = "pending"  # pending, running, paused, ended
         self.current = 0  # 1-based, 0 before the start
@@ -84,7 +86,8 @@ class Session(RuleBasedStateMachine):
         # Which segments `next` will not come back to (1-based), and the moves `previous` may undo.
         self.finished: set[int] = set()
         self.skipped: set[int] = set()
-        self.moves: list[tuple[int, int, bool, frozenset[int], frozenset[int]]] = []
+        self.moves: list[tuple[int, int, bool, frozenset[int], frozenset[int], tuple[int, ...]]] = []
+        self.order: tuple[int, ...] = tuple(range(1, SEGMENTS + 1))  # the run order, as `later` changes it
         self.start_lateness = 0.0  # where the show started on its plan: the plan's t0 is that much before
 
     @property
@@ -115,11 +118,13 @@ class Session(RuleBasedStateMachine):
         reading = self.clock.read()
         return replace(reading, mono=round(reading.mono, 6))
 
+    def _still_to_run(self) -> list[int]:
+        """The segments after the current one in the run order that have neither finished nor been skipped."""
+        after = self.order[self.order.index(self.current) + 1 :] if self.current else self.order
+        return [s for s in after if s not in self.finished and s not in self.skipped]
+
     def _next_in_model(self) -> int | None:
-        for segment in range(self.current + 1, SEGMENTS + 1):
-            if segment not in self.finished and segment not in self.skipped:
-                return segment
-        return None
+        return next(iter(self._still_to_run()), None)
 
     def _command(self, name: str, **args: Any) -> None:
         before = self.live.engine.seq
@@ -135,8 +140,15 @@ class Session(RuleBasedStateMachine):
                 assert expected_next is None, f"{name} refused, but segment {expected_next} is still ahead"
             return
         assert ack.durable
-        assert ack.event.type == name and ack.event.seq == self.live.engine.seq
-        if name not in ("pause", "resume", "end"):  # it entered a segment or changed its length
+        assert ack.event.type == name
+        follow = self._records()[ack.event.seq :]
+        if self.agenda.session.flex_auto and name not in ("pause", "resume", "end", "message", "seen", "extend"):
+            assert [r["type"] for r in follow] in ([], ["adopt"]), follow
+            if follow:
+                assert follow[0]["data"]["auto"] is True
+        else:
+            assert follow == [], f"{name} left {follow} after it"
+        if name not in ("pause", "resume", "end", "message", "seen"):  # it entered a segment or changed its length
             view = self.live.view()
             assert view.current is not None
             self.armed[view.current + 1] = (ack.event.seq, view.remaining_s)
@@ -148,7 +160,7 @@ class Session(RuleBasedStateMachine):
             self.phase = "paused" if name == "pause" else "running"
         elif name == "end":
             self.phase = "ended"
-        elif name in ("next", "skip", "previous", "goto"):
+        elif name in ("next", "skip", "previous", "goto", "later"):
             self._move(name, ack.event.data, expected_next, left)
 
     def _move(self, name: str, data: Mapping[str, Any], expected_next: int | None, left: Any) -> None:
@@ -156,17 +168,22 @@ class Session(RuleBasedStateMachine):
         self.phase = "running"
         here = self.current
         if name == "previous" and data["undo"]:
-            came_from, to, forward, finished, skipped = self.moves.pop()
+            came_from, to, forward, finished, skipped, order = self.moves.pop()
             assert (to == here and (forward or came_from == here - 1)) and data["to"] == came_from
-            self.finished, self.skipped, self.current = set(finished), set(skipped), came_from
+            self.finished, self.skipped, self.current, self.order = set(finished), set(skipped), came_from, order
             return
         if name == "previous":
             assert not (self.moves and self.moves[-1][1] == here and self.moves[-1][2]), "a next was not undone"
         to = data["to"]
-        if name in ("next", "skip"):
+        if name in ("next", "skip", "later"):
             assert to == expected_next, f"{name} from {here} went to {to}, not to {expected_next}"
-        self.moves.append((here, to, name in ("next", "skip"), frozenset(self.finished), frozenset(self.skipped)))
-        if name == "skip":
+        forward = name in ("next", "skip", "later")
+        self.moves.append((here, to, forward, frozenset(self.finished), frozenset(self.skipped), self.order))
+        if name == "later":
+            rest = [s for s in self.order if s != here]
+            at = rest.index(data["after"]) + 1
+            self.order = (*rest[:at], here, *rest[at:])
+        elif name == "skip":
             self.skipped.add(here)
         elif name == "next" or left.elapsed_s >= left.allotted_s:
             self.finished.add(here)
@@ -180,10 +197,11 @@ class Session(RuleBasedStateMachine):
 
     # -- rules -------------------------------------------------------------------
 
-    @initialize(mode=st.sampled_from([LIVE, REHEARSAL]), lead=st.floats(0, 900))
-    def open(self, mode: str, lead: float) -> None:
+    @initialize(mode=st.sampled_from([LIVE, REHEARSAL]), lead=st.floats(0, 900), auto=st.booleans())
+    def open(self, mode: str, lead: float, auto: bool = False) -> None:
         self.clock.advance(lead)  # a live session may be opened before or after 09:00
-        self.controller = Controller.open(self.path, self.clock, agenda=AGENDA, mode=mode)
+        self.agenda = AUTO_AGENDA if auto else AGENDA  # `flex = "auto"`: each flexible segment adopts on entry
+        self.controller = Controller.open(self.path, self.clock, agenda=self.agenda, mode=mode)
 
     @rule()
     def start(self) -> None:
@@ -197,9 +215,25 @@ class Session(RuleBasedStateMachine):
     def command(self, name: str, to: int, seconds: float) -> None:
         self._command(name, to=to, seconds=seconds)
 
-    @rule(name=st.sampled_from(["next", "skip", "previous"]))
+    @rule(name=st.sampled_from(["next", "skip", "previous", "later", "adopt"]))
     def move(self, name: str) -> None:
         self._command(name)
+
+    @rule(after=st.integers(1, SEGMENTS))
+    def later_after(self, after: int) -> None:
+        self._command("later", after=after)
+
+    @rule(pinned=st.booleans(), text=st.sampled_from(["", "Wrap up", "Kim [SSEGOV]"]))
+    def message(self, pinned: bool, text: str) -> None:
+        self._command("message", text=text, pinned=pinned)
+        view = self.live.view()
+        assert (view.message, view.message_pinned, view.message_seen) == (text or None, pinned and bool(text), False)
+
+    @rule()
+    def seen(self) -> None:
+        shown = self.live.view().message
+        self._command("seen")
+        assert self.live.view().message_seen == (shown is not None)
 
     @rule(to=st.integers(1, SEGMENTS))
     def goto(self, to: int) -> None:
@@ -345,8 +379,7 @@ class Session(RuleBasedStateMachine):
             assert isinstance(move, Next)
             reached.append(move.to)
         assert len(set(reached)) == len(reached), f"next reached {reached}"
-        model = [s for s in range(self.current + 1, SEGMENTS + 1) if s not in self.finished | self.skipped]
-        assert reached == model
+        assert reached == self._still_to_run()
         assert (view.next_segment.number if view.next_segment else None) == (reached[0] if reached else None)
         rows = view.segments
         ahead = sum(_idle_before(s) + max(0.0, rows[s - 1].allotted_s - (rows[s - 1].actual_s or 0.0)) for s in reached)
@@ -356,7 +389,9 @@ class Session(RuleBasedStateMachine):
         )
         late = whole_seconds(view.offset_s)
         assert (view.projected_end - view.planned_end).total_seconds() == late
-        assert [r.number for r in rows if r.expected_start is not None] == reached
+        assert [r.number for r in rows if r.expected_start is not None] == sorted(reached)
+        expected = [rows[s - 1].expected_start_us or 0 for s in reached]
+        assert expected == sorted(expected), "the expected starts do not follow the run order"
         # The shrink advice: exactly what is late, unless the flexible segments are at their minimum.
         if view.flex:
             assert describe_offset(view.offset_s) != "on time"
@@ -368,10 +403,16 @@ class Session(RuleBasedStateMachine):
             for s in [view.current + 1, *reached] if view.current is not None else reached:
                 plan = AGENDA.segments[s - 1]
                 used = rows[s - 1].actual_s or 0.0
-                if plan.flexible:
+                if plan.flexible and rows[s - 1].adopted_s is None:  # an adopted length has given its share
                     assert rows[s - 1].allotted_s - max(used, plan.min_duration_s) < 1 or any(
                         f.number == s for f in view.flex
                     )
+
+    @invariant()
+    def a_message_shows_in_its_segment_unless_pinned(self) -> None:
+        shown = self.live.engine.shown
+        if shown is not None and not shown.pinned and self.phase in ("running", "paused"):
+            assert shown.segment + 1 == self.current
 
     @invariant()
     def the_model_agrees(self) -> None:
@@ -412,7 +453,7 @@ class Session(RuleBasedStateMachine):
                 fired.add(key)
                 # Stamped when it was crossed: never after it was noticed.
                 assert parse_instant(data["crossed_at"]) <= parse_instant(record["wall"]) + 2
-            rearmed = data.get("segment") if record["type"] == "extend" else None
+            rearmed = data.get("segment") if record["type"] in ("extend", "adopt") else None
             if record["type"] == "previous" and data.get("undo"):
                 rearmed = data["from"]
             if rearmed is not None:
@@ -434,6 +475,7 @@ TestSession = Session.TestCase
 INVARIANTS = (
     Session.replay_equals_live,
     Session.the_projection_is_what_next_will_reach,
+    Session.a_message_shows_in_its_segment_unless_pinned,
     Session.the_model_agrees,
     Session.elapsed_is_never_negative,
     Session.actual_durations_add_up_to_the_running_time_minus_pauses,

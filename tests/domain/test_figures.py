@@ -266,6 +266,8 @@ def test_expected_starts_apply_the_shrinking_and_reach_the_planned_end(live: Sho
         "planned_start": "2021-10-08T10:25:00+00:00",
         "expected_start": "2021-10-08T10:25:00+00:00",
         "allotted_s": 300.0,
+        "adopted_s": None,
+        "later": False,
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from runofshow.clock import FakeClock
 from runofshow.domain.agenda.model import Agenda
-from runofshow.domain.decide import due_warnings, event_for
+from runofshow.domain.decide import auto_adopt, due_warnings, event_for
 from runofshow.domain.derive import View, derive
 from runofshow.domain.events import Event, Payload, decode_data
 from runofshow.domain.fold import State
@@ -54,9 +54,12 @@ class Show:
         return [self.stamp(warning) for warning in due_warnings(self.engine, self.clock.read())]
 
     def command(self, name: str, **args: Any) -> Event:
-        """Poll, then decide on and record the event for `name` (CommandError propagates)."""
+        """Poll, then decide on and record the event for `name` (CommandError propagates), and an automatic adopt."""
         self.poll()
-        return self.stamp(event_for(self.engine, name, self.clock.read(), **args))
+        event = self.stamp(event_for(self.engine, name, self.clock.read(), **args))
+        if (adopted := auto_adopt(self.engine, self.clock.read())) is not None:
+            self.stamp(adopted)
+        return event
 
     def view(self) -> View:
         """The view at the clock's current reading."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -315,3 +316,27 @@ def test_the_session_length_is_one_figure_on_the_screen_and_in_the_report(tmp_pa
     assert countdown_text(view) == "1:31"
     report = load(tmp_path / "half.jsonl")
     assert report.actual_s == view.total_s and duration(report.actual_s) == "1:31"
+
+
+def test_a_segment_moved_later_is_run_in_two_parts_and_the_report_adds_up(tmp_path: Path) -> None:
+    show = Driver(tmp_path / "later.jsonl", FakeClock("2021-10-07T05:00:00Z"), seed_agenda(), REHEARSAL)
+    show.do("start")
+    show.run(30)
+    show.do("later")  # 1 is not ready: 2 goes first, 1 keeps what it had left
+    show.run(100)
+    show.do("next")  # back to 1
+    show.run(20)
+    show.do("next")  # on to 3
+    show.run(50)
+    show.do("end")
+    view = show.controller.view()
+    show.controller.close()
+    report = load(tmp_path / "later.jsonl")
+    one, two, three = report.segments[:3]
+    assert (one.actual_s, two.actual_s, three.actual_s) == (50, 100, 50)
+    start = us("2021-10-07T05:00:00Z")
+    assert [((a - start) // 1_000_000, (b - start) // 1_000_000) for a, b in one.runs] == [(0, 30), (130, 150)]
+    assert [((a - start) // 1_000_000, (b - start) // 1_000_000) for a, b in two.runs] == [(30, 130)]
+    assert (one.status, one.skipped, two.status) == ("done", False, "done")
+    assert report.actual_s == view.total_s == 200
+    assert math.fsum(p.seconds for p in report.end_parts) == pytest.approx(report.end_offset_s)

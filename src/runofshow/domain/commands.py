@@ -18,6 +18,8 @@ from runofshow.errors import RunofshowError
 
 #: Who pressed the key on the moderator's own screen.
 KEYBOARD = "keyboard"
+#: The speaker, answering a message from the stage page.
+STAGE = "stage"
 
 
 class CommandError(RunofshowError):
@@ -81,10 +83,30 @@ class Extend(Issued):
 
 
 @dataclass(frozen=True, slots=True)
+class Later(Issued):
+    """Move the current segment to after the next one still to run (or after segment `after`), keeping its remaining time, and start the next."""
+
+    after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Adopt(Issued):
+    """Make the current flexible segment's allotment the length the shrink advice gives it."""
+
+
+@dataclass(frozen=True, slots=True)
 class Message(Issued):
-    """Show `text` to the speaker; an empty text clears the message."""
+    """Show `text` to the speaker until the segment changes (`pinned`: until it is replaced); an empty text clears it."""
 
     text: str
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Seen(Issued):
+    """The speaker's "got it" to the message now showing."""
+
+    actor: str = field(default=STAGE, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +114,7 @@ class End(Issued):
     """End the session."""
 
 
-Command = Start | Pause | Resume | Next | Previous | Skip | Goto | Extend | Message | End
+Command = Start | Pause | Resume | Next | Previous | Skip | Goto | Extend | Later | Adopt | Message | Seen | End
 
 #: Each command's name, as keys, the command line and the control API spell it.
 NAMES: Mapping[str, type[Command]] = {
@@ -104,7 +126,10 @@ NAMES: Mapping[str, type[Command]] = {
     "skip": Skip,
     "goto": Goto,
     "extend": Extend,
+    "later": Later,
+    "adopt": Adopt,
     "message": Message,
+    "seen": Seen,
     "end": End,
 }
 
@@ -114,14 +139,18 @@ def name_of(command: Command) -> str:
     return type(command).__name__.lower()
 
 
-def from_name(name: str, /, *, actor: str = KEYBOARD, if_seq: int | None = None, **args: object) -> Command:
+def from_name(name: str, /, *, actor: str | None = None, if_seq: int | None = None, **args: object) -> Command:
     """The typed command that `name` and `args` say; CommandError, in words for a person, if they do not make one.
 
     Arguments the command does not take are ignored, as a form or a query string may carry others.
+    With no `actor`, the keyboard (the stage, for `seen`).
     """
     kind = NAMES.get(name)
     if kind is None:
         raise CommandError(f"unknown command {name!r}")
+    if kind is Seen:
+        return Seen(actor=STAGE if actor is None else actor, if_seq=if_seq)
+    actor = KEYBOARD if actor is None else actor
     if kind is Goto:
         to = args.get("to")
         if type(to) is not int:
@@ -133,10 +162,17 @@ def from_name(name: str, /, *, actor: str = KEYBOARD, if_seq: int | None = None,
             raise CommandError("extend needs a non-zero number of seconds")
         return Extend(float(seconds), actor=actor, if_seq=if_seq)  # type: ignore[arg-type]
     if kind is Message:
-        text = args.get("text")
+        text, pinned = args.get("text"), args.get("pinned", False)
         if not isinstance(text, str):
             raise CommandError("a message is text")
-        return Message(text, actor=actor, if_seq=if_seq)
+        if type(pinned) is not bool:
+            raise CommandError("pinned is true or false")
+        return Message(text, pinned, actor=actor, if_seq=if_seq)
+    if kind is Later:
+        after = args.get("after")
+        if after is not None and type(after) is not int:
+            raise CommandError(f"there is no segment {after}; give the number of the one to follow")
+        return Later(after, actor=actor, if_seq=if_seq)
     return kind(actor=actor, if_seq=if_seq)  # type: ignore[call-arg]
 
 

@@ -10,19 +10,23 @@ import math
 from typing import Any
 
 from runofshow.domain import events
+from runofshow.domain.advice import advised_length
 from runofshow.domain.agenda.model import MAX_SEGMENT
 from runofshow.domain.commands import (
     NAMES,
+    Adopt,
     Command,
     CommandError,
     End,
     Extend,
     Goto,
+    Later,
     Message,
     Next,
     Pause,
     Previous,
     Resume,
+    Seen,
     Skip,
     StaleCommand,
     Start,
@@ -31,27 +35,13 @@ from runofshow.domain.commands import (
 from runofshow.domain.events import LIVE, MAX_MESSAGE, Payload, WarningLevel
 from runofshow.domain.fold import State
 from runofshow.domain.instants import Reading, to_us
+from runofshow.domain.order import ahead, is_last, next_segment
 from runofshow.words.timefmt import format_duration
 
 #: The commands' names, as keys, the command line and the control API spell them.
 COMMANDS = tuple(NAMES)
 
-
-def ahead(state: State, index: int) -> bool:
-    """Whether `next`, pressed again and again, would still reach segment `index` (see docs/figures.md).
-
-    A segment is ahead when it comes after the current one in agenda order
-    (before the start: any segment), has not finished and was not skipped.
-    """
-    if state.current is not None and index <= state.current:
-        return False
-    done = state.segments[index]
-    return not (done.finished or done.skipped)
-
-
-def next_segment(state: State) -> int | None:
-    """The segment `next` moves to now: the first one that is ahead (so after the current one)."""
-    return next((index for index in range(len(state.agenda.segments)) if ahead(state, index)), None)
+__all__ = ["COMMANDS", "ahead", "auto_adopt", "decide", "due_warnings", "event_for", "next_segment"]
 
 
 def event_for(state: State, name: str, reading: Reading, **args: Any) -> Payload:
@@ -70,7 +60,14 @@ def decide(state: State, command: Command, reading: Reading) -> Payload:
             f"the session changed since this was sent (record {command.if_seq}, now {state.seq}); nothing was done"
         )
     if isinstance(command, Message):  # at any time: before the start, the stage may already show it
-        return events.Message(_message(command.text))
+        return events.Message(_message(command.text), command.pinned and bool(command.text))
+    if isinstance(command, Seen):
+        shown = state.shown
+        if shown is None:
+            raise CommandError("no message is showing")
+        if shown.seen_us is not None:
+            raise CommandError("this message was seen already")
+        return events.Seen(message=shown.seq)
     if state.ended:
         raise CommandError("the session has ended")
     if isinstance(command, Start):
@@ -93,7 +90,7 @@ def decide(state: State, command: Command, reading: Reading) -> Payload:
                 raise CommandError("not paused")
             return events.Resume(segment=number)
         case Next() | Skip():
-            if number == last:
+            if is_last(state, index):
                 raise CommandError("this is the last segment; end the session instead")
             to = next_segment(state)
             if to is None:
@@ -114,9 +111,50 @@ def decide(state: State, command: Command, reading: Reading) -> Payload:
             return events.Goto(from_=number, to=to)
         case Extend(seconds=seconds):
             return events.Extend(segment=number, seconds=_extension(state, index, seconds))
+        case Later(after=after):
+            return _later(state, index, after)
+        case Adopt():
+            if not state.agenda.segments[index].flexible:
+                raise CommandError(f"segment {number} is not flexible; only a flexible segment takes the advice")
+            if state.segments[index].adopted_s is not None:
+                raise CommandError(f"segment {number} already took the advice; use + and - to change it")
+            length = advised_length(state, state.t_of(reading)[0])
+            if length is None:
+                raise CommandError("there is no advice to adopt: the show is not behind, or this segment cannot shrink")
+            return events.Adopt(segment=number, seconds=float(length))
         case End():
             return events.End(segment=number)
     raise CommandError(f"unknown command {command!r}")
+
+
+def _later(state: State, index: int, after: int | None) -> events.Later:
+    to = next_segment(state)
+    if to is None:
+        raise CommandError("no segment is left to run after this one; extend it, or end the session")
+    if after is None:
+        after = to + 1
+    elif not 1 <= after <= len(state.agenda.segments) or after == index + 1:
+        raise CommandError(f"there is no other segment {after}; pick one still to run")
+    elif not ahead(state, after - 1):
+        raise CommandError(f"segment {after} is not still to run; pick one that is")
+    return events.Later(segment=index + 1, after=after, to=to + 1)
+
+
+def auto_adopt(state: State, reading: Reading) -> events.Adopt | None:
+    """The adopted length to record on entering a flexible segment, when the agenda says `flex = "auto"`.
+
+    Only right after the record that made the segment current, so a replay
+    (which reads what was recorded) agrees, and a segment is resized once.
+    """
+    index = state.current
+    if index is None or state.ended or state.entered_seq != state.seq or not state.agenda.session.flex_auto:
+        return None
+    if not state.agenda.segments[index].flexible:
+        return None
+    length = advised_length(state, state.t_of(reading)[0])
+    if length is None or abs(length - state.allotted(index)) < 1:
+        return None
+    return events.Adopt(segment=index + 1, seconds=float(length), auto=True)
 
 
 def _message(text: object) -> str:

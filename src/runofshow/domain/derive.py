@@ -8,18 +8,19 @@ JSON shape of `status --json` and `follow --json` lives here too, in
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import pendulum
 
+from runofshow.domain.advice import Flex as Flex
+from runofshow.domain.advice import flex_plan, idle_before, left, projected_offset
 from runofshow.domain.agenda.model import Segment
-from runofshow.domain.decide import ahead, next_segment
 from runofshow.domain.events import LIVE
 from runofshow.domain.fold import State
 from runofshow.domain.instants import Reading, to_pendulum, to_us
+from runofshow.domain.order import next_segment, still_to_run
 from runofshow.domain.progress import Crossing
 from runofshow.words.timefmt import whole_seconds
 
@@ -65,15 +66,6 @@ class ViewPhase(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Flex:
-    """What one flexible segment must shrink to for the show to end on time (whole seconds)."""
-
-    number: int
-    allotted_s: float
-    shrink_to_s: int
-
-
-@dataclass(frozen=True, slots=True)
 class SegmentView:
     """One agenda row at one instant: plan, what happened, and how they compare."""
 
@@ -95,6 +87,10 @@ class SegmentView:
     warnings: tuple[Crossing, ...]
     #: When it will start if the show goes on as projected, flexible shrinking applied; None unless it is ahead.
     expected_start_us: int | None = None
+    #: The length it was given from the shrink advice (`a`, or `flex = "auto"`), if it was.
+    adopted_s: float | None = None
+    #: How many times it was moved later in the show (`l`); it runs, with what it had left, where it was put.
+    laters: int = 0
 
     # Instants are kept as integers and made into pendulum objects only when
     # asked for: the live screen builds a view every second.
@@ -164,6 +160,14 @@ class View:
     #: The moderator's message to the stage, literal as typed, and when it was sent.
     message: str | None = None
     message_at_us: int | None = None
+    #: Whether it stays when the segment changes, and when the speaker answered "got it" (None: not yet).
+    message_pinned: bool = False
+    message_seen_at_us: int | None = None
+
+    @property
+    def message_seen(self) -> bool:
+        """Whether the speaker answered "got it" to the message now showing."""
+        return self.message_seen_at_us is not None
 
     @property
     def segment(self) -> SegmentView | None:
@@ -228,6 +232,11 @@ def status_json(view: View, extra: dict[str, Any] | None = None) -> dict[str, An
         "next_segment": None if view.next_segment is None else view.next_segment.number,
         "message": view.message,
         "message_at": None if view.message_at is None else view.message_at.isoformat(),
+        "message_pinned": view.message_pinned,
+        "message_seen": view.message_seen,
+        "message_seen_at": None
+        if view.message_seen_at_us is None
+        else to_pendulum(view.message_seen_at_us).isoformat(),
         "segments": [_segment_json(row) for row in view.segments],
     }
     if extra:
@@ -242,6 +251,8 @@ def _segment_json(row: SegmentView) -> dict[str, Any]:
         "planned_start": row.planned_start.in_tz("UTC").isoformat(),
         "expected_start": None if row.expected_start is None else row.expected_start.isoformat(),
         "allotted_s": round(row.allotted_s, 3),
+        "adopted_s": None if row.adopted_s is None else round(row.adopted_s, 3),
+        "later": row.laters > 0,
     }
 
 
@@ -289,9 +300,9 @@ def derive(state: State, reading: Reading) -> View:
     unrecoverable = 0
     cuts: dict[int, int] = {}
     if not state.ended:
-        flex, unrecoverable, cuts = _flex_plan(state, t, late)
+        flex, unrecoverable, cuts = flex_plan(state, t, late)
     expected = {} if state.ended else _expected_starts(state, t, figures, plan, cuts)
-    message = state.message
+    shown = state.shown
     return View(
         mode=state.mode,
         now=reading.wall,
@@ -318,8 +329,10 @@ def derive(state: State, reading: Reading) -> View:
         last_event_us=state.last_event_us,
         seq=state.seq,
         next_index=_next_index(state),
-        message=None if message is None else message[0],
-        message_at_us=None if message is None else message[1],
+        message=None if shown is None else shown.text,
+        message_at_us=None if shown is None else shown.sent_us,
+        message_pinned=shown is not None and shown.pinned,
+        message_seen_at_us=None if shown is None else shown.seen_us,
     )
 
 
@@ -372,6 +385,8 @@ def _rows(state: State, t: float, anchor_us: int, expected: dict[int, int]) -> t
                 skipped=done.skipped,
                 warnings=tuple(done.warnings),
                 expected_start_us=expected.get(index),
+                adopted_s=done.adopted_s,
+                laters=done.laters,
             )
         )
     return tuple(rows)
@@ -386,25 +401,6 @@ def _status(state: State, index: int) -> RowStatus:
     if done.first_start_t is not None:
         return RowStatus.DONE
     return RowStatus.PENDING
-
-
-def _idle_before(state: State, index: int) -> float:
-    """The planned time with nothing scheduled just before segment `index` (a break in the agenda)."""
-    if index == 0:
-        return 0.0
-    agenda = state.agenda
-    before = agenda.segments[index - 1]
-    return float(agenda.offset_of(agenda.segments[index]) - agenda.offset_of(before) - before.duration_s)
-
-
-def _left(state: State, index: int, t: float) -> float:
-    """What segment `index` still has of its allotment: all of it if it never ran, the rest if left part-way."""
-    return max(0.0, state.allotted(index) - state.elapsed(index, t))
-
-
-def _ahead(state: State) -> list[int]:
-    """Every segment that `next`, pressed again and again, would still reach, in the order it would."""
-    return [index for index in range(len(state.agenda.segments)) if ahead(state, index)]
 
 
 def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t: float) -> _Figures:
@@ -422,11 +418,9 @@ def _figures(state: State, t: float, now_us: int, anchor_us: int, planned_end_t:
     elapsed = state.elapsed(index, t)
     allotted = state.allotted(index)
     remaining = allotted - elapsed
-    # Now, what is left of the current segment, and every segment `next` would still reach, each once.
-    projected_t = t + max(0.0, remaining) + sum(_idle_before(state, j) + _left(state, j, t) for j in _ahead(state))
     alert = _alert(state.agenda.segments[index], remaining)
     phase = ViewPhase.PAUSED if state.paused else ViewPhase(alert.value)
-    return _Figures(phase, alert, elapsed, remaining, allotted, projected_t - planned_end_t, None)
+    return _Figures(phase, alert, elapsed, remaining, allotted, projected_offset(state, t), None)
 
 
 def _alert(segment: Segment, remaining: float) -> Urgency:
@@ -446,41 +440,8 @@ def _expected_starts(state: State, t: float, figures: _Figures, plan: _Plan, cut
     else:
         cursor = t + max(0.0, figures.remaining - cuts.get(state.current, 0))
     starts = {}
-    for index in _ahead(state):
-        cursor += _idle_before(state, index)
+    for index in still_to_run(state):
+        cursor += idle_before(state, index)
         starts[index] = plan.instant(cursor)
-        cursor += _left(state, index, t) - cuts.get(index, 0)
+        cursor += left(state, index, t) - cuts.get(index, 0)
     return starts
-
-
-def _flex_plan(state: State, t: float, late: int) -> tuple[tuple[Flex, ...], int, dict[int, int]]:
-    """Shrink the flexible segments still to run, in proportion to their slack, to absorb `late` whole seconds.
-
-    Returns the plan, what it cannot absorb, and the seconds each segment gives.
-    Each gives whole seconds, never more than its slack, and together exactly
-    what can be absorbed (largest remainders), so the advice adds up.
-    """
-    if late <= 0:
-        return (), 0, {}
-    candidates = _ahead(state) if state.current is None else [state.current, *_ahead(state)]
-    slack: list[tuple[int, int]] = []
-    for index in candidates:
-        segment = state.agenda.segments[index]
-        if not segment.flexible:
-            continue
-        room = math.floor(state.allotted(index) - max(state.elapsed(index, t), float(segment.min_duration_s)))
-        if room > 0:
-            slack.append((index, room))
-    total = sum(room for _, room in slack)
-    absorbed = min(late, total)
-    if absorbed == 0:
-        return (), late, {}
-    shares = [(index, room * absorbed / total) for index, room in slack]
-    cuts = {index: math.floor(share) for index, share in shares}
-    by_remainder = sorted(shares, key=lambda item: (-(item[1] - math.floor(item[1])), item[0]))
-    for index, _ in by_remainder[: absorbed - sum(cuts.values())]:
-        cuts[index] += 1
-    plan = tuple(
-        Flex(index + 1, state.allotted(index), whole_seconds(state.allotted(index) - cuts[index])) for index, _ in slack
-    )
-    return plan, late - absorbed, cuts

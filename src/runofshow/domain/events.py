@@ -16,14 +16,16 @@ record the controller makes is byte for byte the line every reader decodes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, ClassVar, get_args
 
-from runofshow.domain.agenda.model import MAX_SEGMENT, MAX_SEGMENTS
+from runofshow.domain.agenda.model import MAX_SEGMENT
 from runofshow.domain.bounds import check_instant, check_mono
+from runofshow.domain.fields import EventType as EventType
+from runofshow.domain.fields import Fields
+from runofshow.domain.fields import ReplayError as ReplayError
+from runofshow.domain.fields import WarningLevel as WarningLevel
 from runofshow.domain.instants import format_instant, parse_instant
 
 LIVE = "live"
@@ -40,122 +42,6 @@ MAX_HOLDER = 200
 MAX_EXTEND_S = MAX_SEGMENT.total_seconds()
 
 
-class ReplayError(Exception):
-    """A record that cannot be part of the session's history.
-
-    Either its data is not what its type says (raised when it is decoded), or
-    the event cannot follow the ones before it (raised by the fold).
-    """
-
-
-class EventType(StrEnum):
-    """What a record says happened."""
-
-    START = "start"
-    PAUSE = "pause"
-    RESUME = "resume"
-    NEXT = "next"
-    PREVIOUS = "previous"
-    GOTO = "goto"
-    EXTEND = "extend"
-    SKIP = "skip"
-    END = "end"
-    WARNING = "warning"
-    CLOCK_JUMP = "clock_jump"
-    SUSPEND = "suspend"
-    REOPEN = "reopen"
-    DETACH = "detach"
-    MESSAGE = "message"
-    TAKEOVER = "takeover"
-
-
-class WarningLevel(StrEnum):
-    """The threshold a `warning` record says was crossed.
-
-    Not a view's alert (`derive.Urgency`), though three of the spellings are
-    the same: `time_up` is only ever a record's, and a view has no level for it.
-    """
-
-    WRAP_UP = "wrap_up"
-    FINAL = "final"
-    TIME_UP = "time_up"
-    OVERTIME = "overtime"
-
-
-# -- reading one record's data -------------------------------------------------------
-
-
-class _Fields:
-    """A record's `data` object, read for one event type: each read checks a type and a range.
-
-    Types are checked exactly (`type(x) is int` also refuses a bool). Keys a
-    type does not know are ignored, as they always were.
-    """
-
-    __slots__ = ("_kind", "_data")
-
-    def __init__(self, kind: EventType, data: Mapping[str, Any]) -> None:
-        self._kind = kind
-        self._data = data
-
-    def _refuse(self, key: str, what: str) -> ReplayError:
-        return ReplayError(f"{self._kind}: {key} must be {what}")
-
-    def has(self, key: str) -> bool:
-        return key in self._data
-
-    def segment(self, key: str) -> int:
-        value = self._data.get(key)
-        if type(value) is not int or not 1 <= value <= MAX_SEGMENTS:
-            raise self._refuse(key, f"a segment number (1 to {MAX_SEGMENTS})")
-        return value
-
-    def number(self, key: str, *, limit: float = math.inf, at_least: float = -math.inf) -> float:
-        value = self._data.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if math.isfinite(value) and at_least <= value <= limit:
-                return float(value)
-        if math.isfinite(limit):
-            raise self._refuse(key, f"a finite number from {at_least:g} to {limit:g}")
-        raise self._refuse(key, "a finite number" + (f", at least {at_least:g}" if math.isfinite(at_least) else ""))
-
-    def whole(self, key: str, *, at_least: int) -> int:
-        value = self._data.get(key)
-        if type(value) is not int or value < at_least:
-            raise self._refuse(key, f"a whole number, at least {at_least}")
-        return value
-
-    def flag(self, key: str) -> bool:
-        value = self._data.get(key)
-        if type(value) is not bool:
-            raise self._refuse(key, "true or false")
-        return value
-
-    def instant(self, key: str) -> int:
-        value = self._data.get(key)
-        try:
-            if type(value) is not str:
-                raise ValueError(value)
-            return check_instant(parse_instant(value), key)
-        except (ValueError, OverflowError):
-            raise self._refuse(key, "an instant (ISO 8601 text) from the year 2000 to 2099") from None
-
-    def text(self, key: str, *, limit: int) -> str:
-        value = self._data.get(key)
-        if type(value) is not str or len(value) > limit:
-            raise self._refuse(key, f"at most {limit} characters of text")
-        return value
-
-    def level(self, key: str) -> WarningLevel:
-        value = self._data.get(key)
-        if type(value) is not str or value not in WarningLevel._value2member_map_:
-            raise self._refuse(key, "one of " + ", ".join(WarningLevel))
-        return WarningLevel(value)
-
-
-# -- the payloads: one frozen type per event type ------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class Start:
     """The show starts with segment 1; the planned timeline starts at `anchor_us`."""
@@ -167,7 +53,7 @@ class Start:
         return {"anchor": format_instant(self.anchor_us)}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Start:
+    def read(cls, fields: Fields) -> Start:
         return cls(fields.instant("anchor"))
 
 
@@ -182,7 +68,7 @@ class Pause:
         return {"segment": self.segment}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Pause:
+    def read(cls, fields: Fields) -> Pause:
         return cls(fields.segment("segment"))
 
 
@@ -197,7 +83,7 @@ class Resume:
         return {"segment": self.segment}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Resume:
+    def read(cls, fields: Fields) -> Resume:
         return cls(fields.segment("segment"))
 
 
@@ -213,7 +99,7 @@ class Next:
         return {"from": self.from_, "to": self.to}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Next:
+    def read(cls, fields: Fields) -> Next:
         return cls(fields.segment("from"), fields.segment("to"))
 
 
@@ -229,7 +115,7 @@ class Skip:
         return {"segment": self.segment, "to": self.to}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Skip:
+    def read(cls, fields: Fields) -> Skip:
         return cls(fields.segment("segment"), fields.segment("to"))
 
 
@@ -246,7 +132,7 @@ class Previous:
         return {"from": self.from_, "to": self.to, "undo": self.undo}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Previous:
+    def read(cls, fields: Fields) -> Previous:
         return cls(fields.segment("from"), fields.segment("to"), fields.flag("undo"))
 
 
@@ -262,7 +148,7 @@ class Goto:
         return {"from": self.from_, "to": self.to}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Goto:
+    def read(cls, fields: Fields) -> Goto:
         return cls(fields.segment("from"), fields.segment("to"))
 
 
@@ -278,7 +164,7 @@ class Extend:
         return {"segment": self.segment, "seconds": self.seconds}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Extend:
+    def read(cls, fields: Fields) -> Extend:
         return cls(fields.segment("segment"), fields.number("seconds", limit=MAX_EXTEND_S, at_least=-MAX_EXTEND_S))
 
 
@@ -293,7 +179,7 @@ class End:
         return {"segment": self.segment}
 
     @classmethod
-    def read(cls, fields: _Fields) -> End:
+    def read(cls, fields: Fields) -> End:
         return cls(fields.segment("segment"))
 
 
@@ -315,7 +201,7 @@ class Warning:
         return data
 
     @classmethod
-    def read(cls, fields: _Fields) -> Warning:
+    def read(cls, fields: Fields) -> Warning:
         segment, level = fields.segment("segment"), fields.level("level")
         minute = fields.whole("minute", at_least=1) if level is WarningLevel.OVERTIME else 0
         return cls(segment, level, minute, fields.instant("crossed_at"))
@@ -332,7 +218,7 @@ class ClockJump:
         return {"seconds": self.seconds}
 
     @classmethod
-    def read(cls, fields: _Fields) -> ClockJump:
+    def read(cls, fields: Fields) -> ClockJump:
         return cls(fields.number("seconds"))
 
 
@@ -347,7 +233,7 @@ class Suspend:
         return {"seconds": self.seconds}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Suspend:
+    def read(cls, fields: Fields) -> Suspend:
         return cls(fields.number("seconds", at_least=0.0))
 
 
@@ -371,7 +257,7 @@ class Reopen:
         return data
 
     @classmethod
-    def read(cls, fields: _Fields) -> Reopen:
+    def read(cls, fields: Fields) -> Reopen:
         jump = fields.number("clock_jump_s") if fields.has("clock_jump_s") else None
         return cls(fields.number("since_last_s"), fields.flag("uncertain"), jump)
 
@@ -386,23 +272,80 @@ class Detach:
         return {}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Detach:
+    def read(cls, fields: Fields) -> Detach:
         return cls()
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """The moderator's message to the stage (at most MAX_MESSAGE characters); empty clears it."""
+    """The moderator's message to the stage (at most MAX_MESSAGE characters); empty clears it.
+
+    It shows until the segment changes, unless `pinned`; the end clears it either way.
+    """
 
     TYPE: ClassVar[EventType] = EventType.MESSAGE
     text: str
+    pinned: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text}
+        return {"text": self.text, "pinned": True} if self.pinned else {"text": self.text}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Message:
-        return cls(fields.text("text", limit=MAX_MESSAGE))
+    def read(cls, fields: Fields) -> Message:
+        return cls(fields.text("text", limit=MAX_MESSAGE), fields.flag("pinned") if fields.has("pinned") else False)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """The speaker saw the message recorded at seq `message` (their "got it")."""
+
+    TYPE: ClassVar[EventType] = EventType.SEEN
+    message: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message": self.message}
+
+    @classmethod
+    def read(cls, fields: Fields) -> Seen:
+        return cls(fields.whole("message", at_least=1))
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """Segment `segment` will run after segment `after`, with the time it has left; segment `to` starts now."""
+
+    TYPE: ClassVar[EventType] = EventType.LATER
+    segment: int
+    after: int
+    to: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"segment": self.segment, "after": self.after, "to": self.to}
+
+    @classmethod
+    def read(cls, fields: Fields) -> Later:
+        return cls(fields.segment("segment"), fields.segment("after"), fields.segment("to"))
+
+
+@dataclass(frozen=True, slots=True)
+class Adopt:
+    """The current segment `segment` is allotted `seconds` in all: the advised length; `auto` when the agenda asked for it."""
+
+    TYPE: ClassVar[EventType] = EventType.ADOPT
+    segment: int
+    seconds: float
+    auto: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"segment": self.segment, "seconds": self.seconds}
+        if self.auto:
+            data["auto"] = True
+        return data
+
+    @classmethod
+    def read(cls, fields: Fields) -> Adopt:
+        auto = fields.flag("auto") if fields.has("auto") else False
+        return cls(fields.segment("segment"), fields.number("seconds", limit=MAX_EXTEND_S, at_least=0.0), auto)
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,7 +369,7 @@ class Takeover:
         return {"epoch": self.epoch, "by": self.by, "from": self.from_, "after": self.after, "silent_s": self.silent_s}
 
     @classmethod
-    def read(cls, fields: _Fields) -> Takeover:
+    def read(cls, fields: Fields) -> Takeover:
         return cls(
             fields.whole("epoch", at_least=2),
             fields.text("by", limit=MAX_HOLDER),
@@ -439,17 +382,17 @@ class Takeover:
 #: What a record's `data` decodes to: one type per event type.
 Payload = (
     Start | Pause | Resume | Next | Skip | Previous | Goto | Extend | End | Warning | ClockJump | Suspend | Reopen
-    | Detach | Message | Takeover
+    | Detach | Message | Seen | Later | Adopt | Takeover
 )  # fmt: skip
 
-_READERS: dict[str, Callable[[_Fields], Payload]] = {kind.TYPE: kind.read for kind in get_args(Payload)}
+_READERS: dict[str, Callable[[Fields], Payload]] = {kind.TYPE: kind.read for kind in get_args(Payload)}
 
 
 def decode_data(kind: object, data: Mapping[str, Any]) -> Payload:
     """The payload of a record of type `kind` whose `data` is `data`; ReplayError if it is not one."""
     if not isinstance(kind, str) or kind not in _READERS:
         raise ReplayError(f"unknown event type {kind!r}")
-    return _READERS[kind](_Fields(EventType(kind), data))
+    return _READERS[kind](Fields(EventType(kind), data))
 
 
 # -- the record --------------------------------------------------------------------

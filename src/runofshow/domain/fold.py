@@ -16,7 +16,7 @@ Everything is read through properties and methods; only `apply` changes it.
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from enum import Enum
 from typing import Any, assert_never
 
@@ -25,6 +25,7 @@ from runofshow.domain.bounds import check_follows
 from runofshow.domain.events import (
     LIVE,
     REHEARSAL,
+    Adopt,
     ClockJump,
     Detach,
     End,
@@ -32,6 +33,7 @@ from runofshow.domain.events import (
     EventType,
     Extend,
     Goto,
+    Later,
     Message,
     Next,
     Pause,
@@ -39,6 +41,7 @@ from runofshow.domain.events import (
     Reopen,
     ReplayError,
     Resume,
+    Seen,
     Skip,
     Start,
     Suspend,
@@ -46,7 +49,8 @@ from runofshow.domain.events import (
     Warning,
 )
 from runofshow.domain.instants import Reading
-from runofshow.domain.progress import Entry, SegmentState
+from runofshow.domain.order import moved
+from runofshow.domain.progress import Entry, SegmentState, Shown
 from runofshow.domain.spans import Span, Spans
 
 #: How many moves `previous` can undo in a row.
@@ -90,8 +94,12 @@ class State:
         self._last_event_us: int | None = None
         self._last_type: str | None = None
         self._undo: list[Entry] = []
-        self._message: str | None = None
-        self._message_us: int | None = None
+        self._shown: Shown | None = None
+        # The run order (indices), the agenda's until `later` moves one, and each segment's place in it.
+        self._order = tuple(range(len(agenda.segments)))
+        self._rank = list(self._order)
+        # The record that made the current segment current (entering it, or coming back by an undo).
+        self._entered_seq = 0
         self._spans = Spans(len(agenda.segments))
         # The reference instant: where the `t` axis, monotonic and wall time last met.
         self._ref_t = 0.0
@@ -236,9 +244,26 @@ class State:
     @property
     def message(self) -> tuple[str, int] | None:
         """The moderator's message now shown, and when it was sent (epoch µs); None when there is none."""
-        if self._message is None or self._message_us is None:
-            return None
-        return self._message, self._message_us
+        return None if self._shown is None else (self._shown.text, self._shown.sent_us)
+
+    @property
+    def shown(self) -> Shown | None:
+        """The message now showing, with the segment it belongs to, whether it is pinned and when it was seen."""
+        return self._shown
+
+    @property
+    def order(self) -> tuple[int, ...]:
+        """Every segment's index in the order the show runs them: the agenda's, with the `later` moves."""
+        return self._order
+
+    def rank(self, index: int) -> int:
+        """Where segment `index` comes in the run order (0 first)."""
+        return self._rank[index]
+
+    @property
+    def entered_seq(self) -> int:
+        """The seq of the record that made the current segment current (0 before the start)."""
+        return self._entered_seq
 
     @property
     def last_reading(self) -> Reading:
@@ -279,8 +304,9 @@ class State:
         return state.paused_s
 
     def allotted(self, index: int) -> float:
-        """Planned length plus every extension, never below zero."""
-        return max(0.0, self._agenda.segments[index].duration_s + self._segments[index].extended_s)
+        """Planned length plus every extension (and an adopted length's change), never below zero."""
+        state = self._segments[index]
+        return max(0.0, self._agenda.segments[index].duration_s + state.extended_s + state.adjusted_s)
 
     def planned_start_t(self, index: int) -> float:
         """Where segment `index` starts on the planned timeline, on the `t` axis."""
@@ -325,7 +351,14 @@ class State:
         if event.seq != self._seq + 1:
             raise ReplayError(f"seq {event.seq} follows {self._seq}; records are missing or repeated")
         t, by_wall = self.check(event)
+        current = self._current
         undid = self._fold(event, t)
+        if self._current != current:
+            self._entered_seq = event.seq
+        shown = self._shown
+        moved_on = self._current is not None and self._current != shown.segment if shown else False
+        if shown is not None and (event.type == EventType.END or (moved_on and not shown.pinned)):
+            self._shown = None  # a message belongs to its segment, unless pinned; the end clears every one
         if by_wall:
             self._uncertain = True
         self._seq = event.seq
@@ -363,6 +396,10 @@ class State:
                 self._on_resume(event, t)
             case Next(to=to) | Skip(to=to):
                 self._on_next(event, t, to)
+            case Later(after=after, to=to):
+                self._on_later(event, t, self._index(event, "after", after), self._index(event, "to", to))
+            case Adopt(seconds=seconds):
+                self._on_adopt(event, t, seconds)
             case Goto(to=to):
                 self._move(event, t, self._index(event, "to", to))
             case Previous():
@@ -379,8 +416,13 @@ class State:
                 self._suspends.append(seconds)
             case Reopen():
                 self._reopens += 1
-            case Message(text=text):
-                self._message, self._message_us = (text, event.wall_us) if text else (None, None)
+            case Message(text=text, pinned=pinned):
+                here = 0 if self._current is None else self._current
+                self._shown = Shown(text, event.wall_us, event.seq, here, pinned) if text else None
+            case Seen(message=seq):
+                if self._shown is None or self._shown.seq != seq or self._shown.seen_us is not None:
+                    raise ReplayError(f"seen: message {seq} is not showing, or was seen already")
+                self._shown = replace(self._shown, seen_us=event.wall_us)
             case Detach():
                 pass
             case Takeover():
@@ -397,6 +439,29 @@ class State:
         if event.payload.after >= event.seq:
             raise ReplayError(f"takeover: after must be a record before this one ({event.seq})")
         self._takeovers.append((event.seq, event.wall_us, event.payload))
+
+    def _on_later(self, event: Event, t: float, after: int, to: int) -> None:
+        index = self._need_running_session(event)
+        here = self._rank[index]
+        if index in (after, to) or self._rank[after] <= here or self._rank[to] <= here:
+            raise ReplayError("later: after and to must be other segments, later in the run order")
+        before = self._order
+        self._move(event, t, to, order=before)
+        self._segments[index].laters += 1
+        self._set_order(moved(before, index, after))
+
+    def _set_order(self, order: tuple[int, ...]) -> None:
+        self._order = order
+        for rank, index in enumerate(order):
+            self._rank[index] = rank
+
+    def _on_adopt(self, event: Event, t: float, seconds: float) -> None:
+        index = self._need_running_session(event)
+        state = self._segments[index]
+        state.adjusted_s = seconds - (self._agenda.segments[index].duration_s + state.extended_s)
+        state.adopted_s = seconds
+        state.changed_t = t
+        self._rearm(index, t)
 
     def _need_running_session(self, event: Event) -> int:
         if self._phase not in (Phase.RUNNING, Phase.PAUSED) or self._current is None:
@@ -441,18 +506,19 @@ class State:
         self._current = index
         self._phase, self._since = Phase.RUNNING, t
 
-    def _move(self, event: Event, t: float, to: int) -> None:
+    def _move(self, event: Event, t: float, to: int, order: tuple[int, ...] | None = None) -> None:
         came_from = self._need_running_session(event)
         if to == came_from:
             raise ReplayError(f"{event.type} to the segment that is already current")
-        forward, skip = event.type in (EventType.NEXT, EventType.SKIP), event.type == EventType.SKIP
-        entry = self._segments[to].entry(came_from, to, forward=forward, skip=skip)
+        kind = event.type
+        forward, skip = kind in (EventType.NEXT, EventType.SKIP, EventType.LATER), kind == EventType.SKIP
+        entry = self._segments[to].entry(came_from, to, forward=forward, skip=skip, order=order)
         self._leave(came_from, t, event.wall_us)
         left = self._segments[came_from]
         if skip:
             left.skipped = True
             left.skips += 1
-        elif event.type == EventType.NEXT or left.elapsed >= self.allotted(came_from):
+        elif kind == EventType.NEXT or (kind != EventType.LATER and left.elapsed >= self.allotted(came_from)):
             left.finished = True
         self._enter(to, t, event.wall_us)
         self._undo.append(entry)
@@ -460,20 +526,20 @@ class State:
 
     def _on_next(self, event: Event, t: float, number: int) -> None:
         index = self._need_running_session(event)
-        if index + 1 >= len(self._segments):
+        if self._rank[index] + 1 >= len(self._segments):
             raise ReplayError(
                 "skip of the last segment" if event.type == EventType.SKIP else "next from the last segment"
             )
         # Journals written before `next` passed over finished segments name the one after: both are history.
         to = self._index(event, "to", number)
-        if to <= index:
+        if self._rank[to] <= self._rank[index]:
             raise ReplayError(f"{event.type}: to must be a later segment")
         self._move(event, t, to)
 
     def _on_previous(self, event: Event, t: float) -> bool:
         """Move back; return whether it was an undo (the time since the move goes back too)."""
         index = self._need_running_session(event)
-        if index == 0:
+        if index == 0 and not self.can_undo():  # the first segment may have been reached by a `later`
             raise ReplayError("previous from the first segment")
         if not self.can_undo():
             self._move(event, t, index - 1)
@@ -484,6 +550,8 @@ class State:
         self._leave(index, t, event.wall_us)
         ran, paused = self._segments[index].put_back(entry)
         self._segments[entry.came_from].take_back(entry, ran, paused, t)
+        if entry.order is not None:
+            self._set_order(entry.order)
         self._current = entry.came_from
         self._phase, self._since = Phase.RUNNING, t
         self._rearm(index, t)  # its thresholds are ahead again: crossing them for real must be recorded

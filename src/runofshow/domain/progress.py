@@ -34,6 +34,22 @@ class Crossing:
 
 
 @dataclass(frozen=True, slots=True)
+class Shown:
+    """The moderator's message now showing: sent in segment `segment` (an index) by record `seq`.
+
+    Unless `pinned`, it stops showing when another segment becomes current;
+    `seen_us` is when the speaker answered "got it", if they did.
+    """
+
+    text: str
+    sent_us: int
+    seq: int
+    segment: int
+    pinned: bool = False
+    seen_us: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """How the current segment was entered, so that `previous` can undo it."""
 
@@ -46,9 +62,11 @@ class Entry:
     last_end_t: float | None
     last_end_us: int | None
     finished: bool
-    #: Made by `next` or `skip`, which `previous` undoes even when they passed over finished segments.
+    #: Made by `next`, `skip` or `later`, which `previous` undoes even when they passed over finished segments.
     forward: bool
     skip: bool = False
+    #: The run order before a `later`, which undoing it puts back.
+    order: tuple[int, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -73,6 +91,11 @@ class SegmentState:
     overtime_fired: int = 0
     warnings: list[Crossing] = field(default_factory=list)
     changed_t: float = 0.0
+    #: The length last adopted from the shrink advice, if any (`adjusted_s` is what adopting it changed).
+    adopted_s: float | None = None
+    adjusted_s: float = 0.0
+    #: How many times it was moved later in the show (undone ones aside).
+    laters: int = 0
 
     def add(self, seconds: float, *, running: bool) -> None:
         """Count a stretch of `seconds` (none if negative) as running time, or as paused time."""
@@ -97,7 +120,9 @@ class SegmentState:
         self.last_end_t = t
         self.last_end_us = wall_us
 
-    def entry(self, came_from: int, to: int, *, forward: bool, skip: bool) -> Entry:
+    def entry(
+        self, came_from: int, to: int, *, forward: bool, skip: bool, order: tuple[int, ...] | None = None
+    ) -> Entry:
         """How it stands before a move into it (`to` is its index), for `previous` to put back."""
         return Entry(
             came_from=came_from,
@@ -111,6 +136,7 @@ class SegmentState:
             finished=self.finished,
             forward=forward,
             skip=skip,
+            order=order,
         )
 
     def put_back(self, entry: Entry) -> tuple[float, float]:
@@ -133,6 +159,8 @@ class SegmentState:
         self.finished = False
         if entry.skip:
             self.skips -= 1
+        if entry.order is not None:
+            self.laters -= 1
 
     def rearm(self, remaining: float, wrap_up_s: float | None, final_s: float | None) -> None:
         """With `remaining` seconds left again (an extension, an undo), thresholds ahead may fire again."""

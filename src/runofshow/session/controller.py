@@ -23,7 +23,7 @@ from runofshow.clock import Clock
 from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.bounds import check_instant, check_mono
 from runofshow.domain.commands import Ack, Command, CommandError, from_name
-from runofshow.domain.decide import decide, due_warnings
+from runofshow.domain.decide import auto_adopt, decide, due_warnings
 from runofshow.domain.derive import View, derive
 from runofshow.domain.events import (
     JUMP_THRESHOLD_S,
@@ -301,13 +301,17 @@ class Controller:
         """Carry out a command: typed, or by name (`"goto", to=3`). Raise CommandError if it makes no sense now.
 
         Warnings that came due before the command are recorded first, so that
-        each is stamped at its own instant and never lost to a quick keypress.
+        each is stamped at its own instant and never lost to a quick keypress;
+        an adopted length the agenda asks for on entering a segment, after it.
         """
         if isinstance(command, str):
             command = from_name(command, **args)
         reading = self._read()
         noticed = self._poll(reading)
         event = self._record(decide(self.engine, command, reading), reading)
+        # Entering a flexible segment of a `flex = "auto"` agenda: its advised length is recorded next.
+        if (adopted := auto_adopt(self.engine, reading)) is not None:
+            self._record(adopted, reading)
         return Ack(event=event, noticed=tuple(noticed), durability=self.writer)
 
     def take_over(self, from_: str, after: int, silent_s: float, *, by: str | None = None) -> Event:

@@ -32,6 +32,7 @@ STAGE_KEYS = (
     "seq",
     "message",
     "message_at",
+    "message_seen",
 )
 
 

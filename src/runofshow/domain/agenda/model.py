@@ -22,7 +22,9 @@ MAX_SEGMENT = dt.timedelta(hours=12)
 DEFAULT_WRAP_UP_S = 120
 DEFAULT_FINAL_S = 60
 
-SESSION_KEYS = ("title", "date", "timezone", "also_show", "host", "host_timezone", "host_email")
+SESSION_KEYS = ("title", "date", "timezone", "also_show", "host", "host_timezone", "host_email", "flex")
+#: How the shrink advice is taken: by the moderator (`a`), or on entering each flexible segment.
+FLEX_MODES = ("manual", "auto")
 WARNING_KEYS = ("wrap_up", "final")
 SEGMENT_KEYS = (
     "start",
@@ -69,6 +71,8 @@ class SessionInfo:
     host_timezone: str | None = None
     #: The host's address: the calendar's ORGANIZER.
     host_email: str | None = None
+    #: `flex = "auto"`: each flexible segment is given the advised length as it starts.
+    flex_auto: bool = False
 
 
 @dataclass(frozen=True, slots=True)

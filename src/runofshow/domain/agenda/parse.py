@@ -22,6 +22,7 @@ from runofshow.domain.agenda.model import (
     DEFAULT_FINAL_S,
     DEFAULT_WRAP_UP_S,
     EMAIL_PATTERN,
+    FLEX_MODES,
     ID_PATTERN,
     MAX_NESTING,
     MAX_PRESET,
@@ -157,6 +158,8 @@ class _Parser:
                 zone(item)
             except ValueError as error:
                 raise self.session_error("also_show", str(error)) from None
+        if raw.get("flex", "manual") not in FLEX_MODES:
+            raise self.session_error("flex", 'must be "auto" (adopt the advice in each flexible segment) or "manual"')
         host = self._text(raw, "host", error=self.session_error)
         host_email = self._email(raw, "host_email", self.session_error)
         host_tz = raw.get("host_timezone")
@@ -173,6 +176,7 @@ class _Parser:
             host=host,
             host_timezone=host_tz,
             host_email=host_email,
+            flex_auto=raw.get("flex") == "auto",
         )
 
     def _email(self, raw: Mapping[str, Any], key: str, error: Any) -> str | None:
