@@ -6,6 +6,8 @@ these lines through its literal path (rich Text), never as markup.
 
 from __future__ import annotations
 
+from typing import Any
+
 from runofshow.domain.instants import format_instant
 from runofshow.words.timefmt import format_duration
 
@@ -40,14 +42,24 @@ def not_silent(holder: str | None, silent_s: float, silent_after_s: float) -> st
     )
 
 
-def taken_over_line(by: str, at_us: int, epoch: int) -> str:
+def taken_over_line(by: str, at_us: int | None, epoch: int | None) -> str:
     """What a controller that came back sees: someone else controls the room now."""
-    when = format_instant(at_us)[11:19] + " UTC"
-    return f"{by} took this session over at {when} (epoch {epoch}); this screen only follows it now"
+    when = "" if at_us is None else f" at {format_instant(at_us)[11:19]} UTC"
+    which = "" if epoch is None else f" (epoch {epoch})"
+    return f"{by} took this session over{when}{which}; this screen only follows it now"
 
 
 def fenced_rescue_line(count: int, where: str | None, problem: str | None) -> str:
     """Where the records the hub refused (written after the takeover) were kept."""
-    if where is None:
-        return f"{count} record(s) written here after the takeover could not be saved ({problem})"
+    if problem is not None:
+        return f"the records written here after the takeover could not be kept ({problem})"
+    if not count or where is None:
+        return "nothing written here was lost"
     return f"{count} record(s) written here after the takeover are kept in {where}; the report lists them"
+
+
+def fenced_exit_line(fenced: Any, room: str) -> str:
+    """The exit message of a controller that was taken over: by whom, and where its own last records are."""
+    who = fenced.by or "another controller"
+    where = fenced_rescue_line(fenced.count, None if fenced.path is None else str(fenced.path), fenced.problem)
+    return f"room {room} was taken over by {who}; {where}"

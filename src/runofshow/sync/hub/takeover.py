@@ -321,6 +321,8 @@ class Handed:
     source: Controller
     controls: Controller
     journal_label: str
+    #: What copies its journal to the room now (its health is on the moderator's status line).
+    hub: Any = None
 
 
 class RoomTakeover:
@@ -365,15 +367,15 @@ class RoomTakeover:
         self.taken = taken
         self.watch.close()  # from now on, this terminal is the one that speaks
         self.publishing = self.mirror(taken)
-        return Handed(taken.controller, taken.controller, str(taken.controller.path))
+        return Handed(taken.controller, taken.controller, str(taken.controller.path), self.publishing)
 
     def close(self) -> None:
-        """On the way out: stop publishing (after what is on disk is sent, within a bound) and close the journal."""
+        """On the way out: close the journal (its detach record), then stop publishing once that is sent (2 s at most)."""
         self.watch.close()
-        if self.publishing is not None:
-            self.publishing.close(2.0)
         if self.taken is not None:
             self.taken.controller.close()
+        if self.publishing is not None:
+            self.publishing.close(2.0)
 
 
 class Watched(Protocol):
