@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runofshow.domain.instants import format_instant
-from runofshow.words.timefmt import format_duration
+from runofshow.domain.instants import to_pendulum
+from runofshow.words.timefmt import clock_time, format_duration
 
 #: How long a room's controller may say nothing (no record, no heartbeat) before it counts as silent, in seconds.
 DEFAULT_SILENT_AFTER_S = 10.0
@@ -42,9 +42,9 @@ def not_silent(holder: str | None, silent_s: float, silent_after_s: float) -> st
     )
 
 
-def taken_over_line(by: str, at_us: int | None, epoch: int | None) -> str:
-    """What a controller that came back sees: someone else controls the room now."""
-    when = "" if at_us is None else f" at {format_instant(at_us)[11:19]} UTC"
+def taken_over_line(by: str, at_us: int | None, epoch: int | None, zone: str = "UTC") -> str:
+    """What a controller that came back sees: someone else controls the room now (the time in the session's zone)."""
+    when = "" if at_us is None else f" at {clock_time(to_pendulum(at_us), zone)}"
     which = "" if epoch is None else f" (epoch {epoch})"
     return f"{by} took this session over{when}{which}; this screen only follows it now"
 
