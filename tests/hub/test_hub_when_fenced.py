@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from runofshow.sync.hub.takeover import Fenced, when_fenced
+from runofshow.words.takeover import fenced_exit_line, fenced_rescue_line, taken_over_line
 
 
 @dataclass
@@ -64,3 +66,18 @@ def test_fenced_once_on_a_thread_of_its_own_then_told(fails: bool) -> None:
         )
     else:
         assert told[0].by == "ana@booth" and told[0].count == 2
+
+
+def test_the_fenced_words_say_who_when_and_where_the_records_are() -> None:
+    kept = Fenced(2, Path("/state/rescue/hall.s.fenced.jsonl"), None, "ana@booth", 1633684360000000, 2)
+    at = taken_over_line("ana@booth", kept.at_us, kept.epoch, "Asia/Seoul")
+    assert at == "ana@booth took this session over at 18:12:40 (epoch 2); this screen only follows it now"
+    assert (
+        taken_over_line("ana@booth", None, None) == "ana@booth took this session over; this screen only follows it now"
+    )
+    assert fenced_exit_line(kept, "hall-a") == (
+        "room hall-a was taken over by ana@booth; 2 record(s) written here after the takeover are kept in "
+        "/state/rescue/hall.s.fenced.jsonl; the report lists them"
+    )
+    assert fenced_rescue_line(0, None, None) == "nothing written here was lost"
+    assert "could not be kept (disk full)" in fenced_rescue_line(2, None, "disk full")
