@@ -55,6 +55,18 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
+    run.add_argument(
+        "--hub",
+        metavar="URL",
+        help="also mirror the journal into a NATS JetStream hub (nats://HOST:4222, or several, comma-separated)",
+    )
+    run.add_argument("--room", metavar="NAME", help="the room's name on the hub (letters, digits, - and _)")
+    run.add_argument(
+        "--hub-creds",
+        metavar="FILE",
+        help="the hub's credentials: a NATS .creds file, or user/password/nkey/cert/key/ca in TOML "
+        "(or RUNOFSHOW_HUB_* in the environment)",
+    )
 
     serve = commands.add_parser(
         "serve", help="serve a journal to co-hosts and browser pages, for a session another process runs"
@@ -76,8 +88,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
     follow.add_argument(
-        "target", metavar="JOURNAL|URL", help="a journal file on this machine, or ws://HOST:PORT from 'run --serve'"
+        "target",
+        metavar="JOURNAL|URL",
+        help="a journal file on this machine, ws://HOST:PORT from 'run --serve', or nats://HOST:4222/ROOM from a hub",
     )
+    follow.add_argument("--hub-creds", metavar="FILE", help="the hub's credentials, for nats:// (as for run)")
     follow.add_argument(
         "--token", help="the session's token, shown on the moderator's screen (or put ?token= in the URL)"
     )
@@ -96,8 +111,10 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="the room's control token: offers to take the room over (key o) when its controller is silent",
     )
-    follow.add_argument("--hub", metavar="URL", help="with --control: the hub the room is on, nats://HOST[:PORT]")
-    follow.add_argument("--room", metavar="NAME", help="with --control: the room's name on the hub")
+    follow.add_argument(
+        "--hub", metavar="URL", help="with --control, following by ws://: the hub the room is on, nats://HOST[:PORT]"
+    )
+    follow.add_argument("--room", metavar="NAME", help="with --control, following by ws://: the room's name on the hub")
     follow.add_argument(
         "--silent-after",
         metavar="SECONDS",
@@ -192,6 +209,10 @@ def _export(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.keyfile and not args.certfile:
         raise UserError("--keyfile needs --certfile too")
+    if bool(args.hub) != bool(args.room):
+        raise UserError("--hub and --room go together: the hub's address and the room's name on it")
+    if args.hub_creds and not args.hub:
+        raise UserError("--hub-creds goes with --hub")
     from runofshow.commands.run import run_session
 
     return run_session(
@@ -202,6 +223,9 @@ def _run(args: argparse.Namespace) -> int:
         serve=args.serve,
         certfile=args.certfile,
         keyfile=args.keyfile,
+        hub=args.hub,
+        room=args.room,
+        hub_creds=args.hub_creds,
     )
 
 
@@ -225,8 +249,18 @@ def _serve(args: argparse.Namespace) -> int:
 def _follow(args: argparse.Namespace) -> int:
     from runofshow.commands.follow import check_room_options, run_follow
 
-    room = check_room_options(args.hub, args.room, args.control, args.silent_after)
-    return run_follow(args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile, room=room)
+    room = check_room_options(args.target, args.hub, args.room, args.control, args.silent_after)
+    if args.hub_creds and not args.target.startswith(("nats://", "tls://")) and room is None:
+        raise UserError("--hub-creds is for following a room on a hub (nats://HOST:4222/ROOM, or --control with --hub)")
+    return run_follow(
+        args.target,
+        token=args.token,
+        stage=args.stage,
+        as_json=args.json,
+        cafile=args.cafile,
+        hub_creds=args.hub_creds,
+        room=room,
+    )
 
 
 def _default(args: argparse.Namespace) -> int:

@@ -92,3 +92,13 @@ def test_the_environment_gives_credentials_or_none(tmp_path: Path) -> None:
     assert HubCredentials.from_environment({"RUNOFSHOW_HUB_CREDS": str(creds)}) == HubCredentials(
         user="a", password="b"
     )
+
+
+def test_tls_files_that_cannot_be_used_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "cert.pem").write_text("not a certificate")
+    (tmp_path / "key.pem").write_text("not a key")
+    creds = HubCredentials(cert=str(tmp_path / "cert.pem"), key=str(tmp_path / "key.pem"))
+    with pytest.raises(UserError, match="the hub's TLS files cannot be used") as caught:
+        creds.tls()
+    assert "\n" not in str(caught.value)
+    assert HubCredentials(user="a", password="b").tls() is None

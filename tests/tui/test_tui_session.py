@@ -142,7 +142,9 @@ async def test_whole_seed_session(make_app: AppFactory, clock: FakeClock, journa
         assert digits(app) == "13:30"  # 24:00 − (10:00 + 0:30 downtime)
         await advance(app, clock, pilot, 600)
         await pilot.press("n")
-        await pilot.press("s")  # the Q&A is skipped
+        await pilot.press("s")  # the Q&A is cut, after asking
+        assert "Cut segment 9" in str(app.screen.query_one("#dialog-question", Static).render())
+        await pilot.press("y")
         assert "10/10" in text_of(app, "#segment-title")
         await advance(app, clock, pilot, 300)
         await pilot.press("e")

@@ -405,6 +405,34 @@ def test_a_message_appears_within_a_second_and_clears(
     wait_for(lambda: not driver.find_element(By.ID, "message").is_displayed(), timeout=3)
 
 
+def test_cohost_page_marks_a_pinned_message_and_words_the_end_once(
+    served: Callable[..., Served], browser: Callable[..., Any]
+) -> None:
+    session = served()
+    session.press(b" ")
+    session.wait_seq(1)
+    driver = browser(1280, 720)
+    open_page(driver, session.cohost_link)
+    session.press(b"t")
+    session.terminal.read_until("Esc cancels")
+    session.press(b"\x14")  # ctrl+t: pinned
+    session.press(b"Doors close at 19:30\r")
+    wait_for(lambda: text(driver, "message") == "Doors close at 19:30", timeout=3)
+    assert text(driver, "message-marks") == "pinned"
+    session.press(b"e")
+    session.terminal.read_until("End the session now?")
+    session.press(b"y")
+    wait_for(lambda: "ended" in body_classes(driver), timeout=5)
+    state = session.status()
+    words = wait_for(lambda: text(driver, "schedule"), timeout=3)
+    assert words == text(driver, "offset") and words.startswith("ended ") and words.count("ended") == 1
+    assert "(plan " in words and text(driver, "ends") == ""
+    assert state["message"] is None and not driver.find_element(By.ID, "message").is_displayed()
+    assert text(driver, "message-marks") == ""
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "cohost-ended.png"))
+
+
 def test_message_is_shown_literally_flashes_and_clears(
     tmp_path: Path, browser: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

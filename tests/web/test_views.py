@@ -18,7 +18,8 @@ from runofshow.session.controller import Controller
 from runofshow.sync.links import forget_served, note_served, served_links
 from runofshow.sync.snapshots import STAGE_KEYS, cohost_snapshot, countdown, stage_snapshot
 from runofshow.sync.web import WebViews, same_origin
-from runofshow.words.display import countdown_text
+from runofshow.words.display import countdown_text, ended_text
+from runofshow.words.timefmt import format_length
 
 
 def request(path: str = "/view", **headers: str) -> Request:
@@ -54,6 +55,34 @@ def test_cohost_snapshot_has_every_row_and_its_notes(
     assert {key: full[key] for key in STAGE_KEYS if key in view.as_status()} == {
         key: value for key, value in view.as_status().items() if key in STAGE_KEYS
     }
+
+
+def test_the_cohost_snapshot_shows_an_adopted_length_a_later_segment_seen_and_the_end_once(
+    open_controller: Callable[..., Controller], clock: FakeClock
+) -> None:
+    controller = open_controller()  # a rehearsal on the seed
+    controller.command("start")
+    controller.command("goto", to=4)
+    clock.advance(120)
+    controller.command("later")  # 4 runs after 5, with its 8 minutes
+    controller.command("message", text="Eric, one minute", pinned=True)
+    controller.command("seen")
+    full = cohost_snapshot(controller.view(), "Title", "kim@host")
+    assert (full["rows"][3]["took"], full["rows"][3]["delta"], full["rows"][3]["later"]) == ("2:00", "later", True)
+    assert full["message_marks"] == "pinned  ✓ seen" and full["ended_text"] is None
+    clock.advance(4200)  # 5 overruns by an hour: the discussion is advised to shrink
+    for _ in range(4):  # 4 with its 8 minutes, 6 and 7, and on to 8
+        controller.command("next")
+    controller.command("adopt")
+    view = controller.view()
+    full = cohost_snapshot(view, "Title", "kim@host")
+    adopted = view.segments[7].adopted_s
+    assert adopted is not None and full["rows"][7]["adopted_s"] == adopted
+    assert full["rows"][7]["planned"] == f"{full['rows'][7]['planned'][:5]} →{format_length(adopted)}"
+    controller.command("end")
+    full = cohost_snapshot(controller.view(), "Title", "kim@host")
+    assert full["ended_text"] == ended_text(controller.view(), full["zone"])
+    assert full["ended_text"].startswith("ended ") and full["message"] is None and full["message_marks"] == ""
 
 
 def test_a_paused_or_unstarted_number_does_not_move(

@@ -1,23 +1,22 @@
-"""`runofshow follow`: watch a session someone else runs, from a journal file or a WebSocket."""
+"""`runofshow follow`: watch a session someone else runs, from a journal file, a WebSocket or a room on a hub."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import math
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from runofshow.clock import SystemClock
 from runofshow.domain.derive import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
-from runofshow.sync.hub.connect import hub_servers
+from runofshow.sync.hub.connect import hub_servers, split_room_url
 from runofshow.sync.hub.names import RoomNameError, check_room
 from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.sync.watch import FileWatch
@@ -25,7 +24,8 @@ from runofshow.words.display import seconds_to_next_change
 from runofshow.words.takeover import DEFAULT_SILENT_AFTER_S, MAX_SILENT_AFTER_S
 from runofshow.words.text import json_safe
 
-if TYPE_CHECKING:  # NATS and the controller are loaded only for a co-host who may take a room over
+if TYPE_CHECKING:  # NATS and the controller are loaded only for a hub's room
+    from runofshow.sync.hub.connect import HubCredentials
     from runofshow.sync.hub.takeover import RoomTakeover
 
 
@@ -40,14 +40,23 @@ class Room:
 
 
 def check_room_options(
-    hub: str | None, room: str | None, control: str | None, silent_after: float | None
+    target: str, hub: str | None, room: str | None, control: str | None, silent_after: float | None
 ) -> Room | None:
-    """The room to watch for silence and take over, from the options; UserError (one line) when they do not fit."""
+    """The room to watch for silence and take over, from the options; UserError (one line) when they do not fit.
+
+    Following `nats://HOST/ROOM`, the room is the target's; following by `ws://`, `--hub` and `--room` name it.
+    """
     if control is None:
         if silent_after is not None:
-            raise UserError("--silent-after is for taking a room over: give --control TOKEN, --hub URL and --room NAME")
+            raise UserError("--silent-after is for taking a room over: give --control TOKEN too")
+        if hub is not None or room is not None:
+            raise UserError("--hub and --room are for taking a room over: give --control TOKEN too")
         return None
-    if hub is None or room is None:
+    if _on_hub(target):
+        if hub is not None or room is not None:
+            raise UserError("--hub and --room are for following by ws://; nats://HOST/ROOM names its room")
+        hub, room = split_room_url(target)
+    elif hub is None or room is None:
         raise UserError("--control takes a room over through the hub: give --hub URL and --room NAME too")
     try:
         check_room(room)
@@ -67,25 +76,69 @@ def run_follow(
     stage: bool,
     as_json: bool,
     cafile: str | None,
+    hub_creds: str | None = None,
     room: Room | None = None,
 ) -> int:
-    """Follow `target` (a journal path or a ws:// URL) until the user quits; with `room`, offer to take it over."""
+    """Follow `target` (a journal path, a ws:// URL or a room on a hub) until the user quits.
+
+    With `room`, the co-host may take it over when its controller is silent.
+    """
     if room is not None and (stage or as_json):
         raise UserError("--control is for the co-host's screen: not with --stage or --json")
-    if "://" in target:
+    creds = None
+    if _on_hub(target):
+        split_room_url(target)  # a wrong address is the first thing to hear about
+        if token or cafile:
+            raise UserError("--token and --cafile are for ws:// and wss://; a hub's room takes --hub-creds")
+    elif "://" in target:
         split_url(target, token)  # a wrong address is the first thing to hear about
     elif Path(target).is_dir():
         raise UserError(f"{target}: is a directory; give the journal file in it")
+    if _on_hub(target) or room is not None:
+        from runofshow.sync.hub.connect import HubCredentials
+
+        creds = HubCredentials.find(hub_creds)
     if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the follow screen needs a terminal; use --json for scripts")
     try:
-        return asyncio.run(_follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile, room=room))
+        if _on_hub(target):
+            return asyncio.run(_follow_hub(target, creds, stage=stage, as_json=as_json, room=room))
+        return asyncio.run(
+            _follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile, room=room, creds=creds)
+        )
     except KeyboardInterrupt:
         return 130
 
 
+def _on_hub(target: str) -> bool:
+    return target.startswith(("nats://", "tls://"))
+
+
+async def _follow_hub(
+    target: str, creds: HubCredentials | None, *, stage: bool, as_json: bool, room: Room | None = None
+) -> int:
+    """Follow a room from the hub: its header first (waiting for it, saying so once), then live."""
+    from runofshow.sync.hub.follower import HubFollower
+
+    follower = HubFollower(target, SystemClock(), creds=creds)
+    try:
+        if not await follower.first_contact():
+            print(f"Waiting for room {follower.room} on the hub… (ctrl+c to stop)", file=sys.stderr)
+            await follower.wait_for_room()
+        return await _show(follower, follower.changes, target, stage=stage, as_json=as_json, room=room, creds=creds)
+    finally:
+        await follower.close()
+
+
 async def _follow(
-    target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None, room: Room | None = None
+    target: str,
+    *,
+    token: str | None,
+    stage: bool,
+    as_json: bool,
+    cafile: str | None,
+    room: Room | None = None,
+    creds: HubCredentials | None = None,
 ) -> int:
     clock = SystemClock()
     source: Follower
@@ -101,6 +154,20 @@ async def _follow(
         watch = FileWatch(path)
         await _wait_for_header(follower, watch)
         source, changes, label = follower, watch.changes, str(path)
+    return await _show(source, changes, label, stage=stage, as_json=as_json, room=room, creds=creds)
+
+
+async def _show(
+    source: Follower,
+    changes: Callable[[], AsyncIterator[None]],
+    label: str,
+    *,
+    stage: bool,
+    as_json: bool,
+    room: Room | None = None,
+    creds: HubCredentials | None = None,
+) -> int:
+    """The follow screen (or stage, or JSON lines) on `source`, until the user quits or the session ends."""
     if as_json:
         return await _json_lines(source, changes)
     from runofshow.tui.app import RunofshowApp, SessionApp, StageApp, journal_label
@@ -108,53 +175,38 @@ async def _follow(
     app: SessionApp
     if stage:
         app = StageApp(source, changes=changes)
-    else:
-        shown = label if label.startswith("ws") else journal_label(Path(label))
-        takeover = None if room is None else _room_takeover(room, clock)
-        app = RunofshowApp(source, journal_label=shown, changes=changes, takeover=takeover)
-        try:
-            await app.run_async()
-        finally:
-            if takeover is not None:
-                await asyncio.to_thread(takeover.close)
-        if takeover is not None and takeover.taken is not None and room is not None:
-            path = takeover.taken.controller.path
-            print(
-                f"You took room {room.name} over; its journal here is {path}. To go on as its controller: "
-                f"runofshow run {path} --hub {room.hub} --room {room.name}"
-            )
+        await app.run_async()
+        return 0
+    shown = label if "://" in label else journal_label(Path(label))
+    takeover = None if room is None else _room_takeover(room, SystemClock(), creds)
+    app = RunofshowApp(source, journal_label=shown, changes=changes, takeover=takeover)
+    try:
+        await app.run_async()
+    finally:
+        if takeover is not None:
+            await asyncio.to_thread(takeover.close)
+    if takeover is not None and takeover.taken is not None and room is not None:
+        path = takeover.taken.controller.path
+        print(
+            f"You took room {room.name} over; its journal here is {path}. To go on as its controller: "
+            f"runofshow run {path} --hub {room.hub} --room {room.name}"
+        )
     return 0
 
 
-def _room_takeover(room: Room, clock: SystemClock) -> RoomTakeover:
+def _room_takeover(room: Room, clock: SystemClock, creds: HubCredentials | None) -> RoomTakeover:
     """Watch the room's controller for silence on the hub, and take it over from there when asked."""
-    from runofshow.session.bus import Delivery
-    from runofshow.sync.hub.connect import HubCredentials
+    from runofshow.sync.hub.mirror import HubMirror, mirror_controller
     from runofshow.sync.hub.silence import SilenceWatch
-    from runofshow.sync.hub.takeover import Closing, RoomTakeover, TakenOver  # noqa: F811 - at run time
+    from runofshow.sync.hub.takeover import RoomTakeover, TakenOver
 
-    creds = HubCredentials.find()  # from the environment, never the command line
     watch = SilenceWatch(room.hub, room.name, clock, creds=creds)
     watch.start()  # deaf to a hub that does not answer: the controller then seems silent, and taking over says why
 
-    def mirror(taken: TakenOver) -> Closing:
-        # The hub mirror publishes from the hub's last record, keeping the room's token hashes.
-        hub = importlib.import_module("runofshow.sync.hub.mirror")
-        controller = taken.controller
-        started = hub.HubMirror(
-            room.hub,
-            room.name,
-            controller.path,
-            hub.header_line_of(controller.path),
-            controller.header.session_id,
-            controller.durable_seq,  # past the hub's last record: the mirror sends the rest from the journal
-            clock,
-            creds,
-            token_hashes=taken.tokens,
-        )
-        controller.bus.records.subscribe(started.notify, deliver=Delivery.WRITER_THREAD)
-        started.start()
-        return cast(Closing, started)
+    def mirror(taken: TakenOver) -> HubMirror:
+        # From the hub's last record on (it checks that record is the journal's), keeping the room's token hashes:
+        # this terminal knows only the control token.
+        return mirror_controller(taken.controller, room.hub, room.name, creds, token_hashes=taken.tokens)
 
     return RoomTakeover(
         room.hub, room.name, room.control, clock, watch, mirror, silent_after_s=room.silent_after_s, creds=creds

@@ -21,7 +21,11 @@ from runofshow.session.controller import Controller
 from runofshow.words.text import literal
 
 if TYPE_CHECKING:
+    from runofshow.sync.hub.connect import HubCredentials
+    from runofshow.sync.hub.mirror import HubMirror
+    from runofshow.sync.hub.takeover import Fenced
     from runofshow.sync.supervisor import ServerProcess
+    from runofshow.tui.app import RunofshowApp
 
 
 def run_session(
@@ -33,9 +37,24 @@ def run_session(
     serve: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
+    hub: str | None = None,
+    room: str | None = None,
+    hub_creds: str | None = None,
 ) -> int:
     """Run the moderator's screen until the moderator quits; print where the journal is."""
     agenda = load_agenda(agenda_path or bundled_agenda())  # a bad agenda is the first thing to hear about
+    creds = None
+    if hub is not None:
+        # Checked before anything is opened: a bad address, room or credentials file is one line.
+        from runofshow.sync.hub.connect import HubCredentials, hub_servers
+        from runofshow.sync.hub.names import RoomNameError, check_room
+
+        hub_servers(hub)
+        try:
+            check_room(room or "")
+        except RoomNameError as error:
+            raise UserError(str(error)) from None
+        creds = HubCredentials.find(hub_creds)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the live screen needs a terminal; for scripts use 'runofshow status JOURNAL --json'")
     clock = SystemClock()
@@ -64,9 +83,22 @@ def run_session(
         shown = serving_text(follow_command(sock.getsockname(), secure, cohost_token), links)
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
+    hub_tokens = None
+    if hub is not None:
+        from runofshow.sync.hub.mirror import room_token_hashes
+
+        hub_tokens = room_token_hashes(path)  # an unsafe token file is one line, before the journal is opened
     controller = Controller.open(path, clock, agenda=agenda, mode=mode, wait=False, confirm=ask)
     if choice.note is not None:
         controller.notes.append(choice.note)
+    mirror = None
+    if hub is not None and room is not None:
+        from runofshow.sync.hub.mirror import mirror_controller
+
+        # Records: the writer's thread hands each durable one to the mirror (HubMirror.notify,
+        # Delivery.WRITER_THREAD), which only queues it; the mirror's own thread and loop publish it.
+        # Its health reaches the screen by HubMirror.watch, in RunofshowApp.on_mount.
+        mirror = mirror_controller(controller, hub, room, creds, token_hashes=hub_tokens)
     server = None
     if sock is not None:
         from runofshow.sync.supervisor import ServerProcess
@@ -86,7 +118,7 @@ def run_session(
     # - records, when serving: below.
     try:
         if server is None:
-            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes)
+            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes, hub=mirror)
         else:
             from runofshow.session.bus import Delivery
 
@@ -104,17 +136,31 @@ def run_session(
                 notes=controller.notes,
                 serving=shown,
                 server=server,
+                hub=mirror,
                 shutdown=partial(close_served, controller, server),
             )
+        fenced: list[Fenced] = []
+        if mirror is not None and room is not None and hub is not None:
+            _when_taken_over(app, mirror, controller, server, hub, room, creds, clock, fenced)
         app.run()
     finally:
         started, ended = controller.engine.started, controller.engine.ended
         controller.close()
         if server is not None:
             server.close()  # closed by the screen as it quits; here if the screen never got that far
+        if mirror is not None:
+            mirror.close()  # the detach record, and whatever the hub has not taken, for up to 2 s
     if controller.path != path:
         label = journal_label(controller.path)
     print(f"Journal: {label}")
+    if fenced:  # another controller took the room over: what the hub did not take is in the fenced file
+        from runofshow.words.takeover import fenced_exit_line
+
+        print(f"runofshow: {fenced_exit_line(fenced[0], room or '')}", file=sys.stderr)
+        return 1
+    if mirror is not None and mirror.health().behind:
+        behind = mirror.health().behind
+        print(f"Hub: {behind} record{'s' if behind != 1 else ''} not on the hub yet; the next run sends them")
     if sock is not None:
         sock.close()
     program = invoked_as()
@@ -148,11 +194,71 @@ def run_session(
             serve=serve,
             certfile=certfile,
             keyfile=keyfile,
+            hub=hub,
+            room=room,
+            hub_creds=hub_creds,
             program=program,
         )
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")
     return 1 if controller.rescue_problem is not None else 0
+
+
+def _when_taken_over(
+    app: RunofshowApp,
+    mirror: HubMirror,
+    controller: Controller,
+    server: ServerProcess | None,
+    hub: str,
+    room: str,
+    creds: HubCredentials | None,
+    clock: SystemClock,
+    fenced: list[Fenced],
+) -> None:
+    """When the hub says another controller writes the room: keep what the hub refused, and only follow from then on.
+
+    Handoffs: the mirror's thread sees FENCED and starts the fencing thread
+    (`when_fenced`), which stops the mirror, closes the controller and saves
+    the records the room does not have, then hands the result to the screen's
+    loop (`call_from_thread`), where the screen becomes a follower of the room.
+    """
+    from runofshow.sync.hub.follower import HubFollower
+    from runofshow.sync.hub.takeover import when_fenced
+    from runofshow.words.takeover import fenced_rescue_line, taken_over_line
+
+    async def follow(result: Fenced) -> None:
+        fenced.append(result)
+        if server is not None:  # it serves this journal, which is not the room's any more
+            await asyncio.to_thread(server.close)
+        follower = HubFollower(f"{hub}/{room}", clock, creds=creds)
+        previous = app.shutdown
+
+        async def shutdown() -> None:
+            await follower.close()
+            if previous is not None:
+                await previous()
+
+        app.shutdown = shutdown
+        zone = controller.agenda.session.timezone
+        why = taken_over_line(result.by or "another controller", result.at_us, result.epoch, zone)
+        why += " · " + fenced_rescue_line(
+            result.count, None if result.path is None else str(result.path), result.problem
+        )
+        try:
+            await follower.first_contact()
+        except UserError as error:
+            app.notify(str(error), severity="error", markup=False)
+        app.become_follower(follower, follower.changes, why)
+
+    def then(result: Fenced) -> None:
+        try:
+            app.call_from_thread(app.run_worker, follow(result), exit_on_error=False)
+        except RuntimeError:  # the screen is gone already: the exit message says it
+            fenced.append(result)
+
+    changed = when_fenced(mirror, controller, hub, room, then, creds=creds)
+    mirror.watch(changed)
+    changed()  # fenced before the watch was set (the room moved on while this controller was away)
 
 
 async def close_served(controller: Controller, server: ServerProcess) -> None:
@@ -178,6 +284,9 @@ def resume_command(
     serve: str | None,
     certfile: str | None,
     keyfile: str | None,
+    hub: str | None = None,
+    room: str | None = None,
+    hub_creds: str | None = None,
     program: Sequence[str] = ("runofshow",),
 ) -> str:
     """The command that comes back to the same journal, in the same mode, serving the same way.
@@ -186,7 +295,16 @@ def resume_command(
     command works as typed even when `runofshow` is not on the PATH.
     """
     words: list[str] = ["--rehearsal"] if rehearsal else []
-    for flag, value in (("--log", log), ("--serve", serve), ("--certfile", certfile), ("--keyfile", keyfile)):
+    options = (
+        ("--log", log),
+        ("--serve", serve),
+        ("--certfile", certfile),
+        ("--keyfile", keyfile),
+        ("--hub", hub),
+        ("--room", room),
+        ("--hub-creds", hub_creds),
+    )
+    for flag, value in options:
         if value:
             words += [flag, value]
     if agenda_path is None and not words:

@@ -43,6 +43,8 @@ class Via(StrEnum):
     FILE = "file"
     #: Received over a WebSocket.
     NETWORK = "network"
+    #: Read from a room's stream on the hub (NATS JetStream).
+    HUB = "hub"
 
 
 def control_state(*, ended: bool, last_type: str | None, held: bool | None) -> LinkState:
@@ -120,3 +122,40 @@ class ServerHealth:
     def healthy(self) -> bool:
         """Whether followers and pages are served now (or about to be, for the first time)."""
         return self.state is not ServerState.DOWN
+
+
+class HubState(StrEnum):
+    """Where the copy of the moderator's journal on the hub stands, as the moderator's process sees it."""
+
+    #: Every durable record is on the hub.
+    OK = "ok"
+    #: The hub answers, and `behind` durable records are not on it yet.
+    BEHIND = "behind"
+    #: The hub does not answer; records wait, in order, to be sent when it does.
+    UNREACHABLE = "unreachable"
+    #: Another controller writes to the room now (a takeover): this one's records are refused.
+    FENCED = "fenced"
+    #: The room holds another session that is still going on: this one is not mirrored there.
+    IN_USE = "in use"
+
+
+@dataclass(frozen=True, slots=True)
+class HubHealth:
+    """One look at the room's copy on the hub: its state and the facts behind it, no words."""
+
+    state: HubState
+    #: The room's name on the hub.
+    room: str = ""
+    #: Durable records not acknowledged by the hub yet.
+    behind: int = 0
+    #: FENCED: who writes the room now (the actor of its first record, or its header's owner); IN_USE: whose session it holds.
+    by: str | None = None
+    #: FENCED: when that first record was written; IN_USE: the other session's last record (wall clock, µs).
+    since_us: int | None = None
+    #: What went wrong, as the client says it, or None.
+    problem: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """Whether the hub has, or is about to have, every record this controller writes."""
+        return self.state in (HubState.OK, HubState.BEHIND)

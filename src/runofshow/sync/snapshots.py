@@ -12,7 +12,16 @@ from typing import Any
 
 from runofshow.domain.derive import SegmentView, View
 from runofshow.domain.instants import to_us
-from runofshow.words.display import countdown_label, countdown_text, flex_text, planned_cell, row_figures, start_cell
+from runofshow.words.display import (
+    countdown_label,
+    countdown_text,
+    ended_text,
+    flex_text,
+    message_marks,
+    planned_cell,
+    row_figures,
+    start_cell,
+)
 from runofshow.words.timefmt import describe_offset, format_duration, minute_clock
 
 #: The only keys a stage-token holder ever gets. Notes, user, host and paths are not among them.
@@ -77,6 +86,9 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
     out["offset_text"] = describe_offset(view.offset_s, ended=view.ended)
     out["projected_end_text"] = minute_clock(to_us(view.projected_end), zone)
     out["planned_end_text"] = minute_clock(to_us(view.planned_end), zone)
+    # Once ended, the end said once, as the terminal's status line says it.
+    out["ended_text"] = ended_text(view, zone) if view.ended else None
+    out["message_marks"] = message_marks(view)
     out["notes"] = view.focus.segment.notes
     out["flex_text"] = flex_text(view)
     out["uncertain"] = view.uncertain
@@ -100,7 +112,7 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
                 "title": row.segment.title,
                 "speaker": row.segment.speaker,
                 "status": row.status,
-                "planned": planned_cell(row.planned_start_us, row.planned_end_us, zone),
+                "planned": planned_cell(row.planned_start_us, row.planned_end_us, zone, row.adopted_s),
                 "started": None if row.actual_start_us is None else minute_clock(row.actual_start_us, zone),
                 "expected": None if row.expected_start_us is None else minute_clock(row.expected_start_us, zone),
                 "start": start_cell(row.actual_start_us, row.expected_start_us, zone),
@@ -108,6 +120,8 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
                 "actual_s": None if row.actual_s is None else round(row.actual_s, 3),
                 "delta_s": None if row.delta_s is None else round(row.delta_s, 3),
                 "skipped": row.skipped,
+                "adopted_s": row.adopted_s,
+                "later": row.laters > 0,
                 "notes": row.segment.notes,
                 **_took(row),
             }

@@ -28,7 +28,7 @@ from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
 from runofshow.tui.screens import FollowScreen, LiveScreen, RoomFollowScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, Handover, ServedBy, SessionSource, Takeover
+from runofshow.tui.source import Controls, Handover, MirroredTo, ServedBy, SessionSource, Takeover
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -230,6 +230,7 @@ class RunofshowApp(SessionApp):
         local_zone: str | None = None,
         serving: str | None = None,
         server: ServedBy | None = None,
+        hub: MirroredTo | None = None,
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
         shutdown: Callable[[], Awaitable[None]] | None = None,
@@ -244,6 +245,8 @@ class RunofshowApp(SessionApp):
         self.serving = serving
         #: The server process that serves the session to others: its health is on the status line.
         self.server = server
+        #: The hub the journal is copied to: its state is on the status line.
+        self.hub = hub
         self.local_zone: pendulum.Timezone | pendulum.FixedTimezone = (
             zone(local_zone) if local_zone else get_local_timezone()
         )
@@ -265,6 +268,7 @@ class RunofshowApp(SessionApp):
             local_zone=self.local_zone,
             serving=self.serving,
             server=self.server,
+            hub=self.hub,
         )
 
     def become_controller(self, handover: Handover) -> None:
@@ -276,16 +280,24 @@ class RunofshowApp(SessionApp):
         self.takeover = None
         self.source, self.controls = handover.source, handover.controls
         self.journal_label = handover.journal_label
+        self.hub = getattr(handover, "hub", None)  # the mirror now copying this journal to the room
         self.live = self.make_screen()
+        loop = asyncio.get_running_loop()
+
+        def changed() -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self.journal_changed)
+
         watch = getattr(self.source, "watch", None)
         if watch is not None:
-            loop = asyncio.get_running_loop()
-
-            def changed() -> None:
-                if not loop.is_closed():
-                    loop.call_soon_threadsafe(self.journal_changed)
-
             watch(changed)
+        if self.hub is not None:
+
+            def hub_changed() -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self.refresh_now)
+
+            self.hub.watch(hub_changed)
         while len(self.screen_stack) > 1:  # a dialog left open over the follow screen
             self.pop_screen()
         # Over the follow screen, which no tick draws on any more: the app's first screen is not switched out.
@@ -304,6 +316,7 @@ class RunofshowApp(SessionApp):
         self.source, self.controls = source, None
         self.takeover = None
         self.server = None
+        self.hub = None
         self.live = FollowScreen(source, journal_label=self.journal_label, local_zone=self.local_zone, reason=why)
         while len(self.screen_stack) > 1:  # a dialog left open over the moderator's screen
             self.pop_screen()
@@ -332,6 +345,14 @@ class RunofshowApp(SessionApp):
                     loop.call_soon_threadsafe(self.refresh_now)
 
             self.server.watch(changed)
+        if self.hub is not None:  # the mirror's thread says when the hub's copy changes state
+            hub_loop = asyncio.get_running_loop()
+
+            def hub_changed() -> None:
+                if not hub_loop.is_closed():
+                    hub_loop.call_soon_threadsafe(self.refresh_now)
+
+            self.hub.watch(hub_changed)
         super().on_mount()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -7,6 +7,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -95,18 +96,23 @@ class GotoScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class MessageScreen(ModalScreen[str | None]):
+class MessageScreen(ModalScreen[tuple[str, bool] | None]):
     """A one-line prompt for a message to the speaker: type one, or take a preset with ↑↓.
 
-    Enter sends what the line holds; an empty line clears the message on
-    every screen; Esc leaves without sending anything.
+    Enter sends what the line holds, with whether it is pinned (ctrl+t turns
+    pinning on and off: a pinned message stays when the segment changes);
+    an empty line clears the message on every screen; Esc sends nothing.
     """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("up", "preset(-1)", "Previous preset", show=False),
         Binding("down", "preset(1)", "Next preset", show=False),
+        Binding("ctrl+t", "pin", "Pin or unpin", show=False, priority=True),
     ]
+
+    #: Whether the message will stay when the segment changes.
+    pinned: reactive[bool] = reactive(False)
 
     def __init__(self, presets: tuple[str, ...], shown: str | None, max_length: int) -> None:
         super().__init__()
@@ -127,13 +133,23 @@ class MessageScreen(ModalScreen[str | None]):
                 options = [Option(Text(literal(preset)), id=str(index)) for index, preset in enumerate(self.presets)]
                 yield OptionList(*options, id="message-presets")
             yield Input(placeholder="type a message, or ↑↓ for a preset", max_length=self.max_length, id="message-line")
-            yield Static(Text("Enter sends · an empty line clears it · Esc cancels", style="dim"))
+            yield Static(Text(pin_words(False)), id="message-pin")
+            yield Static(Text("Enter sends · ctrl+t pins · an empty line clears it · Esc cancels", style="dim"))
 
     def on_mount(self) -> None:
         """The line takes the keys; no preset is picked until ↑ or ↓."""
         if self.presets:
             self.query_one(OptionList).highlighted = None
         self.query_one(Input).focus()
+
+    def watch_pinned(self, pinned: bool) -> None:
+        """Say which kind of message Enter will send."""
+        if self.is_mounted:
+            self.query_one("#message-pin", Static).update(Text(pin_words(pinned), style="bold" if pinned else ""))
+
+    def action_pin(self) -> None:
+        """ctrl+t: pin the message (it stays when the segment changes), or unpin it."""
+        self.pinned = not self.pinned
 
     def action_preset(self, step: int) -> None:
         """Put the previous or next preset on the line, ready to edit or send."""
@@ -149,15 +165,22 @@ class MessageScreen(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """A click (or Enter in the list) sends that preset."""
-        self.dismiss(self.presets[int(event.option.id or 0)])
+        self.dismiss((self.presets[int(event.option.id or 0)], self.pinned))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Send the line; an empty one clears the message."""
-        self.dismiss(event.value.strip())
+        self.dismiss((event.value.strip(), self.pinned))
 
     def action_cancel(self) -> None:
         """Leave without sending."""
         self.dismiss(None)
+
+
+def pin_words(pinned: bool) -> str:
+    """What the prompt says the message will do: follow the segment, or stay."""
+    if pinned:
+        return "[x] Pinned: it stays on every screen until you clear it or the session ends"
+    return "[ ] For this segment: it goes when the segment changes (ctrl+t pins it)"
 
 
 HELP = """\
@@ -166,13 +189,19 @@ n  →    next segment
 p  ←    previous segment; if you came here with n, it undoes
         that n: the earlier segment goes on with its time intact
 +  −    give the current segment 1 minute more / less
-s       skip: cut this segment and start the next
+s       cut: skip this segment, it will not run (asks first)
+l       later: run this segment after the next one, with the time
+        it has left, and start the next (p undoes it)
+a       adopt the advice: this flexible segment gets the length the
+        status line advises, and its cues follow it
 g       go to any segment (each keeps the time it has run)
 e       end the session (asks first)
 m       mute / unmute the bell
 c       copy the cue for the speaker (also shown on screen)
 t       a message to the speaker, on every screen (presets with ↑↓);
-        an empty line clears it;  T  clears it at once
+        it goes when the segment changes, unless pinned (ctrl+t);
+        an empty line clears it;  T  clears it at once; "✓ seen"
+        beside it: the speaker pressed "got it"
 q       quit; the session goes on and the same command resumes it
 ?       this help;  ctrl+p  every command, searchable
 

@@ -25,6 +25,7 @@ from runofshow.words.display import (
     countdown_text,
     ended_text,
     flex_advice,
+    message_marks,
     planned_cell,
     row_figures,
     start_cell,
@@ -208,6 +209,8 @@ class CueModel:
     lit: bool = False
     #: A notice for the moderator, in the cue's place while it lasts.
     notice: Notice | None = None
+    #: Beside the message: "pinned", "✓ seen" (`message_marks`).
+    marks: str = ""
 
 
 def cue_model(
@@ -215,7 +218,7 @@ def cue_model(
 ) -> CueModel:
     """The cue line now: the flash only until it expires or the session ends, a notice, and the message under it."""
     fresh = flash if flash is not None and view.now_us < flash.until_us and not view.ended else None
-    return CueModel(cue, copyable, fresh, view.message, message_lit(view), notice)
+    return CueModel(cue, copyable, fresh, view.message, message_lit(view), notice, message_marks(view))
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +238,8 @@ class RowModel:
     past: bool
     #: "red" or "green" for an over/under worth colouring, else "".
     colour: str
+    #: The length adopted from the shrink advice, if it was.
+    adopted_s: float | None = None
 
 
 def row_models(view: View) -> tuple[RowModel, ...]:
@@ -258,6 +263,7 @@ def row_models(view: View) -> tuple[RowModel, ...]:
                 delta,
                 past,
                 colour,
+                row.adopted_s,
             )
         )
     return tuple(rows)
@@ -276,7 +282,7 @@ class RowCells:
 def row_cells(row: RowModel, zone: str) -> RowCells:
     """The words of `row` in `zone`: made by the table only when the row's model changes."""
     return RowCells(
-        planned_cell(row.planned_start_us, row.planned_end_us, zone),
+        planned_cell(row.planned_start_us, row.planned_end_us, zone, row.adopted_s),
         start_cell(row.started_us, row.expected_us, zone),
         row.took,
         row.delta,
@@ -323,6 +329,8 @@ class StatusModel:
     serving: str | None
     #: The server process, as worded for the status line ("" when all is well), and whether it serves now.
     server: tuple[bool, str] = (True, "")
+    #: The hub's copy of the journal, as worded for the status line ("" with no hub), and whether it is well.
+    hub: tuple[bool, str] = (True, "")
 
 
 def status_model(
@@ -335,6 +343,7 @@ def status_model(
     muted: bool,
     serving: str | None,
     server: tuple[bool, str] = (True, ""),
+    hub: tuple[bool, str] = (True, ""),
 ) -> StatusModel:
     """The status line for `view`; `link` is (healthy, as worded)."""
     return StatusModel(
@@ -355,6 +364,7 @@ def status_model(
         muted,
         serving,
         server,
+        hub,
     )
 
 

@@ -8,11 +8,13 @@ import pendulum
 from textual.binding import Binding
 
 from runofshow.domain.commands import (
+    Adopt,
     Command,
     CommandError,
     End,
     Extend,
     Goto,
+    Later,
     Message,
     Next,
     Pause,
@@ -24,7 +26,7 @@ from runofshow.domain.commands import (
 from runofshow.domain.events import MAX_MESSAGE
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, MessageScreen
 from runofshow.tui.screens import HELP, MUTE, QUIT, SessionScreen, bindings
-from runofshow.tui.source import Controls, ServedBy, SessionSource
+from runofshow.tui.source import Controls, MirroredTo, ServedBy, SessionSource
 from runofshow.tui.words import message_presets
 from runofshow.words.text import literal
 from runofshow.words.timefmt import format_duration
@@ -41,9 +43,11 @@ class ModeratorScreen(SessionScreen):
         ("space", "space", "start_pause", "start/pause", "Start / pause / resume"),
         ("n,right", "n →", "next", "next", "Next segment"),
         ("p,left", "p ←", "previous", "back", "Previous segment (undoes the n that led here)"),
-        ("plus,equals_sign", "+", "extend(60)", "more time", "Give the segment 1 minute more"),
-        ("minus,underscore", "−", "extend(-60)", "less time", "Give the segment 1 minute less"),
-        ("s", "s", "skip", "skip", "Skip: cut this segment, start the next"),
+        ("plus,equals_sign", "+", "extend(60)", "more", "Give the segment 1 minute more"),
+        ("minus,underscore", "−", "extend(-60)", "less", "Give the segment 1 minute less"),
+        ("s", "s", "skip", "cut", "Skip: cut this segment (it will not run), start the next (asks first)"),
+        ("l", "l", "later", "later", "Later: run this segment after the next one, with the time it has left"),
+        ("a", "a", "adopt", "adopt", "Adopt the advice: this flexible segment gets the advised length"),
         ("g", "g", "goto", "go to", "Go to a segment"),
         ("e", "e", "end", "end", "End the session"),
         MUTE,
@@ -64,8 +68,11 @@ class ModeratorScreen(SessionScreen):
         local_zone: pendulum.Timezone | pendulum.FixedTimezone,
         serving: str | None = None,
         server: ServedBy | None = None,
+        hub: MirroredTo | None = None,
     ) -> None:
-        super().__init__(source, journal_label=journal_label, local_zone=local_zone, serving=serving, server=server)
+        super().__init__(
+            source, journal_label=journal_label, local_zone=local_zone, serving=serving, server=server, hub=hub
+        )
         self.controls = controls
         #: Draw at once after a command, rather than at the next tick.
         self.refresh_now = refresh
@@ -120,8 +127,33 @@ class ModeratorScreen(SessionScreen):
         self._command(Extend(seconds))
 
     def action_skip(self) -> None:
-        """Cut this segment and start the next."""
-        self._command(Skip())
+        """Cut this segment and start the next, after asking: a cut segment does not run again (`l` keeps it)."""
+        view = self.source.view()
+        if not view.started or view.ended or view.segment is None:
+            self._command(Skip())  # refused with its reason
+            return
+        row = view.segment
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._command(Skip())
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cut segment {row.number}, {literal(row.segment.title)}?",
+                "Cut: it will not run again, and the show stops counting its time. "
+                "To run it later with the time it has left, answer n and press l (later).",
+            ),
+            answered,
+        )
+
+    def action_later(self) -> None:
+        """Move this segment to after the next one, keeping its remaining time; start the next. p undoes it."""
+        self._command(Later())
+
+    def action_adopt(self) -> None:
+        """Give the current flexible segment the length the shrink advice gives it."""
+        self._command(Adopt())
 
     def action_goto(self) -> None:
         """Pick any segment to jump to."""
@@ -171,9 +203,9 @@ class ModeratorScreen(SessionScreen):
             view.focus.segment.messages,
         )
 
-        def typed(text: str | None) -> None:
-            if text is not None:
-                self._command(Message(text))
+        def typed(sent: tuple[str, bool] | None) -> None:
+            if sent is not None:
+                self._command(Message(*sent))
 
         self.app.push_screen(MessageScreen(presets, view.message, MAX_MESSAGE), typed)
 

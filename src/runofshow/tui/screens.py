@@ -44,7 +44,7 @@ from runofshow.tui.models import (
     status_model,
 )
 from runofshow.tui.progress import ProgressLine
-from runofshow.tui.source import ServedBy, SessionSource, Takeover
+from runofshow.tui.source import MirroredTo, ServedBy, SessionSource, Takeover
 from runofshow.tui.widgets import (
     AgendaTable,
     BigClock,
@@ -61,6 +61,7 @@ from runofshow.tui.widgets import (
 )
 from runofshow.tui.words import banner_text, describe_link, describe_server
 from runofshow.words.cues import cue_for
+from runofshow.words.hub import describe_hub
 from runofshow.words.takeover import not_silent, silent_line, takeover_question
 
 #: Width from which the agenda goes beside the countdown instead of below it.
@@ -81,7 +82,20 @@ CUE_ROWS = 2
 #: (keys, as shown, action, short description, palette title).
 Key = tuple[str, str, str, str, str]
 CONTROL_ACTIONS = frozenset(
-    {"start_pause", "next", "previous", "extend", "skip", "goto", "end", "copy_cue", "message", "clear_message"}
+    {
+        "start_pause",
+        "next",
+        "previous",
+        "extend",
+        "skip",
+        "later",
+        "adopt",
+        "goto",
+        "end",
+        "copy_cue",
+        "message",
+        "clear_message",
+    }
 )
 MUTE: Key = ("m", "m", "app.mute", "mute", "Mute / unmute the bell")
 QUIT: Key = ("q", "q", "quit_session", "quit", "Quit (the session goes on)")
@@ -204,6 +218,7 @@ class SessionScreen(LiveScreen):
         local_zone: pendulum.Timezone | pendulum.FixedTimezone,
         serving: str | None = None,
         server: ServedBy | None = None,
+        hub: MirroredTo | None = None,
     ) -> None:
         super().__init__(source)
         self.journal_label = journal_label
@@ -212,6 +227,8 @@ class SessionScreen(LiveScreen):
         self.serving = serving
         #: The server process serving the session to others, when there is one.
         self.server = server
+        #: The hub the moderator's journal is copied to, when there is one.
+        self.hub = hub
         #: The cue on screen now, for c.
         self.last_cue: str | None = None
         self._people: tuple[tuple[str, tuple[str, ...]], ...] | None = None
@@ -322,6 +339,7 @@ class SessionScreen(LiveScreen):
                 muted=self.muted,
                 serving=self.serving,
                 server=self._server_words(zone),
+                hub=self._hub_words(zone),
             ),
         )
         message = banner_text(link, view.now_us, zone, following=self.FOLLOWING)
@@ -330,6 +348,12 @@ class SessionScreen(LiveScreen):
         if self.banner.words != (message, ""):
             self.banner.words = (message, "")
         self.banner.set_class(bool(message), "-visible")
+
+    def _hub_words(self, zone: str) -> tuple[bool, str]:
+        if self.hub is None:
+            return True, ""
+        health = self.hub.health()
+        return health.healthy, describe_hub(health, zone)
 
     def _server_words(self, zone: str) -> tuple[bool, str]:
         if self.server is None:

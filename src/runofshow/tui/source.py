@@ -14,7 +14,7 @@ from runofshow.domain.commands import Ack, Command
 from runofshow.domain.derive import View
 from runofshow.domain.events import Event
 from runofshow.domain.header import Header
-from runofshow.domain.link import Link, ServerHealth
+from runofshow.domain.link import HubHealth, Link, ServerHealth
 
 
 class SessionSource(Protocol):
@@ -61,6 +61,17 @@ class ServedBy(Protocol):
     def watch(self, changed: Callable[[], None], /) -> None:
         """Call `changed` (from any thread) whenever its health changes."""
         ...
+
+
+class MirroredTo(Protocol):
+    """The hub the moderator's journal is copied to, from a thread of its own: how the copy is doing."""
+
+    def health(self) -> HubHealth:
+        """Where the copy stands now (called once a tick; never waits)."""
+        ...
+
+    def watch(self, changed: Callable[[], None], /) -> None:
+        """Call `changed` (from any thread) whenever its health changes."""
 
 
 class Handover(Protocol):

@@ -266,6 +266,8 @@ class CueLine(Static):
         if model.message and len(lines) < 2:
             message = Text("Message: ", style="bold")
             message.append(literal(model.message), style="bold reverse" if model.lit else "bold")
+            if model.marks:
+                message.append(f"  {model.marks}", style="green")
             lines.append(message)
         text = Text("\n").join(lines)
         self.update(text)
@@ -275,7 +277,7 @@ class AgendaTable(DataTable[Text]):
     """Every segment: planned start–end, actual start (or, ahead, the expected one), duration and over/under."""
 
     COLUMNS = ("#", "Planned", "Title", "Start", "Took", "+/−")
-    WIDTHS = (2, 11, 0, 7, 9, 6)
+    WIDTHS = (2, 13, 0, 7, 9, 6)
 
     #: Every row, and the one the show is at.
     model: var[AgendaModel | None] = var(None, init=False)
@@ -382,6 +384,10 @@ class StatusBar(Static):
         if server:
             second.append(" │ ")
             second.append(literal(server), style="yellow" if serves else "bold red")
+        mirrored, hub = model.hub
+        if hub:
+            second.append(" │ ")
+            second.append(literal(hub), style=("green" if hub.endswith("✓") else "yellow") if mirrored else "bold red")
         if model.uncertain:
             second.append(" │ time after a restart is approximate", style="yellow")
         if model.muted:

@@ -33,7 +33,7 @@ def describe_link(link: Link, now_us: int, zone: str) -> str:
         return f"journal … {link.pending} pending {target}" if link.pending else f"journal ✓ {target}"
     if link.state is LinkState.ENDED:
         return f"following {target} · the session has ended"
-    if link.via is Via.NETWORK:
+    if link.via in (Via.NETWORK, Via.HUB):  # no lock to look at: the records and the connection say it all
         if link.state is LinkState.DETACHED:
             return f"following {target} · the moderator ({link.holder}) has quit; the session goes on"
         if link.state is LinkState.BROKEN:

@@ -88,6 +88,8 @@ def _to_boundary(value: float) -> float:
 def row_figures(row: SegmentView) -> tuple[str, str, str]:
     """An agenda row's "Took" and "+/−" cells, and "over", "under" or "" for one worth colouring.
 
+    A segment moved later that is still to run says "later" for its "+/−": it has not run its time yet.
+
     Worded once for the terminal's table and the co-host page.
     """
     delta_s = row.delta_s or 0.0
@@ -101,13 +103,28 @@ def row_figures(row: SegmentView) -> tuple[str, str, str]:
         took, delta = "", ""
     if row.skipped:
         took = f"skip {took}".strip()
+    elif row.laters and row.expected_start_us is not None:
+        # Moved later and still to run: what it ran so far, and no verdict before it has run the rest.
+        return took, "later", ""
     late = row.status in (RowStatus.DONE, RowStatus.SKIPPED) and whole_seconds(delta_s) != 0
     return took, delta, ("over" if delta_s > 0 else "under") if late else ""
 
 
-def planned_cell(start_us: int, end_us: int, zone: str) -> str:
-    """An agenda row's "Planned" cell, "18:11–18:21", for the terminal's table and the co-host page."""
+def planned_cell(start_us: int, end_us: int, zone: str, adopted_s: float | None = None) -> str:
+    """An agenda row's "Planned" cell, "18:11–18:21", for the terminal's table and the co-host page.
+
+    A segment that adopted the shrink advice shows its start and the length
+    adopted instead: "18:51 →18m39s".
+    """
+    if adopted_s is not None:
+        return f"{minute_clock(start_us, zone)} →{format_length(adopted_s)}"
     return f"{minute_clock(start_us, zone)}–{minute_clock(end_us, zone)}"
+
+
+def message_marks(view: View) -> str:
+    """What the moderator and co-hosts see beside the message: "pinned", and "✓ seen" once the speaker said got it."""
+    marks = ("pinned" if view.message_pinned else "", "✓ seen" if view.message_seen else "")
+    return "  ".join(mark for mark in marks if mark)
 
 
 def start_cell(started_us: int | None, expected_us: int | None, zone: str) -> str:

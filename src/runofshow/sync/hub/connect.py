@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import ssl
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +40,8 @@ __all__ = ["HubCredentials", "connect", "hub_servers", "split_room_url"]
 
 #: The schemes a hub address may have.
 SCHEMES = ("nats", "tls")
+#: Why a connection failed, when the hub refused the credentials.
+REFUSED = "the hub refused the credentials"
 #: The environment variables credentials are read from.
 ENV_CREDS = "RUNOFSHOW_HUB_CREDS"
 ENV_USER = "RUNOFSHOW_HUB_USER"
@@ -208,8 +210,22 @@ def split_room_url(url: str) -> tuple[str, str]:
     return head, room
 
 
-async def connect(url: str, creds: HubCredentials | None = None, *, name: str = "runofshow") -> Client:
-    """A client connected to one of the hub's servers, reconnecting forever; OSError-like errors if none answers."""
+async def connect(
+    url: str,
+    creds: HubCredentials | None = None,
+    *,
+    name: str = "runofshow",
+    disconnected: Callable[[], Awaitable[None]] | None = None,
+    reconnected: Callable[[], Awaitable[None]] | None = None,
+    failed: Callable[[str], None] | None = None,
+) -> Client:
+    """A client connected to one of the hub's servers, trying again for ever until one answers, and after.
+
+    `disconnected` and `reconnected` are called in the client's loop when the
+    connection drops and comes back (to another server, maybe); `failed`
+    with the reason each time a server refuses or cannot be reached (a wrong
+    password is retried like a dead server, so this is how to hear of it).
+    """
     import nats
 
     servers = hub_servers(url)
@@ -226,8 +242,14 @@ async def connect(url: str, creds: HubCredentials | None = None, *, name: str = 
             options["tls"] = context
 
     async def quiet(error: Exception) -> None:
-        """The client's own errors are retried by it; the caller reads the state, not a log."""
+        """The client retries by itself; the caller hears why, if it asked, and nothing is logged."""
+        if failed is not None:
+            failed(reason(error))
 
+    if disconnected is not None:
+        options["disconnected_cb"] = disconnected
+    if reconnected is not None:
+        options["reconnected_cb"] = reconnected
     return await nats.connect(
         servers=servers,
         name=name,
@@ -238,3 +260,15 @@ async def connect(url: str, creds: HubCredentials | None = None, *, name: str = 
         error_cb=quiet,
         **options,
     )
+
+
+def reason(error: BaseException) -> str:
+    """Why the hub refused or could not be reached, in a few words for a status line."""
+    text = str(error).strip().strip("'\"")
+    if "authorization" in text.lower() or "authentication" in text.lower():
+        return REFUSED
+    if isinstance(error, ConnectionRefusedError) or "Connect call failed" in text:
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "no answer"
+    return text.removeprefix("nats: ") or type(error).__name__

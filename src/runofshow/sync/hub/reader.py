@@ -36,8 +36,11 @@ __all__ = ["list_rooms", "room_lines", "RoomReader"]
 
 #: How often the consumer's server says it is alive when there is nothing to send, in seconds.
 IDLE_HEARTBEAT_S = 1.0
-#: A silence this long (no message, no heartbeat seen by the client) makes the reader ask again.
+#: A silence this long while the stream has more makes the reader make its consumer again.
 STALL_S = 3.0
+#: Each time that happens in a row, the silence it waits for doubles, up to this: a hub too busy to
+#: deliver in time is not made busier by consumers made again and again.
+MAX_STALL_S = 30.0
 #: Wait between looks for a room's stream that does not exist yet, or a hub that does not answer.
 RETRY_S = 0.5
 #: How long one request to the hub may take, in seconds.
@@ -74,6 +77,8 @@ class RoomReader:
         self.resets = 0
         #: What went wrong last (a missing stream, an unreachable hub), or None.
         self.problem: str | None = None
+        #: The silence that makes the consumer be made again (see MAX_STALL_S).
+        self.stall_s = STALL_S
 
     async def _read_header(self, js: JetStreamContext) -> bytes | None:
         """The stream's first message, or None while there is no stream (or no hub) to read it from."""
@@ -145,7 +150,7 @@ class RoomReader:
         try:
             while True:
                 try:
-                    message = await asyncio.wait_for(queue.get(), STALL_S)
+                    message = await asyncio.wait_for(queue.get(), self.stall_s)
                 except TimeoutError:
                     if await self._moved_on(js):
                         return
@@ -164,6 +169,7 @@ class RoomReader:
                     self.problem = f"room {self.room}: stream message {sseq} is not record {journal_seq(sseq)}"
                 self.last_sseq = sseq
                 self.problem = None
+                self.stall_s = STALL_S
                 yield bytes(message.data)
         finally:
             with contextlib.suppress(Exception):
@@ -186,6 +192,7 @@ class RoomReader:
             return True  # not the stream we were reading
         if info.state.last_seq > self.last_sseq:
             self.resets += 1  # records there that the consumer has not brought: a consumer lost with its node
+            self.stall_s = min(self.stall_s * 2, MAX_STALL_S)
             return True
         return False
 

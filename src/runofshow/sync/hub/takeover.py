@@ -38,12 +38,11 @@ from runofshow.journal.rescue import save_fenced
 from runofshow.session.controller import Controller
 from runofshow.session.replay import Replayed, replay_bytes
 from runofshow.sync.hub.connect import HubCredentials, connect
+from runofshow.sync.hub.mirror import TOKENS_BUCKET as TOKENS_BUCKET
 from runofshow.sync.hub.names import beat_subject, check_room, journal_seq, stream_name
 from runofshow.sync.hub.silence import SilenceWatch
 from runofshow.words.takeover import not_silent
 
-#: The KV bucket holding each room's token hashes (key: the room; value: JSON of SHA-256 hex digests).
-TOKENS_BUCKET = "runofshow_tokens"
 #: The least time a takeover listens for the controller's heartbeat while it copies the room, in seconds.
 #: Not a proof of silence (heartbeats come every 2 s): the expected sequence fences the loser anyway.
 LISTEN_S = 0.3

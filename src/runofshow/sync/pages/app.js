@@ -191,8 +191,10 @@
     setText("session", v.session);
     setText("mode", v.mode === "live" ? "LIVE" : "REHEARSAL");
     setText("notes", v.notes);
-    setText("offset", v.offset_text);
-    setText("ends", `${v.ended ? "ended" : "ends"} ${v.projected_end_text} (plan ${v.planned_end_text})`);
+    // Once ended, the one wording of the end (the terminal's), in one place.
+    setText("offset", v.ended ? v.ended_text : v.offset_text);
+    setText("ends", v.ended ? "" : `ends ${v.projected_end_text} (plan ${v.planned_end_text})`);
+    setText("message-marks", v.message ? v.message_marks : "");
     setText("owner", message.problem ? `problem: ${message.problem}` : v.owner);
     const approximate = v.uncertain ? "time after a restart is approximate" : "";
     setText("flex", [v.flex_text, approximate].filter(Boolean).join(" · "));

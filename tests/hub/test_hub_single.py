@@ -1,0 +1,96 @@
+"""A hub of one server that asks for a password: the room's stream has one replica, credentials come from a file."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from runofshow.clock import FakeClock
+from runofshow.domain.link import HubState
+from runofshow.session.controller import Controller
+from runofshow.sync.hub.connect import HubCredentials, connect
+from runofshow.sync.hub.mirror import mirror_controller
+from runofshow.sync.hub.reader import room_lines
+from tests.hub.kit import TIMEOUT_S, collect, journal_lines
+from tests.kit.journals import run_cli
+from tests.kit.nats import nats_server
+
+pytestmark = [pytest.mark.network, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One nats-server with JetStream, user `room` and password `s3cret`; its URL."""
+    program = nats_server()
+    if program is None:
+        pytest.skip("nats-server is not installed")
+    root = tmp_path_factory.mktemp("single")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = root / "hub.conf"
+    config.write_text(
+        f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{root / "js"}" }}\n'
+        'authorization { users: [ { user: room, password: "s3cret" } ] }\n'
+    )
+    process = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "nats-server did not start"
+            time.sleep(0.05)
+    yield f"nats://127.0.0.1:{port}"
+    process.kill()
+    process.wait(10)
+
+
+async def test_a_room_on_one_server_with_a_password_from_a_file(
+    hub: str, tmp_path: Path, open_controller: Callable[..., Controller], clock: FakeClock
+) -> None:
+    creds_file = tmp_path / "hub.toml"
+    creds_file.write_text('user = "room"\npassword = "s3cret"\n')
+    creds = HubCredentials.from_file(creds_file)
+    controller = open_controller()
+    mirror = mirror_controller(controller, hub, "single", creds)
+    try:
+        controller.command("start")
+        clock.advance(10)
+        controller.command("message", text="hello")
+        lines = journal_lines(controller.path)
+        try:
+            got = await collect(room_lines(hub, "single", creds=creds), len(lines))
+        except TimeoutError:
+            raise AssertionError(f"the room did not arrive; the mirror: {mirror.health()}") from None
+        assert got == lines
+        assert mirror.health().state is HubState.OK
+        client = await connect(hub, creds)
+        info = await client.jetstream().stream_info("RUNOFSHOW_single")
+        assert info.config.num_replicas == 1
+        await client.close()
+    finally:
+        mirror.close(1.0)
+
+
+async def test_a_wrong_password_never_gets_in_and_says_so(hub: str) -> None:
+    why: list[str] = []
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(1.5):
+            await connect(hub, HubCredentials(user="room", password="wrong"), failed=why.append)
+    assert "the hub refused the credentials" in why
+
+
+def test_follow_with_a_wrong_password_is_one_line(hub: str, tmp_path: Path) -> None:
+    creds = tmp_path / "hub.toml"
+    creds.write_text('user = "room"\npassword = "wrong"\n')
+    result = run_cli("follow", f"{hub}/single", "--json", "--hub-creds", str(creds))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"runofshow: cannot reach the hub at {hub}: the hub refused the credentials"
