@@ -120,7 +120,9 @@ def test_kill_the_controller_take_over_and_the_old_one_comes_back_fenced(
         cohost.send(b"q")
         cohost.read_until("Quit runofshow?")
         cohost.send(b"y")
-        assert cohost.finish()[0] == 0
+        status, text = cohost.finish()
+        assert status == 0
+        assert f"To go on as its controller: runofshow run {new_journal}" in "".join(text.split("\r\n"))
 
     # One writer: the room's history is the new controller's journal, every record of it.
     room_lines = stream(cluster.url, room)
