@@ -161,6 +161,7 @@ async def test_the_hub_follower_shows_what_the_moderator_shows(
         assert seqs == list(range(controller.engine.seq - len(seqs) + 1, controller.engine.seq + 1)) and len(seqs) >= 1
         link = follower.link()
         assert (link.state, link.via, link.holder) == (LinkState.CONTROLLED, Via.HUB, controller.header.owner)
+        await driven.until(lambda: follower.last_beat_mono is not None, TIMEOUT_S)  # every 2 s
         await driven.stop()
     finally:
         await follower.close()

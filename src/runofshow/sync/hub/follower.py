@@ -55,6 +55,9 @@ class HubFollower(Follower):
         self._target = 0
         #: Whether everything the hub had when we connected has arrived.
         self.caught_up = False
+        #: When the controller's last heartbeat came (this machine's monotonic clock), or None before any:
+        #: with the last record, what says the controller is silent.
+        self.last_beat_mono: float | None = None
 
     async def first_contact(self, timeout: float = FIRST_CONTACT_S) -> bool:
         """Connect, start reading, and wait for the room's header; False if the room has no session yet."""
@@ -115,6 +118,7 @@ class HubFollower(Follower):
             return
         if not isinstance(wall, int):
             return
+        self.last_beat_mono = self.corrected.base.read().mono
         self._skews.append(wall - self.corrected.base.read().wall_us)
         same = self.ready and self.header.boot is not None and self.header.boot == self.corrected.base.read().boot
         # Transit only ever makes the controller look behind: the largest sample is the best.
