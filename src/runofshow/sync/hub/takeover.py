@@ -227,7 +227,10 @@ def take_over(
     silent = replayed.engine.holder or replayed.header.owner
     controller = Controller.open(path, clock, wait=True)
     try:
-        controller.take_over(silent, copy.last_seq, silent_s)  # waits for it to be on disk: the first durable record
+        # The silent controller's last record here is the one before the reopen: the hub's last, or later if a
+        # rescue file of the session on this machine gave records the hub never had (they are its, and kept).
+        after = max(copy.last_seq, controller.engine.seq - 1)
+        controller.take_over(silent, after, silent_s)  # waits for it to be on disk: the first durable record
     except BaseException:
         controller.close()
         raise
