@@ -6,8 +6,8 @@ copied, line for line, into a journal file of this machine's, a `Controller`
 opens it and records a `takeover` (a new epoch), and from then on this
 machine publishes the room's records, each with the stream sequence it
 expects (see `names`). The old controller, if it comes back, finds the
-stream moved on: the hub refuses its records (it is fenced), and
-`keep_fenced` saves them to a rescue file the report lists. The room never
+stream moved on: the hub refuses its records (it is fenced), and `fence`
+keeps every record the room does not have in a rescue file the report lists. The room never
 has two writers, and nothing written is lost.
 
 The network part runs on its own event loop (`take_over` is called off the
@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from runofshow.clock import Clock
 from runofshow.domain.events import Event, ReplayError, Takeover
 from runofshow.domain.instants import format_instant
+from runofshow.domain.link import HubState
 from runofshow.errors import RunofshowError
 from runofshow.journal.codec import JournalError, crc_ok
 from runofshow.journal.file import write_new
@@ -46,8 +47,6 @@ from runofshow.words.takeover import not_silent
 #: The least time a takeover listens for the controller's heartbeat while it copies the room, in seconds.
 #: Not a proof of silence (heartbeats come every 2 s): the expected sequence fences the loser anyway.
 LISTEN_S = 0.3
-#: A mirror's health state once another controller writes the room.
-FENCED_STATE = "fenced"
 #: How long the hub may take to answer one request while taking over, in seconds.
 REQUEST_TIMEOUT_S = 5.0
 
@@ -75,7 +74,7 @@ def control_token_matches(stored: bytes | None, token: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class RoomCopy:
-    """A room's stream as journal lines (newline included), the header first, and who wrote its last record."""
+    """A room's stream as journal lines (newline included), the header first."""
 
     room: str
     lines: list[bytes]
@@ -419,7 +418,7 @@ def when_fenced(
         then(fenced)
 
     def changed() -> None:
-        if str(mirror.health().state) == FENCED_STATE and not started.is_set():
+        if mirror.health().state == HubState.FENCED and not started.is_set():
             started.set()
             threading.Thread(target=work, name="runofshow-fenced", daemon=True).start()
 
