@@ -17,7 +17,8 @@ from runofshow.sync.follower import FileFollower
 from runofshow.tui.app import RunofshowApp
 from runofshow.tui.dialogs import ConfirmScreen
 from runofshow.tui.moderator import ModeratorScreen
-from runofshow.tui.screens import FollowScreen, RoomFollowScreen
+from runofshow.tui.room import RoomFollowScreen
+from runofshow.tui.screens import FollowScreen
 from runofshow.tui.widgets import KeyBar
 from runofshow.words.takeover import taken_over_line
 from tests.kit import crash

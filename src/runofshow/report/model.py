@@ -17,14 +17,13 @@ from pathlib import Path
 import pendulum
 
 from runofshow.domain.derive import RowStatus, View, derive
-from runofshow.domain.header import Header
 from runofshow.domain.instants import to_pendulum, to_us
 from runofshow.domain.link import LinkState, control_state
 from runofshow.domain.progress import Crossing
 from runofshow.domain.spans import Span
 from runofshow.journal.codec import JournalError
 from runofshow.journal.lock import holder
-from runofshow.journal.rescue import find_fenced
+from runofshow.report.takeovers import FencedReport, TakeoverReport, fenced_of, takeovers_of
 from runofshow.session.replay import replay
 
 # A segment's outcome.
@@ -110,31 +109,6 @@ class EndPart:
     part: Part
     seconds: float
     segment: SegmentReport | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TakeoverReport:
-    """A co-host took the session over from a silent controller: a new epoch."""
-
-    seq: int
-    at: pendulum.DateTime
-    epoch: int
-    by: str
-    from_: str
-    #: The silent controller's last record that the new one had.
-    after: int
-    silent_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class FencedReport:
-    """Records a controller wrote after it was taken over, which the hub refused: kept in a file, not in the figures."""
-
-    path: str
-    seqs: tuple[int, ...]
-    #: Who had taken the room over, and when (as the file says; None if it does not).
-    by: str | None
-    at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,29 +364,9 @@ def load(path: str | Path) -> SessionReport:
         clock_jumps=len(engine.clock_jumps),
         suspends=len(engine.suspends),
         reopens=engine.reopens,
-        takeovers=tuple(
-            TakeoverReport(seq, to_pendulum(at_us), t.epoch, t.by, t.from_, t.after, t.silent_s)
-            for seq, at_us, t in engine.takeovers
-        ),
-        fenced=tuple(_fenced(header)),
+        takeovers=takeovers_of(engine),
+        fenced=fenced_of(header),
     )
-
-
-def _fenced(header: Header) -> list[FencedReport]:
-    """The files of this session's records that a hub refused after a takeover, found where rescue files go."""
-    found = []
-    for kept in find_fenced(header):
-        about = kept.about or {}
-        by, at = about.get("fenced_by"), about.get("fenced_at")
-        found.append(
-            FencedReport(
-                str(kept.path),
-                tuple(event.seq for event, _ in kept.events),
-                by if isinstance(by, str) else None,
-                at if isinstance(at, str) else None,
-            )
-        )
-    return found
 
 
 # ---------------------------------------------------------------------------

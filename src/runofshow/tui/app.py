@@ -27,7 +27,8 @@ from runofshow.domain.derive import View
 from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
-from runofshow.tui.screens import FollowScreen, LiveScreen, RoomFollowScreen, SessionScreen, StageScreen
+from runofshow.tui.room import RoomFollowScreen
+from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
 from runofshow.tui.source import Controls, Handover, MirroredTo, ServedBy, SessionSource, Takeover
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
