@@ -315,19 +315,10 @@ class Controller:
         return Ack(event=event, noticed=tuple(noticed), durability=self.writer)
 
     def take_over(self, from_: str, after: int, silent_s: float, *, by: str | None = None) -> Event:
-        """Record that this controller took the session over from a silent one (`from_`): a new epoch begins.
-
-        `after` is the silent controller's last record this journal has; `by`
-        is this controller (user@host by default). Nothing about the timing changes.
-        """
+        """Record a new epoch: `by` (user@host by default) took over from `from_`, silent after record `after`."""
         who = by or f"{user_name()}@{socket.gethostname()}"
         payload = Takeover(self.engine.epoch + 1, who, from_, after, round(max(0.0, silent_s), 3))
         return self._record(payload, self._read())
-
-    @property
-    def holder(self) -> str:
-        """Who controls the session: the last takeover's controller, or the journal's owner."""
-        return self.engine.holder or self.header.owner
 
     def poll(self) -> list[Event]:
         """Record what the clock says has happened: warnings, wall-clock steps, suspends; retry held records.
@@ -457,7 +448,7 @@ class Controller:
             state,
             Via.OWN,
             self.path.name,
-            self.holder,
+            self.engine.holder or self.header.owner,  # the last takeover's controller, or the journal's owner
             self.engine.last_event_us,
             problem,
             pending=health.pending if health.shows_pending else 0,
@@ -469,8 +460,7 @@ class Controller:
 
         Records the disk did not take (full, read-only, not answering) are saved
         to a rescue file, named by `rescued`, which the next open merges.
-        `detach=False` records nothing more (a controller that was taken
-        over: the session is someone else's now).
+        `detach=False` (a controller that was taken over) records nothing more.
         """
         if self.lock.fd is None:
             return
