@@ -71,7 +71,11 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="serve a journal to co-hosts and browser pages, for a session another process runs"
     )
-    serve.add_argument("journal", help="journal file (.jsonl)")
+    serve.add_argument("journal", nargs="?", help="journal file (.jsonl); none with --hub")
+    serve.add_argument("--hub", metavar="URL", help="serve every room on this hub instead (nats://HOST:4222[,…])")
+    serve.add_argument(
+        "--hub-creds", metavar="FILE", help="the hub's credentials (else from RUNOFSHOW_HUB_* in the environment)"
+    )
     serve.add_argument("--listen", metavar="[HOST:]PORT", help="the address to serve on (host default 127.0.0.1)")
     serve.add_argument("--certfile", metavar="FILE", help="TLS certificate (wss:// and https://)")
     serve.add_argument("--keyfile", metavar="FILE", help="TLS private key")
@@ -121,6 +125,29 @@ def _build_parser() -> argparse.ArgumentParser:
         type=float,
         help="with --control: how long the controller says nothing (no record, no heartbeat) before it is silent "
         "(default 10)",
+    )
+
+    board = commands.add_parser("board", help="every room on one screen: from a hub, or from several follow links")
+    board.add_argument(
+        "links",
+        nargs="*",
+        metavar="LINK",
+        help="follow links, as 'follow' takes them (ws://HOST:PORT/#KEY), each named NAME=LINK if you like",
+    )
+    board.add_argument("--hub", metavar="URL", help="every room on this hub (nats://HOST:4222[,nats://…])")
+    board.add_argument(
+        "--hub-creds", metavar="FILE", help="the hub's credentials (else from RUNOFSHOW_HUB_* in the environment)"
+    )
+    board.add_argument(
+        "--silent-after",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="flag a room whose controller sent no record or heartbeat for this long (default 10)",
+    )
+    board.add_argument("--cafile", metavar="FILE", help="trust this CA certificate for wss:// links")
+    board.add_argument(
+        "--listen", metavar="[HOST:]PORT", help="also serve the board as a page, at http://HOST:PORT/board#KEY"
     )
 
     status = commands.add_parser("status", help="show a session's state now, from its journal")
@@ -232,6 +259,18 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     if args.keyfile and not args.certfile:
         raise UserError("--keyfile needs --certfile too")
+    if args.hub is not None:
+        if args.journal is not None or args.listen_fd is not None or args.max_connections is not None:
+            raise UserError("serve --hub serves every room of the hub: give no journal (nor --max-connections)")
+        from runofshow.commands.serve import run_serve_hub
+
+        return run_serve_hub(
+            args.hub, args.listen, hub_creds=args.hub_creds, certfile=args.certfile, keyfile=args.keyfile
+        )
+    if args.journal is None:
+        raise UserError("serve needs a journal, or --hub URL to serve every room of a hub")
+    if args.hub_creds:
+        raise UserError("--hub-creds goes with --hub")
     from runofshow.commands.serve import run_serve
 
     return run_serve(
@@ -243,6 +282,19 @@ def _serve(args: argparse.Namespace) -> int:
         listen_fd=args.listen_fd,
         control_fd=args.control_fd,
         parent=args.parent,
+    )
+
+
+def _board(args: argparse.Namespace) -> int:
+    from runofshow.commands.board import run_board
+
+    return run_board(
+        args.links,
+        hub=args.hub,
+        hub_creds=args.hub_creds,
+        silent_after=args.silent_after,
+        cafile=args.cafile,
+        listen=args.listen,
     )
 
 
@@ -276,6 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": _check,
         "run": _run,
         "follow": _follow,
+        "board": _board,
         "serve": _serve,
         "status": _status,
         "report": _report,

@@ -67,6 +67,43 @@ def run_serve(
         sock.close()
 
 
+def run_serve_hub(
+    hub: str,
+    listen: str | None,
+    *,
+    hub_creds: str | None = None,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> int:
+    """Serve every room on the hub (pages and followers) until stopped; stateless, so run as many as you like."""
+    from runofshow.clock import SystemClock
+    from runofshow.sync.hub.connect import HubCredentials, hub_servers
+    from runofshow.sync.hub.tier import HubTier
+    from runofshow.sync.service import more_files
+
+    hub_servers(hub)  # a bad address is the first thing to hear about
+    creds = HubCredentials.find(hub_creds)
+    if listen is None:
+        raise UserError("serve --hub needs --listen [HOST:]PORT, the address to serve on")
+    context = tls_context(certfile, keyfile)
+    sock = bind(*parse_listen(listen))
+    more_files()
+    host, port = sock.getsockname()[:2]
+    scheme = "https" if context else "http"
+    tier = HubTier(hub, sock, SystemClock(), creds=creds, ssl_context=context)
+
+    def ready() -> None:
+        print(f"Serving every room of {hub} on {scheme}://{host}:{port}/r/ROOM/ (stage: /r/ROOM/stage)", flush=True)
+
+    try:
+        asyncio.run(tier.serve_forever(ready))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        sock.close()
+    return 0
+
+
 def check_journal(path: Path) -> None:
     """A clear line for a journal that is missing or is not one, before any socket is opened."""
     try:

@@ -128,9 +128,12 @@ def page_response(request: Request) -> Response | None:
     found = PAGES.get(path)
     if found is None:
         return _plain(HTTPStatus.NOT_FOUND, "not found\n")
-    name, kind = found
+    return asset_response(request, *found)
+
+
+def asset_response(request: Request, name: str, kind: str) -> Response:
+    """A file of `pages/` as the answer to a GET (or HEAD: the same headers and no body), under the CSP."""
     body = _asset(name)
-    # HEAD: the same headers, Content-Length included, and no body.
     return Response(200, "OK", _headers(kind, len(body)), b"" if request.method == "HEAD" else body)
 
 

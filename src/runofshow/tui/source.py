@@ -63,6 +63,27 @@ class ServedBy(Protocol):
         ...
 
 
+class RoomSource(SessionSource, Protocol):
+    """One room on the board: a session followed, its name, and how long its controller has been silent."""
+
+    @property
+    def room(self) -> str:
+        """What the board calls the room."""
+        ...
+
+    @property
+    def ready(self) -> bool:
+        """Whether the room's header has arrived, so there is a session to show."""
+        ...
+
+    #: What is wrong with the room's link (unreadable, unreachable), or None.
+    problem: str | None
+
+    def quiet_s(self) -> float | None:
+        """Seconds since a record or a heartbeat came from the room; None if none ever did."""
+        ...
+
+
 class MirroredTo(Protocol):
     """The hub the moderator's journal is copied to, from a thread of its own: how the copy is doing."""
 

@@ -260,7 +260,9 @@
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const query = `token=${encodeURIComponent(token)}&since=${lastSeq}&page=${page}`;
-    const ws = new WebSocket(`${scheme}//${location.host}/view?${query}`);
+    // Beside the page: /view for a session's own server, /r/ROOM/view for a room served from a hub.
+    const base = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
+    const ws = new WebSocket(`${scheme}//${location.host}${base}view?${query}`);
     socket = ws;
     ws.onopen = () => {
       attempts = 0;
