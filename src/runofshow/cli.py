@@ -56,6 +56,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
     run.add_argument(
+        "--osc",
+        metavar="[HOST:]PORT",
+        help="with --serve, also take commands as OSC messages (/runofshow/next, /runofshow/extend 60, ...) on "
+        "this UDP port. OSC has NO authentication: anyone who can reach the port can run the show, so it "
+        "listens on 127.0.0.1 unless you give an address. Off by default",
+    )
+    run.add_argument(
         "--hub",
         metavar="URL",
         help="also mirror the journal into a NATS JetStream hub (nats://HOST:4222, or several, comma-separated)",
@@ -88,6 +95,9 @@ def _build_parser() -> argparse.ArgumentParser:
     # How `run --serve` hands its child the socket it bound and the pipe that says which records are on disk.
     serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--control-fd", type=int, help=argparse.SUPPRESS)
+    # And the socket its commands go over to the controller, and the OSC socket it bound.
+    serve.add_argument("--command-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--osc-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--parent", type=int, help=argparse.SUPPRESS)
 
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
@@ -108,12 +118,20 @@ def _build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="no screen: one JSON state line per change, for scripts and overlays"
     )
     follow.add_argument(
-        "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
-    )
-    follow.add_argument(
         "--control",
         metavar="TOKEN",
-        help="the room's control token: offers to take the room over (key o) when its controller is silent",
+        help="the control link's token: get the moderator's keys (quit is yours; end asks), sent to the moderator; "
+        "for a room on a hub (nats://HOST/ROOM, or --hub and --room), take it over (key o) when its controller "
+        "is silent",
+    )
+    follow.add_argument(
+        "--as",
+        dest="name",
+        metavar="NAME",
+        help="with --control: the name the moderator's screen and the journal give your commands",
+    )
+    follow.add_argument(
+        "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
     )
     follow.add_argument(
         "--hub", metavar="URL", help="with --control, following by ws://: the hub the room is on, nats://HOST[:PORT]"
@@ -250,6 +268,7 @@ def _run(args: argparse.Namespace) -> int:
         serve=args.serve,
         certfile=args.certfile,
         keyfile=args.keyfile,
+        osc=args.osc,
         hub=args.hub,
         room=args.room,
         hub_creds=args.hub_creds,
@@ -281,6 +300,8 @@ def _serve(args: argparse.Namespace) -> int:
         max_connections=args.max_connections,
         listen_fd=args.listen_fd,
         control_fd=args.control_fd,
+        command_fd=args.command_fd,
+        osc_fd=args.osc_fd,
         parent=args.parent,
     )
 
@@ -312,6 +333,8 @@ def _follow(args: argparse.Namespace) -> int:
         cafile=args.cafile,
         hub_creds=args.hub_creds,
         room=room,
+        control=args.control,
+        name=args.name,
     )
 
 

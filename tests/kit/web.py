@@ -181,6 +181,7 @@ def serve_session(
     rehearsal: bool = True,
     port: int | None = None,
     tls: tuple[Path, Path] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Served:
     """Run the moderator's program serving a journal in `folder` (resuming it if there is one) and wait for the links."""
     path = folder / "agenda.toml"
@@ -193,6 +194,7 @@ def serve_session(
     command += ["--serve", f"127.0.0.1:{port}"]
     if tls is not None:
         command += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
+    command += extra
     terminal = Terminal(command, env, size=(120, 40))
     try:
         terminal.read_until("Co-host link")

@@ -12,7 +12,9 @@ HUB = ["--hub", "nats://127.0.0.1:4222", "--room", "hall-a"]
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["--control", "T"], "--control takes a room over through the hub: give --hub URL and --room NAME too"),
+        (["--control", "T", "--room", "r"], "--control takes a room over through the hub: give --hub URL and --room"),
+        (["--control", "T", "--silent-after", "2"], "--silent-after is for taking a room over: give --hub URL"),
+        (["--control", "T", *HUB, "--as", "ana"], "--as names the sender of commands: it goes with --control, follow"),
         (["--control", "T", "--hub", "nats://h"], "give --hub URL and --room NAME too"),
         (["--silent-after", "2"], "--silent-after is for taking a room over: give --control TOKEN"),
         (["--control", "T", "--hub", "nats://h", "--room", "hall a"], "--room: room 'hall a': use 1 to 64 letters"),

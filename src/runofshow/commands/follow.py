@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runofshow.clock import SystemClock
-from runofshow.domain.derive import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
 from runofshow.sync.hub.connect import hub_servers, split_room_url
@@ -21,10 +20,12 @@ from runofshow.sync.hub.names import RoomNameError, check_room
 from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.sync.watch import FileWatch
 from runofshow.words.display import seconds_to_next_change
+from runofshow.words.status import status_document
 from runofshow.words.takeover import DEFAULT_SILENT_AFTER_S, MAX_SILENT_AFTER_S
 from runofshow.words.text import json_safe
 
 if TYPE_CHECKING:  # NATS and the controller are loaded only for a hub's room
+    from runofshow.sync.control_client import ControlClient
     from runofshow.sync.hub.connect import HubCredentials
     from runofshow.sync.hub.takeover import RoomTakeover
 
@@ -56,6 +57,10 @@ def check_room_options(
         if hub is not None or room is not None:
             raise UserError("--hub and --room are for following by ws://; nats://HOST/ROOM names its room")
         hub, room = split_room_url(target)
+    elif hub is None and room is None:
+        if silent_after is not None:
+            raise UserError("--silent-after is for taking a room over: give --hub URL and --room NAME too")
+        return None  # the moderator's keys over ws://, with no room to take over
     elif hub is None or room is None:
         raise UserError("--control takes a room over through the hub: give --hub URL and --room NAME too")
     try:
@@ -78,20 +83,27 @@ def run_follow(
     cafile: str | None,
     hub_creds: str | None = None,
     room: Room | None = None,
+    control: str | None = None,
+    name: str | None = None,
 ) -> int:
     """Follow `target` (a journal path, a ws:// URL or a room on a hub) until the user quits.
 
-    With `room`, the co-host may take it over when its controller is silent.
+    With `room`, the co-host may take it over when its controller is silent. With `control` (the control
+    token) and no room, following by ws://, the full screen gets the moderator's keys, sent to its server.
     """
     if room is not None and (stage or as_json):
         raise UserError("--control is for the co-host's screen: not with --stage or --json")
+    if room is None and control is not None and (not target.startswith(("ws://", "wss://")) or stage or as_json):
+        raise UserError("--control goes with following the moderator's server (ws://...), on the full screen")
+    if name is not None and (control is None or room is not None):
+        raise UserError("--as names the sender of commands: it goes with --control, following by ws:// alone")
     creds = None
     if _on_hub(target):
         split_room_url(target)  # a wrong address is the first thing to hear about
         if token or cafile:
             raise UserError("--token and --cafile are for ws:// and wss://; a hub's room takes --hub-creds")
     elif "://" in target:
-        split_url(target, token)  # a wrong address is the first thing to hear about
+        split_url(target, token or control)  # a wrong address is the first thing to hear about
     elif Path(target).is_dir():
         raise UserError(f"{target}: is a directory; give the journal file in it")
     if _on_hub(target) or room is not None:
@@ -104,8 +116,11 @@ def run_follow(
         if _on_hub(target):
             return asyncio.run(_follow_hub(target, creds, stage=stage, as_json=as_json, room=room))
         return asyncio.run(
-            _follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile, room=room, creds=creds)
-        )
+            _follow(
+                target, token=token, stage=stage, as_json=as_json, cafile=cafile, room=room, creds=creds,
+                control=None if room is not None else control, name=name,
+            )
+        )  # fmt: skip
     except KeyboardInterrupt:
         return 130
 
@@ -139,11 +154,14 @@ async def _follow(
     cafile: str | None,
     room: Room | None = None,
     creds: HubCredentials | None = None,
+    control: str | None = None,
+    name: str | None = None,
 ) -> int:
     clock = SystemClock()
     source: Follower
     if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
-        remote = RemoteFollower(target, token, clock, cafile=cafile, stage=stage)
+        remote = RemoteFollower(target, token or (room.control if room else None) or control, clock, cafile=cafile,
+                                stage=stage)  # fmt: skip
         await remote.first_contact()
         source, changes, label = remote, remote.changes, remote.url
     else:
@@ -154,7 +172,15 @@ async def _follow(
         watch = FileWatch(path)
         await _wait_for_header(follower, watch)
         source, changes, label = follower, watch.changes, str(path)
-    return await _show(source, changes, label, stage=stage, as_json=as_json, room=room, creds=creds)
+    if control is None:
+        return await _show(source, changes, label, stage=stage, as_json=as_json, room=room, creds=creds)
+    from runofshow.sync.control_client import ControlClient
+
+    client = ControlClient(target, control, name, cafile=cafile)
+    try:
+        return await _show(source, changes, label, stage=stage, as_json=as_json, remote_controls=client)
+    finally:
+        await client.close()
 
 
 async def _show(
@@ -166,6 +192,7 @@ async def _show(
     as_json: bool,
     room: Room | None = None,
     creds: HubCredentials | None = None,
+    remote_controls: ControlClient | None = None,
 ) -> int:
     """The follow screen (or stage, or JSON lines) on `source`, until the user quits or the session ends."""
     if as_json:
@@ -179,7 +206,7 @@ async def _show(
         return 0
     shown = label if "://" in label else journal_label(Path(label))
     takeover = None if room is None else _room_takeover(room, SystemClock(), creds)
-    app = RunofshowApp(source, journal_label=shown, changes=changes, takeover=takeover)
+    app = RunofshowApp(source, journal_label=shown, changes=changes, takeover=takeover, remote_controls=remote_controls)
     try:
         await app.run_async()
     finally:
@@ -245,7 +272,8 @@ async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None
                     waiting = asyncio.ensure_future(anext(iterator))
                 continue
             view = source.view()
-            state = status_json(view, {"session": source.agenda.session.title, "problem": source.problem})
+            extra = {"session": source.agenda.session.title, "problem": source.problem}
+            state = status_document(view, extra, link_up=source.problem is None)
             key = (state["seq"], state["phase"], round(view.remaining_s), round(view.offset_s), source.problem)
             if key != last_key:
                 print(json_safe(json.dumps(state, ensure_ascii=False)), flush=True)

@@ -112,6 +112,17 @@ class EndPart:
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """A record someone other than the moderator's keyboard caused: who, when, and what (its type and data)."""
+
+    seq: int
+    at: pendulum.DateTime
+    actor: str
+    type: str
+    data: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionReport:
     """One journal's session, planned against actual, with the totals the organizers ask for."""
 
@@ -145,6 +156,8 @@ class SessionReport:
     reopens: int
     takeovers: tuple[TakeoverReport, ...] = ()
     fenced: tuple[FencedReport, ...] = ()
+    #: Who did what from outside the moderator's keyboard (co-hosts, the API, the stage), in order.
+    actions: tuple[Action, ...] = ()
 
     @property
     def started(self) -> bool:
@@ -366,6 +379,10 @@ def load(path: str | Path) -> SessionReport:
         reopens=engine.reopens,
         takeovers=takeovers_of(engine),
         fenced=fenced_of(header),
+        actions=tuple(
+            Action(event.seq, to_pendulum(event.wall_us), event.actor, event.type, event.data)
+            for event in replayed.actions
+        ),
     )
 
 

@@ -125,6 +125,10 @@ def session_record(s: SessionReport, tz: str) -> dict[str, Any]:
         "suspends": s.suspends,
         "reopens": s.reopens,
     }
+    if s.actions:  # only when there are any: reports of sessions run from the keyboard alone stay as they were
+        record["actions"] = [
+            {"seq": a.seq, "at": iso(a.at, tz), "actor": a.actor, "type": a.type, "data": a.data} for a in s.actions
+        ]
     # Only a session that was taken over has these, so every other report reads as it always did.
     if s.takeovers:
         record["takeovers"] = [

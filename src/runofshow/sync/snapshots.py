@@ -100,7 +100,8 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
             "title": upcoming.segment.title,
             "speaker": upcoming.segment.speaker,
             "allotted_s": upcoming.allotted_s,
-            "length": format_duration(upcoming.allotted_s),
+            # What it has left: a segment moved later, or left part-way, does not start from its whole length.
+            "length": format_duration(upcoming.left_s),
         }
     )
     rows = []

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection
@@ -52,11 +53,13 @@ from runofshow.domain.events import ReplayError
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.journal.codec import JournalError
+from runofshow.journal.lock import holder
 from runofshow.session.bus import DurableRecord
 from runofshow.session.replay import Replayer
 from runofshow.sync.links import Links, forget_served, note_served, page_links, serving_text
 from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
 from runofshow.words.display import seconds_to_next_change
+from runofshow.words.status import status_document
 from runofshow.words.text import literal
 
 #: The WebSocket path the pages connect to.
@@ -71,6 +74,7 @@ CSP = (
 #: Path → (file in `pages/`, content type). Only these are served.
 PAGES: dict[str, tuple[str, str]] = {
     "/": ("cohost.html", "text/html; charset=utf-8"),
+    "/control": ("cohost.html", "text/html; charset=utf-8"),
     "/stage": ("stage.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
@@ -91,6 +95,8 @@ STAGE_KEY = (4003, "this link is for the stage view")
 
 STAGE = "stage"
 COHOST = "cohost"
+#: The control link's page: the co-host's view, and its buttons.
+CONTROL = "control"
 
 
 # -- HTTP --------------------------------------------------------------------
@@ -187,8 +193,13 @@ class WebViews:
         secure: bool = False,
         base: str | None = None,
         now_ms: Callable[[], float] | None = None,
+        control_token: str | None = None,
     ) -> None:
         self.path = path
+        #: The control link's token (None: no control link), renewed when the moderator revokes them.
+        self.control_token = control_token
+        #: Called when a control page arrives or leaves (the moderator's screen counts them).
+        self.on_held: Callable[[], None] = lambda: None
         #: http(s)://HOST:PORT as others reach it; the links are made from it.
         self.base = base
         self.cohost_token = cohost_token
@@ -248,13 +259,46 @@ class WebViews:
         return None, None if self.refusal(request) else role
 
     def role_of(self, request: Request) -> str | None:
-        """stage, cohost, or None for a missing or wrong token."""
+        """stage, cohost, control, or None for a missing or wrong token."""
         given = (parse_qs(urlsplit(request.path).query).get("token") or [""])[0].encode()
         if hmac.compare_digest(given, self.cohost_token.encode()):
             return COHOST
         if hmac.compare_digest(given, self.stage_token.encode()):
             return STAGE
+        if self.control_token is not None and hmac.compare_digest(given, self.control_token.encode()):
+            return CONTROL
         return None
+
+    @property
+    def control_pages(self) -> int:
+        """How many pages are open with the control link."""
+        return sum(1 for role in self._viewers.values() if role == CONTROL)
+
+    def drop_control(self) -> list[ServerConnection]:
+        """The control token was renewed: forget the control pages, and return them to be closed."""
+        dropped = [connection for connection, role in self._viewers.items() if role == CONTROL]
+        for connection in dropped:
+            self._viewers.pop(connection, None)
+        return dropped
+
+    def status(self, link_up: bool) -> dict[str, Any] | None:
+        """The status document now (`words.status`), from this fold, or None before the journal has a header."""
+        if self._engine is None or self._header is None:
+            return None
+        view = derive(self._engine, self.clock.read())
+        extra = {
+            "session": self._engine.agenda.session.title,
+            "journal": str(self.path),
+            "controller": holder(self.path),
+        }
+        return status_document(view, extra, link_up=link_up)
+
+    def toggle(self) -> str:
+        """What `toggle` means now: start before the start, resume while paused, else pause."""
+        engine = self._engine
+        if engine is None or not engine.started:
+            return "start"
+        return "resume" if engine.paused else "pause"
 
     def refusal(self, request: Request) -> tuple[int, str] | None:
         """Why a page's key cannot open it (unknown, or the stage's on the co-host page): a close code and reason."""
@@ -360,12 +404,14 @@ class WebViews:
             texts[STAGE] = json.dumps(
                 {"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False
             )
-        if COHOST in roles:
+        for role in (COHOST, CONTROL):
+            if role not in roles:
+                continue
             # The header's words come from the journal: made literal, as a follower's screen shows them.
             owner = literal(self._header.owner)
             full = cohost_snapshot(view, self._engine.agenda.session.title, owner)
-            texts[COHOST] = json.dumps(
-                {"type": "view", "role": COHOST, "server_ms": sent, "problem": self.problem, "view": full},
+            texts[role] = json.dumps(
+                {"type": "view", "role": role, "server_ms": sent, "problem": self.problem, "view": full},
                 ensure_ascii=False,
             )
         return texts
@@ -427,6 +473,8 @@ class WebViews:
                 await connection.close(*refusal)
             return
         self._viewers[connection] = role
+        if role == CONTROL:
+            self.on_held()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick())
         try:
@@ -441,7 +489,8 @@ class WebViews:
         except Exception:  # a page that goes away must never disturb the show
             pass
         finally:
-            self._viewers.pop(connection, None)
+            if self._viewers.pop(connection, None) == CONTROL:
+                self.on_held()
             self._stalled.pop(connection, None)
             if not self._viewers and self._ticker is not None:
                 self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes

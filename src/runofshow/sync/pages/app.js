@@ -130,7 +130,7 @@
   let rowsSeq = -1;
 
   function onView(message) {
-    if (page === "cohost" && message.role !== "cohost") {
+    if (page === "cohost" && message.role !== "cohost" && message.role !== "control") {
       refused(STAGE_KEY); // a server that sends the stage's view to the co-host page: say so, draw nothing broken
       return;
     }
