@@ -10,12 +10,14 @@ from typing import NoReturn
 from runofshow import __version__
 from runofshow.errors import RunofshowError, UserError
 from runofshow.report import FORMATS
+from runofshow.sync.embed import embed_origins
 from runofshow.words.text import literal
 
 #: The report's format registry; importing it loads no renderer, so parsing stays fast.
 REPORT_FORMATS = FORMATS
 #: `runofshow.export.FORMATS`, repeated so that parsing the command line imports no exporter.
 EXPORT_FORMATS = ("csv", "xlsx", "ics", "md", "ontime")
+EMBED_HELP = "let this site show the pages in a frame (an overlay, a dashboard): scheme://host[:port]; repeatable"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
+    run.add_argument("--allow-embed", metavar="ORIGIN", action="append", help=EMBED_HELP)
     run.add_argument(
         "--osc",
         metavar="[HOST:]PORT",
@@ -86,6 +89,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", metavar="[HOST:]PORT", help="the address to serve on (host default 127.0.0.1)")
     serve.add_argument("--certfile", metavar="FILE", help="TLS certificate (wss:// and https://)")
     serve.add_argument("--keyfile", metavar="FILE", help="TLS private key")
+    serve.add_argument("--allow-embed", metavar="ORIGIN", action="append", help=EMBED_HELP)
     serve.add_argument(
         "--max-connections",
         type=int,
@@ -268,6 +272,7 @@ def _run(args: argparse.Namespace) -> int:
         serve=args.serve,
         certfile=args.certfile,
         keyfile=args.keyfile,
+        allow_embed=embed_origins(args.allow_embed),
         osc=args.osc,
         hub=args.hub,
         room=args.room,
@@ -298,6 +303,7 @@ def _serve(args: argparse.Namespace) -> int:
         certfile=args.certfile,
         keyfile=args.keyfile,
         max_connections=args.max_connections,
+        allow_embed=embed_origins(args.allow_embed),
         listen_fd=args.listen_fd,
         control_fd=args.control_fd,
         command_fd=args.command_fd,

@@ -37,6 +37,7 @@ def run_session(
     serve: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
+    allow_embed: tuple[str, ...] = (),
     osc: str | None = None,
     hub: str | None = None,
     room: str | None = None,
@@ -91,6 +92,8 @@ def run_session(
         raise UserError("--certfile and --keyfile go with --serve")
     elif osc is not None:
         raise UserError("--osc goes with --serve: OSC commands reach the session through its server")
+    elif allow_embed:
+        raise UserError("--allow-embed goes with --serve")
     hub_tokens = None
     if hub is not None:
         from runofshow.sync.hub.mirror import room_token_hashes
@@ -118,6 +121,7 @@ def run_session(
             base=base,
             certfile=certfile,
             keyfile=keyfile,
+            embed=allow_embed,
             durable=controller.engine.seq,
             bus=controller.bus,
             osc=osc_sock,
@@ -219,6 +223,7 @@ def run_session(
             serve=serve,
             certfile=certfile,
             keyfile=keyfile,
+            allow_embed=allow_embed,
             hub=hub,
             room=room,
             hub_creds=hub_creds,
@@ -310,6 +315,7 @@ def resume_command(
     serve: str | None,
     certfile: str | None,
     keyfile: str | None,
+    allow_embed: Sequence[str] = (),
     hub: str | None = None,
     room: str | None = None,
     hub_creds: str | None = None,
@@ -335,6 +341,8 @@ def resume_command(
     for flag, value in options:
         if value:
             words += [flag, value]
+    for origin in allow_embed:
+        words += ["--allow-embed", origin]
     if agenda_path is None and not words:
         return shlex.join(program)
     return shlex.join([*program, "run", *([agenda_path] if agenda_path else []), *words])

@@ -38,6 +38,7 @@ def run_serve(
     command_fd: int | None = None,
     osc_fd: int | None = None,
     parent: int | None = None,
+    allow_embed: tuple[str, ...] = (),
 ) -> int:
     """Serve `journal` until stopped (ctrl+c, SIGTERM) or, as a child, until its controller goes."""
     from runofshow.sync.service import die_with_parent, more_files, serve_journal
@@ -64,6 +65,7 @@ def run_serve(
                 command_fd=command_fd,
                 osc_fd=osc_fd,
                 slots=slots,
+                embed=allow_embed,
                 announce=lambda text: print(text, flush=True),
             )
         )

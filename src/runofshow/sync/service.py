@@ -59,6 +59,7 @@ async def serve_journal(
     command_fd: int | None = None,
     osc_fd: int | None = None,
     slots: Slots | None = None,
+    embed: tuple[str, ...] = (),
     announce: Callable[[str], None] = print,
 ) -> int:
     """Serve `path` on the listening `sock` until told to stop (SIGTERM, SIGINT, or the control pipe's end).
@@ -80,6 +81,7 @@ async def serve_journal(
         secure=secure,
         base=base if control_fd is None else None,
         control_token=control_token,
+        embed=embed,
     )
     server: JournalServer
 

@@ -91,6 +91,7 @@ class ServerProcess:
         certfile: str | None = None,
         keyfile: str | None = None,
         max_connections: int | None = None,
+        embed: tuple[str, ...] = (),
         durable: int = 0,
         command: Sequence[str] | None = None,
         bus: Bus | None = None,
@@ -105,6 +106,8 @@ class ServerProcess:
         self.certfile = certfile
         self.keyfile = keyfile
         self.max_connections = max_connections
+        #: The sites that may show the pages in a frame (`--allow-embed`), passed on to every child.
+        self.embed = embed
         self.command = list(command) if command is not None else _command()
         self._lock = threading.Lock()
         #: The last seq the controller made durable, and whether the child still has to be told it.
@@ -261,6 +264,8 @@ class ServerProcess:
                 args += [flag, value]
         if self.max_connections is not None:
             args += ["--max-connections", str(self.max_connections)]
+        for origin in self.embed:
+            args += ["--allow-embed", origin]
         try:
             process = subprocess.Popen(
                 args,

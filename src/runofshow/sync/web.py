@@ -34,7 +34,7 @@ import asyncio
 import contextlib
 import hmac
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
@@ -56,8 +56,9 @@ from runofshow.journal.codec import JournalError
 from runofshow.journal.lock import holder
 from runofshow.session.bus import DurableRecord
 from runofshow.session.replay import Replayer
+from runofshow.sync.embed import frame_ancestors
 from runofshow.sync.links import Links, forget_served, note_served, page_links, serving_text
-from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
+from runofshow.sync.snapshots import cohost_snapshot, possible, stage_snapshot
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.status import status_document
 from runofshow.words.text import literal
@@ -77,6 +78,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "/control": ("cohost.html", "text/html; charset=utf-8"),
     "/stage": ("stage.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/control.js": ("control.js", "text/javascript; charset=utf-8"),
+    "/stage.js": ("stage.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
 #: Largest message a page may send (a clock ping is ~60 bytes).
@@ -102,19 +105,20 @@ CONTROL = "control"
 # -- HTTP --------------------------------------------------------------------
 
 
-def _headers(content_type: str, length: int) -> Headers:
-    return Headers(
-        [
-            ("Content-Type", content_type),
-            ("Content-Length", str(length)),
-            ("Content-Security-Policy", CSP),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "no-referrer"),
-            ("Cache-Control", "no-store"),
-            ("X-Frame-Options", "DENY"),
-            ("Cross-Origin-Resource-Policy", "same-origin"),
-        ]
-    )
+def _headers(content_type: str, length: int, embed: Sequence[str] = ()) -> Headers:
+    """The headers of everything served to a browser; `embed`: the sites that may frame it (see `embed`)."""
+    csp = CSP if not embed else CSP.replace(frame_ancestors(()), frame_ancestors(embed))
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(length)),
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+    ]
+    return Headers([header for header in headers if not (embed and header[0] == "X-Frame-Options")])
 
 
 def _plain(status: HTTPStatus, text: str) -> Response:
@@ -126,21 +130,28 @@ def _is_upgrade(request: Request) -> bool:
     return "websocket" in request.headers.get("Upgrade", "").lower()
 
 
-def page_response(request: Request) -> Response | None:
-    """The page or asset for a plain GET, or None if `request` is not for one (a WebSocket, say)."""
+def page_response(request: Request, embed: Sequence[str] = ()) -> Response | None:
+    """The page or asset for a plain GET, or None if `request` is not for one (a WebSocket, say).
+
+    `embed`: the sites allowed to show it in a frame (none by default).
+    """
     path = urlsplit(request.path).path
     if _is_upgrade(request) and request.method != "HEAD":
         return None
     found = PAGES.get(path)
     if found is None:
         return _plain(HTTPStatus.NOT_FOUND, "not found\n")
-    return asset_response(request, *found)
+    return asset_response(request, *found, embed)
 
 
-def asset_response(request: Request, name: str, kind: str) -> Response:
-    """A file of `pages/` as the answer to a GET (or HEAD: the same headers and no body), under the CSP."""
+def asset_response(request: Request, name: str, kind: str, embed: Sequence[str] = ()) -> Response:
+    """A file of `pages/` as the answer to a GET (or HEAD: the same headers and no body), under the CSP.
+
+    `embed`: the sites allowed to show it in a frame (none by default).
+    """
     body = _asset(name)
-    return Response(200, "OK", _headers(kind, len(body)), b"" if request.method == "HEAD" else body)
+    # HEAD: the same headers, Content-Length included, and no body.
+    return Response(200, "OK", _headers(kind, len(body), embed), b"" if request.method == "HEAD" else body)
 
 
 _ASSETS: dict[str, bytes] = {}
@@ -193,6 +204,7 @@ class WebViews:
         secure: bool = False,
         base: str | None = None,
         now_ms: Callable[[], float] | None = None,
+        embed: Sequence[str] = (),
         control_token: str | None = None,
     ) -> None:
         self.path = path
@@ -200,6 +212,8 @@ class WebViews:
         self.control_token = control_token
         #: Called when a control page arrives or leaves (the moderator's screen counts them).
         self.on_held: Callable[[], None] = lambda: None
+        #: The sites allowed to show the pages in a frame (`--allow-embed`); none by default.
+        self.embed = tuple(embed)
         #: http(s)://HOST:PORT as others reach it; the links are made from it.
         self.base = base
         self.cohost_token = cohost_token
@@ -245,7 +259,7 @@ class WebViews:
         """
         path = urlsplit(request.path).path
         if request.method == "HEAD" or path != VIEW_PATH:
-            return page_response(request), None
+            return page_response(request, self.embed), None
         if not _is_upgrade(request):
             return _plain(HTTPStatus.BAD_REQUEST, "the view stream is a WebSocket\n"), None
         if not same_origin(request, self.secure):
@@ -395,7 +409,8 @@ class WebViews:
         """The snapshot texts for `roles` now, from one View, or None before the journal has a header."""
         if self._engine is None or self._header is None:
             return None
-        view = derive(self._engine, self.clock.read())
+        reading = self.clock.read()
+        view = derive(self._engine, reading)
         self._last_view = view
         sent = view.now_us / 1000
         texts = {}
@@ -409,7 +424,8 @@ class WebViews:
                 continue
             # The header's words come from the journal: made literal, as a follower's screen shows them.
             owner = literal(self._header.owner)
-            full = cohost_snapshot(view, self._engine.agenda.session.title, owner)
+            agenda = self._engine.agenda
+            full = cohost_snapshot(view, agenda.session.title, owner, agenda.messages, possible(self._engine, reading))
             texts[role] = json.dumps(
                 {"type": "view", "role": role, "server_ms": sent, "problem": self.problem, "view": full},
                 ensure_ascii=False,

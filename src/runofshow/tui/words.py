@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from runofshow.domain.instants import to_pendulum
 from runofshow.domain.link import Link, LinkState, ServerHealth, ServerState, Via
+from runofshow.words.cues import MESSAGE_PRESETS as MESSAGE_PRESETS  # the prompt's, worded with the cues
+from runofshow.words.cues import message_presets as message_presets
 from runofshow.words.timefmt import clock_time, coarse_age
 
 STOPPED = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
@@ -83,22 +85,6 @@ def describe_server(health: ServerHealth | None, zone: str, control_held: int = 
         restarted = f"server restarted{times} (last stopped {when}: {health.problem})"
         return f"{restarted} · {held}" if held else restarted
     return held
-
-
-#: The messages every moderator may need, after the cue of the moment.
-MESSAGE_PRESETS = ("Please wrap up", "Please unmute", "We can't hear you")
-
-
-def message_presets(
-    cue: str | None, next_speaker: str | None, agenda: tuple[str, ...], segment: tuple[str, ...]
-) -> tuple[str, ...]:
-    """What the message prompt offers: the cue now, the usual requests, who is next, then the agenda's own."""
-    presets = [cue] if cue else []
-    presets += MESSAGE_PRESETS
-    if next_speaker:
-        presets.append(f"Next: {next_speaker}")
-    presets += [*agenda, *segment]
-    return tuple(dict.fromkeys(presets))
 
 
 def remote_notice(actor: str, command: str) -> str:
