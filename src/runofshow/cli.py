@@ -124,7 +124,9 @@ def _build_parser() -> argparse.ArgumentParser:
     follow.add_argument(
         "--control",
         metavar="TOKEN",
-        help="the control link's token: get the moderator's keys (quit is yours; end asks), sent to the moderator",
+        help="the control link's token: get the moderator's keys (quit is yours; end asks), sent to the moderator; "
+        "for a room on a hub (nats://HOST/ROOM, or --hub and --room), take it over (key o) when its controller "
+        "is silent",
     )
     follow.add_argument(
         "--as",
@@ -134,6 +136,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     follow.add_argument(
         "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
+    )
+    follow.add_argument(
+        "--hub", metavar="URL", help="with --control, following by ws://: the hub the room is on, nats://HOST[:PORT]"
+    )
+    follow.add_argument("--room", metavar="NAME", help="with --control, following by ws://: the room's name on the hub")
+    follow.add_argument(
+        "--silent-after",
+        metavar="SECONDS",
+        type=float,
+        help="with --control: how long the controller says nothing (no record, no heartbeat) before it is silent "
+        "(default 10)",
     )
 
     board = commands.add_parser("board", help="every room on one screen: from a hub, or from several follow links")
@@ -313,10 +326,11 @@ def _board(args: argparse.Namespace) -> int:
 
 
 def _follow(args: argparse.Namespace) -> int:
-    from runofshow.commands.follow import run_follow
+    from runofshow.commands.follow import check_room_options, run_follow
 
-    if args.hub_creds and not args.target.startswith(("nats://", "tls://")):
-        raise UserError("--hub-creds is for following a room on a hub (nats://HOST:4222/ROOM)")
+    room = check_room_options(args.target, args.hub, args.room, args.control, args.silent_after)
+    if args.hub_creds and not args.target.startswith(("nats://", "tls://")) and room is None:
+        raise UserError("--hub-creds is for following a room on a hub (nats://HOST:4222/ROOM, or --control with --hub)")
     return run_follow(
         args.target,
         token=args.token,
@@ -324,6 +338,7 @@ def _follow(args: argparse.Namespace) -> int:
         as_json=args.json,
         cafile=args.cafile,
         hub_creds=args.hub_creds,
+        room=room,
         control=args.control,
         name=args.name,
     )

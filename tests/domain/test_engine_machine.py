@@ -348,6 +348,23 @@ class Session(RuleBasedStateMachine):
         if self.phase == "paused":
             assert view.elapsed_s == before.elapsed_s
 
+    @rule(silent=st.floats(10, 600))
+    def crash_and_take_over(self, silent: float) -> None:
+        """The controller dies; another opens its journal (a copy of the room's) and records a takeover."""
+        crash(self.live)
+        self.clock.advance(silent)
+        self._pass(silent)
+        resumed = self._reopen()
+        epoch, before = resumed.engine.epoch, resumed.view()
+        event = resumed.take_over("kim@stage", resumed.engine.seq - 1, silent, by=f"co-host-{epoch}@booth")
+        after = resumed.view()
+        assert resumed.engine.epoch == epoch + 1 and resumed.link().holder == f"co-host-{epoch}@booth"
+        assert event.data["after"] == before.seq - 1
+        # A new epoch changes no figure: the same instant reads the same.
+        assert (after.current, after.paused, after.ended, after.remaining_s, after.elapsed_s, after.offset_s) == (
+            before.current, before.paused, before.ended, before.remaining_s, before.elapsed_s, before.offset_s
+        )  # fmt: skip
+
     @rule(gap=some_time)
     def quit_and_reopen(self, gap: float) -> None:
         self.live.close()

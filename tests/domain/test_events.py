@@ -35,6 +35,7 @@ from runofshow.domain.events import (
     Skip,
     Start,
     Suspend,
+    Takeover,
     Warning,
     WarningLevel,
     decode_data,
@@ -79,6 +80,10 @@ WRITTEN: list[tuple[Payload, dict[str, Any]]] = [
     (Later(segment=3, after=4, to=4), {"segment": 3, "after": 4, "to": 4}),
     (Adopt(segment=8, seconds=1119.0), {"segment": 8, "seconds": 1119.0}),
     (Adopt(segment=8, seconds=1119.0, auto=True), {"segment": 8, "seconds": 1119.0, "auto": True}),
+    (
+        Takeover(epoch=2, by="ana@booth", from_="kim@stage", after=41, silent_s=12.5),
+        {"epoch": 2, "by": "ana@booth", "from": "kim@stage", "after": 41, "silent_s": 12.5},
+    ),
 ]
 
 
@@ -148,6 +153,10 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("later", {"segment": 2, "after": 3}, "later: to must be a segment number"),
     ("adopt", {"segment": 2, "seconds": -1}, "adopt: seconds must be a finite number from 0 to 43200"),
     ("adopt", {"segment": 2, "seconds": 60, "auto": "yes"}, "adopt: auto must be true or false"),
+    ("takeover", {"epoch": 1, "by": "a", "from": "b", "after": 0, "silent_s": 1}, "takeover: epoch must be a whole"),
+    ("takeover", {"epoch": 2, "by": 7, "from": "b", "after": 0, "silent_s": 1}, "takeover: by must be at most"),
+    ("takeover", {"epoch": 2, "by": "a", "from": "b", "after": -1, "silent_s": 1}, "takeover: after must be"),
+    ("takeover", {"epoch": 2, "by": "a", "from": "b", "after": 3, "silent_s": -1}, "takeover: silent_s must be"),
 ]
 
 

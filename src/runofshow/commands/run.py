@@ -21,7 +21,11 @@ from runofshow.session.controller import Controller
 from runofshow.words.text import literal
 
 if TYPE_CHECKING:
+    from runofshow.sync.hub.connect import HubCredentials
+    from runofshow.sync.hub.mirror import HubMirror
+    from runofshow.sync.hub.takeover import Fenced
     from runofshow.sync.supervisor import ServerProcess
+    from runofshow.tui.app import RunofshowApp
 
 
 def run_session(
@@ -162,6 +166,9 @@ def run_session(
                 shutdown=partial(close_served, controller, server),
                 remote=answers,
             )
+        fenced: list[Fenced] = []
+        if mirror is not None and room is not None and hub is not None:
+            _when_taken_over(app, mirror, controller, server, hub, room, creds, clock, fenced)
         app.run()
     finally:
         started, ended = controller.engine.started, controller.engine.ended
@@ -173,6 +180,11 @@ def run_session(
     if controller.path != path:
         label = journal_label(controller.path)
     print(f"Journal: {label}")
+    if fenced:  # another controller took the room over: what the hub did not take is in the fenced file
+        from runofshow.words.takeover import fenced_exit_line
+
+        print(f"runofshow: {fenced_exit_line(fenced[0], room or '')}", file=sys.stderr)
+        return 1
     if mirror is not None and mirror.health().behind:
         behind = mirror.health().behind
         print(f"Hub: {behind} record{'s' if behind != 1 else ''} not on the hub yet; the next run sends them")
@@ -221,6 +233,63 @@ def run_session(
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")
     return 1 if controller.rescue_problem is not None else 0
+
+
+def _when_taken_over(
+    app: RunofshowApp,
+    mirror: HubMirror,
+    controller: Controller,
+    server: ServerProcess | None,
+    hub: str,
+    room: str,
+    creds: HubCredentials | None,
+    clock: SystemClock,
+    fenced: list[Fenced],
+) -> None:
+    """When the hub says another controller writes the room: keep what the hub refused, and only follow from then on.
+
+    Handoffs: the mirror's thread sees FENCED and starts the fencing thread
+    (`when_fenced`), which stops the mirror, closes the controller and saves
+    the records the room does not have, then hands the result to the screen's
+    loop (`call_from_thread`), where the screen becomes a follower of the room.
+    """
+    from runofshow.sync.hub.follower import HubFollower
+    from runofshow.sync.hub.takeover import when_fenced
+    from runofshow.words.takeover import fenced_rescue_line, taken_over_line
+
+    async def follow(result: Fenced) -> None:
+        fenced.append(result)
+        if server is not None:  # it serves this journal, which is not the room's any more
+            await asyncio.to_thread(server.close)
+        follower = HubFollower(f"{hub}/{room}", clock, creds=creds)
+        previous = app.shutdown
+
+        async def shutdown() -> None:
+            await follower.close()
+            if previous is not None:
+                await previous()
+
+        app.shutdown = shutdown
+        zone = controller.agenda.session.timezone
+        why = taken_over_line(result.by or "another controller", result.at_us, result.epoch, zone)
+        why += " · " + fenced_rescue_line(
+            result.count, None if result.path is None else str(result.path), result.problem
+        )
+        try:
+            await follower.first_contact()
+        except UserError as error:
+            app.notify(str(error), severity="error", markup=False)
+        app.become_follower(follower, follower.changes, why)
+
+    def then(result: Fenced) -> None:
+        try:
+            app.call_from_thread(app.run_worker, follow(result), exit_on_error=False)
+        except RuntimeError:  # the screen is gone already: the exit message says it
+            fenced.append(result)
+
+    changed = when_fenced(mirror, controller, hub, room, then, creds=creds)
+    mirror.watch(changed)
+    changed()  # fenced before the watch was set (the room moved on while this controller was away)
 
 
 async def close_served(controller: Controller, server: ServerProcess) -> None:

@@ -36,6 +36,8 @@ JUMP_THRESHOLD_S = 1.0
 SUSPEND_THRESHOLD_S = 2.0
 #: The longest moderator message, in characters.
 MAX_MESSAGE = 280
+#: The longest name of a controller in a `takeover` record (user@host), in characters.
+MAX_HOLDER = 200
 #: Who pressed the key on the moderator's own screen (and who makes the clock's records): never written.
 KEYBOARD = "keyboard"
 #: The longest actor a record may name (`api:` and a name a sender chose).
@@ -350,10 +352,41 @@ class Adopt:
         return cls(fields.segment("segment"), fields.number("seconds", limit=MAX_EXTEND_S, at_least=0.0), auto)
 
 
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """A new controller took the session over from a silent one: epoch `epoch` begins.
+
+    `by` and `from_` name the two controllers (user@host); `after` is the
+    last record of the silent one that the new one had (every record after
+    it is the new controller's); `silent_s` how long nothing had come from
+    it. The timing goes on unchanged: the segment kept running meanwhile.
+    """
+
+    TYPE: ClassVar[EventType] = EventType.TAKEOVER
+    epoch: int
+    by: str
+    from_: str
+    after: int
+    silent_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "by": self.by, "from": self.from_, "after": self.after, "silent_s": self.silent_s}
+
+    @classmethod
+    def read(cls, fields: Fields) -> Takeover:
+        return cls(
+            fields.whole("epoch", at_least=2),
+            fields.text("by", limit=MAX_HOLDER),
+            fields.text("from", limit=MAX_HOLDER),
+            fields.whole("after", at_least=0),
+            fields.number("silent_s", at_least=0.0),
+        )
+
+
 #: What a record's `data` decodes to: one type per event type.
 Payload = (
     Start | Pause | Resume | Next | Skip | Previous | Goto | Extend | End | Warning | ClockJump | Suspend | Reopen
-    | Detach | Message | Seen | Later | Adopt
+    | Detach | Message | Seen | Later | Adopt | Takeover
 )  # fmt: skip
 
 _READERS: dict[str, Callable[[Fields], Payload]] = {kind.TYPE: kind.read for kind in get_args(Payload)}

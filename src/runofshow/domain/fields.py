@@ -45,6 +45,7 @@ class EventType(StrEnum):
     LATER = "later"
     ADOPT = "adopt"
     SEEN = "seen"
+    TAKEOVER = "takeover"
 
 
 class WarningLevel(StrEnum):

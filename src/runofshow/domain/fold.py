@@ -45,6 +45,7 @@ from runofshow.domain.events import (
     Skip,
     Start,
     Suspend,
+    Takeover,
     Warning,
 )
 from runofshow.domain.instants import Reading
@@ -87,6 +88,8 @@ class State:
         self._clock_jumps: list[float] = []
         self._suspends: list[float] = []
         self._reopens = 0
+        #: Each takeover: its seq, when (wall µs), and what it says.
+        self._takeovers: list[tuple[int, int, Takeover]] = []
         self._seq = 0
         self._last_event_us: int | None = None
         self._last_type: str | None = None
@@ -202,6 +205,21 @@ class State:
     def reopens(self) -> int:
         """How many times the journal was reopened by a controller."""
         return self._reopens
+
+    @property
+    def takeovers(self) -> list[tuple[int, int, Takeover]]:
+        """Each takeover recorded: its seq, its wall instant (µs) and its record's data, oldest first."""
+        return list(self._takeovers)
+
+    @property
+    def epoch(self) -> int:
+        """Which controller this is of the session: 1 for the one that began it, one more for each takeover."""
+        return 1 + len(self._takeovers)
+
+    @property
+    def holder(self) -> str | None:
+        """Who controls the session since its last takeover (None: the header's owner still does)."""
+        return self._takeovers[-1][2].by if self._takeovers else None
 
     @property
     def seq(self) -> int:
@@ -407,9 +425,20 @@ class State:
                 self._shown = replace(self._shown, seen_us=event.wall_us)
             case Detach():
                 pass
+            case Takeover():
+                self._on_takeover(event)
             case unknown:
                 assert_never(unknown)
         return False
+
+    def _on_takeover(self, event: Event) -> None:
+        """A new epoch: checked to follow the last one, and to take over from a record this journal has."""
+        assert isinstance(event.payload, Takeover)
+        if event.payload.epoch != self.epoch + 1:
+            raise ReplayError(f"takeover: epoch {event.payload.epoch} does not follow epoch {self.epoch}")
+        if event.payload.after >= event.seq:
+            raise ReplayError(f"takeover: after must be a record before this one ({event.seq})")
+        self._takeovers.append((event.seq, event.wall_us, event.payload))
 
     def _on_later(self, event: Event, t: float, after: int, to: int) -> None:
         index = self._need_running_session(event)

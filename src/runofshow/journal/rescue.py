@@ -23,6 +23,8 @@ from runofshow.journal.file import FILE_MODE, fsync_dir
 from runofshow.journal.places import state_dir
 
 KIND = "runofshow-rescue"
+#: The kind of rescue file that holds records a hub refused after a takeover (see `save_fenced`).
+FENCED = "fenced"
 
 
 def rescue_dirs() -> list[Path]:
@@ -40,6 +42,20 @@ def save_rescue(header: Header, journal: Path, after_seq: int, lines: Iterable[b
     body = encode({"type": "rescue", "magic": KIND, "session": header.session_id, "journal": str(journal),
                    "after": after_seq})  # fmt: skip
     return _save(header, journal, body + b"".join(lines), "rescue")
+
+
+def save_fenced(
+    header: Header, journal: Path, after_seq: int, lines: Iterable[bytes], *, by: str | None, at: str | None
+) -> tuple[Path | None, str]:
+    """Keep the records a hub refused because another controller took the room over after record `after_seq`.
+
+    The same format as a rescue file, with who took over and when; never
+    merged back by `run` (they would make the room's history fork), only
+    listed by the report, so nothing written is lost.
+    """
+    body = encode({"type": "rescue", "magic": KIND, "session": header.session_id, "journal": str(journal),
+                   "after": after_seq, "fenced_by": by, "fenced_at": at})  # fmt: skip
+    return _save(header, journal, body + b"".join(lines), FENCED)
 
 
 def save_copy(header: Header, journal: Path, image: bytes) -> tuple[Path | None, str]:
@@ -113,14 +129,21 @@ class Rescued:
     events: list[tuple[Event, bytes]]
     #: The record after them that is sealed but cannot be replayed (its seq, and why), which ends the list.
     refused: tuple[object, str] | None = None
+    #: Its header: for a fenced file, `fenced_by` and `fenced_at` say who took the room over, and when.
+    about: dict[str, object] | None = None
 
 
-def find_rescues(header: Header) -> list[Rescued]:
+def find_fenced(header: Header) -> list[Rescued]:
+    """Every readable file of records a hub refused after a takeover of this session, oldest first."""
+    return find_rescues(header, kind=FENCED)
+
+
+def find_rescues(header: Header, *, kind: str = "rescue") -> list[Rescued]:
     """Every readable rescue file of this session, oldest first; damaged records end a file's list."""
     found: list[tuple[float, Rescued]] = []
     for folder in rescue_dirs():
         try:
-            candidates = list(folder.glob(f"*.{header.session_id}.rescue*.jsonl"))
+            candidates = list(folder.glob(f"*.{header.session_id}.{kind}*.jsonl"))
         except OSError:
             continue
         for path in candidates:
@@ -148,5 +171,5 @@ def find_rescues(header: Header) -> list[Rescued]:
                     break
                 except (ValueError, TypeError, KeyError):
                     break
-            found.append((when, Rescued(path, events, refused)))
+            found.append((when, Rescued(path, events, refused, first)))
     return [rescued for _, rescued in sorted(found, key=lambda item: (item[0], str(item[1].path)))]

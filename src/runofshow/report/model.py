@@ -23,6 +23,7 @@ from runofshow.domain.progress import Crossing
 from runofshow.domain.spans import Span
 from runofshow.journal.codec import JournalError
 from runofshow.journal.lock import holder
+from runofshow.report.takeovers import FencedReport, TakeoverReport, fenced_of, takeovers_of
 from runofshow.session.replay import replay
 
 # A segment's outcome.
@@ -153,6 +154,8 @@ class SessionReport:
     clock_jumps: int
     suspends: int
     reopens: int
+    takeovers: tuple[TakeoverReport, ...] = ()
+    fenced: tuple[FencedReport, ...] = ()
     #: Who did what from outside the moderator's keyboard (co-hosts, the API, the stage), in order.
     actions: tuple[Action, ...] = ()
 
@@ -374,6 +377,8 @@ def load(path: str | Path) -> SessionReport:
         clock_jumps=len(engine.clock_jumps),
         suspends=len(engine.suspends),
         reopens=engine.reopens,
+        takeovers=takeovers_of(engine),
+        fenced=fenced_of(header),
         actions=tuple(
             Action(event.seq, to_pendulum(event.wall_us), event.actor, event.type, event.data)
             for event in replayed.actions

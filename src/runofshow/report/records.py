@@ -86,7 +86,7 @@ def _open_flags(segment: SegmentReport) -> list[bool]:
 
 def session_record(s: SessionReport, tz: str) -> dict[str, Any]:
     """The session and its totals as JSON."""
-    record = {
+    record: dict[str, Any] = {
         "title": s.title,
         "agenda_date": s.date.isoformat(),
         "mode": s.mode,
@@ -129,6 +129,15 @@ def session_record(s: SessionReport, tz: str) -> dict[str, Any]:
         record["actions"] = [
             {"seq": a.seq, "at": iso(a.at, tz), "actor": a.actor, "type": a.type, "data": a.data} for a in s.actions
         ]
+    # Only a session that was taken over has these, so every other report reads as it always did.
+    if s.takeovers:
+        record["takeovers"] = [
+            {"seq": t.seq, "at": iso(t.at, tz), "epoch": t.epoch, "by": t.by, "from": t.from_, "after": t.after,
+             "silent_s": seconds(t.silent_s)}
+            for t in s.takeovers
+        ]  # fmt: skip
+    if s.fenced:
+        record["fenced"] = [{"path": f.path, "seqs": list(f.seqs), "by": f.by, "at": f.at} for f in s.fenced]
     return record
 
 

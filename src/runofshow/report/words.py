@@ -302,6 +302,18 @@ class Shown:
             notes.append(f"The wall clock was stepped {times(s.clock_jumps)}; durations use the monotonic clock.")
         if s.suspends:
             notes.append(f"The machine slept {times(s.suspends)}; that time counts, as the room's clock kept running.")
+        for t in s.takeovers:
+            notes.append(
+                f"Taken over at {clock(t.at)} by {literal(t.by)} from {literal(t.from_)} (epoch {t.epoch}), "
+                f"silent for {format_duration(t.silent_s)}, after record {t.after}."
+            )
+        for f in s.fenced:
+            what = "Records" if not f.seqs else f"{times(len(f.seqs), 'record')} ({f.seqs[0]}–{f.seqs[-1]})"
+            who = f" after {literal(f.by)} took over" if f.by else " after a takeover"
+            notes.append(
+                f"{what} written{who}, refused by the hub, are kept in {literal(f.path)}; "
+                "they are not in these figures."
+            )
         return notes
 
     def actions(self) -> list[str]:

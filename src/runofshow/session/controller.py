@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -27,6 +28,7 @@ from runofshow.domain.derive import View, derive
 from runofshow.domain.events import (
     JUMP_THRESHOLD_S,
     KEYBOARD,
+    MAX_ACTOR,
     SUSPEND_THRESHOLD_S,
     ClockJump,
     Detach,
@@ -35,13 +37,14 @@ from runofshow.domain.events import (
     Reopen,
     ReplayError,
     Suspend,
+    Takeover,
 )
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.domain.instants import Reading
 from runofshow.domain.link import Link, LinkState, Via
 from runofshow.files import check_regular, chunks
-from runofshow.journal.codec import JOURNAL_FILE, JournalError, encode, new_header
+from runofshow.journal.codec import JOURNAL_FILE, JournalError, encode, new_header, user_name
 from runofshow.journal.file import JournalFile, Moved, create_journal, names, open_journal, repair_torn_tail
 from runofshow.journal.lock import JournalLock
 from runofshow.journal.rescue import find_rescues, save_copy, save_rescue
@@ -324,6 +327,12 @@ class Controller:
             self._record(adopted, reading, command.actor)
         return Ack(event=event, noticed=tuple(noticed), durability=self.writer)
 
+    def take_over(self, from_: str, after: int, silent_s: float, *, by: str | None = None) -> Event:
+        """Record a new epoch: `by` (user@host by default) took over from `from_`, silent after record `after`."""
+        who = by or f"{user_name()}@{socket.gethostname()}"
+        payload = Takeover(self.engine.epoch + 1, who, from_, after, round(max(0.0, silent_s), 3))
+        return self._record(payload, self._read(), f"hub:{who}"[:MAX_ACTOR])
+
     def poll(self) -> list[Event]:
         """Record what the clock says has happened: warnings, wall-clock steps, suspends; retry held records.
 
@@ -452,23 +461,24 @@ class Controller:
             state,
             Via.OWN,
             self.path.name,
-            self.header.owner,
+            self.engine.holder or self.header.owner,  # the last takeover's controller, or the journal's owner
             self.engine.last_event_us,
             problem,
             pending=health.pending if health.shows_pending else 0,
             notice=health.notice,
         )
 
-    def close(self) -> None:
+    def close(self, *, detach: bool = True) -> None:
         """Leave the session without ending it: the next open resumes it. Closing twice is harmless.
 
         Records the disk did not take (full, read-only, not answering) are saved
         to a rescue file, named by `rescued`, which the next open merges.
+        `detach=False` (a controller that was taken over) records nothing more.
         """
         if self.lock.fd is None:
             return
         try:
-            if not self.engine.ended:
+            if detach and not self.engine.ended:
                 with contextlib.suppress(RuntimeError, CommandError):
                     self._record_quietly(Detach(), self._read())
             answered = self.writer.stop(CLOSE_WAIT_S)

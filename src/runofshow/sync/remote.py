@@ -244,7 +244,8 @@ class RemoteFollower(Follower):
     def link(self) -> Link:
         """Which server, who runs the session there, and whether the connection is up."""
         last = self.engine.last_event_us
-        owner = self.header.owner  # the header's words, made literal by Follower.header
+        # The header's words (made literal by Follower.header), or the last takeover's controller.
+        owner = self.header.owner if self.engine.holder is None else literal(self.engine.holder)
         # No lock to look at from here: the last record says whether the moderator quit.
         state = control_state(ended=self.engine.ended, last_type=self.last_type, held=None)
         if state is LinkState.CONTROLLED and self.problem:

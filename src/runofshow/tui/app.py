@@ -20,6 +20,7 @@ from pendulum.tz.local_timezone import get_local_timezone
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker
 
 from runofshow.domain.agenda.values import zone
 from runofshow.domain.derive import View
@@ -27,8 +28,18 @@ from runofshow.domain.events import Event, Warning, WarningLevel
 from runofshow.tui.cohost import CohostControlScreen
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
+from runofshow.tui.room import RoomFollowScreen
 from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, MirroredTo, RemoteCommands, RemoteControls, ServedBy, SessionSource
+from runofshow.tui.source import (
+    Controls,
+    Handover,
+    MirroredTo,
+    RemoteCommands,
+    RemoteControls,
+    ServedBy,
+    SessionSource,
+    Takeover,
+)
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -76,6 +87,7 @@ class SessionApp(App[None]):
         self.tick_error: str | None = None
         self._wake: asyncio.TimerHandle | None = None
         self._journal_notice: str | None = None
+        self._following: Worker[None] | None = None
         #: The screen the tick draws on, held so that it is drawn even under a dialog.
         self.live = self.make_screen()
 
@@ -114,7 +126,7 @@ class SessionApp(App[None]):
 
             watch(changed)
         if self.changes is not None:
-            self.run_worker(self._follow(self.changes()), exclusive=True, exit_on_error=False)
+            self._following = self.run_worker(self._follow(self.changes()), exclusive=True, exit_on_error=False)
         self.refresh_now()
 
     async def _follow(self, changes: AsyncIterator[None]) -> None:
@@ -235,8 +247,11 @@ class RunofshowApp(SessionApp):
         shutdown: Callable[[], Awaitable[None]] | None = None,
         remote: RemoteCommands | None = None,
         remote_controls: RemoteControls | None = None,
+        takeover: Takeover | None = None,
     ) -> None:
         self.controls = controls
+        #: A room's co-host with its control token: the screen offers to take it over when its controller is silent.
+        self.takeover = takeover
         #: A co-host's keys, sent to the moderator's server (`follow --control`).
         self.remote_controls = remote_controls
         #: Commands from outside (the server's channel publishes them), answered once on disk.
@@ -255,7 +270,12 @@ class RunofshowApp(SessionApp):
         super().__init__(source, changes=changes, services=services, shutdown=shutdown)
 
     def make_screen(self) -> SessionScreen:
-        """The moderator's screen with controls, the co-host's without (or with the keys sent to the moderator)."""
+        """The moderator's screen with controls, the co-host's without (or with the keys sent to the moderator,
+        or with the key that takes a silent room over)."""
+        if self.controls is None and self.takeover is not None:
+            return RoomFollowScreen(
+                self.source, self.takeover, journal_label=self.journal_label, local_zone=self.local_zone
+            )
         if self.remote_controls is not None:
             return CohostControlScreen(
                 self.source,
@@ -276,6 +296,64 @@ class RunofshowApp(SessionApp):
             server=self.server,
             hub=self.hub,
         )
+
+    def become_controller(self, handover: Handover) -> None:
+        """This terminal took the room over: stop following, and show the moderator's screen on its journal."""
+        if self._following is not None:
+            self._following.cancel()
+            self._following = None
+        self.changes = None
+        self.takeover = None
+        self.remote_controls = None
+        self.source, self.controls = handover.source, handover.controls
+        self.journal_label = handover.journal_label
+        self.hub = getattr(handover, "hub", None)  # the mirror now copying this journal to the room
+        self.live = self.make_screen()
+        loop = asyncio.get_running_loop()
+
+        def changed() -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self.journal_changed)
+
+        watch = getattr(self.source, "watch", None)
+        if watch is not None:
+            watch(changed)
+        if self.hub is not None:
+
+            def hub_changed() -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self.refresh_now)
+
+            self.hub.watch(hub_changed)
+        while len(self.screen_stack) > 1:  # a dialog left open over the follow screen
+            self.pop_screen()
+        # Over the follow screen, which no tick draws on any more: the app's first screen is not switched out.
+        self.push_screen(self.live)
+        self.notify(f"You control this session now ({handover.journal_label})", timeout=10, markup=False)
+        self.refresh_now()
+
+    def become_follower(
+        self, source: SessionSource, changes: Callable[[], AsyncIterator[None]] | None, why: str
+    ) -> None:
+        """This terminal no longer controls the session (another took it over): follow it, saying `why` on the banner.
+
+        No key that changes the session is left; the journal's writer is no
+        longer watched (its controller is closed by whoever calls this).
+        """
+        self.source, self.controls = source, None
+        self.takeover = None
+        self.remote_controls = None
+        self.server = None
+        self.hub = None
+        self.live = FollowScreen(source, journal_label=self.journal_label, local_zone=self.local_zone, reason=why)
+        while len(self.screen_stack) > 1:  # a dialog left open over the moderator's screen
+            self.pop_screen()
+        self.push_screen(self.live)
+        self.changes = changes
+        if changes is not None:
+            self._following = self.run_worker(self._follow(changes()), exclusive=True, exit_on_error=False)
+        self.notify(why, title="Taken over", severity="warning", timeout=30, markup=False)
+        self.refresh_now()
 
     @property
     def last_cue(self) -> str | None:

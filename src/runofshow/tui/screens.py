@@ -399,8 +399,27 @@ class FollowScreen(SessionScreen):
     """The co-host's screen: the moderator's layout, whose session it is, and no control keys at all."""
 
     FOLLOWING = True
-    KEYS = (MUTE, QUIT, HELP)
+    KEYS: ClassVar[tuple[Key, ...]] = (MUTE, QUIT, HELP)
     BINDINGS = bindings(KEYS)
+
+    def __init__(
+        self,
+        source: SessionSource,
+        *,
+        journal_label: str = "",
+        local_zone: pendulum.Timezone | pendulum.FixedTimezone,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(source, journal_label=journal_label, local_zone=local_zone)
+        #: Why this terminal follows a session it controlled (it was taken over), kept on the banner.
+        self.reason = reason
+
+    def draw(self) -> None:
+        """The co-host's screen; for a controller that was taken over, why it only follows now, on the banner."""
+        super().draw()
+        if self.reason and self.ready and self.view is not None and self.banner.words != (self.reason, "bold"):
+            self.banner.words = (self.reason, "bold")
+            self.banner.set_class(True, "-visible")
 
     def action_quit_session(self) -> None:
         """Quit at once: the session is someone else's and goes on."""

@@ -123,4 +123,47 @@ class MirroredTo(Protocol):
 
     def watch(self, changed: Callable[[], None], /) -> None:
         """Call `changed` (from any thread) whenever its health changes."""
+
+
+class Handover(Protocol):
+    """A session this terminal now controls, after taking it over: what the moderator's screen needs."""
+
+    @property
+    def source(self) -> SessionSource:
+        """The session, now written here."""
+        ...
+
+    @property
+    def controls(self) -> Controls:
+        """Its commands."""
+        ...
+
+    @property
+    def journal_label(self) -> str:
+        """Its journal, as the screen names it."""
+        ...
+
+
+class Takeover(Protocol):
+    """A room whose controller this co-host may replace when it goes silent (they hold its control token)."""
+
+    @property
+    def room(self) -> str:
+        """The room's name on the hub."""
+        ...
+
+    @property
+    def silent_after_s(self) -> float:
+        """How long the controller must say nothing before it counts as silent."""
+        ...
+
+    def silent_s(self) -> float:
+        """Seconds since the controller was last heard (cheap: called once a tick)."""
+        ...
+
+    def take_over(self, silent_s: float) -> Handover:
+        """Take the room over (blocking: network then disk; run off the screen's loop).
+
+        Raise RunofshowError, whose text is one line for the co-host, when it is refused.
+        """
         ...

@@ -165,7 +165,8 @@ class HubFollower(Follower):
     def link(self) -> Link:
         """Which room on which hub, who runs the session there, and whether the hub answers."""
         last = self.engine.last_event_us if self.ready else None
-        owner = self.header.owner if self.ready else None
+        # Whoever controls the room since its last takeover, or the journal's owner.
+        owner = (literal(self.engine.holder) if self.engine.holder else self.header.owner) if self.ready else None
         ended = self.ready and self.engine.ended
         state = control_state(ended=ended, last_type=self.last_type, held=None)
         problem = self.problem or (self._reader.problem if self._reader is not None else None)
