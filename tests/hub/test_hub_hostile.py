@@ -14,10 +14,12 @@ from types import SimpleNamespace
 import pytest
 
 from runofshow.clock import FakeClock
+from runofshow.domain.link import HubHealth, HubState
 from runofshow.sync.hub.connect import connect
 from runofshow.sync.hub.follower import HubFollower
 from runofshow.sync.hub.names import message_id, stream_name, stream_seq, subject
 from runofshow.sync.hub.reader import RoomReader, header_session
+from runofshow.words.hub import describe_hub
 from tests.hub.kit import TIMEOUT_S, journal_lines, publish_by_hand
 from tests.kit.journals import drive_live
 from tests.kit.nats import nats_server
@@ -134,3 +136,10 @@ async def test_a_record_deleted_from_the_hub_is_said_missing_not_read_again_fore
         await client.close()
     assert got == [*lines[:2], *lines[3:]]
     assert reader.resets == 1
+
+
+def test_who_took_the_room_is_shown_not_acted_on() -> None:
+    health = HubHealth(HubState.FENCED, "main", 0, "hub:\x1b]0;owned\x07kim[bold]", None)
+    assert describe_hub(health, "UTC") == (
+        "hub: hub:\\x1b]0;owned\\x07kim[bold] took over the room; this screen's records are kept here, not sent"
+    )
