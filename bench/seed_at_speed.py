@@ -10,12 +10,21 @@ clock, and the screen is read back with `tmux capture-pane`. The faked clock
 is read from the journal: every record carries the instant it was written.
 
 The script follows a moderator through the trickiest path the live figures
-have to survive: every slot on time until Bernard (6), who is skipped two
-minutes in; Martin (7) runs his full ten minutes; then `g 6` goes back to
+have to survive: every slot on time until Bernard (6), who is cut two
+minutes in (`s`, answered `y`); Martin (7) runs his full ten minutes; then `g 6` goes back to
 Bernard, who has eight minutes left. From there `n` must reach the discussion
 (8), not Martin again, so at that moment the show is on time and must say so:
 no "behind", a projected end of 19:30, and Next is the discussion. Then a
 pause, during which the figures must keep moving with the clock.
+
+Then the two features a moderator reached for. The discussion starts a
+minute late and `a` adopts the advice: the journal records the advised
+length, the row shows it, the show is behind by what the Q&A still has to
+give, and the wrap-up cue fires two minutes before the adopted end, not the
+planned one. Two minutes into the Q&A, `l` moves it after the closing with its
+eight minutes left: nothing is cut (behind/ahead and the projected end do
+not move), Next is the Q&A, and `n` after the closing runs it. The session
+ends, and the report of the journal adds up: the Q&A ran in two parts.
 
 At each step it prints the status line and Next, and the check it made. It
 exits 1 if a check fails. It is a script, not a test: it takes about three
@@ -27,26 +36,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pendulum
+
+from runofshow.report.model import load
+from runofshow.words.timefmt import format_length as length
 
 REPO = Path(__file__).resolve().parent.parent
 AGENDA = REPO / "agendas" / "sse-alliances-2021-10-08.toml"
 START = "2021-10-08 08:58:30"  # UTC: 17:58:30 in Seoul, time for the program to start
 SESSION = "seed"
+#: A tmux server of this run's own: another run at the same time, or someone's tmux, is left alone.
+SOCKET = f"runofshow-seed-{os.getpid()}"
 TOLERANCE_S = 6  # tmux and the faked clock agree to within a few faked seconds at 10×
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["tmux", "-L", SOCKET, *args], check=True, capture_output=True, text=True).stdout
 
 
 def screen() -> list[str]:
@@ -54,7 +72,8 @@ def screen() -> list[str]:
 
 
 def status_line(lines: list[str]) -> str:
-    return next((line.strip() for line in lines if "│" in line and ("KST" in line or "UTC" in line)), "")
+    # The clocks "18:54 KST · 09:54 UTC" start it; a segment's notes may name a time in KST too.
+    return next((line.strip() for line in lines if "│" in line and re.search(r"\d KST · \d\d:\d\d UTC", line)), "")
 
 
 def next_line(lines: list[str]) -> str:
@@ -83,8 +102,10 @@ class Run:
         self.speed = speed
         self.journal = Journal(folder / "seed.jsonl")
         binary = shutil.which("runofshow", path=str(Path(sys.executable).parent)) or "runofshow"
+        # The program from this checkout, as the caller's PYTHONPATH says (a tmux server does not pass it on).
+        path = f"PYTHONPATH={shlex.quote(os.environ['PYTHONPATH'])} " if os.environ.get("PYTHONPATH") else ""
         command = (
-            f"TZ=UTC XDG_STATE_HOME={folder} faketime -f '@{START} x{speed:g}' "
+            f"{path}TZ=UTC XDG_STATE_HOME={folder} faketime -f '@{START} x{speed:g}' "
             f"{binary} run {AGENDA} --log {self.journal.path}; sleep 600"
         )
         tmux("kill-session", "-t", SESSION) if SESSION in self._sessions() else None
@@ -94,7 +115,7 @@ class Run:
 
     @staticmethod
     def _sessions() -> str:
-        result = subprocess.run(["tmux", "list-sessions", "-F", "#S"], capture_output=True, text=True)
+        result = subprocess.run(["tmux", "-L", SOCKET, "list-sessions", "-F", "#S"], capture_output=True, text=True)
         return result.stdout
 
     def now(self) -> pendulum.DateTime:
@@ -123,7 +144,17 @@ class Run:
         time.sleep(0.3)
         tmux("send-keys", "-t", SESSION, "y")
         time.sleep(1)
-        tmux("kill-session", "-t", SESSION)
+        tmux("kill-server")
+
+
+def settled() -> list[str]:
+    """The screen once its status line is drawn (a switch of segment redraws most of it), within a second."""
+    deadline = time.monotonic() + 1
+    lines = screen()
+    while not status_line(lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        lines = screen()
+    return lines
 
 
 def offset_of(status: str) -> float | None:
@@ -135,6 +166,106 @@ def offset_of(status: str) -> float | None:
         return None
     seconds = int(found[1]) * 60 + int(found[2])
     return seconds if found[3] == "behind" else -seconds
+
+
+Check = Callable[[str, bool, str], None]
+
+
+def data_of(record: dict[str, object]) -> dict[str, Any]:
+    data = record.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def adopt_and_later(run: Run, check: Check, behind: float | None) -> None:
+    """In the discussion, a minute late: adopt the advice; then run the Q&A after the closing."""
+    moves = [r for r in run.journal.records() if r["type"] == "next" and data_of(r).get("to") == 8]
+    entered = pendulum.parse(str(moves[-1]["wall"]))
+    run.press("a")
+    record = run.journal.last()
+    adopted = float(data_of(record)["seconds"]) if record["type"] == "adopt" else None
+    lines = settled()
+    offset = offset_of(status_line(lines))
+    check(
+        "a adopts the advice",
+        adopted is not None and 1440 - 60 - TOLERANCE_S <= adopted < 1440,
+        f"the journal's adopt: {adopted} s of the discussion's 1440 (it gives most of a minute)",
+    )
+    if adopted is None:
+        return
+    given = 1440 - adopted
+    check(
+        "the show plans on the adopted length",
+        offset is not None and behind is not None and abs(offset - (behind - given)) <= 1,
+        f"offset {behind} then {offset} after giving {given:g} s",
+    )
+    shown = f"→{length(adopted)}"
+    check("the row shows the adopted length", any(shown in line for line in lines), f"{shown} in the Planned cell")
+
+    wrap_up = entered.add(seconds=adopted - 120)
+    run.wait_until(wrap_up.add(seconds=10).in_tz("Asia/Seoul").format("HH:mm:ss"))
+    crossed = [
+        pendulum.parse(str(data_of(r)["crossed_at"]))
+        for r in run.journal.records()
+        if r["type"] == "warning" and data_of(r).get("segment") == 8 and data_of(r).get("level") == "wrap_up"
+    ]
+    off = abs((crossed[0] - wrap_up).total_seconds()) if crossed else None
+    check(
+        "the wrap-up cue follows the adopted length",
+        off is not None and off <= TOLERANCE_S,
+        f"wrap-up crossed {off} s from two minutes before the adopted end (the plan's would be {given:g} s later)",
+    )
+
+    qa = entered.add(seconds=adopted)
+    run.wait_until(qa.in_tz("Asia/Seoul").format("HH:mm:ss"))
+    run.press("n")  # on to the Q&A
+    run.wait_until(qa.add(seconds=120).in_tz("Asia/Seoul").format("HH:mm:ss"))
+    before = offset_of(status_line(settled()))
+    run.press("l")  # the Q&A goes after the closing, with its eight minutes
+    record = run.journal.last()
+    lines = settled()
+    offset = offset_of(status_line(lines))
+    check(
+        "l moves the Q&A after the closing",
+        record["type"] == "later" and data_of(record) == {"segment": 9, "after": 10, "to": 10},
+        f"the journal's last record: {record['type']} {data_of(record)}",
+    )
+    check(
+        "later cuts nothing",
+        offset is not None and before is not None and abs(offset - before) <= 1,
+        f"offset {before} before, {offset} after (a cut would be 8 minutes ahead)",
+    )
+    check(
+        "Next is the Q&A again, with what it has left",
+        "Q&A" in next_line(lines) and "(8:00)" in next_line(lines),
+        "Next must be the Q&A, after the closing, with its 8 minutes",
+    )
+
+    run.wait_until(qa.add(seconds=420).in_tz("Asia/Seoul").format("HH:mm:ss"))
+    run.press("n")  # the closing ran its five minutes: back to the Q&A
+    record = run.journal.last()
+    check("n runs the Q&A", data_of(record).get("to") == 9, f"the journal's last move went to {data_of(record)}")
+    run.wait_until(qa.add(seconds=900).in_tz("Asia/Seoul").format("HH:mm:ss"))
+    run.press("e", records=False)
+    run.press("y")
+    check("the session ended", run.journal.last()["type"] == "end", f"last record {run.journal.last()['type']}")
+
+
+def check_report(run: Run, check: Check) -> None:
+    """The report of the journal: the Q&A in two parts, and the end's parts adding up to how late it ended."""
+    report = load(run.journal.path)
+    qa = report.segments[8]
+    ran = [round((b - a) / 1e6) for a, b in qa.runs]
+    check(
+        "the report has the Q&A in two parts",
+        len(ran) == 2 and abs(sum(ran) - 600) <= TOLERANCE_S and not qa.skipped,
+        f"Q&A runs of {ran} s (truth: 120 and 480)",
+    )
+    parts = math.fsum(part.seconds for part in report.end_parts)
+    check(
+        "the report adds up",
+        report.end_offset_s is not None and abs(parts - report.end_offset_s) < 1e-6,
+        f"parts {parts:.3f} s, ended {report.end_offset_s} s off plan",
+    )
 
 
 def main() -> int:
@@ -172,8 +303,11 @@ def main() -> int:
         check("on time to Bernard", offset is not None and abs(offset) <= TOLERANCE_S, f"offset {offset}")
 
         run.wait_until("18:33:00")
-        run.press("s")  # Bernard skipped two minutes in; Martin starts
-        run.wait_until("18:43:00")
+        run.press("s", records=False)  # cut Bernard two minutes in (it asks first); Martin starts
+        run.press("y")
+        # A few seconds past Martin's ten minutes: the cut's confirmation lands a little after 18:33, and
+        # a Martin left one second short would be left part-way, and n would come back to him (docs/figures.md).
+        run.wait_until("18:43:05")
         run.press("g", records=False)
         run.press("6", "Enter")  # back to Bernard, eight minutes left
         lines = screen()
@@ -210,6 +344,8 @@ def main() -> int:
             offset is not None and abs(offset - 60) <= TOLERANCE_S,
             f"offset {offset} (truth: the discussion planned at 18:51 starts at 18:52)",
         )
+        adopt_and_later(run, check, offset)
+        check_report(run, check)
     finally:
         run.close()
         if not options.keep:

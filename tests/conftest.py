@@ -38,6 +38,7 @@ FIXTURE_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("tests/web", "served"): ("pty", "network"),  # `run --serve` in a pseudo-terminal
     ("tests/web", "browser"): ("browser",),
     ("tests/sync", "serve"): ("network",),  # a JournalServer on loopback
+    ("tests/control", "live"): ("pty", "network"),  # `run --serve --osc` in a pseudo-terminal, one per module
     ("tests/hub", "cluster"): ("network",),  # three nats-server nodes on loopback
 }
 KINDS = ("pty", "network", "browser")

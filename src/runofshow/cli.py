@@ -10,12 +10,14 @@ from typing import NoReturn
 from runofshow import __version__
 from runofshow.errors import RunofshowError, UserError
 from runofshow.report import FORMATS
+from runofshow.sync.embed import embed_origins
 from runofshow.words.text import literal
 
 #: The report's format registry; importing it loads no renderer, so parsing stays fast.
 REPORT_FORMATS = FORMATS
 #: `runofshow.export.FORMATS`, repeated so that parsing the command line imports no exporter.
 EXPORT_FORMATS = ("csv", "xlsx", "ics", "md", "ontime")
+EMBED_HELP = "let this site show the pages in a frame (an overlay, a dashboard): scheme://host[:port]; repeatable"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +57,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--certfile", metavar="FILE", help="TLS certificate for --serve (wss://)")
     run.add_argument("--keyfile", metavar="FILE", help="TLS private key for --serve")
+    run.add_argument("--allow-embed", metavar="ORIGIN", action="append", help=EMBED_HELP)
+    run.add_argument(
+        "--osc",
+        metavar="[HOST:]PORT",
+        help="with --serve, also take commands as OSC messages (/runofshow/next, /runofshow/extend 60, ...) on "
+        "this UDP port. OSC has NO authentication: anyone who can reach the port can run the show, so it "
+        "listens on 127.0.0.1 unless you give an address. Off by default",
+    )
     run.add_argument(
         "--hub",
         metavar="URL",
@@ -79,6 +89,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", metavar="[HOST:]PORT", help="the address to serve on (host default 127.0.0.1)")
     serve.add_argument("--certfile", metavar="FILE", help="TLS certificate (wss:// and https://)")
     serve.add_argument("--keyfile", metavar="FILE", help="TLS private key")
+    serve.add_argument("--allow-embed", metavar="ORIGIN", action="append", help=EMBED_HELP)
     serve.add_argument(
         "--max-connections",
         type=int,
@@ -88,6 +99,9 @@ def _build_parser() -> argparse.ArgumentParser:
     # How `run --serve` hands its child the socket it bound and the pipe that says which records are on disk.
     serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--control-fd", type=int, help=argparse.SUPPRESS)
+    # And the socket its commands go over to the controller, and the OSC socket it bound.
+    serve.add_argument("--command-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--osc-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--parent", type=int, help=argparse.SUPPRESS)
 
     follow = commands.add_parser("follow", help="watch a session someone else runs, read-only")
@@ -106,6 +120,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     views.add_argument(
         "--json", action="store_true", help="no screen: one JSON state line per change, for scripts and overlays"
+    )
+    follow.add_argument(
+        "--control",
+        metavar="TOKEN",
+        help="the control link's token: get the moderator's keys (quit is yours; end asks), sent to the moderator",
+    )
+    follow.add_argument(
+        "--as",
+        dest="name",
+        metavar="NAME",
+        help="with --control: the name the moderator's screen and the journal give your commands",
     )
     follow.add_argument(
         "--cafile", metavar="FILE", help="trust this CA certificate for wss:// (e.g. a self-signed one)"
@@ -234,6 +259,8 @@ def _run(args: argparse.Namespace) -> int:
         serve=args.serve,
         certfile=args.certfile,
         keyfile=args.keyfile,
+        allow_embed=embed_origins(args.allow_embed),
+        osc=args.osc,
         hub=args.hub,
         room=args.room,
         hub_creds=args.hub_creds,
@@ -263,8 +290,11 @@ def _serve(args: argparse.Namespace) -> int:
         certfile=args.certfile,
         keyfile=args.keyfile,
         max_connections=args.max_connections,
+        allow_embed=embed_origins(args.allow_embed),
         listen_fd=args.listen_fd,
         control_fd=args.control_fd,
+        command_fd=args.command_fd,
+        osc_fd=args.osc_fd,
         parent=args.parent,
     )
 
@@ -288,7 +318,14 @@ def _follow(args: argparse.Namespace) -> int:
     if args.hub_creds and not args.target.startswith(("nats://", "tls://")):
         raise UserError("--hub-creds is for following a room on a hub (nats://HOST:4222/ROOM)")
     return run_follow(
-        args.target, token=args.token, stage=args.stage, as_json=args.json, cafile=args.cafile, hub_creds=args.hub_creds
+        args.target,
+        token=args.token,
+        stage=args.stage,
+        as_json=args.json,
+        cafile=args.cafile,
+        hub_creds=args.hub_creds,
+        control=args.control,
+        name=args.name,
     )
 
 

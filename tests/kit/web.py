@@ -130,6 +130,33 @@ class Served:
         return self.journal.with_name(self.journal.name + ".stage-token").read_text().strip()
 
     @property
+    def control_token(self) -> str:
+        return self.journal.with_name(self.journal.name + ".control-token").read_text().strip()
+
+    @property
+    def control_link(self) -> str:
+        return f"{self.base}/control#{self.control_token}"
+
+    def api(self, command: str, token: str | None = None, **fields: object) -> tuple[int, dict[str, Any]]:
+        """POST /api/v1/`command` as a script would (the control token unless told); the status code and the reply."""
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{self.base}/api/v1/{command}",
+            data=json.dumps(fields).encode(),
+            method="POST" if command != "status" else "GET",
+            headers={"Authorization": f"Bearer {token or self.control_token}", "Content-Type": "application/json"},
+        )
+        if command == "status":
+            request.data = None
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status), dict(json.loads(response.read()))
+        except urllib.error.HTTPError as error:
+            return int(error.code), dict(json.loads(error.read()))
+
+    @property
     def stage_link(self) -> str:
         return f"{self.base}/stage#{self.stage_token}"
 
@@ -181,6 +208,7 @@ def serve_session(
     rehearsal: bool = True,
     port: int | None = None,
     tls: tuple[Path, Path] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Served:
     """Run the moderator's program serving a journal in `folder` (resuming it if there is one) and wait for the links."""
     path = folder / "agenda.toml"
@@ -193,6 +221,7 @@ def serve_session(
     command += ["--serve", f"127.0.0.1:{port}"]
     if tls is not None:
         command += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
+    command += extra
     terminal = Terminal(command, env, size=(120, 40))
     try:
         terminal.read_until("Co-host link")
@@ -242,3 +271,56 @@ def requested_urls(driver: Any) -> list[str]:
         elif message.get("method") == "Network.webSocketCreated":
             urls.append(params["url"])
     return urls
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """A PNG's width, height and rows of RGBA bytes (8-bit RGB or RGBA, not interlaced: Chromium's screenshots)."""
+    import struct
+    import zlib
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    at, idat, width, height, kind = 8, b"", 0, 0, 6
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        name, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        at += 12 + length
+        if name == b"IHDR":
+            width, height, depth, kind, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and kind in (2, 6) and not interlace, (depth, kind, interlace)
+        elif name == b"IDAT":
+            idat += body
+    channels = 4 if kind == 6 else 3
+    raw, stride, rows, previous = zlib.decompress(idat), width * channels, [], bytearray(width * channels)
+    for y in range(height):
+        kind_of_filter, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind_of_filter == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind_of_filter == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind_of_filter == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind_of_filter == 4:
+                guess = left + up - corner
+                best = min((abs(guess - left), 0, left), (abs(guess - up), 1, up), (abs(guess - corner), 2, corner))
+                line[i] = (line[i] + best[2]) & 0xFF
+        previous = line
+        rgba = line if channels == 4 else b"".join(bytes(line[x * 3 : x * 3 + 3]) + b"\xff" for x in range(width))
+        rows.append(bytes(rgba))
+    return width, height, rows
+
+
+def transparent_share(driver: Any) -> float:
+    """The share of a screenshot's pixels that are fully transparent, with the browser's own background see-through.
+
+    As an OBS browser source shows a page: whatever the page does not paint lets the video through.
+    """
+    import base64
+
+    driver.execute_cdp_cmd("Emulation.setDefaultBackgroundColorOverride", {"color": {"r": 0, "g": 0, "b": 0, "a": 0}})
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    width, height, rows = png_pixels(base64.b64decode(shot["data"]))
+    clear = sum(row[x * 4 + 3] == 0 for row in rows[::8] for x in range(0, width, 8))
+    return clear / (len(rows[::8]) * len(range(0, width, 8)))

@@ -72,6 +72,7 @@ async def test_l_runs_the_next_speaker_first_and_keeps_the_time(make_app: AppFac
         assert view.current == 4 and view.offset_s == behind  # nothing was cut
         assert row(app, 3)[4:] == ["2:00", "later"]
         assert view.segments[3].expected_start_us is not None  # expected again, after 5
+        assert "Young Kim" in text_of(app, "#next-up") and "(8:00)" in text_of(app, "#next-up")  # what it has left
         await pilot.press("n")
         assert controller.view().current == 3
 

@@ -355,6 +355,8 @@ def test_pages_load_nothing_from_anywhere_else(served: Callable[..., Served], br
         f"{session.base}/",
         f"{session.base}/stage",
         f"{session.base}/app.js",
+        f"{session.base}/stage.js",
+        f"{session.base}/control.js",
         f"{session.base}/style.css",
         f"{session.base}/favicon.ico",
         f"ws://127.0.0.1:{session.port}/view",

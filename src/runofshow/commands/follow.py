@@ -11,22 +11,38 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runofshow.clock import SystemClock
-from runofshow.domain.derive import status_json
 from runofshow.errors import UserError
 from runofshow.sync.follower import FileFollower, Follower
 from runofshow.sync.remote import RemoteFollower, split_url
 from runofshow.sync.watch import FileWatch
 from runofshow.words.display import seconds_to_next_change
+from runofshow.words.status import status_document
 from runofshow.words.text import json_safe
 
 if TYPE_CHECKING:
+    from runofshow.sync.control_client import ControlClient
     from runofshow.sync.hub.connect import HubCredentials
 
 
 def run_follow(
-    target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None, hub_creds: str | None = None
+    target: str,
+    *,
+    token: str | None,
+    stage: bool,
+    as_json: bool,
+    cafile: str | None,
+    hub_creds: str | None = None,
+    control: str | None = None,
+    name: str | None = None,
 ) -> int:
-    """Follow `target` (a journal path, a ws:// URL or a room on a hub) until the user quits."""
+    """Follow `target` (a journal path, a ws:// URL or a room on a hub) until the user quits.
+
+    With `control` (the control token), the full screen gets the moderator's keys, sent to its server.
+    """
+    if control is not None and (not target.startswith(("ws://", "wss://")) or stage or as_json):
+        raise UserError("--control goes with following the moderator's server (ws://...), on the full screen")
+    if name is not None and control is None:
+        raise UserError("--as names the sender of commands: it goes with --control")
     creds = None
     if _on_hub(target):
         from runofshow.sync.hub.connect import HubCredentials, split_room_url
@@ -36,7 +52,7 @@ def run_follow(
             raise UserError("--token and --cafile are for ws:// and wss://; a hub's room takes --hub-creds")
         creds = HubCredentials.find(hub_creds)
     elif "://" in target:
-        split_url(target, token)  # a wrong address is the first thing to hear about
+        split_url(target, token or control)  # a wrong address is the first thing to hear about
     elif Path(target).is_dir():
         raise UserError(f"{target}: is a directory; give the journal file in it")
     if not as_json and not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -44,7 +60,9 @@ def run_follow(
     try:
         if _on_hub(target):
             return asyncio.run(_follow_hub(target, creds, stage=stage, as_json=as_json))
-        return asyncio.run(_follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile))
+        return asyncio.run(
+            _follow(target, token=token, stage=stage, as_json=as_json, cafile=cafile, control=control, name=name)
+        )
     except KeyboardInterrupt:
         return 130
 
@@ -67,11 +85,20 @@ async def _follow_hub(target: str, creds: HubCredentials | None, *, stage: bool,
         await follower.close()
 
 
-async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool, cafile: str | None) -> int:
+async def _follow(
+    target: str,
+    *,
+    token: str | None,
+    stage: bool,
+    as_json: bool,
+    cafile: str | None,
+    control: str | None = None,
+    name: str | None = None,
+) -> int:
     clock = SystemClock()
     source: Follower
     if "://" in target:  # split_url refuses http:// and the like, rather than wait for a file of that name
-        remote = RemoteFollower(target, token, clock, cafile=cafile, stage=stage)
+        remote = RemoteFollower(target, token or control, clock, cafile=cafile, stage=stage)
         await remote.first_contact()
         source, changes, label = remote, remote.changes, remote.url
     else:
@@ -82,11 +109,25 @@ async def _follow(target: str, *, token: str | None, stage: bool, as_json: bool,
         watch = FileWatch(path)
         await _wait_for_header(follower, watch)
         source, changes, label = follower, watch.changes, str(path)
-    return await _show(source, changes, label, stage=stage, as_json=as_json)
+    if control is None:
+        return await _show(source, changes, label, stage=stage, as_json=as_json)
+    from runofshow.sync.control_client import ControlClient
+
+    client = ControlClient(target, control, name, cafile=cafile)
+    try:
+        return await _show(source, changes, label, stage=stage, as_json=as_json, remote_controls=client)
+    finally:
+        await client.close()
 
 
 async def _show(
-    source: Follower, changes: Callable[[], AsyncIterator[None]], label: str, *, stage: bool, as_json: bool
+    source: Follower,
+    changes: Callable[[], AsyncIterator[None]],
+    label: str,
+    *,
+    stage: bool,
+    as_json: bool,
+    remote_controls: ControlClient | None = None,
 ) -> int:
     """The follow screen (or stage, or JSON lines) on `source`, until the user quits or the session ends."""
     if as_json:
@@ -98,7 +139,7 @@ async def _show(
         app = StageApp(source, changes=changes)
     else:
         shown = label if "://" in label else journal_label(Path(label))
-        app = RunofshowApp(source, journal_label=shown, changes=changes)
+        app = RunofshowApp(source, journal_label=shown, changes=changes, remote_controls=remote_controls)
     await app.run_async()
     return 0
 
@@ -135,7 +176,8 @@ async def _json_lines(source: Follower, changes: Callable[[], AsyncIterator[None
                     waiting = asyncio.ensure_future(anext(iterator))
                 continue
             view = source.view()
-            state = status_json(view, {"session": source.agenda.session.title, "problem": source.problem})
+            extra = {"session": source.agenda.session.title, "problem": source.problem}
+            state = status_document(view, extra, link_up=source.problem is None)
             key = (state["seq"], state["phase"], round(view.remaining_s), round(view.offset_s), source.problem)
             if key != last_key:
                 print(json_safe(json.dumps(state, ensure_ascii=False)), flush=True)

@@ -33,6 +33,8 @@ def run_session(
     serve: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
+    allow_embed: tuple[str, ...] = (),
+    osc: str | None = None,
     hub: str | None = None,
     room: str | None = None,
     hub_creds: str | None = None,
@@ -63,22 +65,31 @@ def run_session(
             assert choice.fresh is not None
             choice = Choice(choice.fresh, REHEARSAL)
     path, mode = choice.path, choice.mode
-    sock = None
+    sock = osc_sock = None
     if serve is not None:
         from runofshow.secrets import Token, token
         from runofshow.sync.links import page_links, serving_text
-        from runofshow.sync.listen import bind, follow_command, page_base, parse_listen, tls_context
+        from runofshow.sync.listen import bind, bind_udp, follow_command, page_base, parse_listen, tls_context
 
         # Each checked here, so that a bad certificate, a busy port or an unsafe token file is one line
         # before the screen opens; the server process loads the same ones again.
         secure = tls_context(certfile, keyfile) is not None
         sock = bind(*parse_listen(serve))
-        cohost_token = token(path, Token.SESSION)
+        osc_sock = bind_udp(*parse_listen(osc)) if osc is not None else None
+        cohost_token, stage_token = token(path, Token.SESSION), token(path, Token.STAGE)
         base = page_base(sock, secure)
-        links = page_links(base, cohost_token, token(path, Token.STAGE))
-        shown = serving_text(follow_command(sock.getsockname(), secure, cohost_token), links)
+        follow = follow_command(sock.getsockname(), secure, cohost_token)
+
+        def described(control_token: str) -> str:
+            return serving_text(follow, page_links(base, cohost_token, stage_token, control_token))
+
+        shown = described(token(path, Token.CONTROL))
     elif certfile or keyfile:
         raise UserError("--certfile and --keyfile go with --serve")
+    elif osc is not None:
+        raise UserError("--osc goes with --serve: OSC commands reach the session through its server")
+    elif allow_embed:
+        raise UserError("--allow-embed goes with --serve")
     hub_tokens = None
     if hub is not None:
         from runofshow.sync.hub.mirror import room_token_hashes
@@ -100,7 +111,17 @@ def run_session(
         from runofshow.sync.supervisor import ServerProcess
 
         server = ServerProcess(
-            path, sock, clock, base=base, certfile=certfile, keyfile=keyfile, durable=controller.engine.seq
+            path,
+            sock,
+            clock,
+            base=base,
+            certfile=certfile,
+            keyfile=keyfile,
+            embed=allow_embed,
+            durable=controller.engine.seq,
+            bus=controller.bus,
+            osc=osc_sock,
+            describe=described,
         )
 
     from runofshow.tui.app import RunofshowApp, journal_label
@@ -117,6 +138,7 @@ def run_session(
             app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes, hub=mirror)
         else:
             from runofshow.session.bus import Delivery
+            from runofshow.session.inbound import Answers
 
             # Records: the writer's thread publishes each one once it is on disk; the server process is told
             # its seq over a pipe (one short write, never blocking) and reads the record from the file
@@ -124,6 +146,10 @@ def run_session(
             # journal whole as it starts; a seq told twice is harmless. The server's watch thread says
             # when it dies or comes back (ServerProcess.watch, in RunofshowApp.on_mount).
             controller.bus.records.subscribe(server.notify, deliver=Delivery.WRITER_THREAD)
+            # Commands from outside: the server's channel publishes each on controller.bus.commands (its
+            # watch thread); the screen carries it out in its own loop (RunofshowApp.on_mount), and
+            # `answers` (subscribed to the records, on the writer's thread) answers it once it is on disk.
+            answers = Answers(controller.bus, controller.durable_seq, lambda: controller.engine.seq)
             server.start()
             app = RunofshowApp(
                 controller,
@@ -134,6 +160,7 @@ def run_session(
                 server=server,
                 hub=mirror,
                 shutdown=partial(close_served, controller, server),
+                remote=answers,
             )
         app.run()
     finally:
@@ -151,6 +178,8 @@ def run_session(
         print(f"Hub: {behind} record{'s' if behind != 1 else ''} not on the hub yet; the next run sends them")
     if sock is not None:
         sock.close()
+    if osc_sock is not None:
+        osc_sock.close()
     program = invoked_as()
     if controller.saved_copy is not None:
         again = shlex.join([*program, "run", "--log", str(controller.saved_copy)])
@@ -182,10 +211,12 @@ def run_session(
             serve=serve,
             certfile=certfile,
             keyfile=keyfile,
+            allow_embed=allow_embed,
             hub=hub,
             room=room,
             hub_creds=hub_creds,
             program=program,
+            osc=osc,
         )
         state = "has not started" if not started else "is not ended"
         print(f"The session {state}; come back to it with: {again}")
@@ -215,10 +246,12 @@ def resume_command(
     serve: str | None,
     certfile: str | None,
     keyfile: str | None,
+    allow_embed: Sequence[str] = (),
     hub: str | None = None,
     room: str | None = None,
     hub_creds: str | None = None,
     program: Sequence[str] = ("runofshow",),
+    osc: str | None = None,
 ) -> str:
     """The command that comes back to the same journal, in the same mode, serving the same way.
 
@@ -231,6 +264,7 @@ def resume_command(
         ("--serve", serve),
         ("--certfile", certfile),
         ("--keyfile", keyfile),
+        ("--osc", osc),
         ("--hub", hub),
         ("--room", room),
         ("--hub-creds", hub_creds),
@@ -238,6 +272,8 @@ def resume_command(
     for flag, value in options:
         if value:
             words += [flag, value]
+    for origin in allow_embed:
+        words += ["--allow-embed", origin]
     if agenda_path is None and not words:
         return shlex.join(program)
     return shlex.join([*program, "run", *([agenda_path] if agenda_path else []), *words])

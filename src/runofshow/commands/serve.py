@@ -3,8 +3,10 @@
 On its own, for a session another process controls or a journal synced by
 file: `runofshow serve JOURNAL --listen HOST:PORT`. `run --serve` starts the
 same command as its child, handing it the listening socket and a pipe that
-says which records are on disk (the hidden --listen-fd, --control-fd and
---parent); see `sync.supervisor`.
+says which records are on disk, and a socket its commands go over (the
+hidden --listen-fd, --control-fd, --command-fd, --osc-fd and --parent); see
+`sync.supervisor`. On its own it has no controller: control requests are
+answered 503, saying so.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def run_serve(
     max_connections: int | None = None,
     listen_fd: int | None = None,
     control_fd: int | None = None,
+    command_fd: int | None = None,
+    osc_fd: int | None = None,
     parent: int | None = None,
+    allow_embed: tuple[str, ...] = (),
 ) -> int:
     """Serve `journal` until stopped (ctrl+c, SIGTERM) or, as a child, until its controller goes."""
     from runofshow.sync.service import die_with_parent, more_files, serve_journal
@@ -57,7 +62,10 @@ def run_serve(
                 sock,
                 ssl_context=context,
                 control_fd=control_fd,
+                command_fd=command_fd,
+                osc_fd=osc_fd,
                 slots=slots,
+                embed=allow_embed,
                 announce=lambda text: print(text, flush=True),
             )
         )

@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 from runofshow.clock import SystemClock
-from runofshow.domain.derive import View, derive, status_json
+from runofshow.domain.derive import View, derive
 from runofshow.domain.events import LIVE
 from runofshow.journal.lock import holder
 from runofshow.session.replay import replay
 from runofshow.sync.links import served_links
 from runofshow.words.display import flex_text
+from runofshow.words.status import status_document
 from runofshow.words.text import json_safe, literal
 from runofshow.words.timefmt import describe_offset, format_duration
 
@@ -58,7 +59,8 @@ def run_status(path: str, as_json: bool) -> int:
     session = replayed.agenda.session
     owner = holder(path)
     if as_json:
-        state = status_json(view, {"session": session.title, "journal": str(Path(path)), "controller": owner})
+        extra = {"session": session.title, "journal": str(Path(path)), "controller": owner}
+        state = status_document(view, extra, link_up=owner is not None)
         print(json_safe(json.dumps(state, ensure_ascii=False)))
         return 0
     for line in status_lines(view, session.title, session.timezone):
@@ -72,6 +74,8 @@ def run_status(path: str, as_json: bool) -> int:
     if links is not None:
         print(f"Speaker link: {literal(links.stage)}")
         print(f"Co-host link: {literal(links.cohost)}")
+        if links.control is not None:
+            print(f"Control link: {literal(links.control)}")
     if replayed.torn is not None:
         print(f"Journal: its last record (line {replayed.torn.line}) is incomplete and was not counted")
     return 0

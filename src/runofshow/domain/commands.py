@@ -13,11 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from runofshow.domain.events import Event
+from runofshow.domain.events import KEYBOARD, Event
 from runofshow.errors import RunofshowError
 
-#: Who pressed the key on the moderator's own screen.
-KEYBOARD = "keyboard"
 #: The speaker, answering a message from the stage page.
 STAGE = "stage"
 

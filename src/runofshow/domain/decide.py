@@ -49,16 +49,41 @@ def event_for(state: State, name: str, reading: Reading, **args: Any) -> Payload
     return decide(state, from_name(name, **args), reading)
 
 
+#: Records that leave the running order and the clock as they were: a command sent on a picture
+#: older than these is not stale (a warning or a message coming in between must not refuse `next`).
+#: Any other type, one added later included, counts as a change.
+QUIET_RECORDS = frozenset({"warning", "clock_jump", "suspend", "reopen", "detach", "message", "seen"})
+
+
+def changes_order_or_clock(payload: Payload) -> bool:
+    """Whether a record makes a picture taken before it stale (see QUIET_RECORDS)."""
+    return payload.TYPE.value not in QUIET_RECORDS
+
+
+def check_fresh(command: Command, seq: int, changed_seq: int) -> None:
+    """Raise StaleCommand if `command` was sent on a picture older than the last change (record `changed_seq`).
+
+    `seq` is the last record now. A seq from the future (another session's,
+    or a journal started again) is stale too: the sender saw something else.
+    """
+    seen = command.if_seq
+    if seen is None:
+        return
+    if seen > seq:
+        raise StaleCommand(f"record {seen} is not in this session (it has {seq}); nothing was done")
+    if seen < changed_seq:
+        raise StaleCommand(
+            f"the session changed since this was sent (record {changed_seq} after {seen}); nothing was done"
+        )
+
+
 def decide(state: State, command: Command, reading: Reading) -> Payload:
     """Validate `command` against the state now and return the event to record (its typed data).
 
     Raise CommandError, with a message for the moderator, if it makes no sense
-    now, and StaleCommand if it was based on a seq that is no longer the last.
+    now. Whether it was sent on a stale picture (`if_seq`) is the
+    controller's to check first (`check_fresh`): it knows which records changed the show.
     """
-    if command.if_seq is not None and command.if_seq != state.seq:
-        raise StaleCommand(
-            f"the session changed since this was sent (record {command.if_seq}, now {state.seq}); nothing was done"
-        )
     if isinstance(command, Message):  # at any time: before the start, the stage may already show it
         return events.Message(_message(command.text), command.pinned and bool(command.text))
     if isinstance(command, Seen):

@@ -101,6 +101,11 @@ class SegmentView:
         return self.segment.number
 
     @property
+    def left_s(self) -> float:
+        """What it still has of its allotment: all of it if it never ran; the rest if it was left part-way (or moved later)."""
+        return max(0.0, self.allotted_s - (self.actual_s or 0.0))
+
+    @property
     def planned_start(self) -> pendulum.DateTime:
         """Start on the planned timeline, in the session's zone."""
         return to_pendulum(self.planned_start_us).in_tz(self.zone)

@@ -36,6 +36,10 @@ JUMP_THRESHOLD_S = 1.0
 SUSPEND_THRESHOLD_S = 2.0
 #: The longest moderator message, in characters.
 MAX_MESSAGE = 280
+#: Who pressed the key on the moderator's own screen (and who makes the clock's records): never written.
+KEYBOARD = "keyboard"
+#: The longest actor a record may name (`api:` and a name a sender chose).
+MAX_ACTOR = 80
 #: The most an `extend` record may add or take away, in seconds: a segment's whole length (12 h).
 MAX_EXTEND_S = MAX_SEGMENT.total_seconds()
 
@@ -374,6 +378,9 @@ class Event:
     mono: float
     boot: str | None
     payload: Payload
+    #: Who caused it: `keyboard` (the moderator's keys, and the clock's own records), `cohost:NAME`,
+    #: `api:NAME`, `stage`, `hub:NAME`. Written only when it is not `keyboard`.
+    actor: str = KEYBOARD
 
     @property
     def type(self) -> str:
@@ -386,8 +393,8 @@ class Event:
         return self.payload.to_json()
 
     def to_json(self) -> dict[str, Any]:
-        """The record as it is written to the journal."""
-        return {
+        """The record as it is written to the journal (`actor` only when it is not the keyboard)."""
+        record: dict[str, Any] = {
             "seq": self.seq,
             "type": self.payload.TYPE.value,
             "wall": format_instant(self.wall_us),
@@ -395,13 +402,23 @@ class Event:
             "boot": self.boot,
             "data": self.payload.to_json(),
         }
+        if self.actor != KEYBOARD:
+            record["actor"] = self.actor
+        return record
 
     @classmethod
     def from_data(
-        cls, seq: int, kind: str, wall_us: int, mono: float, boot: str | None, data: Mapping[str, Any]
+        cls,
+        seq: int,
+        kind: str,
+        wall_us: int,
+        mono: float,
+        boot: str | None,
+        data: Mapping[str, Any],
+        actor: str = KEYBOARD,
     ) -> Event:
         """A record from its parts, its `data` decoded as it would be read; ReplayError if it is not valid."""
-        return cls(seq, wall_us, mono, boot, decode_data(kind, data))
+        return cls(seq, wall_us, mono, boot, decode_data(kind, data), actor)
 
     @classmethod
     def from_json(cls, record: Mapping[str, Any]) -> Event:
@@ -427,4 +444,7 @@ class Event:
             raise ValueError("boot must be text or null")
         if type(data) is not dict:
             raise ValueError("data must be an object")
-        return cls(seq, check_instant(parse_instant(wall), "wall"), mono, boot, decode_data(kind, data))
+        actor = record.get("actor", KEYBOARD)
+        if type(actor) is not str or not 0 < len(actor) <= MAX_ACTOR:
+            raise ValueError(f"actor must be text of 1 to {MAX_ACTOR} characters")
+        return cls(seq, check_instant(parse_instant(wall), "wall"), mono, boot, decode_data(kind, data), actor)

@@ -111,6 +111,17 @@ class EndPart:
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """A record someone other than the moderator's keyboard caused: who, when, and what (its type and data)."""
+
+    seq: int
+    at: pendulum.DateTime
+    actor: str
+    type: str
+    data: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionReport:
     """One journal's session, planned against actual, with the totals the organizers ask for."""
 
@@ -142,6 +153,8 @@ class SessionReport:
     clock_jumps: int
     suspends: int
     reopens: int
+    #: Who did what from outside the moderator's keyboard (co-hosts, the API, the stage), in order.
+    actions: tuple[Action, ...] = ()
 
     @property
     def started(self) -> bool:
@@ -361,6 +374,10 @@ def load(path: str | Path) -> SessionReport:
         clock_jumps=len(engine.clock_jumps),
         suspends=len(engine.suspends),
         reopens=engine.reopens,
+        actions=tuple(
+            Action(event.seq, to_pendulum(event.wall_us), event.actor, event.type, event.data)
+            for event in replayed.actions
+        ),
     )
 
 

@@ -86,7 +86,7 @@ def _open_flags(segment: SegmentReport) -> list[bool]:
 
 def session_record(s: SessionReport, tz: str) -> dict[str, Any]:
     """The session and its totals as JSON."""
-    return {
+    record = {
         "title": s.title,
         "agenda_date": s.date.isoformat(),
         "mode": s.mode,
@@ -125,6 +125,11 @@ def session_record(s: SessionReport, tz: str) -> dict[str, Any]:
         "suspends": s.suspends,
         "reopens": s.reopens,
     }
+    if s.actions:  # only when there are any: reports of sessions run from the keyboard alone stay as they were
+        record["actions"] = [
+            {"seq": a.seq, "at": iso(a.at, tz), "actor": a.actor, "type": a.type, "data": a.data} for a in s.actions
+        ]
+    return record
 
 
 def session_json(shown: Shown) -> dict[str, Any]:

@@ -204,6 +204,32 @@ def columns(rows: Sequence[Cells]) -> list[Column]:
     return [c for c in TABLE_COLUMNS if not c.optional or any(c.text(row) for row in rows)]
 
 
+#: How the report names each kind of actor.
+ACTOR_KINDS = {"cohost": "co-host", "api": "API", "hub": "hub takeover"}
+
+
+def actor_words(actor: str) -> str:
+    """ "cohost:Ana" -> "Ana (co-host)", "api:deck" -> "deck (API)", "stage" -> "the stage"; literal."""
+    kind, _, name = actor.partition(":")
+    if not name:
+        return "the stage" if kind == "stage" else literal(kind)
+    return f"{literal(name)} ({ACTOR_KINDS.get(kind, literal(kind))})"
+
+
+def action_words(kind: str, data: dict[str, object]) -> str:
+    """What a record did, in a few words: "next 1 → 2", "extend segment 2 by +1:00", "message"."""
+    if kind in ("next", "previous", "goto") and "from" in data and "to" in data:
+        return f"{kind} {data['from']} → {data['to']}"
+    if kind == "skip" and "segment" in data:
+        return f"skip segment {data['segment']}"
+    if kind == "extend" and isinstance(data.get("seconds"), int | float):
+        seconds = float(data["seconds"])  # type: ignore[arg-type]
+        return f"extend segment {data.get('segment')} by {'+' if seconds >= 0 else '−'}{duration(abs(seconds))}"
+    if kind == "message":
+        return "message cleared" if not data.get("text") else "message"
+    return literal(kind)
+
+
 class Shown:
     """One session as it is shown in one zone: every cell and sentence, as plain literal text."""
 
@@ -277,6 +303,13 @@ class Shown:
         if s.suspends:
             notes.append(f"The machine slept {times(s.suspends)}; that time counts, as the room's clock kept running.")
         return notes
+
+    def actions(self) -> list[str]:
+        """Who did what from outside the moderator's keyboard, one line each: "18:02:10 Ana (co-host): next"."""
+        return [
+            f"{self.clock(action.at)} {actor_words(action.actor)}: {action_words(action.type, action.data)}"
+            for action in self.session.actions
+        ]
 
     def summary(self) -> list[str]:
         """The totals, one sentence each."""

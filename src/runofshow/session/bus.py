@@ -8,6 +8,10 @@ One bus per controller, with one channel per kind of message:
   folds the event; it never parses the line again, nor reads the file.
 - `health`: a `JournalHealth` whenever it changes (a record on disk, a
   failing write, a stall, the file moved under the session).
+- `commands`: inbound commands (`Inbound`) from outside the
+  moderator's keyboard (a co-host, the HTTP API, OSC), published by the
+  server's channel from its reading thread; the screen that owns the
+  controller subscribes in its loop and carries each one out as a key.
 
 Records are published in seq order, each once, from the journal writer's
 thread; health from the writer's thread or its watchdog's.
@@ -37,10 +41,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from runofshow.domain.commands import Command
 from runofshow.domain.events import Event
 from runofshow.journal.writer import JournalHealth
 
-__all__ = ["Bus", "Channel", "Delivery", "DurableRecord", "Subscription"]
+__all__ = ["Answer", "Bus", "Channel", "Delivery", "DurableRecord", "Inbound", "Subscription"]
 
 T = TypeVar("T")
 
@@ -52,6 +57,27 @@ class DurableRecord:
     seq: int
     line: bytes
     event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What became of an inbound command: its record's seq once on disk, or why it was refused."""
+
+    ok: bool
+    seq: int | None = None
+    #: The HTTP status the sender gets: 200, 409 (stale, or makes no sense now).
+    code: int = 200
+    error: str | None = None
+    #: Whether it was refused for a stale `if_seq` (rather than making no sense now).
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A command from outside, and where its answer goes (any thread: it must be quick and never block)."""
+
+    command: Command
+    answer: Callable[[Answer], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +168,7 @@ class Bus:
         self._mail: dict[asyncio.AbstractEventLoop, deque[tuple[Subscription, object]]] = {}
         self.records: Channel[DurableRecord] = Channel(self)
         self.health: Channel[JournalHealth] = Channel(self)
+        self.commands: Channel[Inbound] = Channel(self)
 
     def _post(self, loop: asyncio.AbstractEventLoop, subscription: Subscription, message: object) -> None:
         if loop.is_closed():

@@ -22,10 +22,11 @@ from runofshow.clock import Clock
 from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.bounds import check_instant, check_mono
 from runofshow.domain.commands import Ack, Command, CommandError, from_name
-from runofshow.domain.decide import auto_adopt, decide, due_warnings
+from runofshow.domain.decide import auto_adopt, changes_order_or_clock, check_fresh, decide, due_warnings
 from runofshow.domain.derive import View, derive
 from runofshow.domain.events import (
     JUMP_THRESHOLD_S,
+    KEYBOARD,
     SUSPEND_THRESHOLD_S,
     ClockJump,
     Detach,
@@ -100,6 +101,10 @@ class Controller:
         )
         self._last: Reading | None = None
         self._retried: tuple[int, float] | None = None
+        #: The last record that changed the running order or the clock: a command sent on a picture
+        #: older than it is stale. A resumed journal counts from where it was resumed (its history
+        #: is not kept), so a picture taken before the restart is stale once.
+        self.changed_seq = engine.seq
 
     # -- opening -----------------------------------------------------------
 
@@ -260,19 +265,22 @@ class Controller:
         reading = self.clock.read()
         return replace(reading, mono=round(reading.mono, 6))
 
-    def _record(self, payload: Payload, reading: Reading) -> Event:
+    def _record(self, payload: Payload, reading: Reading, actor: str = KEYBOARD) -> Event:
         event = Event(
             seq=self.engine.seq + 1,
             wall_us=reading.wall_us,
             mono=round(reading.mono, 6),
             boot=reading.boot,
             payload=payload,
+            actor=actor,
         )
         try:  # a record no reader would take (the clock far outside the session's days) is never written
             self.engine.check(event)
         except ReplayError as error:
             raise CommandError(f"{self.path.name} cannot take the clock's reading now: {error}") from None
         self.engine.apply(event)
+        if changes_order_or_clock(payload):
+            self.changed_seq = event.seq
         self._submit(event, encode(event.to_json()), reading.mono)
         if self.wait:
             self.writer.wait_answered(event.seq)
@@ -301,15 +309,19 @@ class Controller:
         Warnings that came due before the command are recorded first, so that
         each is stamped at its own instant and never lost to a quick keypress;
         an adopted length the agenda asks for on entering a segment, after it.
+        A command sent on a picture older than the last change to the running
+        order or the clock (its `if_seq`) raises StaleCommand; nothing is recorded.
+        The record names the command's actor (an adopted length too: the command caused it).
         """
         if isinstance(command, str):
             command = from_name(command, **args)
+        check_fresh(command, self.engine.seq, self.changed_seq)
         reading = self._read()
         noticed = self._poll(reading)
-        event = self._record(decide(self.engine, command, reading), reading)
+        event = self._record(decide(self.engine, command, reading), reading, command.actor)
         # Entering a flexible segment of a `flex = "auto"` agenda: its advised length is recorded next.
         if (adopted := auto_adopt(self.engine, reading)) is not None:
-            self._record(adopted, reading)
+            self._record(adopted, reading, command.actor)
         return Ack(event=event, noticed=tuple(noticed), durability=self.writer)
 
     def poll(self) -> list[Event]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from runofshow.domain.agenda.model import Agenda, AgendaError
 from runofshow.domain.agenda.parse import parse_agenda
-from runofshow.domain.events import Event, ReplayError
+from runofshow.domain.events import KEYBOARD, Event, ReplayError
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.files import chunks, open_regular
@@ -166,6 +166,8 @@ class Replayed:
     good_size: int
     size: int
     torn: Torn | None
+    #: The records caused by someone other than the moderator's keyboard (a co-host, the API, the stage), in order.
+    actions: tuple[Event, ...] = ()
 
 
 def replay(path: str | Path) -> Replayed:
@@ -194,9 +196,11 @@ def replay_bytes(name: str, data: bytes) -> Replayed:
 def _replayed(name: str, pieces: Iterable[bytes]) -> Replayed:
     replayer = Replayer(name)
     size = 0
+    actions: list[Event] = []
     for piece in pieces:
-        replayer.feed(piece)
+        actions += [event for event in replayer.feed(piece) if event.actor != KEYBOARD]
         size += len(piece)
     torn = replayer.finish()
     assert replayer.header is not None and replayer.agenda is not None and replayer.engine is not None
-    return Replayed(replayer.header, replayer.agenda, replayer.engine, replayer.good_size, size, torn)
+    engine = replayer.engine
+    return Replayed(replayer.header, replayer.agenda, engine, replayer.good_size, size, torn, tuple(actions))

@@ -25,6 +25,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Generator
+from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
@@ -47,8 +48,12 @@ PENDING_PER_ADDRESS = 50
 COHOST_RESERVED = 50
 #: The headers a request may carry once: two Hosts (or Origins) leave it unclear which one to check.
 SINGLE_HEADERS = ("Host", "Origin", "Upgrade", "Authorization", "Sec-WebSocket-Key", "Sec-WebSocket-Version")
-#: The methods the server answers; any other is 405.
-METHODS = ("GET", "HEAD")
+#: The methods the server answers; any other is 405. POST only under API_PREFIX, with a small body.
+METHODS = ("GET", "HEAD", "POST")
+#: Where POST is taken (the control API).
+API_PREFIX = "/api/"
+#: The largest body a POST may carry (a message is at most a few hundred bytes).
+MAX_BODY = 16 * 1024
 
 
 class Kind(StrEnum):
@@ -168,7 +173,7 @@ class LenientProtocol(ServerProtocol):
     def parse(self) -> Generator[None]:
         if self.state is CONNECTING:
             try:
-                request = yield from _parse_request(self.reader.read_line)
+                request = yield from _parse_request(self.reader.read_line, self.reader.read_exact)
             except EOFError:
                 request = None  # gone before the request was whole: nothing to answer
             except _Refused as refusal:
@@ -231,8 +236,23 @@ def _line(read_line: Any, refusal: _Refused) -> Generator[None, None, bytes]:
     return bytes(line[:-2])
 
 
-def _parse_request(read_line: Any) -> Generator[None, None, Request]:
-    """The request line and headers, as websockets reads them, with each way to fail answered by its own 4xx."""
+@dataclass
+class PostRequest(Request):
+    """A POST to the control API, with its body (read whole: at most MAX_BODY)."""
+
+    body: bytes = b""
+
+
+def request_body(request: Request) -> bytes:
+    """The body of a POST (empty for any other request)."""
+    return request.body if isinstance(request, PostRequest) else b""
+
+
+def _parse_request(read_line: Any, read_exact: Any) -> Generator[None, None, Request]:
+    """The request line and headers, as websockets reads them, with each way to fail answered by its own 4xx.
+
+    A POST (only under API_PREFIX) may carry a body of up to MAX_BODY bytes, with its Content-Length.
+    """
     line = yield from _line(read_line, _Refused(HTTPStatus.REQUEST_URI_TOO_LONG, "request line too long\n"))
     try:
         raw_method, raw_path, raw_protocol = line.split(b" ", 2)
@@ -241,8 +261,10 @@ def _parse_request(read_line: Any) -> Generator[None, None, Request]:
         raise _Refused(HTTPStatus.BAD_REQUEST, "bad request line\n") from None
     if raw_protocol not in (b"HTTP/1.1", b"HTTP/1.0"):
         raise _Refused(HTTPStatus.BAD_REQUEST, "only HTTP/1.1 is spoken here\n")
-    if method not in METHODS:
-        raise _Refused(HTTPStatus.METHOD_NOT_ALLOWED, "only GET and HEAD\n", (("Allow", ", ".join(METHODS)),))
+    post = method == "POST" and path.startswith(API_PREFIX)
+    if method not in METHODS or (method == "POST" and not post):
+        allowed = ", ".join(METHODS if path.startswith(API_PREFIX) else METHODS[:2])
+        raise _Refused(HTTPStatus.METHOD_NOT_ALLOWED, "only GET and HEAD\n", (("Allow", allowed),))
     too_large = _Refused(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers too large\n")
     headers = Headers()
     for _ in range(MAX_HEADERS + 1):
@@ -256,9 +278,18 @@ def _parse_request(read_line: Any) -> Generator[None, None, Request]:
         headers[name.decode("ascii")] = value.decode("iso-8859-1")
     else:
         raise too_large
-    if "Transfer-Encoding" in headers or not set(headers.get_all("Content-Length")) <= {"0"}:
+    lengths = headers.get_all("Content-Length")
+    if "Transfer-Encoding" in headers or (not post and not set(lengths) <= {"0"}):
         raise _Refused(HTTPStatus.BAD_REQUEST, "a request here has no body\n")
-    return Request(path, headers, method, raw_protocol.decode("ascii"))
+    if not post:
+        return Request(path, headers, method, raw_protocol.decode("ascii"))
+    if len(lengths) > 1 or (lengths and not lengths[0].isdigit()):
+        raise _Refused(HTTPStatus.BAD_REQUEST, "one Content-Length, a number\n")
+    size = int(lengths[0]) if lengths else 0
+    if size > MAX_BODY:
+        raise _Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the body is too large\n")
+    body = bytes((yield from read_exact(size))) if size else b""
+    return PostRequest(path, headers, method, raw_protocol.decode("ascii"), body=body)
 
 
 class _LineTooLong(SecurityError):

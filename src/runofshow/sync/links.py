@@ -21,18 +21,29 @@ class Links:
 
     stage: str
     cohost: str
+    #: The control link: the co-host page with its buttons (None where it is not known).
+    control: str | None = None
 
 
-def page_links(base: str, cohost_token: str, stage_token_: str) -> Links:
+def page_links(base: str, cohost_token: str, stage_token_: str, control_token: str | None = None) -> Links:
     """`base` is http(s)://HOST:PORT."""
-    return Links(stage=f"{base}/stage#{stage_token_}", cohost=f"{base}/#{cohost_token}")
+    control = None if control_token is None else control_link(base, control_token)
+    return Links(stage=f"{base}/stage#{stage_token_}", cohost=f"{base}/#{cohost_token}", control=control)
+
+
+def control_link(base: str, control_token: str) -> str:
+    """The control link: the co-host page with its buttons; the token also works for the HTTP API."""
+    return f"{base}/control#{control_token}"
 
 
 def serving_text(follow_command: str, links: Links | None) -> str:
-    """What the moderator's screen shows while serving: the follow command, then the two links."""
+    """What the moderator's screen shows while serving: the follow command, then the links."""
     if links is None:
         return follow_command
-    return f"{follow_command}\nSpeaker link: {links.stage}\nCo-host link: {links.cohost}"
+    text = f"{follow_command}\nSpeaker link: {links.stage}\nCo-host link: {links.cohost}"
+    if links.control is not None:
+        text += f"\nControl link: {links.control}"
+    return text
 
 
 def _served_file(journal: Path) -> Path:
@@ -65,6 +76,6 @@ def served_links(journal: Path) -> Links | None:
     if not base or not cohost:
         return None
     try:
-        return page_links(base, cohost, token(journal, Token.STAGE))
+        return page_links(base, cohost, token(journal, Token.STAGE), token(journal, Token.CONTROL))
     except UserError:
         return None

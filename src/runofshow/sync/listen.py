@@ -46,6 +46,22 @@ def bind(host: str, port: int, backlog: int = 128) -> socket.socket:
     return sock
 
 
+def bind_udp(host: str, port: int) -> socket.socket:
+    """Bind the OSC port now (UDP), so a busy port is one clear error before the screen opens."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise UserError(f"cannot take OSC on host {host!r}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        raise UserError(f"cannot take OSC on {host}:{port}: {error.strerror or error}") from None
+    return sock
+
+
 def reachable_address() -> str:
     """This machine's address on the network others would reach it by, for the follow command.
 

@@ -56,11 +56,12 @@ from runofshow.session.bus import DurableRecord
 from runofshow.session.controller import Controller
 from runofshow.sync.admission import MAX_CONNECTIONS, Admitted, Kind, Slots, connection_class, given_token
 from runofshow.sync.admission import request_problem as _request_problem
+from runofshow.sync.control import API_PREFIX, WS_PATH, ControlApi, socket_actor
 from runofshow.sync.listen import bind, follow_command, page_base, parse_listen, public_host, tls_context
 from runofshow.sync.offsets import JournalIndex
 from runofshow.sync.stage_feed import stage_header
 from runofshow.sync.tail import JournalFile, TailProblem
-from runofshow.sync.web import COHOST, WebViews
+from runofshow.sync.web import STAGE, WebViews
 
 __all__ = [
     "HEARTBEAT_S",
@@ -135,8 +136,11 @@ class JournalServer:
         max_connections: int = MAX_CONNECTIONS,
         open_timeout: float = OPEN_TIMEOUT_S,
         slots: Slots | None = None,
+        control: ControlApi | None = None,
     ) -> None:
         self.path = path
+        #: The control API (HTTP and WebSocket) and its channel to the controller; None: no /api/v1/.
+        self.control = control
         #: The browser pages and their view stream, on the same port and thread; None serves followers only.
         self.web = web
         self.token = token
@@ -252,6 +256,8 @@ class JournalServer:
             self.web.load(self.loop)
         self._serving = True
         self.file.open()
+        if self.control is not None:
+            await self.control.link.start()
         try:
             self._server = await serve(
                 self._handle,
@@ -278,6 +284,8 @@ class JournalServer:
             if self._server is not None:
                 self._server.close()
                 await self._server.wait_closed()
+            if self.control is not None:
+                await self.control.link.close()
             self.file.close()
 
     def take(self, record: DurableRecord) -> None:
@@ -343,14 +351,18 @@ class JournalServer:
                 while self.index.last_seq < seq or any(follower.pending for follower in self._live):
                     await asyncio.sleep(0.01)
 
-    def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """Refuse bad requests (4xx), browsers (403) and anyone without a token (401); pages go to the web views.
 
         A token holder is counted in its kind's slots (see `admission`), or
         answered 503 when they are full. Nothing here answers 5xx otherwise.
         """
         try:
-            response, kind = self._decide(connection, request)
+            if self.control is not None and urlsplit(request.path).path.startswith(API_PREFIX):
+                response, control = await self.control.admit(connection, request, secure=self.ssl_context is not None)
+                kind = Kind.COHOST if control else None
+            else:
+                response, kind = self._decide(connection, request)
         except Exception:  # a request no rule foresaw: refused, never a 500
             return connection.respond(HTTPStatus.BAD_REQUEST, "bad request\n")
         if response is None and kind is not None and isinstance(connection, Admitted):
@@ -364,7 +376,7 @@ class JournalServer:
             return connection.respond(*problem), None
         if self.web is not None and (request.method == "HEAD" or self.web.owns(request)):
             response, role = self.web.decide(connection, request)
-            return response, None if role is None else Kind.COHOST if role == COHOST else Kind.STAGE
+            return response, None if role is None else Kind.STAGE if role == STAGE else Kind.COHOST
         if request.method == "HEAD":
             return connection.respond(HTTPStatus.NOT_FOUND, "no pages here\n"), None
         if request.headers.get("Origin") is not None:
@@ -381,9 +393,17 @@ class JournalServer:
         return hmac.compare_digest(given_token(request).encode(), self.web.stage_token.encode())
 
     def _token_ok(self, request: Request) -> bool:
-        return hmac.compare_digest(given_token(request).encode(), self.token.encode())
+        """The session's token; the control token too, so `follow --control TOKEN` needs no other."""
+        given = given_token(request)
+        if self.control is not None and self.control.role(given) == "control":
+            return True
+        return hmac.compare_digest(given.encode(), self.token.encode())
 
     async def _handle(self, connection: ServerConnection) -> None:
+        request = connection.request
+        if self.control is not None and request is not None and urlsplit(request.path).path == WS_PATH:
+            await self.control.serve_socket(connection, "control", socket_actor(request))
+            return
         if self.web is not None and connection.request is not None and self.web.owns(connection.request):
             await self.web.handle(connection)
             return
@@ -396,6 +416,8 @@ class JournalServer:
         follower = _Follower(connection)
         self._authenticated += 1
         drain = asyncio.create_task(self._discard_input(follower))
+        if self.control is not None and request is not None:
+            self.control.follows(connection, given_token(request))  # closed if its control token is revoked
         try:
             last = await self._catch_up(connection, since, stage=stage)
             # Caught up and joined in one step of the loop: no record can fall in between.
@@ -407,6 +429,8 @@ class JournalServer:
         finally:
             self._authenticated -= 1
             self._live.discard(follower)
+            if self.control is not None:
+                self.control.streams.discard(connection)
             drain.cancel()
             with contextlib.suppress(BaseException):
                 await drain

@@ -34,6 +34,8 @@ from pathlib import Path
 from runofshow.clock import SystemClock
 from runofshow.secrets import Token, token
 from runofshow.sync.admission import Slots
+from runofshow.sync.control import ControlApi
+from runofshow.sync.control_link import ControllerLink
 from runofshow.sync.listen import page_base
 from runofshow.sync.server import JournalServer
 from runofshow.sync.watch import FileWatch
@@ -54,18 +56,66 @@ async def serve_journal(
     *,
     ssl_context: ssl.SSLContext | None = None,
     control_fd: int | None = None,
+    command_fd: int | None = None,
+    osc_fd: int | None = None,
     slots: Slots | None = None,
+    embed: tuple[str, ...] = (),
     announce: Callable[[str], None] = print,
 ) -> int:
-    """Serve `path` on the listening `sock` until told to stop (SIGTERM, SIGINT, or the control pipe's end)."""
+    """Serve `path` on the listening `sock` until told to stop (SIGTERM, SIGINT, or the control pipe's end).
+
+    With `command_fd` (a controller's child), commands from the control API and
+    OSC (`osc_fd`, a bound UDP socket) go to the controller over that channel.
+    """
     clock = SystemClock()
     secure = ssl_context is not None
     cohost, stage = token(path, Token.SESSION), token(path, Token.STAGE)
+    control_token = token(path, Token.CONTROL)
     # On its own it leaves the note `status` prints the links from; a controller's child leaves that to it.
     base = page_base(sock, secure)
-    web = WebViews(path, cohost, stage, clock, secure=secure, base=base if control_fd is None else None)
-    server = JournalServer(path, cohost, sock, clock, ssl_context=ssl_context, web=web, slots=slots)
+    web = WebViews(
+        path,
+        cohost,
+        stage,
+        clock,
+        secure=secure,
+        base=base if control_fd is None else None,
+        control_token=control_token,
+        embed=embed,
+    )
+    server: JournalServer
+
+    def renewed(new_token: str) -> None:
+        """In the server's loop: the moderator revoked every control link; close the ones open."""
+        web.control_token = new_token
+        dropped = api.renew(new_token) + web.drop_control()
+        asyncio.get_running_loop().create_task(api.close_all(dropped))
+        held()
+
+    link = ControllerLink(command_fd, renewed)
+    api = ControlApi(
+        link,
+        control_token=control_token,
+        cohost_token=cohost,
+        stage_token=stage,
+        catch_up=lambda seq: server.read_new(seq),
+        status=lambda: web.status(link.up),
+        toggle=web.toggle,
+    )
+
+    def held() -> None:
+        link.held(len(api.sockets) + web.control_pages)
+
+    api.on_held = held
+    web.on_held = held
+    server = JournalServer(path, cohost, sock, clock, ssl_context=ssl_context, web=web, slots=slots, control=api)
     await server.start()
+    osc = None
+    if osc_fd is not None:
+        from runofshow.sync.osc import OscCommands
+
+        osc = OscCommands(api, socket.socket(fileno=osc_fd))
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(osc.start(), server.loop))
     try:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
@@ -86,6 +136,8 @@ async def serve_journal(
                 await task
         await server.drain(seq=server.index.last_seq)  # the last records (a detach) reach every follower
     finally:
+        if osc is not None:
+            osc.close(server.loop)
         await server.close()
     return 0
 

@@ -8,10 +8,15 @@ time since the snapshot from a moving number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from runofshow.domain.commands import Adopt, CommandError, Later
+from runofshow.domain.decide import decide
 from runofshow.domain.derive import SegmentView, View
-from runofshow.domain.instants import to_us
+from runofshow.domain.fold import State
+from runofshow.domain.instants import Reading, to_us
+from runofshow.words.cues import view_presets
 from runofshow.words.display import (
     countdown_label,
     countdown_text,
@@ -74,9 +79,21 @@ def stage_snapshot(view: View) -> dict[str, Any]:
     return out
 
 
-def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any]:
-    """Everything `runofshow follow` shows: the status, every row of the agenda, notes, behind/ahead."""
+def cohost_snapshot(
+    view: View,
+    session_title: str,
+    owner: str,
+    agenda_messages: tuple[str, ...] = (),
+    allowed: Mapping[str, bool] | None = None,
+) -> dict[str, Any]:
+    """Everything `runofshow follow` shows: the status, every row of the agenda, notes, behind/ahead.
+
+    For a control link's buttons, the presets the moderator's message prompt
+    offers now, and whether adopt and later would be taken (`allowed`, from `possible`).
+    """
     out = view.as_status()
+    out["presets"] = list(view_presets(view, agenda_messages))
+    out.update(allowed or {"can_adopt": False, "can_later": False})
     zone = view.segments[0].zone
     out["session"] = session_title
     out["zone"] = zone
@@ -100,7 +117,8 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
             "title": upcoming.segment.title,
             "speaker": upcoming.segment.speaker,
             "allotted_s": upcoming.allotted_s,
-            "length": format_duration(upcoming.allotted_s),
+            # What it has left: a segment moved later, or left part-way, does not start from its whole length.
+            "length": format_duration(upcoming.left_s),
         }
     )
     rows = []
@@ -127,6 +145,22 @@ def cohost_snapshot(view: View, session_title: str, owner: str) -> dict[str, Any
             }
         )
     out["rows"] = rows
+    return out
+
+
+def possible(state: State, reading: Reading) -> dict[str, bool]:
+    """Whether "adopt" and "later" would be taken now, so a control page offers them only then.
+
+    Asked of `decide` itself: the page offers exactly what the controller would do.
+    """
+    out = {}
+    for key, command in (("can_adopt", Adopt()), ("can_later", Later())):
+        try:
+            decide(state, command, reading)
+        except CommandError:
+            out[key] = False
+        else:
+            out[key] = True
     return out
 
 

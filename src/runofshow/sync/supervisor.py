@@ -19,13 +19,25 @@ when the moderator's process dies, by the pipe's end and by
 PR_SET_PDEATHSIG, so a server never outlives its controller; it never takes
 the journal's lock.
 
+Commands from outside (a co-host, the HTTP API, OSC) come the other way, on
+a socket pair made for each child (`--command-fd`): one JSON line per
+command from the child, one JSON line per answer back. The watching thread
+reads them and publishes each command on the session's bus (`Bus.commands`),
+where the moderator's screen carries it out as a key, in its own loop; the
+answer, made once the record is on disk, is written back by a sender thread
+of its own, so neither the screen nor the journal writer waits on the child.
+The child also says how many control connections it holds (`{"held": n}`);
+the moderator's process sends it a renewed control token (`{"control_token": …}`).
+
 This module imports no network code: the moderator's process loads none.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import queue
 import selectors
 import signal
 import socket
@@ -37,8 +49,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from runofshow.clock import Clock
+from runofshow.domain.commands import CommandError, from_name
+from runofshow.domain.events import MAX_ACTOR
 from runofshow.domain.link import ServerHealth, ServerState
-from runofshow.session.bus import DurableRecord
+from runofshow.secrets import Token, renew
+from runofshow.session.bus import Answer, Bus, DurableRecord, Inbound
 from runofshow.sync.links import forget_served, note_served
 
 #: Pauses before starting the server again after it died, in seconds; the last one repeats.
@@ -55,6 +70,8 @@ RETRY_S = 0.5
 IDLE_S = 5.0
 #: What the child prints once it serves (`service.READY`, not imported: no network code here).
 READY = b"ready"
+#: The longest line the child may send on the command channel (a message is at most a few hundred bytes).
+MAX_COMMAND_LINE = 1 << 16
 
 
 def _command() -> list[str]:
@@ -74,8 +91,12 @@ class ServerProcess:
         certfile: str | None = None,
         keyfile: str | None = None,
         max_connections: int | None = None,
+        embed: tuple[str, ...] = (),
         durable: int = 0,
         command: Sequence[str] | None = None,
+        bus: Bus | None = None,
+        osc: socket.socket | None = None,
+        describe: Callable[[str], str] | None = None,
     ) -> None:
         self.path = path
         self.sock = sock
@@ -85,6 +106,8 @@ class ServerProcess:
         self.certfile = certfile
         self.keyfile = keyfile
         self.max_connections = max_connections
+        #: The sites that may show the pages in a frame (`--allow-embed`), passed on to every child.
+        self.embed = embed
         self.command = list(command) if command is not None else _command()
         self._lock = threading.Lock()
         #: The last seq the controller made durable, and whether the child still has to be told it.
@@ -96,6 +119,18 @@ class ServerProcess:
         self._watchers: list[Callable[[], None]] = []
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Where inbound commands are published; None answers them 503 (nothing carries them out).
+        self.bus = bus
+        #: The OSC socket (UDP) handed to the child, bound by this process; None when OSC is off.
+        self.osc = osc
+        #: How many control connections the child holds now (it says so over the channel).
+        self.control_held = 0
+        #: This end of the current child's command channel, and the lines waiting to be sent on it.
+        self._channel: socket.socket | None = None
+        self._outbox: queue.SimpleQueue[tuple[socket.socket, bytes] | None] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
+        #: The serving text (follow command and links) for a control token.
+        self._describe = describe or (lambda _token: "")
 
     # -- any thread ----------------------------------------------------------------
 
@@ -119,12 +154,41 @@ class ServerProcess:
             self._durable = max(self._durable, record.seq)
             self._tell()
 
+    def revoke_control(self) -> str:
+        """A new control token: every control link stops working, the child closes their connections; the new text."""
+        new_token = renew(self.path, Token.CONTROL)
+        self.renew_control(new_token)
+        return self._describe(new_token)
+
+    def renew_control(self, new_token: str) -> None:
+        """The control token was renewed: the child stops admitting the old one and closes its control connections."""
+        self._send({"control_token": new_token})
+
+    def _send(self, message: dict[str, object]) -> None:
+        """Queue one line for the current child; any thread, never blocks (the sender thread writes it)."""
+        channel = self._channel
+        if channel is not None:
+            self._outbox.put((channel, json.dumps(message).encode() + b"\n"))
+
+    def _answer(self, ident: object, answer: Answer) -> None:
+        """An inbound command's answer, for the child to pass on; any thread, never blocks."""
+        self._send({"id": ident, "ok": answer.ok, "seq": answer.seq, "code": answer.code, "error": answer.error})
+
+    def _send_all(self) -> None:
+        """The sender thread: write each queued line to its channel (a gone child's lines are dropped)."""
+        while (item := self._outbox.get()) is not None:
+            channel, line = item
+            with contextlib.suppress(OSError):
+                channel.sendall(line)
+
     def start(self) -> None:
         """Start the child, and the thread that watches it and starts it again if it dies."""
         if self._thread is not None:
             return
         if self.base is not None:
             note_served(self.path, self.base)
+        self._sender = threading.Thread(target=self._send_all, name="runofshow-server-answers", daemon=True)
+        self._sender.start()
         self._thread = threading.Thread(target=self._run, name="runofshow-server-watch", daemon=True)
         self._thread.start()
 
@@ -178,6 +242,7 @@ class ServerProcess:
         """Start the child and watch it until it exits; why it did."""
         read_end, write_end = os.pipe()
         os.set_blocking(write_end, False)
+        ours, theirs = socket.socketpair()
         args = [
             *self.command,
             str(self.path),
@@ -185,29 +250,40 @@ class ServerProcess:
             str(self.sock.fileno()),
             "--control-fd",
             str(read_end),
+            "--command-fd",
+            str(theirs.fileno()),
             "--parent",
             str(os.getpid()),
         ]
+        passed = [self.sock.fileno(), read_end, theirs.fileno()]
+        if self.osc is not None:
+            args += ["--osc-fd", str(self.osc.fileno())]
+            passed.append(self.osc.fileno())
         for flag, value in (("--certfile", self.certfile), ("--keyfile", self.keyfile)):
             if value:
                 args += [flag, value]
         if self.max_connections is not None:
             args += ["--max-connections", str(self.max_connections)]
+        for origin in self.embed:
+            args += ["--allow-embed", origin]
         try:
             process = subprocess.Popen(
                 args,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=(self.sock.fileno(), read_end),
+                pass_fds=passed,
                 start_new_session=True,  # the terminal's signals are the moderator's, not the server's
             )
         except OSError as error:
             os.close(write_end)
+            ours.close()
             return f"cannot start it: {error.strerror or error}"
         finally:
             os.close(read_end)
+            theirs.close()
         self._process = process
+        self._channel = ours
         with self._lock:
             if self._stopping.is_set():
                 os.close(write_end)
@@ -217,14 +293,35 @@ class ServerProcess:
         return self._watch(process)
 
     def _watch(self, process: subprocess.Popen[bytes]) -> str:
-        """Read what the child says until it exits: `ready` marks it serving; stderr's tail says why it died."""
+        """Read what the child says until it exits: `ready` marks it serving; stderr's tail says why it died.
+
+        Its commands come on the channel, one JSON line each: they are published on the bus.
+        """
         assert process.stdout is not None and process.stderr is not None
         said = b""
+        channel = self._channel
+        partial = b""
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)
             selector.register(process.stderr, selectors.EVENT_READ)
-            while selector.get_map():
+            if channel is not None:
+                selector.register(channel, selectors.EVENT_READ)
+            while any(key.fileobj is not channel for key in selector.get_map().values()):
                 for key, _ in selector.select(timeout=RETRY_S if self._owed else IDLE_S):
+                    if key.fileobj is channel:
+                        try:
+                            data = channel.recv(65536)
+                        except OSError:
+                            data = b""
+                        if not data:
+                            selector.unregister(channel)
+                            continue
+                        *lines, partial = (partial + data).split(b"\n")
+                        if len(partial) > MAX_COMMAND_LINE:
+                            partial = b""
+                        for line in lines:
+                            self._from_child(line)
+                        continue
                     data = os.read(key.fd, 65536)
                     if not data:
                         selector.unregister(key.fileobj)
@@ -240,11 +337,48 @@ class ServerProcess:
         process.stdout.close()
         process.stderr.close()
         code = process.wait()
+        self._channel = None
+        if channel is not None:
+            channel.close()
+        if self.control_held:
+            self.control_held = 0
+            self._set(self._health)
         with self._lock:
             pipe, self._pipe = self._pipe, None
         if pipe is not None:
             os.close(pipe)
         return _why(code, said)
+
+    def _from_child(self, line: bytes) -> None:
+        """On the watching thread: one line from the child, a command (published on the bus) or a count."""
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(message, dict):
+            return
+        held = message.get("held")
+        if type(held) is int:
+            self.control_held = max(0, held)
+            self._set(self._health)
+            return
+        ident = message.get("id")
+        name, args = message.get("command"), message.get("args")
+        actor, if_seq = message.get("actor"), message.get("if_seq")
+        if type(name) is not str or not isinstance(args, dict):
+            return
+        if type(actor) is not str or not 0 < len(actor) <= MAX_ACTOR:
+            actor = "api:?"
+        if self.bus is None:
+            self._answer(ident, Answer(False, code=503, error="no controller carries out commands here"))
+            return
+        try:
+            given = {key: value for key, value in args.items() if key not in ("actor", "if_seq")}
+            command = from_name(name, actor=actor, if_seq=if_seq if type(if_seq) is int else None, **given)
+        except CommandError as error:
+            self._answer(ident, Answer(False, code=400, error=str(error)))
+            return
+        self.bus.commands.publish(Inbound(command, lambda answer: self._answer(ident, answer)))
 
     def _set(self, health: ServerHealth) -> None:
         self._health = health

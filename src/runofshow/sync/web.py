@@ -34,10 +34,11 @@ import asyncio
 import contextlib
 import hmac
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection
@@ -52,11 +53,14 @@ from runofshow.domain.events import ReplayError
 from runofshow.domain.fold import State
 from runofshow.domain.header import Header
 from runofshow.journal.codec import JournalError
+from runofshow.journal.lock import holder
 from runofshow.session.bus import DurableRecord
 from runofshow.session.replay import Replayer
+from runofshow.sync.embed import frame_ancestors
 from runofshow.sync.links import Links, forget_served, note_served, page_links, serving_text
-from runofshow.sync.snapshots import cohost_snapshot, stage_snapshot
+from runofshow.sync.snapshots import cohost_snapshot, possible, stage_snapshot
 from runofshow.words.display import seconds_to_next_change
+from runofshow.words.status import status_document
 from runofshow.words.text import literal
 
 #: The WebSocket path the pages connect to.
@@ -71,8 +75,11 @@ CSP = (
 #: Path → (file in `pages/`, content type). Only these are served.
 PAGES: dict[str, tuple[str, str]] = {
     "/": ("cohost.html", "text/html; charset=utf-8"),
+    "/control": ("cohost.html", "text/html; charset=utf-8"),
     "/stage": ("stage.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/control.js": ("control.js", "text/javascript; charset=utf-8"),
+    "/stage.js": ("stage.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
 #: Largest message a page may send (a clock ping is ~60 bytes).
@@ -91,24 +98,27 @@ STAGE_KEY = (4003, "this link is for the stage view")
 
 STAGE = "stage"
 COHOST = "cohost"
+#: The control link's page: the co-host's view, and its buttons.
+CONTROL = "control"
 
 
 # -- HTTP --------------------------------------------------------------------
 
 
-def _headers(content_type: str, length: int) -> Headers:
-    return Headers(
-        [
-            ("Content-Type", content_type),
-            ("Content-Length", str(length)),
-            ("Content-Security-Policy", CSP),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "no-referrer"),
-            ("Cache-Control", "no-store"),
-            ("X-Frame-Options", "DENY"),
-            ("Cross-Origin-Resource-Policy", "same-origin"),
-        ]
-    )
+def _headers(content_type: str, length: int, embed: Sequence[str] = ()) -> Headers:
+    """The headers of everything served to a browser; `embed`: the sites that may frame it (see `embed`)."""
+    csp = CSP if not embed else CSP.replace(frame_ancestors(()), frame_ancestors(embed))
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(length)),
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+    ]
+    return Headers([header for header in headers if not (embed and header[0] == "X-Frame-Options")])
 
 
 def _plain(status: HTTPStatus, text: str) -> Response:
@@ -120,21 +130,28 @@ def _is_upgrade(request: Request) -> bool:
     return "websocket" in request.headers.get("Upgrade", "").lower()
 
 
-def page_response(request: Request) -> Response | None:
-    """The page or asset for a plain GET, or None if `request` is not for one (a WebSocket, say)."""
+def page_response(request: Request, embed: Sequence[str] = ()) -> Response | None:
+    """The page or asset for a plain GET, or None if `request` is not for one (a WebSocket, say).
+
+    `embed`: the sites allowed to show it in a frame (none by default).
+    """
     path = urlsplit(request.path).path
     if _is_upgrade(request) and request.method != "HEAD":
         return None
     found = PAGES.get(path)
     if found is None:
         return _plain(HTTPStatus.NOT_FOUND, "not found\n")
-    return asset_response(request, *found)
+    return asset_response(request, *found, embed)
 
 
-def asset_response(request: Request, name: str, kind: str) -> Response:
-    """A file of `pages/` as the answer to a GET (or HEAD: the same headers and no body), under the CSP."""
+def asset_response(request: Request, name: str, kind: str, embed: Sequence[str] = ()) -> Response:
+    """A file of `pages/` as the answer to a GET (or HEAD: the same headers and no body), under the CSP.
+
+    `embed`: the sites allowed to show it in a frame (none by default).
+    """
     body = _asset(name)
-    return Response(200, "OK", _headers(kind, len(body)), b"" if request.method == "HEAD" else body)
+    # HEAD: the same headers, Content-Length included, and no body.
+    return Response(200, "OK", _headers(kind, len(body), embed), b"" if request.method == "HEAD" else body)
 
 
 _ASSETS: dict[str, bytes] = {}
@@ -187,8 +204,16 @@ class WebViews:
         secure: bool = False,
         base: str | None = None,
         now_ms: Callable[[], float] | None = None,
+        embed: Sequence[str] = (),
+        control_token: str | None = None,
     ) -> None:
         self.path = path
+        #: The control link's token (None: no control link), renewed when the moderator revokes them.
+        self.control_token = control_token
+        #: Called when a control page arrives or leaves (the moderator's screen counts them).
+        self.on_held: Callable[[], None] = lambda: None
+        #: The sites allowed to show the pages in a frame (`--allow-embed`); none by default.
+        self.embed = tuple(embed)
         #: http(s)://HOST:PORT as others reach it; the links are made from it.
         self.base = base
         self.cohost_token = cohost_token
@@ -234,7 +259,7 @@ class WebViews:
         """
         path = urlsplit(request.path).path
         if request.method == "HEAD" or path != VIEW_PATH:
-            return page_response(request), None
+            return page_response(request, self.embed), None
         if not _is_upgrade(request):
             return _plain(HTTPStatus.BAD_REQUEST, "the view stream is a WebSocket\n"), None
         if not same_origin(request, self.secure):
@@ -248,13 +273,46 @@ class WebViews:
         return None, None if self.refusal(request) else role
 
     def role_of(self, request: Request) -> str | None:
-        """stage, cohost, or None for a missing or wrong token."""
+        """stage, cohost, control, or None for a missing or wrong token."""
         given = (parse_qs(urlsplit(request.path).query).get("token") or [""])[0].encode()
         if hmac.compare_digest(given, self.cohost_token.encode()):
             return COHOST
         if hmac.compare_digest(given, self.stage_token.encode()):
             return STAGE
+        if self.control_token is not None and hmac.compare_digest(given, self.control_token.encode()):
+            return CONTROL
         return None
+
+    @property
+    def control_pages(self) -> int:
+        """How many pages are open with the control link."""
+        return sum(1 for role in self._viewers.values() if role == CONTROL)
+
+    def drop_control(self) -> list[ServerConnection]:
+        """The control token was renewed: forget the control pages, and return them to be closed."""
+        dropped = [connection for connection, role in self._viewers.items() if role == CONTROL]
+        for connection in dropped:
+            self._viewers.pop(connection, None)
+        return dropped
+
+    def status(self, link_up: bool) -> dict[str, Any] | None:
+        """The status document now (`words.status`), from this fold, or None before the journal has a header."""
+        if self._engine is None or self._header is None:
+            return None
+        view = derive(self._engine, self.clock.read())
+        extra = {
+            "session": self._engine.agenda.session.title,
+            "journal": str(self.path),
+            "controller": holder(self.path),
+        }
+        return status_document(view, extra, link_up=link_up)
+
+    def toggle(self) -> str:
+        """What `toggle` means now: start before the start, resume while paused, else pause."""
+        engine = self._engine
+        if engine is None or not engine.started:
+            return "start"
+        return "resume" if engine.paused else "pause"
 
     def refusal(self, request: Request) -> tuple[int, str] | None:
         """Why a page's key cannot open it (unknown, or the stage's on the co-host page): a close code and reason."""
@@ -351,7 +409,8 @@ class WebViews:
         """The snapshot texts for `roles` now, from one View, or None before the journal has a header."""
         if self._engine is None or self._header is None:
             return None
-        view = derive(self._engine, self.clock.read())
+        reading = self.clock.read()
+        view = derive(self._engine, reading)
         self._last_view = view
         sent = view.now_us / 1000
         texts = {}
@@ -360,12 +419,15 @@ class WebViews:
             texts[STAGE] = json.dumps(
                 {"type": "view", "role": STAGE, "server_ms": sent, "view": stage}, ensure_ascii=False
             )
-        if COHOST in roles:
+        for role in (COHOST, CONTROL):
+            if role not in roles:
+                continue
             # The header's words come from the journal: made literal, as a follower's screen shows them.
             owner = literal(self._header.owner)
-            full = cohost_snapshot(view, self._engine.agenda.session.title, owner)
-            texts[COHOST] = json.dumps(
-                {"type": "view", "role": COHOST, "server_ms": sent, "problem": self.problem, "view": full},
+            agenda = self._engine.agenda
+            full = cohost_snapshot(view, agenda.session.title, owner, agenda.messages, possible(self._engine, reading))
+            texts[role] = json.dumps(
+                {"type": "view", "role": role, "server_ms": sent, "problem": self.problem, "view": full},
                 ensure_ascii=False,
             )
         return texts
@@ -427,6 +489,8 @@ class WebViews:
                 await connection.close(*refusal)
             return
         self._viewers[connection] = role
+        if role == CONTROL:
+            self.on_held()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick())
         try:
@@ -441,7 +505,8 @@ class WebViews:
         except Exception:  # a page that goes away must never disturb the show
             pass
         finally:
-            self._viewers.pop(connection, None)
+            if self._viewers.pop(connection, None) == CONTROL:
+                self.on_held()
             self._stalled.pop(connection, None)
             if not self._viewers and self._ticker is not None:
                 self._ticker.cancel()  # the last page has gone: no snapshots until the next one comes

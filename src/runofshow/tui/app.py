@@ -24,10 +24,11 @@ from textual.screen import Screen
 from runofshow.domain.agenda.values import zone
 from runofshow.domain.derive import View
 from runofshow.domain.events import Event, Warning, WarningLevel
+from runofshow.tui.cohost import CohostControlScreen
 from runofshow.tui.models import until_flash_changes
 from runofshow.tui.moderator import ModeratorScreen
 from runofshow.tui.screens import FollowScreen, LiveScreen, SessionScreen, StageScreen
-from runofshow.tui.source import Controls, MirroredTo, ServedBy, SessionSource
+from runofshow.tui.source import Controls, MirroredTo, RemoteCommands, RemoteControls, ServedBy, SessionSource
 from runofshow.words.display import seconds_to_next_change
 from runofshow.words.text import literal
 
@@ -232,8 +233,14 @@ class RunofshowApp(SessionApp):
         changes: Callable[[], AsyncIterator[None]] | None = None,
         services: Sequence[Callable[[], Awaitable[None]]] = (),
         shutdown: Callable[[], Awaitable[None]] | None = None,
+        remote: RemoteCommands | None = None,
+        remote_controls: RemoteControls | None = None,
     ) -> None:
         self.controls = controls
+        #: A co-host's keys, sent to the moderator's server (`follow --control`).
+        self.remote_controls = remote_controls
+        #: Commands from outside (the server's channel publishes them), answered once on disk.
+        self.remote = remote
         self.journal_label = journal_label
         self.notes = list(notes)
         #: The follow command to show while serving the journal to co-hosts.
@@ -248,7 +255,15 @@ class RunofshowApp(SessionApp):
         super().__init__(source, changes=changes, services=services, shutdown=shutdown)
 
     def make_screen(self) -> SessionScreen:
-        """The moderator's screen with controls, the co-host's without."""
+        """The moderator's screen with controls, the co-host's without (or with the keys sent to the moderator)."""
+        if self.remote_controls is not None:
+            return CohostControlScreen(
+                self.source,
+                self.remote_controls,
+                refresh=self.refresh_now,
+                journal_label=self.journal_label,
+                local_zone=self.local_zone,
+            )
         if self.controls is None:
             return FollowScreen(self.source, journal_label=self.journal_label, local_zone=self.local_zone)
         return ModeratorScreen(
@@ -280,6 +295,12 @@ class RunofshowApp(SessionApp):
                     loop.call_soon_threadsafe(self.refresh_now)
 
             self.server.watch(changed)
+        screen = self.live
+        if self.remote is not None and isinstance(screen, ModeratorScreen):
+            # Commands from outside: published on the bus by the server's channel, from its reading thread;
+            # carried out here, in this loop, as a key is (ModeratorScreen.remote); answered once on disk.
+            screen.answers = self.remote
+            self.remote.listen(screen.remote, asyncio.get_running_loop())
         if self.hub is not None:  # the mirror's thread says when the hub's copy changes state
             hub_loop = asyncio.get_running_loop()
 

@@ -151,7 +151,7 @@ def next_model(view: View) -> NextModel:
     upcoming = view.next_segment
     if upcoming is None:
         return NextModel(None, 0.0, view.ended)
-    return NextModel(upcoming.segment, upcoming.allotted_s, view.ended)
+    return NextModel(upcoming.segment, upcoming.left_s, view.ended)
 
 
 @dataclass(frozen=True, slots=True)

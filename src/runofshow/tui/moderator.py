@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import pendulum
 from textual.binding import Binding
@@ -23,11 +25,12 @@ from runofshow.domain.commands import (
     Skip,
     Start,
 )
-from runofshow.domain.events import MAX_MESSAGE
+from runofshow.domain.events import KEYBOARD, MAX_MESSAGE
+from runofshow.errors import RunofshowError
 from runofshow.tui.dialogs import ConfirmScreen, GotoScreen, MessageScreen
 from runofshow.tui.screens import HELP, MUTE, QUIT, SessionScreen, bindings
-from runofshow.tui.source import Controls, MirroredTo, ServedBy, SessionSource
-from runofshow.tui.words import message_presets
+from runofshow.tui.source import Controls, MirroredTo, RemoteCommands, ServedBy, SessionSource
+from runofshow.tui.words import message_presets, remote_notice
 from runofshow.words.text import literal
 from runofshow.words.timefmt import format_duration
 
@@ -56,7 +59,13 @@ class ModeratorScreen(SessionScreen):
         QUIT,
         HELP,
     )
-    BINDINGS = [*bindings(KEYS), Binding("T", "clear_message", "Clear the message", show=False)]
+    BINDINGS = [
+        *bindings(KEYS),
+        Binding("T", "clear_message", "Clear the message", show=False),
+        Binding("R", "revoke_control", "Revoke every control link", show=False),
+    ]
+    #: How long the screen says what a co-host or a script did ("Ana: next").
+    REMOTE_NOTICE_S = 4.0
 
     def __init__(
         self,
@@ -76,8 +85,24 @@ class ModeratorScreen(SessionScreen):
         self.controls = controls
         #: Draw at once after a command, rather than at the next tick.
         self.refresh_now = refresh
+        #: Answers commands from outside once on disk (when serving with a command channel).
+        self.answers: RemoteCommands | None = None
+
+    def remote(self, inbound: Any) -> None:
+        """A command from outside, in this screen's loop: carried out as a key, said on the cue line for a moment."""
+        if self.answers is None:
+            return
+        ack = self.answers.carry_out(self.controls.command, inbound)
+        if ack is None:
+            return
+        self.refresh_now()
+        name = type(inbound.command).__name__.lower()
+        self.notify(literal(remote_notice(inbound.command.actor, name)), timeout=self.REMOTE_NOTICE_S, markup=False)
 
     def _command(self, command: Command) -> None:
+        shown = self.view
+        if shown is not None and command.actor == KEYBOARD and command.if_seq is None:
+            command = replace(command, if_seq=shown.seq)  # the picture the moderator pressed the key on
         try:
             ack = self.controls.command(command)
         except CommandError as error:
@@ -213,6 +238,32 @@ class ModeratorScreen(SessionScreen):
         """T: take the message off every screen at once."""
         if self.source.view().message:
             self._command(Message(""))
+
+    def action_revoke_control(self) -> None:
+        """R: a new control token, after asking: every control link and connection stops working at once."""
+        server = self.server
+        if server is None:
+            self.notify("Not serving: there are no control links", timeout=3)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes or self.server is None:
+                return
+            try:
+                self.serving = self.server.revoke_control()
+            except RunofshowError as error:  # the token file could not be replaced: say so, the show goes on
+                self.notify(literal(str(error)), severity="error", timeout=8, markup=False)
+                return
+            self.notify("Every control link revoked; the new one is below", timeout=6)
+            self.refresh_now()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Revoke every control link?",
+                "Co-hosts' control pages, scripts and decks stop at once; send the new link to those who keep control.",
+            ),
+            answered,
+        )
 
     def action_quit_session(self) -> None:
         """Quit; while the show runs, ask first. The session is not ended."""

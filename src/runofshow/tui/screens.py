@@ -356,7 +356,7 @@ class SessionScreen(LiveScreen):
         if self.server is None:
             return True, ""
         health = self.server.health()
-        return health.healthy, describe_server(health, zone)
+        return health.healthy, describe_server(health, zone, self.server.control_held)
 
     def warn(self, title: str, severity: str, now_us: int) -> None:
         """Flash the warning's title in the cue line, where the moderator looks for the cue, for 8 s.

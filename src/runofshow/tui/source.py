@@ -6,8 +6,9 @@ else on either, so anything that offers these methods can be shown.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from runofshow.domain.agenda.model import Agenda
 from runofshow.domain.commands import Ack, Command
@@ -60,6 +61,35 @@ class ServedBy(Protocol):
 
     def watch(self, changed: Callable[[], None], /) -> None:
         """Call `changed` (from any thread) whenever its health changes."""
+        ...
+
+    @property
+    def control_held(self) -> int:
+        """How many control connections (control pages, API WebSockets) the server holds now."""
+        ...
+
+    def revoke_control(self) -> str:
+        """Renew the control token (every control link stops working at once); the new serving text."""
+        ...
+
+
+class RemoteCommands(Protocol):
+    """Commands from outside the keyboard (a co-host, the API, OSC): see `session.inbound.Answers`."""
+
+    def listen(self, carry_out: Callable[[Any], None], loop: asyncio.AbstractEventLoop, /) -> None:
+        """Call `carry_out` in `loop` with each command that arrives (an `Inbound`: `.command`, `.answer`)."""
+        ...
+
+    def carry_out(self, run: Callable[[Command], Ack], inbound: Any, /) -> Ack | None:
+        """Run the inbound command with `run` (as a key); answer it once on disk, or at once if refused."""
+        ...
+
+
+class RemoteControls(Protocol):
+    """Where a co-host's keys go: the moderator's server (see `sync.control_client.ControlClient`)."""
+
+    async def send(self, command: Command, /) -> tuple[bool, str, int | None]:
+        """Send `command`; whether it was done, what to tell the co-host, and its record's seq."""
         ...
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from runofshow.domain.instants import to_pendulum
 from runofshow.domain.link import Link, LinkState, ServerHealth, ServerState, Via
+from runofshow.words.cues import MESSAGE_PRESETS as MESSAGE_PRESETS  # the prompt's, worded with the cues
+from runofshow.words.cues import message_presets as message_presets
 from runofshow.words.timefmt import clock_time, coarse_age
 
 STOPPED = "NO CONTROLLER: the moderator's program stopped (a crash, or its terminal closed)"
@@ -69,30 +71,23 @@ def banner_text(link: Link, now_us: int, zone: str, *, following: bool) -> str:
     return "" if link.healthy or not following else describe_link(link, now_us, zone)
 
 
-def describe_server(health: ServerHealth | None, zone: str) -> str:
-    """For the status line: "" while the server is well and never stopped; else that it is down, or came back."""
+def describe_server(health: ServerHealth | None, zone: str, control_held: int = 0) -> str:
+    """For the status line: "" while the server is well, never stopped and nobody holds a control link; else
+    that it is down, or came back, and how many control connections are open (R revokes them)."""
     if health is None:
         return ""
+    held = f"{control_held} control link{'s' if control_held != 1 else ''} open (R revokes)" if control_held else ""
     if health.state is ServerState.DOWN:
         return f"SERVER DOWN ({health.problem}): starting it again; followers reconnect"
     if health.restarts and health.stopped_us is not None:
         when = clock_time(to_pendulum(health.stopped_us), zone)
         times = "" if health.restarts == 1 else f" {health.restarts} times"
-        return f"server restarted{times} (last stopped {when}: {health.problem})"
-    return ""
+        restarted = f"server restarted{times} (last stopped {when}: {health.problem})"
+        return f"{restarted} · {held}" if held else restarted
+    return held
 
 
-#: The messages every moderator may need, after the cue of the moment.
-MESSAGE_PRESETS = ("Please wrap up", "Please unmute", "We can't hear you")
-
-
-def message_presets(
-    cue: str | None, next_speaker: str | None, agenda: tuple[str, ...], segment: tuple[str, ...]
-) -> tuple[str, ...]:
-    """What the message prompt offers: the cue now, the usual requests, who is next, then the agenda's own."""
-    presets = [cue] if cue else []
-    presets += MESSAGE_PRESETS
-    if next_speaker:
-        presets.append(f"Next: {next_speaker}")
-    presets += [*agenda, *segment]
-    return tuple(dict.fromkeys(presets))
+def remote_notice(actor: str, command: str) -> str:
+    """What the moderator's screen says for a command from outside: "Ana: next", "deck: extend"."""
+    kind, _, name = actor.partition(":")
+    return f"{name or kind}: {command}"

@@ -35,3 +35,26 @@ def cue_text(level: str, remaining: float, speaker: str | None) -> str | None:
         return None
     sentence = f"{speaker}, {text}" if speaker else text
     return sentence[0].upper() + sentence[1:]
+
+
+#: The messages every moderator may need, after the cue of the moment.
+MESSAGE_PRESETS = ("Please wrap up", "Please unmute", "We can't hear you")
+
+
+def view_presets(view: View, agenda: tuple[str, ...]) -> tuple[str, ...]:
+    """The presets for a message sent now, from the view alone (a page has no screen to keep the last cue)."""
+    upcoming = view.next_segment
+    speaker = upcoming.segment.speaker if upcoming is not None else None
+    return message_presets(cue_for(view), speaker, agenda, view.focus.segment.messages)
+
+
+def message_presets(
+    cue: str | None, next_speaker: str | None, agenda: tuple[str, ...], segment: tuple[str, ...]
+) -> tuple[str, ...]:
+    """What the message prompt offers: the cue now, the usual requests, who is next, then the agenda's own."""
+    presets = [cue] if cue else []
+    presets += MESSAGE_PRESETS
+    if next_speaker:
+        presets.append(f"Next: {next_speaker}")
+    presets += [*agenda, *segment]
+    return tuple(dict.fromkeys(presets))

@@ -49,6 +49,9 @@ def session_html(shown: Shown) -> str:
     if chart is not None:
         body.append("<h2>Timeline</h2>")
         body.append(svg_chart(chart))
+    if shown.actions():
+        body.append("<h2>Who did what</h2>")
+        body.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in shown.actions()) + "</ul>")
     body.append(f"<footer>runofshow report of {html.escape(shown.provenance())}</footer>")
     return page(f"Report: {title}", body)
 

@@ -51,6 +51,10 @@ def session_markdown(shown: Shown) -> str:
     chart = timeline(shown)
     if chart is not None:
         out += ["", "```text", plain(TextChart(chart), 100).rstrip("\n"), "```"]
+    actions = shown.actions()
+    if actions:
+        out += ["", "## Who did what (not from the moderator's keyboard)", ""]
+        out += [f"- {md_plain(line)}" for line in actions]
     return "\n".join(out) + "\n"
 
 

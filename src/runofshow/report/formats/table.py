@@ -81,6 +81,9 @@ def session_table(shown: Shown, *, footer: bool = False) -> RenderableType:
     chart = timeline(shown)
     if chart is not None:
         parts += [Text(""), TextChart(chart)]
+    if shown.actions():
+        parts += [Text(""), Text("Who did what (not from the moderator's keyboard)", style="bold")]
+        parts += [Text(line) for line in shown.actions()]
     if footer:
         parts += [Text(""), Text(f"runofshow report of {shown.provenance()}", style="dim")]
     return Group(*parts)

@@ -10,7 +10,7 @@
 
 (() => {
   const page = document.body.dataset.page;
-  const token = decodeURIComponent(location.hash.slice(1));
+  const token = decodeURIComponent(location.hash.slice(1).split("&")[0]); // options may follow: stage.js
   const $ = (id) => document.getElementById(id);
   const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
   // Close codes the server gives a link whose key cannot open this page (a refused
@@ -83,11 +83,14 @@
 
   // The clock is the viewer's: in this device's zone, 12 or 24 h as its locale has it, and labelled
   // with that zone ("GMT+9 · Asia/Seoul"), as the room may be in another one than the session.
+  // An overlay may ask for another zone or 12/24 h (stage.js sets runofshowClockOptions).
+  const clockOptions = () => window.runofshowClockOptions || {};
   function zoneLabel(date) {
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    const zone = clockOptions().timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone || "";
     let short = "";
     try {
-      const parts = new Intl.DateTimeFormat([], { timeZoneName: "short" }).formatToParts(date);
+      const parts = new Intl.DateTimeFormat([], { timeZoneName: "short", timeZone: clockOptions().timeZone })
+        .formatToParts(date);
       short = parts.find((part) => part.type === "timeZoneName")?.value ?? "";
     } catch {
       short = "";
@@ -100,10 +103,10 @@
     if (timer !== null) clearTimeout(timer);
     timer = null;
     const date = new Date(serverNow());
-    setText("clock", date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    setText("clock", date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", ...clockOptions() }));
     const zone = zoneLabel(date);
     setText("clock-zone", zone);
-    const zoneTitle = `the time here, in this device's time zone (${zone})`;
+    const zoneTitle = clockOptions().timeZone ? `the time in ${zone}` : `the time here, in this device's time zone (${zone})`;
     if ($("clock-zone").title !== zoneTitle) $("clock-zone").title = zoneTitle;
     const toMinute = 60000 - (serverNow() % 60000);
     if (snap === null) {
@@ -130,7 +133,7 @@
   let rowsSeq = -1;
 
   function onView(message) {
-    if (page === "cohost" && message.role !== "cohost") {
+    if (page === "cohost" && message.role !== "cohost" && message.role !== "control") {
       refused(STAGE_KEY); // a server that sends the stage's view to the co-host page: say so, draw nothing broken
       return;
     }
@@ -153,6 +156,7 @@
     if (lastAlert !== null && v.alert !== lastAlert) chimeFor(v.alert);
     lastAlert = v.alert;
     if (page === "cohost") showCohost(message);
+    document.dispatchEvent(new CustomEvent("runofshow:view", { detail: message })); // control.js, stage.js
     render();
   }
 
