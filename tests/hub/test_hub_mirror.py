@@ -203,6 +203,21 @@ async def test_another_writer_on_a_stale_sequence_is_refused_and_one_that_takes_
     assert stored == [*journal_lines(controller.path)[:5], theirs]
 
 
+async def test_a_line_from_a_stranger_fences_without_naming_anyone_from_it(
+    cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock, mirrors: list[HubMirror]
+) -> None:
+    controller = open_controller()
+    mirrors.append(mirror := mirror_controller(controller, cluster.url, room))
+    controller.command("start")
+    await asyncio.to_thread(_wait_for, lambda: mirror.acked == controller.durable_seq)
+    # Not a record of this session (no message id of it): its actor and wall are no one's word.
+    stranger = b'{"seq":2,"type":"message","wall":"2021-10-08T09:30:00.000000Z","actor":"hub:kim","data":{}}'
+    assert await _publish_as_another(cluster.url, room, stranger, 2, "someone:2") == 3
+    _messages(controller, 1, clock)
+    await asyncio.to_thread(_wait_for, lambda: mirror.health().state is HubState.FENCED)
+    assert (mirror.health().by, mirror.health().since_us) == (None, None)
+
+
 async def test_run_again_resumes_the_room_after_its_last_record(
     cluster: Cluster, room: str, open_controller: Callable[..., Controller], clock: FakeClock, mirrors: list[HubMirror]
 ) -> None:

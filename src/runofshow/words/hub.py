@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from runofshow.domain.instants import to_pendulum
 from runofshow.domain.link import HubHealth, HubState
+from runofshow.words.text import literal
 from runofshow.words.timefmt import clock_time
 
 
@@ -22,7 +23,8 @@ def describe_hub(health: HubHealth | None, zone: str) -> str:
     when = (
         "" if health.since_us is None else f" at {clock_time(to_pendulum(health.since_us), zone, with_seconds=False)}"
     )
-    who = health.by or "another controller"
+    # Read from the hub, where anyone who may publish could have put it: shown, never acted on.
+    who = literal(health.by[:80]) if health.by else "another controller"
     if health.state is HubState.FENCED:
         return f"hub: {who} took over the room{when}; this screen's records are kept here, not sent"
     return f"hub: room {health.room} holds {who}'s session (last record{when}); not mirrored, choose another --room"

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 #: How long the first connection to the hub may take before following gives up, in seconds.
 FIRST_CONTACT_S = 10.0
+#: A heartbeat whose wall clock is further than this from ours is ignored, in microseconds: anyone
+#: who may publish to the hub can send one, and a clock moved by years would break every time shown.
+MAX_SKEW_US = 24 * 3600 * 1_000_000
 
 
 class HubFollower(Follower):
@@ -114,12 +117,15 @@ class HubFollower(Follower):
         """A heartbeat: the controller's wall clock, for the correction."""
         try:
             wall = json.loads(message.data)["wall_us"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return
-        if not isinstance(wall, int):
+        if not isinstance(wall, int) or isinstance(wall, bool):
             return
+        skew = wall - self.corrected.base.read().wall_us
+        if abs(skew) > MAX_SKEW_US:
+            return  # not a clock anyone runs a session by: a beat published by someone else
         self.last_beat_mono = self.corrected.base.read().mono
-        self._skews.append(wall - self.corrected.base.read().wall_us)
+        self._skews.append(skew)
         same = self.ready and self.header.boot is not None and self.header.boot == self.corrected.base.read().boot
         # Transit only ever makes the controller look behind: the largest sample is the best.
         self.corrected.offset_us = 0 if same else max(self._skews)

@@ -109,7 +109,7 @@ class InUse(Exception):
 def _fields(line: bytes) -> dict[str, Any]:
     try:
         record = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return record if isinstance(record, dict) else {}
 
@@ -432,12 +432,17 @@ class HubMirror:
         """Raise Fenced, naming who wrote record `seq` (its actor, else its session's owner) and when."""
         by: str | None = None
         since: int | None = None
+        theirs = False
         with contextlib.suppress(Exception):
-            record = _fields(bytes((await js.get_msg(self.stream, stream_seq(seq))).data or b""))
-            actor = record.get("actor")
-            by = actor if isinstance(actor, str) else None
-            since = _wall_us(record)
-        if by is None:
+            message = await js.get_msg(self.stream, stream_seq(seq))
+            # A line without this session's message id was not written by any controller of it.
+            theirs = (message.headers or {}).get("Nats-Msg-Id") != message_id(self.session, seq)
+            if not theirs:
+                record = _fields(bytes(message.data or b""))
+                actor = record.get("actor")
+                by = actor if isinstance(actor, str) else None
+                since = _wall_us(record)
+        if by is None and not theirs:
             with contextlib.suppress(Exception):
                 by = _owner(_fields(bytes((await js.get_msg(self.stream, 1)).data or b"")))
         raise Fenced(by, since)

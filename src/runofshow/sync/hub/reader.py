@@ -51,7 +51,7 @@ def header_session(line: bytes) -> str | None:
     """The session id a header line carries, or None if it is not a header."""
     try:
         record = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # anyone who may publish to the room can put anything there
         return None
     if not isinstance(record, dict) or record.get("type") != "header":
         return None
@@ -161,14 +161,27 @@ class RoomReader:
                     continue  # sent again after a reset: already yielded
                 msg_id = (message.headers or {}).get("Nats-Msg-Id", "")
                 session, _, seq_text = msg_id.rpartition(":")
-                if sseq != self.last_sseq + 1 or (self.session and session != self.session):
+                gap = sseq != self.last_sseq + 1
+                if gap or (self.session and session != self.session):
                     # A gap, or another session's record: look at the stream again from the header.
                     self.resets += 1
-                    return
-                if seq_text != str(journal_seq(sseq)):
+                    if await self._read_header(js) != self.header:
+                        return  # the room's next session (or no hub to ask): start from its header
+                    # The same session: a record deleted, or a line published by someone else. Reading
+                    # again would find the same thing, forever: say so once and go past it.
+                    if gap:
+                        self.problem = f"room {self.room}: records {journal_seq(self.last_sseq + 1)} to {journal_seq(sseq - 1)} are missing on the hub"
+                    else:
+                        self.problem = (
+                            f"room {self.room}: stream message {sseq} is not a record of this session; skipped"
+                        )
+                        self.last_sseq = sseq
+                        continue
+                elif seq_text != str(journal_seq(sseq)):
                     self.problem = f"room {self.room}: stream message {sseq} is not record {journal_seq(sseq)}"
+                else:
+                    self.problem = None
                 self.last_sseq = sseq
-                self.problem = None
                 self.stall_s = STALL_S
                 yield bytes(message.data)
         finally:
