@@ -288,7 +288,8 @@ class ControlApi:
         if path != WS_PATH:
             if upgrade:
                 return json_response(400, {"ok": False, "error": "the control WebSocket is /api/v1/ws"}), False
-            return await self.http(request, given_token(request), request_body(request)), False
+            page = same_origin(request, secure)  # the co-host page's buttons: a fetch from this server's own page
+            return await self.http(request, given_token(request), request_body(request), page=page), False
         if not upgrade:
             return json_response(400, {"ok": False, "error": "/api/v1/ws is a WebSocket"}), False
         if request.headers.get("Origin") is not None and not same_origin(request, secure):
@@ -302,8 +303,8 @@ class ControlApi:
 
     # -- HTTP ------------------------------------------------------------------
 
-    async def http(self, request: Request, given: str, body: bytes) -> Response:
-        """Answer one HTTP request under /api/v1/ (not the WebSocket)."""
+    async def http(self, request: Request, given: str, body: bytes, *, page: bool = False) -> Response:
+        """Answer one HTTP request under /api/v1/ (not the WebSocket); `page`: sent by this server's own page."""
         parts = urlsplit(request.path)
         rest = parts.path[len(API_PREFIX) :].strip("/")
         name, _, arg = rest.partition("/")
@@ -318,7 +319,11 @@ class ControlApi:
             call = call_of(name, fields, unquote(arg) if arg else None)
         except Refused as refusal:
             return json_response(refusal.status.value, self._error(refusal.text))
-        actor = f"api:{sender_name(fields.get('as'), 'http')}"
+        actor = (
+            f"cohost:{sender_name(fields.get('as'), 'co-host')}"
+            if page
+            else f"api:{sender_name(fields.get('as'), 'http')}"
+        )
         code, reply = await self.run(call, self.role(given) if given else None, actor, name)
         return json_response(code, reply)
 
