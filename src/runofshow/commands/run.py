@@ -109,7 +109,9 @@ def run_session(
         # Records: the writer's thread hands each durable one to the mirror (HubMirror.notify,
         # Delivery.WRITER_THREAD), which only queues it; the mirror's own thread and loop publish it.
         # Its health reaches the screen by HubMirror.watch, in RunofshowApp.on_mount.
-        mirror = mirror_controller(controller, hub, room, creds, token_hashes=hub_tokens)
+        # Commands: the mirror also takes the room's control API (from `serve --hub`) onto controller.bus.commands;
+        # carried out by the screen and answered once on disk, as the server child's are (below).
+        mirror = mirror_controller(controller, hub, room, creds, token_hashes=hub_tokens, commands=True)
     server = None
     if sock is not None:
         from runofshow.sync.supervisor import ServerProcess
@@ -139,7 +141,15 @@ def run_session(
     # - records, when serving: below.
     try:
         if server is None:
-            app = RunofshowApp(controller, controller, journal_label=label, notes=controller.notes, hub=mirror)
+            from runofshow.session.inbound import Answers
+
+            # The hub's commands (if any): `answers` answers each once its record is on disk.
+            hub_answers = (
+                Answers(controller.bus, controller.durable_seq, lambda: controller.engine.seq) if mirror else None
+            )
+            app = RunofshowApp(
+                controller, controller, journal_label=label, notes=controller.notes, hub=mirror, remote=hub_answers
+            )
         else:
             from runofshow.session.bus import Delivery
             from runofshow.session.inbound import Answers

@@ -18,12 +18,32 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from runofshow.domain.commands import Ack, Command, CommandError, StaleCommand
+from runofshow.domain.commands import Ack, Command, CommandError, StaleCommand, from_name
+from runofshow.domain.events import MAX_ACTOR
 from runofshow.session.bus import Answer, Bus, Delivery, DurableRecord, Inbound
 
-__all__ = ["Answer", "Answers", "Inbound"]
+__all__ = ["Answer", "Answers", "Inbound", "command_of", "reply_of"]
+
+
+def command_of(message: Mapping[str, object]) -> Command | None:
+    """The command a channel message carries (`{"command", "args", "actor", "if_seq"}`, as the server's
+    command channel and the hub's control subject send it); None if it is not one; CommandError, in
+    words for a person, for arguments that make no command."""
+    name, args = message.get("command"), message.get("args")
+    actor, if_seq = message.get("actor"), message.get("if_seq")
+    if type(name) is not str or not isinstance(args, dict):
+        return None
+    if type(actor) is not str or not 0 < len(actor) <= MAX_ACTOR:
+        actor = "api:?"
+    given = {key: value for key, value in args.items() if isinstance(key, str) and key not in ("actor", "if_seq")}
+    return from_name(name, actor=actor, if_seq=if_seq if type(if_seq) is int else None, **given)
+
+
+def reply_of(answer: Answer) -> dict[str, object]:
+    """An answer as the channel carries it back: `{"ok", "seq", "code", "error"}`."""
+    return {"ok": answer.ok, "seq": answer.seq, "code": answer.code, "error": answer.error}
 
 
 class Answers:

@@ -29,7 +29,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from websockets.asyncio.server import ServerConnection
@@ -38,7 +38,6 @@ from websockets.http11 import Request, Response
 
 from runofshow.domain.events import MAX_MESSAGE
 from runofshow.sync.admission import given_token, request_body
-from runofshow.sync.control_link import ControllerLink
 from runofshow.sync.web import same_origin
 
 #: Where the API lives.
@@ -173,6 +172,23 @@ def sender_name(value: object, default: str) -> str:
     return name or default
 
 
+class Link(Protocol):
+    """Where commands go: the channel to the moderator's process (`ControllerLink`), or the hub's control
+    subject (`sync.hub.tier`)."""
+
+    async def start(self) -> None:
+        """In the server's loop, before the first command."""
+        ...
+
+    async def close(self) -> None:
+        """Commands still waiting are answered 503."""
+        ...
+
+    async def send(self, call: Call, actor: str) -> dict[str, Any]:
+        """Send one command; `{"ok", "seq"}` once its record is on disk, or `{"ok": false, "code", "error"}`."""
+        ...
+
+
 #: How a command's answer becomes a reply: read the journal up to a seq, and the status document now.
 Catch = Callable[[int], None]
 Status = Callable[[], dict[str, Any] | None]
@@ -183,7 +199,7 @@ class ControlApi:
 
     def __init__(
         self,
-        link: ControllerLink,
+        link: Link,
         *,
         control_token: str,
         cohost_token: str,
@@ -256,6 +272,7 @@ class ControlApi:
         seq = answer.get("seq")
         if type(seq) is int:
             self._catch_up(seq)  # on disk: the reply's status shows the command's effect
+            await self._folded(seq)  # at once here; a fold fed from elsewhere (the hub) may take a moment
         return 200, {"ok": True, "command": command, "seq": seq, "status": self._status()}
 
     async def _folded(self, seq: int) -> None:
@@ -438,6 +455,7 @@ __all__ = [
     "WS_PATH",
     "Call",
     "ControlApi",
+    "Link",
     "Refused",
     "call_of",
     "json_response",

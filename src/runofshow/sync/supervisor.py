@@ -49,11 +49,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from runofshow.clock import Clock
-from runofshow.domain.commands import CommandError, from_name
-from runofshow.domain.events import MAX_ACTOR
+from runofshow.domain.commands import CommandError
 from runofshow.domain.link import ServerHealth, ServerState
 from runofshow.secrets import Token, renew
 from runofshow.session.bus import Answer, Bus, DurableRecord, Inbound
+from runofshow.session.inbound import command_of, reply_of
 from runofshow.sync.links import forget_served, note_served
 
 #: Pauses before starting the server again after it died, in seconds; the last one repeats.
@@ -172,7 +172,7 @@ class ServerProcess:
 
     def _answer(self, ident: object, answer: Answer) -> None:
         """An inbound command's answer, for the child to pass on; any thread, never blocks."""
-        self._send({"id": ident, "ok": answer.ok, "seq": answer.seq, "code": answer.code, "error": answer.error})
+        self._send({"id": ident, **reply_of(answer)})
 
     def _send_all(self) -> None:
         """The sender thread: write each queued line to its channel (a gone child's lines are dropped)."""
@@ -363,20 +363,15 @@ class ServerProcess:
             self._set(self._health)
             return
         ident = message.get("id")
-        name, args = message.get("command"), message.get("args")
-        actor, if_seq = message.get("actor"), message.get("if_seq")
-        if type(name) is not str or not isinstance(args, dict):
-            return
-        if type(actor) is not str or not 0 < len(actor) <= MAX_ACTOR:
-            actor = "api:?"
         if self.bus is None:
             self._answer(ident, Answer(False, code=503, error="no controller carries out commands here"))
             return
         try:
-            given = {key: value for key, value in args.items() if key not in ("actor", "if_seq")}
-            command = from_name(name, actor=actor, if_seq=if_seq if type(if_seq) is int else None, **given)
+            command = command_of(message)
         except CommandError as error:
             self._answer(ident, Answer(False, code=400, error=str(error)))
+            return
+        if command is None:
             return
         self.bus.commands.publish(Inbound(command, lambda answer: self._answer(ident, answer)))
 

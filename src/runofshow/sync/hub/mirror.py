@@ -18,7 +18,13 @@ The mirror's loop:
   record whose acknowledgement was lost is sent again and stored once;
 - says every 2 s on `runofshow-beat.<room>` that the controller is alive,
   and puts the room's token hashes in the `runofshow_tokens` bucket, for the
-  serve processes to admit its links.
+  serve processes to admit its links;
+- given the session's bus (`commands`), answers the control API's requests
+  on `runofshow-control.<room>` (from `serve --hub`): each is published on the
+  bus as an `Inbound`, carried out by the screen as a key, and answered (by
+  `session.inbound.Answers`, from the writer's thread or the screen's loop)
+  once its record is on disk; the reply is handed to this loop, never awaited
+  there. A fenced controller stops answering, so the room's new one is heard.
 
 When the stream holds a record this journal does not have at that seq, or
 refuses a publish on the expected sequence, another controller writes to
@@ -48,16 +54,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runofshow.clock import Clock
+from runofshow.domain.commands import CommandError
 from runofshow.domain.instants import parse_instant
 from runofshow.domain.link import HubHealth, HubState
 from runofshow.journal.codec import MAX_LINE_BYTES
 from runofshow.secrets import Token, token
-from runofshow.session.bus import Delivery, DurableRecord
+from runofshow.session.bus import Answer, Bus, Delivery, DurableRecord, Inbound
+from runofshow.session.inbound import command_of, reply_of
 from runofshow.sync.hub.connect import HubCredentials, connect, reason
-from runofshow.sync.hub.names import beat_subject, journal_seq, message_id, stream_name, stream_seq, subject
+from runofshow.sync.hub.names import (
+    beat_subject,
+    control_subject,
+    journal_seq,
+    message_id,
+    stream_name,
+    stream_seq,
+    subject,
+)
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
+    from nats.aio.msg import Msg
+    from nats.aio.subscription import Subscription
     from nats.js.client import JetStreamContext
 
     from runofshow.session.controller import Controller
@@ -170,6 +188,8 @@ class HubMirror:
         self._thread: threading.Thread | None = None
         self._client: Client | None = None
         self._started = threading.Event()
+        #: The session's bus, to take the control API's commands on (None: the mirror takes none).
+        self.commands: Bus | None = None
 
     # -- any thread ----------------------------------------------------------------
 
@@ -289,8 +309,13 @@ class HubMirror:
         js = client.jetstream(timeout=REQUEST_S)
         beats = asyncio.create_task(self._beat(client))
         tokens: asyncio.Task[None] | None = None
+        listening: Subscription | None = None
         try:
             await self._retrying(lambda: self._claim(js))
+            if self.commands is not None:  # only once the room's stream holds this session
+                listening = await self._retrying(
+                    lambda: client.subscribe(control_subject(self.room), cb=self._on_command)
+                )
             # Beside the records, never before them: a hub that will not take the tokens (permissions, say)
             # must not hold the journal back.
             tokens = asyncio.create_task(self._put_tokens_retrying(js))
@@ -305,12 +330,39 @@ class HubMirror:
         except InUse as in_use:
             self._set(HubHealth(HubState.IN_USE, self.room, 0, in_use.by, in_use.since_us))
         finally:
+            if listening is not None:  # fenced: the room's new controller answers now
+                with contextlib.suppress(Exception):
+                    await listening.unsubscribe()
             for task in (beats, tokens):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(BaseException):
                         await task
         await asyncio.Event().wait()  # fenced or in use: nothing more to do until closed
+
+    async def _on_command(self, msg: Msg) -> None:
+        """A command from the control API: published on the bus; its answer is sent back once on disk."""
+        loop = asyncio.get_running_loop()
+
+        def answer(given: Answer) -> None:  # any thread (the writer's, the screen's loop): never blocks
+            data = json.dumps(reply_of(given)).encode()
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the sender times out
+                asyncio.run_coroutine_threadsafe(msg.respond(data), loop)
+
+        bus = self.commands
+        if bus is None or self._health.state in (HubState.FENCED, HubState.IN_USE):
+            answer(Answer(False, code=503, error="this controller no longer runs the room"))
+            return
+        message = _fields(msg.data)
+        try:
+            command = command_of(message)
+        except CommandError as error:
+            answer(Answer(False, code=400, error=str(error)))
+            return
+        if command is None:
+            answer(Answer(False, code=400, error="not a command"))
+            return
+        bus.commands.publish(Inbound(command, answer))
 
     def _failed(self, why: str) -> None:
         """The client could not reach a server, or was refused: the status line says why."""
@@ -541,12 +593,15 @@ def mirror_controller(
     creds: HubCredentials | None = None,
     *,
     token_hashes: Mapping[str, str] | None = None,
+    commands: bool = False,
 ) -> HubMirror:
     """A started mirror of `controller`'s journal into `room`, told each record once it is on disk.
 
     Handoff: the journal writer's thread calls `HubMirror.notify` for each
     durable record (`Delivery.WRITER_THREAD`), which only queues it; the
-    mirror's own thread and loop do the rest.
+    mirror's own thread and loop do the rest. With `commands`, the mirror also
+    takes the control API's commands for the room onto the controller's bus
+    (someone must carry them out: `session.inbound.Answers`).
     """
     mirror = HubMirror(
         url,
@@ -560,5 +615,7 @@ def mirror_controller(
         token_hashes=token_hashes,
     )
     controller.bus.records.subscribe(mirror.notify, deliver=Delivery.WRITER_THREAD)
+    if commands:
+        mirror.commands = controller.bus
     mirror.start()
     return mirror

@@ -9,7 +9,9 @@ record N + 1 (`Nats-Expected-Last-Sequence`): a second writer, or a
 controller that was taken over, fails that check instead of appending.
 Each message also carries `Nats-Msg-Id: <session id>:<seq>`, so a record
 sent again after a lost acknowledgement is stored once.
-Heartbeats (not stored) go to `runofshow-beat.<room>`.
+Heartbeats (not stored) go to `runofshow-beat.<room>`. Commands for the room's
+controller (from `serve --hub`'s control API) are NATS requests on
+`runofshow-control.<room>`, answered by the controller once the record is on disk.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ STREAM_PREFIX = "RUNOFSHOW_"
 SUBJECT_PREFIX = "runofshow."
 #: Heartbeats of a room's controller: core NATS, never stored.
 BEAT_PREFIX = "runofshow-beat."
+#: Commands for a room's controller: core NATS request and reply, never stored.
+CONTROL_PREFIX = "runofshow-control."
 #: The default port of a NATS server.
 DEFAULT_PORT = 4222
 
@@ -52,6 +56,11 @@ def subject(room: str) -> str:
 def beat_subject(room: str) -> str:
     """Where `room`'s controller says it is alive when it has nothing to record."""
     return BEAT_PREFIX + check_room(room)
+
+
+def control_subject(room: str) -> str:
+    """Where `room`'s controller takes commands (request and reply)."""
+    return CONTROL_PREFIX + check_room(room)
 
 
 def room_of_stream(name: str) -> str | None:

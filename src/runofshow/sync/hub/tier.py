@@ -14,11 +14,18 @@ A link names its room under `/r/ROOM`:
 | `/r/ROOM/view` | the pages' snapshot stream (WebSocket) |
 | `ws://HOST:PORT/r/ROOM` | the journal stream that `follow` reads (session key) |
 | `ws://HOST:PORT/r/ROOM/stage` | the stage's journal stream (`follow --stage`) |
+| `/r/ROOM/api/v1/<command>` | the control API (`GET`; control key, the stage key for `seen`) |
+| `/r/ROOM/api/v1/status` | the status document (control or session key) |
 
 A room is read from the hub when its first viewer comes, and kept: its
 lines are held in memory (a day's journal is a few thousand lines), folded
-once for every page, and sent from there to every follower. The control API
-is not served here.
+once for every page, and sent from there to every follower.
+
+The control API is `sync.control`'s, with the keys checked against the room's
+hashes: a command goes as a NATS request to `runofshow-control.<room>`, which
+the room's controller answers once its record is on disk (see
+`sync.hub.mirror`); the reply's status is this process's fold once the
+record has come from the stream. No answer within ANSWER_TIMEOUT_S: 503.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -46,12 +54,13 @@ from runofshow.clock import Clock
 from runofshow.domain.instants import format_instant
 from runofshow.journal.codec import JournalError
 from runofshow.session.replay import Replayer
-from runofshow.sync.admission import given_token, request_problem
+from runofshow.sync.admission import given_token, request_body, request_problem
+from runofshow.sync.control import API_PREFIX, WS_PATH, Call, ControlApi, json_response
 from runofshow.sync.hub.connect import HubCredentials, connect
-from runofshow.sync.hub.names import ROOM_PATTERN
+from runofshow.sync.hub.names import ROOM_PATTERN, control_subject
 from runofshow.sync.hub.reader import header_session, room_lines
 from runofshow.sync.stage_feed import stage_header
-from runofshow.sync.web import COHOST, STAGE, VIEW_PATH, WebViews, page_response
+from runofshow.sync.web import COHOST, CONTROL, STAGE, VIEW_PATH, WebViews, page_response, same_origin
 
 #: The key-value bucket where each room's controller puts its keys' hashes.
 TOKENS_BUCKET = "runofshow_tokens"
@@ -67,6 +76,9 @@ QUEUE_RECORDS = 256
 MAX_FRAME = 2**16
 #: The path prefix every room's links start with.
 ROOM_PREFIX = "/r/"
+#: How long a command waits for the room's controller to answer (it answers once the record is on disk).
+ANSWER_TIMEOUT_S = 10.0
+NO_CONTROLLER = "the room's controller does not answer"
 BEHIND_REASON = "too far behind: reconnect from your last seq"
 NEW_SESSION_REASON = "the room holds another session now: reconnect"
 
@@ -113,16 +125,72 @@ class RoomViews(WebViews):
         self._changed()
 
 
-def role_of_hashes(token: str, hashes: dict[str, str]) -> str | None:
-    """Which role a key has in a room, from the bucket's hashes; None for none."""
+def role_of_hashes(token: str, hashes: dict[str, str], *, control: bool = False) -> str | None:
+    """Which role a key has in a room, from the bucket's hashes; None for none.
+
+    The control key counts only where asked for (`control`: the control API); elsewhere it is no key.
+    """
     if not token:
         return None
     given = token_hash(token).encode()
+    if control and hashes.get("control") and hmac.compare_digest(given, hashes["control"].encode()):
+        return CONTROL
     if hashes.get("session") and hmac.compare_digest(given, hashes["session"].encode()):
         return COHOST
     if hashes.get("stage") and hmac.compare_digest(given, hashes["stage"].encode()):
         return STAGE
     return None
+
+
+class RoomLink:
+    """The control API's way to a room's controller: a NATS request on the room's control subject."""
+
+    def __init__(self, room: str, client: Callable[[], object]) -> None:
+        self.subject = control_subject(room)
+        self._client = client
+
+    async def start(self) -> None:
+        """Nothing to open: the tier's hub client is shared by every room."""
+
+    async def close(self) -> None:
+        """Nothing to close: each request waits for its own answer."""
+
+    async def send(self, call: Call, actor: str) -> dict[str, Any]:
+        """Send one command; the controller's answer, or 503 if none answers in time."""
+        import nats.errors
+
+        message = {"command": call.name, "args": call.args, "actor": actor, "if_seq": call.if_seq}
+        try:
+            client = self._client()
+            reply = await client.request(  # type: ignore[attr-defined]
+                self.subject, json.dumps(message).encode(), timeout=ANSWER_TIMEOUT_S
+            )
+            answer = json.loads(reply.data)
+        except (nats.errors.Error, TimeoutError, OSError, ValueError):
+            return {"ok": False, "code": 503, "error": NO_CONTROLLER}
+        if not isinstance(answer, dict):
+            return {"ok": False, "code": 503, "error": NO_CONTROLLER}
+        return answer
+
+
+class RoomControl(ControlApi):
+    """`sync.control`'s API for one room, its keys checked against the room's hashes from the bucket."""
+
+    def __init__(self, room: HubRoom, client: Callable[[], object]) -> None:
+        super().__init__(
+            RoomLink(room.name, client),
+            control_token="",
+            cohost_token="",
+            stage_token="",
+            catch_up=lambda seq: None,  # the record comes from the stream: `run` waits for the fold to have it
+            status=lambda: room.views.status(True),
+            toggle=room.views.toggle,
+        )
+        self.views = room.views
+
+    def role(self, given: str) -> str | None:
+        """control, cohost, stage, or None, from the room's hashes."""
+        return role_of_hashes(given, self.views.hashes, control=True)
 
 
 class _Live:
@@ -150,6 +218,7 @@ class HubRoom:
         self.followers: set[_Live] = set()
         self.has_header = asyncio.Event()
         self._stage_header: str | None = None
+        self.control: RoomControl | None = None
         self._task = asyncio.get_running_loop().create_task(self._read(url, creds))
 
     async def _read(self, url: str, creds: HubCredentials | None) -> None:
@@ -324,6 +393,8 @@ class HubTier:
         if split is None:
             return connection.respond(HTTPStatus.NOT_FOUND, "a room's links start with /r/ROOM/\n")
         name, rest = split
+        if rest.startswith(API_PREFIX):
+            return await self._api(name, replace(request, path=rest + _query(request)))
         upgrade = "websocket" in request.headers.get("Upgrade", "").lower()
         if not upgrade or request.method == "HEAD":
             if rest == "":  # the co-host page's assets are relative: it must end in a slash
@@ -349,6 +420,32 @@ class HubTier:
         if await self.room(name) is None:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "the room's journal is not on the hub yet\n")
         return None
+
+    async def _api(self, name: str, request: Request) -> Response:
+        """The room's control API (`request.path` without its `/r/ROOM`): one HTTP request, answered here."""
+        if urlsplit(request.path).path == WS_PATH or "websocket" in request.headers.get("Upgrade", "").lower():
+            return json_response(404, _no("the control WebSocket is not served by the hub's web tier; use HTTP"))
+        if request.method != "GET":  # a HEAD must never carry out a command
+            return json_response(405, _no("GET (POST is not taken by the hub's web tier)"))
+        hashes = await self.hashes(name)
+        if hashes is None:
+            return json_response(404, _no("no such room on this hub"))
+        room = await self.room(name)
+        if room is None:
+            return json_response(503, _no("the room's journal is not on the hub yet"))
+        room.views.hashes = hashes
+        if room.control is None:
+            room.control = RoomControl(room, self._connected)
+        secure = self.ssl_context is not None
+        return await room.control.http(
+            request, given_token(request), request_body(request), page=same_origin(request, secure)
+        )
+
+    def _connected(self) -> object:
+        """The hub client (`hashes` connects it before any command is sent)."""
+        if self._client is None:
+            raise OSError("not connected to the hub")
+        return self._client
 
     async def _handle(self, connection: ServerConnection) -> None:
         request = connection.request
@@ -419,6 +516,10 @@ async def _discard_input(connection: ServerConnection, live: _Live) -> None:
         live.dropped = "gone"
     with contextlib.suppress(asyncio.QueueFull):
         live.queue.put_nowait((-1, ""))
+
+
+def _no(text: str) -> dict[str, Any]:
+    return {"ok": False, "error": text, "status": None}
 
 
 def _query(request: Request) -> str:

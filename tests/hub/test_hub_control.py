@@ -1,0 +1,120 @@
+"""The control API in hub mode: `serve --hub` carries a command to the room's controller over NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from runofshow.clock import FakeClock, SystemClock
+from runofshow.secrets import Token, token
+from runofshow.session.controller import Controller
+from runofshow.session.inbound import Answers
+from runofshow.sync.hub.mirror import mirror_controller
+from runofshow.sync.hub.tier import NO_CONTROLLER, HubTier
+from runofshow.sync.listen import bind
+from tests.hub.kit import TIMEOUT_S
+from tests.kit.nats import nats_server
+
+pytestmark = [pytest.mark.network]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One nats-server with JetStream; its URL."""
+    program = nats_server()
+    if program is None:
+        pytest.skip("nats-server is not installed")
+    root = tmp_path_factory.mktemp("control")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [program, "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(root / "js")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "nats-server did not start"
+            time.sleep(0.05)
+    yield f"nats://127.0.0.1:{port}"
+    process.kill()
+    process.wait(10)
+
+
+@contextlib.asynccontextmanager
+async def tier(url: str) -> AsyncIterator[int]:
+    served = HubTier(url, bind("127.0.0.1", 0), SystemClock())
+    ready = asyncio.Event()
+    task = asyncio.create_task(served.serve_forever(ready.set))
+    await asyncio.wait_for(ready.wait(), TIMEOUT_S)
+    try:
+        yield served.sock.getsockname()[1]
+    finally:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+
+
+def _get(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+async def get(url: str) -> tuple[int, dict[str, Any]]:
+    return await asyncio.to_thread(_get, url)
+
+
+async def test_a_command_through_the_hub_tier_lands_in_the_controllers_journal(
+    hub: str, open_controller: Callable[..., Controller], clock: FakeClock
+) -> None:
+    controller = open_controller()
+    controller.command("start")
+    room = "control-api"
+    mirror = mirror_controller(controller, hub, room, commands=True)
+    # What the moderator's screen does: carry out each inbound command as a key, answer it once on disk.
+    answers = Answers(controller.bus, controller.durable_seq, lambda: controller.engine.seq)
+    answers.listen(lambda inbound: answers.carry_out(controller.command, inbound), asyncio.get_running_loop())
+    control, stage = token(controller.path, Token.CONTROL), token(controller.path, Token.STAGE)
+    try:
+        async with tier(hub) as port:
+            api = f"http://127.0.0.1:{port}/r/{room}/api/v1"
+            async with asyncio.timeout(TIMEOUT_S):  # the room's keys reach the bucket once the mirror has claimed it
+                while (await get(f"{api}/status?token={control}"))[0] != 200:
+                    await asyncio.sleep(0.1)
+
+            code, reply = await get(f"{api}/next?token={control}&as=Deck")
+            assert code == 200, reply
+            last = json.loads(controller.path.read_bytes().splitlines()[-1])
+            assert reply["seq"] == last["seq"] == controller.engine.seq
+            assert last["actor"] == "api:Deck"
+            assert controller.engine.current == 1
+            assert reply["status"]["seq"] == reply["seq"]  # the tier's fold has the command's record
+
+            assert (await get(f"{api}/next?token=wrong"))[0] == 401
+            assert (await get(f"{api}/next?token={stage}"))[0] == 403
+            assert controller.engine.seq == reply["seq"]
+
+            mirror.close(timeout=0.1)  # the controller gone: nobody answers on the room's subject
+            code, refused = await get(f"{api}/next?token={control}")
+            assert code == 503 and refused["error"] == NO_CONTROLLER
+    finally:
+        mirror.close(timeout=0.1)
+        controller.close()
