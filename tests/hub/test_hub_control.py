@@ -18,9 +18,10 @@ import pytest
 from runofshow.clock import FakeClock, SystemClock
 from runofshow.secrets import Token, token
 from runofshow.session.controller import Controller
-from runofshow.session.inbound import Answers
+from runofshow.session.inbound import Answers, Inbound
+from runofshow.sync.hub.connect import connect
 from runofshow.sync.hub.mirror import mirror_controller
-from runofshow.sync.hub.tier import NO_CONTROLLER, HubTier
+from runofshow.sync.hub.tier import NO_CONTROLLER, TOKENS_BUCKET, HubTier
 from runofshow.sync.listen import bind
 from tests.hub.kit import TIMEOUT_S
 from tests.kit.nats import nats_server
@@ -70,6 +71,22 @@ async def tier(url: str) -> AsyncIterator[int]:
             await task
 
 
+async def keys_in_bucket(url: str, room: str) -> None:
+    """Wait until the room's controller has put its keys' hashes in the bucket (once it has claimed the room)."""
+    client = await connect(url)
+    try:
+        async with asyncio.timeout(TIMEOUT_S):
+            while True:
+                try:
+                    bucket = await client.jetstream(timeout=2).key_value(TOKENS_BUCKET)
+                    await bucket.get(room)
+                    return
+                except Exception:
+                    await asyncio.sleep(0.05)
+    finally:
+        await client.close()
+
+
 def _get(url: str) -> tuple[int, dict[str, Any]]:
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as reply:
@@ -91,14 +108,18 @@ async def test_a_command_through_the_hub_tier_lands_in_the_controllers_journal(
     mirror = mirror_controller(controller, hub, room, commands=True)
     # What the moderator's screen does: carry out each inbound command as a key, answer it once on disk.
     answers = Answers(controller.bus, controller.durable_seq, lambda: controller.engine.seq)
-    answers.listen(lambda inbound: answers.carry_out(controller.command, inbound), asyncio.get_running_loop())
+
+    def carry_out(inbound: Inbound) -> None:
+        answers.carry_out(controller.command, inbound)
+
+    answers.listen(carry_out, asyncio.get_running_loop())
     control, stage = token(controller.path, Token.CONTROL), token(controller.path, Token.STAGE)
     try:
+        await keys_in_bucket(hub, room)  # a tier reads a room's keys again only after a few seconds
         async with tier(hub) as port:
             api = f"http://127.0.0.1:{port}/r/{room}/api/v1"
-            async with asyncio.timeout(TIMEOUT_S):  # the room's keys reach the bucket once the mirror has claimed it
-                while (await get(f"{api}/status?token={control}"))[0] != 200:
-                    await asyncio.sleep(0.1)
+            code, status = await get(f"{api}/status?token={control}")
+            assert code == 200 and status["seq"] <= controller.engine.seq, status  # as far as the stream has come
 
             code, reply = await get(f"{api}/next?token={control}&as=Deck")
             assert code == 200, reply
