@@ -87,7 +87,7 @@ async def keys_in_bucket(url: str, room: str) -> None:
         await client.close()
 
 
-def _get(url: str) -> tuple[int, dict[str, Any]]:
+def _get(url: str | urllib.request.Request) -> tuple[int, dict[str, Any]]:
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as reply:
             return reply.status, json.loads(reply.read())
@@ -97,6 +97,12 @@ def _get(url: str) -> tuple[int, dict[str, Any]]:
 
 async def get(url: str) -> tuple[int, dict[str, Any]]:
     return await asyncio.to_thread(_get, url)
+
+
+async def post(url: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    return await asyncio.to_thread(_get, request)
 
 
 async def test_a_command_through_the_hub_tier_lands_in_the_controllers_journal(
@@ -132,6 +138,12 @@ async def test_a_command_through_the_hub_tier_lands_in_the_controllers_journal(
             assert (await get(f"{api}/next?token=wrong"))[0] == 401
             assert (await get(f"{api}/next?token={stage}"))[0] == 403
             assert controller.engine.seq == reply["seq"]
+
+            code, said = await post(f"{api}/message", control, {"text": "Please wrap up", "as": "stage manager"})
+            assert code == 200 and said["seq"] == reply["seq"] + 1, said
+            last = json.loads(controller.path.read_bytes().splitlines()[-1])
+            assert last["actor"] == "api:stage manager" and said["status"]["message"] == "Please wrap up"
+            assert (await get(f"{api}/end?token={control}"))[0] == 405
 
             mirror.close(timeout=0.1)  # the controller gone: nobody answers on the room's subject
             code, refused = await get(f"{api}/next?token={control}")

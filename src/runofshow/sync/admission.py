@@ -116,16 +116,24 @@ class Slots:
             del self._by_address[address]
 
 
-class Admitted(ServerConnection):
+class Lenient(ServerConnection):
+    """A connection with the lenient request parser: every request it cannot take answered with a 4xx, a POST
+    to the control API read with its body."""
+
+    def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
+        protocol.__class__ = LenientProtocol
+        protocol.parser = protocol.parse()  # nothing read yet: start again with the lenient parser
+        next(protocol.parser)
+        super().__init__(protocol, *args, **kwargs)
+
+
+class Admitted(Lenient):
     """A connection counted in its server's `Slots` from the TCP accept to the close, with a lenient request parser."""
 
     #: Set on a subclass made for each server (see `connection_class`).
     slots: Slots
 
     def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
-        protocol.__class__ = LenientProtocol
-        protocol.parser = protocol.parse()  # nothing read yet: start again with the lenient parser
-        next(protocol.parser)
         super().__init__(protocol, *args, **kwargs)
         self.address = ""
         #: What the connection is counted as: None while pending.
@@ -221,6 +229,8 @@ def plain(protocol: ServerProtocol, status: HTTPStatus, text: str) -> Response:
 MAX_LINE = 8192
 #: Headers in one request, as websockets limits them.
 MAX_HEADERS = 128
+#: A room's control API on the hub's web tier (`/r/ROOM/api/…`): it takes POSTs too.
+_ROOM_API = re.compile(r"/r/[A-Za-z0-9_-]{1,64}/api/")
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _VALUE = re.compile(rb"[\x09\x20-\x7e\x80-\xff]*")
 
@@ -251,7 +261,7 @@ def request_body(request: Request) -> bytes:
 def _parse_request(read_line: Any, read_exact: Any) -> Generator[None, None, Request]:
     """The request line and headers, as websockets reads them, with each way to fail answered by its own 4xx.
 
-    A POST (only under API_PREFIX) may carry a body of up to MAX_BODY bytes, with its Content-Length.
+    A POST (only under API_PREFIX, or a room's `/r/ROOM/api/`) may carry a body of up to MAX_BODY bytes, with its Content-Length.
     """
     line = yield from _line(read_line, _Refused(HTTPStatus.REQUEST_URI_TOO_LONG, "request line too long\n"))
     try:
@@ -261,9 +271,10 @@ def _parse_request(read_line: Any, read_exact: Any) -> Generator[None, None, Req
         raise _Refused(HTTPStatus.BAD_REQUEST, "bad request line\n") from None
     if raw_protocol not in (b"HTTP/1.1", b"HTTP/1.0"):
         raise _Refused(HTTPStatus.BAD_REQUEST, "only HTTP/1.1 is spoken here\n")
-    post = method == "POST" and path.startswith(API_PREFIX)
+    api = path.startswith(API_PREFIX) or _ROOM_API.match(path) is not None
+    post = method == "POST" and api
     if method not in METHODS or (method == "POST" and not post):
-        allowed = ", ".join(METHODS if path.startswith(API_PREFIX) else METHODS[:2])
+        allowed = ", ".join(METHODS if api else METHODS[:2])
         raise _Refused(HTTPStatus.METHOD_NOT_ALLOWED, "only GET and HEAD\n", (("Allow", allowed),))
     too_large = _Refused(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers too large\n")
     headers = Headers()

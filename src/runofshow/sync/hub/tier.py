@@ -14,7 +14,7 @@ A link names its room under `/r/ROOM`:
 | `/r/ROOM/view` | the pages' snapshot stream (WebSocket) |
 | `ws://HOST:PORT/r/ROOM` | the journal stream that `follow` reads (session key) |
 | `ws://HOST:PORT/r/ROOM/stage` | the stage's journal stream (`follow --stage`) |
-| `/r/ROOM/api/v1/<command>` | the control API (`GET`; control key, the stage key for `seen`) |
+| `/r/ROOM/api/v1/<command>` | the control API (`GET` or `POST`; control key, the stage key for `seen`) |
 | `/r/ROOM/api/v1/status` | the status document (control or session key) |
 
 A room is read from the hub when its first viewer comes, and kept: its
@@ -54,7 +54,7 @@ from runofshow.clock import Clock
 from runofshow.domain.instants import format_instant
 from runofshow.journal.codec import JournalError
 from runofshow.session.replay import Replayer
-from runofshow.sync.admission import given_token, request_body, request_problem
+from runofshow.sync.admission import Lenient, given_token, request_body, request_problem
 from runofshow.sync.control import API_PREFIX, WS_PATH, Call, ControlApi, json_response
 from runofshow.sync.hub.connect import HubCredentials, connect
 from runofshow.sync.hub.names import ROOM_PATTERN, control_subject
@@ -301,6 +301,7 @@ class HubTier:
             sock=self.sock,
             ssl=self.ssl_context,
             process_request=self._admit,
+            create_connection=Lenient,  # a POST to a room's control API is read with its body
             open_timeout=5,
             max_size=MAX_FRAME,
             max_queue=2,
@@ -425,8 +426,8 @@ class HubTier:
         """The room's control API (`request.path` without its `/r/ROOM`): one HTTP request, answered here."""
         if urlsplit(request.path).path == WS_PATH or "websocket" in request.headers.get("Upgrade", "").lower():
             return json_response(404, _no("the control WebSocket is not served by the hub's web tier; use HTTP"))
-        if request.method != "GET":  # a HEAD must never carry out a command
-            return json_response(405, _no("GET (POST is not taken by the hub's web tier)"))
+        if request.method == "HEAD":  # a HEAD must never carry out a command
+            return json_response(405, _no("GET or POST"))
         hashes = await self.hashes(name)
         if hashes is None:
             return json_response(404, _no("no such room on this hub"))
