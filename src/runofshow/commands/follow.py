@@ -233,7 +233,9 @@ def _room_takeover(room: Room, clock: SystemClock, creds: HubCredentials | None)
     def mirror(taken: TakenOver) -> HubMirror:
         # From the hub's last record on (it checks that record is the journal's), keeping the room's token hashes:
         # this terminal knows only the control token.
-        return mirror_controller(taken.controller, room.hub, room.name, creds, token_hashes=taken.tokens)
+        # It also takes the room's control API (from `serve --hub`) onto the controller's bus: the moderator's screen
+        # carries each command out (RunofshowApp.become_controller), answered once on disk.
+        return mirror_controller(taken.controller, room.hub, room.name, creds, token_hashes=taken.tokens, commands=True)
 
     return RoomTakeover(
         room.hub, room.name, room.control, clock, watch, mirror, silent_after_s=room.silent_after_s, creds=creds

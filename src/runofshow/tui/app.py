@@ -308,7 +308,9 @@ class RunofshowApp(SessionApp):
         self.source, self.controls = handover.source, handover.controls
         self.journal_label = handover.journal_label
         self.hub = getattr(handover, "hub", None)  # the mirror now copying this journal to the room
+        self.remote = getattr(handover, "remote", None)  # the room's control API, through the hub
         self.live = self.make_screen()
+        self._take_remote(self.live)
         loop = asyncio.get_running_loop()
 
         def changed() -> None:
@@ -361,6 +363,14 @@ class RunofshowApp(SessionApp):
         screen = self.live
         return screen.last_cue if isinstance(screen, SessionScreen) else None
 
+    def _take_remote(self, screen: Screen[Any] | None) -> None:
+        """Commands from outside: published on the bus by the server's channel (its reading thread) or the hub
+        mirror (its loop); carried out here, in this loop, as a key is (ModeratorScreen.remote); answered once
+        on disk."""
+        if self.remote is not None and isinstance(screen, ModeratorScreen):
+            screen.answers = self.remote
+            self.remote.listen(screen.remote, asyncio.get_running_loop())
+
     def on_mount(self) -> None:
         """Say what the moderator must know once, then start ticking."""
         if self.notes:  # one notice: the cue line shows one at a time
@@ -373,12 +383,7 @@ class RunofshowApp(SessionApp):
                     loop.call_soon_threadsafe(self.refresh_now)
 
             self.server.watch(changed)
-        screen = self.live
-        if self.remote is not None and isinstance(screen, ModeratorScreen):
-            # Commands from outside: published on the bus by the server's channel, from its reading thread;
-            # carried out here, in this loop, as a key is (ModeratorScreen.remote); answered once on disk.
-            screen.answers = self.remote
-            self.remote.listen(screen.remote, asyncio.get_running_loop())
+        self._take_remote(self.live)
         if self.hub is not None:  # the mirror's thread says when the hub's copy changes state
             hub_loop = asyncio.get_running_loop()
 

@@ -37,6 +37,7 @@ from runofshow.journal.file import write_new
 from runofshow.journal.places import state_dir
 from runofshow.journal.rescue import save_fenced
 from runofshow.session.controller import Controller
+from runofshow.session.inbound import Answers
 from runofshow.session.replay import Replayed, replay_bytes
 from runofshow.sync.hub.connect import HubCredentials, connect
 from runofshow.sync.hub.mirror import TOKENS_BUCKET as TOKENS_BUCKET
@@ -324,6 +325,8 @@ class Handed:
     journal_label: str
     #: What copies its journal to the room now (its health is on the moderator's status line).
     hub: Any = None
+    #: The control API's commands for the room, to carry out as keys (`session.inbound.Answers`).
+    remote: Any = None
 
 
 class RoomTakeover:
@@ -367,8 +370,11 @@ class RoomTakeover:
         )  # fmt: skip
         self.taken = taken
         self.watch.close()  # from now on, this terminal is the one that speaks
+        controller = taken.controller
+        # Before the mirror takes the room's commands: each is answered once its record is on disk.
+        answers = Answers(controller.bus, controller.durable_seq, lambda: controller.engine.seq)
         self.publishing = self.mirror(taken)
-        return Handed(taken.controller, taken.controller, str(taken.controller.path), self.publishing)
+        return Handed(controller, controller, str(controller.path), self.publishing, answers)
 
     def close(self) -> None:
         """On the way out: close the journal (its detach record), then stop publishing once that is sent (2 s at most)."""
