@@ -135,7 +135,8 @@ async def test_a_command_through_the_hub_tier_lands_in_the_controllers_journal(
             assert controller.engine.current == 1
             assert reply["status"]["seq"] == reply["seq"]  # the tier's fold has the command's record
 
-            assert (await get(f"{api}/next?token=wrong"))[0] == 401
+            code, refused = await get(f"{api}/next?token=wrong")
+            assert code == 401 and refused["status"] is None  # nothing of the room without its key
             assert (await get(f"{api}/next?token={stage}"))[0] == 403
             assert controller.engine.seq == reply["seq"]
 

@@ -192,6 +192,14 @@ class RoomControl(ControlApi):
         """control, cohost, stage, or None, from the room's hashes."""
         return role_of_hashes(given, self.views.hashes, control=True)
 
+    async def http(self, request: Request, given: str, body: bytes, *, page: bool = False) -> Response:
+        """As `ControlApi.http`, but a request without one of the room's keys learns nothing of the room:
+        any visitor of a tier may guess a room's name."""
+        if self.role(given) is None:
+            text = "a valid control token is needed (Authorization: Bearer TOKEN or ?token=)"
+            return json_response(401, _no(text))
+        return await super().http(request, given, body, page=page)
+
 
 class _Live:
     """One follower of a room: its live records still to send."""
