@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect as ws_connect
 
 from runofshow.clock import FakeClock, SystemClock
 from runofshow.secrets import Token, token
@@ -145,6 +146,14 @@ async def test_a_command_through_the_hub_tier_lands_in_the_controllers_journal(
             last = json.loads(controller.path.read_bytes().splitlines()[-1])
             assert last["actor"] == "api:stage manager" and said["status"]["message"] == "Please wrap up"
             assert (await get(f"{api}/end?token={control}"))[0] == 405
+
+            # The control WebSocket, as a script opens it (a header, no Origin).
+            socket_url = f"ws://127.0.0.1:{port}/r/{room}/api/v1/ws?as=deck"
+            async with ws_connect(socket_url, additional_headers={"Authorization": f"Bearer {control}"}) as ws:
+                await ws.send(json.dumps({"id": 7, "command": "extend", "seconds": 60, "if_seq": said["seq"]}))
+                answer = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT_S))
+            assert answer["id"] == 7 and answer["code"] == 200 and answer["seq"] == said["seq"] + 1, answer
+            assert json.loads(controller.path.read_bytes().splitlines()[-1])["actor"] == "api:deck"
 
             mirror.close(timeout=0.1)  # the controller gone: nobody answers on the room's subject
             code, refused = await get(f"{api}/next?token={control}")

@@ -16,6 +16,7 @@ A link names its room under `/r/ROOM`:
 | `ws://HOST:PORT/r/ROOM/stage` | the stage's journal stream (`follow --stage`) |
 | `/r/ROOM/api/v1/<command>` | the control API (`GET` or `POST`; control key, the stage key for `seen`) |
 | `/r/ROOM/api/v1/status` | the status document (control or session key) |
+| `ws://HOST:PORT/r/ROOM/api/v1/ws` | the control WebSocket (control key) |
 
 A room is read from the hub when its first viewer comes, and kept: its
 lines are held in memory (a day's journal is a few thousand lines), folded
@@ -54,13 +55,13 @@ from runofshow.clock import Clock
 from runofshow.domain.instants import format_instant
 from runofshow.journal.codec import JournalError
 from runofshow.session.replay import Replayer
-from runofshow.sync.admission import Lenient, given_token, request_body, request_problem
-from runofshow.sync.control import API_PREFIX, WS_PATH, Call, ControlApi, json_response
+from runofshow.sync.admission import Lenient, given_token, request_problem
+from runofshow.sync.control import API_PREFIX, WS_PATH, Call, ControlApi, json_response, socket_actor
 from runofshow.sync.hub.connect import HubCredentials, connect
 from runofshow.sync.hub.names import ROOM_PATTERN, control_subject
 from runofshow.sync.hub.reader import header_session, room_lines
 from runofshow.sync.stage_feed import stage_header
-from runofshow.sync.web import COHOST, CONTROL, STAGE, VIEW_PATH, WebViews, page_response, same_origin
+from runofshow.sync.web import COHOST, CONTROL, STAGE, VIEW_PATH, WebViews, page_response
 
 #: The key-value bucket where each room's controller puts its keys' hashes.
 TOKENS_BUCKET = "runofshow_tokens"
@@ -403,7 +404,7 @@ class HubTier:
             return connection.respond(HTTPStatus.NOT_FOUND, "a room's links start with /r/ROOM/\n")
         name, rest = split
         if rest.startswith(API_PREFIX):
-            return await self._api(name, replace(request, path=rest + _query(request)))
+            return await self._api(connection, name, replace(request, path=rest + _query(request)))
         upgrade = "websocket" in request.headers.get("Upgrade", "").lower()
         if not upgrade or request.method == "HEAD":
             if rest == "":  # the co-host page's assets are relative: it must end in a slash
@@ -430,12 +431,9 @@ class HubTier:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "the room's journal is not on the hub yet\n")
         return None
 
-    async def _api(self, name: str, request: Request) -> Response:
-        """The room's control API (`request.path` without its `/r/ROOM`): one HTTP request, answered here."""
-        if urlsplit(request.path).path == WS_PATH or "websocket" in request.headers.get("Upgrade", "").lower():
-            return json_response(404, _no("the control WebSocket is not served by the hub's web tier; use HTTP"))
-        if request.method == "HEAD":  # a HEAD must never carry out a command
-            return json_response(405, _no("GET or POST"))
+    async def _api(self, connection: ServerConnection, name: str, request: Request) -> Response | None:
+        """The room's control API (`request.path` without its `/r/ROOM`): an HTTP request answered here, or
+        None to open a control WebSocket (`/api/v1/ws`, served by `_handle`)."""
         hashes = await self.hashes(name)
         if hashes is None:
             return json_response(404, _no("no such room on this hub"))
@@ -445,10 +443,8 @@ class HubTier:
         room.views.hashes = hashes
         if room.control is None:
             room.control = RoomControl(room, self._connected)
-        secure = self.ssl_context is not None
-        return await room.control.http(
-            request, given_token(request), request_body(request), page=same_origin(request, secure)
-        )
+        response, _ = await room.control.admit(connection, request, secure=self.ssl_context is not None)
+        return response
 
     def _connected(self) -> object:
         """The hub client (`hashes` connects it before any command is sent)."""
@@ -466,6 +462,10 @@ class HubTier:
         room = self.rooms[split[0]]
         if split[1] == VIEW_PATH:
             await room.views.handle(connection)
+            return
+        if split[1] == WS_PATH:
+            if room.control is not None:
+                await room.control.serve_socket(connection, CONTROL, socket_actor(request))
             return
         await self._follow(room, connection, stage=split[1] == "/stage")
 
