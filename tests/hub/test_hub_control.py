@@ -147,6 +147,12 @@ async def test_a_command_through_the_hub_tier_lands_in_the_controllers_journal(
             assert last["actor"] == "api:stage manager" and said["status"]["message"] == "Please wrap up"
             assert (await get(f"{api}/end?token={control}"))[0] == 405
 
+            # The control page's stream: the control key, from the tier's own origin, gets the control role.
+            view_url = f"ws://127.0.0.1:{port}/r/{room}/view?token={control}&page=cohost"
+            async with ws_connect(view_url, origin=f"http://127.0.0.1:{port}") as page:  # type: ignore[arg-type]
+                snapshot = json.loads(await asyncio.wait_for(page.recv(), TIMEOUT_S))
+            assert snapshot["role"] == "control"
+
             # The control WebSocket, as a script opens it (a header, no Origin).
             socket_url = f"ws://127.0.0.1:{port}/r/{room}/api/v1/ws?as=deck"
             async with ws_connect(socket_url, additional_headers={"Authorization": f"Bearer {control}"}) as ws:

@@ -10,6 +10,7 @@ A link names its room under `/r/ROOM`:
 | path | what |
 |---|---|
 | `/r/ROOM/#KEY` | the co-host page (session key) |
+| `/r/ROOM/control#KEY` | the co-host page with its buttons (control key) |
 | `/r/ROOM/stage#KEY` | the stage page (stage key, or the session key) |
 | `/r/ROOM/view` | the pages' snapshot stream (WebSocket) |
 | `ws://HOST:PORT/r/ROOM` | the journal stream that `follow` reads (session key) |
@@ -112,8 +113,9 @@ class RoomViews(WebViews):
         self.hashes: dict[str, str] = {}
 
     def role_of(self, request: Request) -> str | None:
-        """cohost for the session key, stage for the stage key, None for anything else."""
-        return role_of_hashes(given_token(request), self.hashes)
+        """cohost for the session key, stage for the stage key, control for the control key (the control
+        page, whose buttons use the room's control API), None for anything else."""
+        return role_of_hashes(given_token(request), self.hashes, control=True)
 
     def load(self, loop: asyncio.AbstractEventLoop) -> None:
         """Nothing to read: the lines come from the hub (see `HubRoom.take`)."""

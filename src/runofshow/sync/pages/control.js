@@ -108,7 +108,9 @@
     let response;
     let answer = null;
     try {
-      response = await fetch(`/api/v1/${command}`, {
+      // Beside the page, as its /view: /api/v1/ on a session's own server, /r/ROOM/api/v1/ on a hub's.
+      const base = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
+      response = await fetch(`${base}api/v1/${command}`, {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
         body: JSON.stringify(body),

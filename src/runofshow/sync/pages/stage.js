@@ -86,7 +86,9 @@
     show();
     let said = "";
     try {
-      const response = await fetch("/api/v1/seen", {
+      // Beside the page, as its /view: /api/v1/seen on a session's own server, /r/ROOM/api/v1/seen on a hub's.
+      const base = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
+      const response = await fetch(`${base}api/v1/seen`, {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
         body: JSON.stringify({ if_seq: view.seq }),
