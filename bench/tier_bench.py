@@ -78,6 +78,8 @@ async def _viewers(viewers: list[list[str]], deadline: float) -> None:
     all_there = asyncio.Event()
     gate = asyncio.Semaphore(CONNECTING)
     failed: list[str] = []
+    ended: list[str] = []
+    all_ended = asyncio.Event()
 
     async def one(url: str, key: str, room: str) -> None:
         nonlocal have_first
@@ -108,6 +110,11 @@ async def _viewers(viewers: list[list[str]], deadline: float) -> None:
                     if have_first == len(viewers):
                         all_there.set()
                 if kind == "end":
+                    ended.append(room)
+                    if len(ended) == len(viewers):
+                        all_ended.set()
+                    # Closed once every viewer here has its end: closing handshakes must not delay the others' ends.
+                    await all_ended.wait()
                     return
 
     began = time.monotonic()
@@ -115,10 +122,13 @@ async def _viewers(viewers: list[list[str]], deadline: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(all_there.wait(), deadline)
     print(f"ready {have_first} {time.monotonic() - began:.1f} {len(failed)}", flush=True)
+    at_ready = os.times()
     await asyncio.wait(tasks, timeout=deadline)
     for task in tasks:
         task.cancel()
-    print(json.dumps({"got": got, "failed": failed[:3]}), flush=True)
+    at_end = os.times()
+    cpu = at_end.user + at_end.system - at_ready.user - at_ready.system  # the measured stretch: gone before it is read
+    print(json.dumps({"got": got, "failed": failed[:3], "cpu": cpu}), flush=True)
 
 
 # -- CPU over the measured stretch --------------------------------------------------
@@ -142,21 +152,30 @@ def _command(pid: int, name: str) -> str:
     """Someone else's process: its program and first arguments, without directories."""
     with contextlib.suppress(OSError):
         words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-        shown = " ".join(os.path.basename(word) for word in words[:4] if word)
+        shown = " ".join(os.path.basename(word) for word in words[:4] if word).replace("\n", " ")
         return f"other: {shown[:60]}" if shown else f"other: {name}"
     return f"other: {name}"
 
 
-def busiest(before: dict[int, tuple[str, int]], seconds: float, names: dict[int, str], count: int = 10) -> str:
+def busiest(
+    before: dict[int, tuple[str, int]],
+    seconds: float,
+    names: dict[int, str],
+    gone: list[tuple[float, str]],
+    count: int = 8,
+) -> str:
+    """CPU shares over `seconds`: `gone` are (CPU seconds, name) of processes that said so before they ended."""
     after = cpu_ticks()
     hertz = os.sysconf("SC_CLK_TCK")
-    used = []
+    used = [(spent / seconds * 100, name) for spent, name in gone]
     for pid, (name, ticks) in after.items():
         spent = ticks - before.get(pid, (name, 0))[1]
         if spent > 0:
             used.append((spent / hertz / seconds * 100, names.get(pid) or _command(pid, name)))
     used.sort(reverse=True)
-    return "; ".join(f"{share:.0f}% {name}" for share, name in used[:count])
+    ours = [f"{share:.0f}% {name}" for share, name in used if not name.startswith("other: ")]
+    others = [f"{share:.0f}% {name}" for share, name in used if name.startswith("other: ")]
+    return f"this bench: {'; '.join(ours)}\n  everything else, busiest first: {'; '.join(others[:count])}"
 
 
 # -- the moderators ----------------------------------------------------------------
@@ -322,13 +341,15 @@ def _measure(
     driver.join()
     results: list[list[Any]] = []
     problems: list[str] = []
+    gone: list[tuple[float, str]] = []
     for client in clients:
         out, _ = client.communicate(timeout=args.seconds + 120)
         reply = json.loads(out.splitlines()[-1])
         results += reply["got"]
         problems += reply["failed"]
+        gone.append((reply["cpu"], names.pop(client.pid)))
     stretch = time.monotonic() - began
-    cpu = busiest(before, stretch, names)
+    cpu = busiest(before, stretch, names, gone)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     for mirror in mirrors:
         mirror.close(2.0)
@@ -337,12 +358,21 @@ def _measure(
 
     last = {room: max(seq for (r, seq) in durable if r == room) for room in rooms}
     latencies: list[float] = []
+    kinds: list[str] = []
     complete = 0
+    first: dict[tuple[str, int], float] = {}  # each record's earliest receipt, by any viewer
+    latest: dict[tuple[str, int], float] = {}
     for room, seen in results:
         seqs = [int(seq) for seq, _ in seen]
         if seqs == list(range(1, last[room] + 1)):
             complete += 1
-        latencies += [(at - durable[(room, int(seq))]) * 1000 for seq, at in seen if int(seq) > 1]
+        for seq, at in seen:
+            if int(seq) > 1:
+                key = (room, int(seq))
+                latencies.append((at - durable[key]) * 1000)
+                kinds.append("end" if int(seq) == last[room] else "message")
+                first[key] = min(first.get(key, at), at)
+                latest[key] = max(latest.get(key, at), at)
     print(
         f"{len(rooms)} rooms, {len(durable)} records fsynced ({args.rate:g}/s for {args.seconds:g} s, then an end each),"
         f" {args.serves} serve --hub processes, {len(results)} viewers in {len(clients)} client processes,"
@@ -354,8 +384,30 @@ def _measure(
         print("no record reached a viewer")
         return 1
     print(
-        f"fsync to receipt: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms,"
+        f"fsync to receipt, every record: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms,"
         f" max {max(latencies):.1f} ms"
+    )
+    steady = [ms for ms, kind in zip(latencies, kinds, strict=True) if kind != "end"]
+    ends = [ms for ms, kind in zip(latencies, kinds, strict=True) if kind == "end"]
+    if steady and ends:
+        print(
+            f"  the steady messages only: p50 {percentile(steady, 0.5):.1f} ms, p99 {percentile(steady, 0.99):.1f} ms,"
+            f" max {max(steady):.1f} ms; the {len(rooms)} ends, written at once: p50 {percentile(ends, 0.5):.1f} ms,"
+            f" p99 {percentile(ends, 0.99):.1f} ms"
+        )
+    to_first = [(at - durable[key]) * 1000 for key, at in first.items()]
+    spread = [(latest[key] - at) * 1000 for key, at in first.items()]
+    print(
+        f"where it goes, per record: fsync to its first viewer (hub + one serve process) p50"
+        f" {percentile(to_first, 0.5):.1f} ms, p99 {percentile(to_first, 0.99):.1f} ms; first viewer to last"
+        f" (fan-out to the room's {args.viewers // len(rooms)} viewers) p50 {percentile(spread, 0.5):.1f} ms,"
+        f" p99 {percentile(spread, 0.99):.1f} ms"
+    )
+    slow = sorted(first, key=lambda key: latest[key] - durable[key], reverse=True)[:3]
+    order = sorted(durable[key] for key in first)
+    print(
+        "slowest records (record's place in the run / last viewer's receipt): "
+        + ", ".join(f"{order.index(durable[key]) + 1}/{(latest[key] - durable[key]) * 1000:.0f} ms" for key in slow)
     )
     print(f"viewers that got every record of their room once, in order: {complete} of {args.viewers}")
     print(f"load average after: {load}")
