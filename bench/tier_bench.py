@@ -175,7 +175,11 @@ def busiest(
     used.sort(reverse=True)
     ours = [f"{share:.0f}% {name}" for share, name in used if not name.startswith("other: ")]
     others = [f"{share:.0f}% {name}" for share, name in used if name.startswith("other: ")]
-    return f"this bench: {'; '.join(ours)}\n  everything else, busiest first: {'; '.join(others[:count])}"
+    total = sum(share for share, name in used if name.startswith("other: "))
+    return (
+        f"this bench: {'; '.join(ours)}\n  everything else ({total:.0f}% in all), busiest first:"
+        f" {'; '.join(others[:count])}"
+    )
 
 
 # -- the moderators ----------------------------------------------------------------
@@ -408,6 +412,13 @@ def _measure(
     print(
         "slowest records (record's place in the run / last viewer's receipt): "
         + ", ".join(f"{order.index(durable[key]) + 1}/{(latest[key] - durable[key]) * 1000:.0f} ms" for key in slow)
+    )
+    start = min(durable[key] for key in first)
+    late = sorted((durable[key] - start, (latest[key] - durable[key]) * 1000) for key in first)
+    late = [(when, ms) for when, ms in late if ms > 250]
+    print(
+        f"records whose last viewer had it after 250 ms: {len(late)} of {len(first)}"
+        + (", at (s into the run: ms) " + ", ".join(f"{when:.1f}: {ms:.0f}" for when, ms in late) if late else "")
     )
     print(f"viewers that got every record of their room once, in order: {complete} of {args.viewers}")
     print(f"load average after: {load}")
