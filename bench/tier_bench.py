@@ -148,6 +148,19 @@ def cpu_ticks() -> dict[int, tuple[str, int]]:
     return found
 
 
+def machine_ticks() -> list[int]:
+    """The machine's CPU ticks so far: user, nice, system, idle, iowait, ... (the first line of /proc/stat)."""
+    return [int(field) for field in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+
+
+def machine_share(before: list[int]) -> str:
+    """How busy all the CPUs were since `before`, processes that came and went included."""
+    spent = [now - then for now, then in zip(machine_ticks(), before, strict=False)]
+    total = sum(spent) or 1
+    busy = total - spent[3] - spent[4]
+    return f"the machine's CPUs {busy / total * 100:.0f}% busy, {spent[4] / total * 100:.0f}% waiting on I/O"
+
+
 def _command(pid: int, name: str) -> str:
     """Someone else's process: its program and first arguments, without directories."""
     with contextlib.suppress(OSError):
@@ -339,6 +352,7 @@ def _measure(
             controller.command("end")
 
     before = cpu_ticks()
+    machine_before = machine_ticks()
     began = time.monotonic()
     driver = threading.Thread(target=drive)
     driver.start()
@@ -354,6 +368,7 @@ def _measure(
         gone.append((reply["cpu"], names.pop(client.pid)))
     stretch = time.monotonic() - began
     cpu = busiest(before, stretch, names, gone)
+    machine = machine_share(machine_before)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     for mirror in mirrors:
         mirror.close(2.0)
@@ -422,6 +437,7 @@ def _measure(
     )
     print(f"viewers that got every record of their room once, in order: {complete} of {args.viewers}")
     print(f"load average after: {load}")
+    print(f"over the {stretch:.1f} s measured, {machine} (processes that ended meanwhile included)")
     print(f"CPU over the {stretch:.1f} s measured (100% = one core; every process on the machine): {cpu}")
     return 0 if complete == args.viewers else 1
 
