@@ -1,7 +1,7 @@
 """Many rooms served by `serve --hub`: fsync to receipt for WebSocket viewers behind the web tier.
 
     .venv/bin/python bench/tier_bench.py [--rooms 10] [--serves 4] [--viewers 4000] [--clients 4]
-                                         [--seconds 20] [--rate 5]
+                                         [--seconds 20] [--rate 5] [--ping 20]
 
 This process runs --rooms moderators on one three-node nats-server cluster on
 loopback (tests/kit/nats.py): each a controller whose journal writer fsyncs
@@ -23,6 +23,10 @@ A record's fsync time is when the journal writer published it as durable (on
 the writer's thread); its receipt time is when a viewer's client had the
 frame. Both are CLOCK_MONOTONIC, shared by every process on the machine.
 Each viewer is checked to have had every record of its room once, in order.
+
+Each viewer pings the tier every --ping seconds, as `follow` does (the
+tier pings every 20 s too); viewers that all came within a few seconds ping
+within a few seconds of each other, 20 s later and every 20 s after.
 
 CPU is counted from /proc over the measured stretch (from the first live
 record to the last viewer's last receipt), for every process on the machine,
@@ -69,7 +73,7 @@ def percentile(values: list[float], fraction: float) -> float:
 # -- a client process: many viewers ------------------------------------------------
 
 
-async def _viewers(viewers: list[list[str]], deadline: float) -> None:
+async def _viewers(viewers: list[list[str]], deadline: float, ping: float | None) -> None:
     """Follow each (url, key, room); print "ready N SECONDS" once all have record 1, then what each received."""
     from websockets.asyncio.client import connect
 
@@ -89,7 +93,9 @@ async def _viewers(viewers: list[list[str]], deadline: float) -> None:
         for _ in range(20):  # a serve process still reading the room says 503: again
             async with gate:
                 try:
-                    connection = await connect(f"{url}?token={key}&since=0", max_size=2**24, open_timeout=30)
+                    connection = await connect(
+                        f"{url}?token={key}&since=0", max_size=2**24, open_timeout=30, ping_interval=ping
+                    )
                     break
                 except Exception as error:  # noqa: BLE001 - counted and tried again
                     last = f"{type(error).__name__}: {error}"
@@ -206,11 +212,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4, help="processes the viewers run in")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=5.0, help="records a second, all rooms together")
+    parser.add_argument(
+        "--ping", type=float, default=20.0, help="each viewer's keepalive ping interval, s (20, as follow; 0: none)"
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         spec = json.loads(sys.stdin.readline())
-        asyncio.run(_viewers(spec["viewers"], spec["deadline"]))
+        asyncio.run(_viewers(spec["viewers"], spec["deadline"], spec["ping"]))
         return 0
     if nats_server() is None:
         print("tier_bench: nats-server is not installed", file=sys.stderr)
@@ -297,7 +306,15 @@ def _bench(args: argparse.Namespace, cluster: Cluster, root: Path) -> int:
                 [sys.executable, __file__, "--client"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
             )
             assert client.stdin is not None
-            client.stdin.write(json.dumps({"viewers": viewers[index :: args.clients], "deadline": args.seconds + 90}))
+            client.stdin.write(
+                json.dumps(
+                    {
+                        "viewers": viewers[index :: args.clients],
+                        "deadline": args.seconds + 90,
+                        "ping": args.ping or None,
+                    }
+                )
+            )
             client.stdin.write("\n")
             client.stdin.close()
             client.stdin = None  # written and closed: communicate() must not flush it
