@@ -292,3 +292,20 @@ def test_a_rehearsal_left_for_hours_asks_before_coming_back_in_overtime(
         assert old.read_bytes() == before and len(journals) == 2
     else:
         assert "reopen" in events_in(old) and events_in(old)[-1] == "detach" and journals == [old]
+
+
+def test_one_agenda_in_two_rooms_gets_a_journal_for_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    seed = load_agenda(bundled_agenda())
+    clock = FakeClock("2026-12-10T09:00:00Z")
+    plain = choose_journal(seed, clock.read(), rehearsal=True).path
+    hall_a = choose_journal(seed, clock.read(), rehearsal=True, room="hall-a").path
+    hall_b = choose_journal(seed, clock.read(), rehearsal=True, room="hall-b").path
+    assert len({plain, hall_a, hall_b}) == 3
+    assert hall_a.name.startswith(plain.name.partition("_")[0] + ".hall-a_")
+    controller = Controller.open(hall_a, clock, agenda=seed, mode=REHEARSAL)
+    controller.close()
+    # Each room resumes its own session, and the room-less one is not taken for either.
+    assert choose_journal(seed, clock.read(), rehearsal=True, room="hall-a").path == hall_a
+    assert choose_journal(seed, clock.read(), rehearsal=True).path == plain
+    assert choose_journal(seed, clock.read(), rehearsal=True, room="hall-b").path == hall_b

@@ -64,7 +64,7 @@ def run_session(
     if log:
         choice = Choice(Path(log), choose_mode(agenda, reading, rehearsal))
     else:
-        choice = choose_journal(agenda, reading, rehearsal=rehearsal, new=new)
+        choice = choose_journal(agenda, reading, rehearsal=rehearsal, new=new, room=room if hub else None)
         if choice.question is not None and not ask(choice.question):
             assert choice.fresh is not None
             choice = Choice(choice.fresh, REHEARSAL)

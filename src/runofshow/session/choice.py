@@ -11,6 +11,7 @@ rehearsal (see docs/journal.md).
 
 from __future__ import annotations
 
+import glob
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,10 @@ class Choice:
     note: str | None = None
 
 
-def _stem(agenda: Agenda) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", Path(agenda.path).stem).strip("-.") or "agenda"
+def _stem(agenda: Agenda, room: str | None = None) -> str:
+    """The agenda's part of its journals' names; a room on a hub gets its own (one agenda may run in two rooms)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(agenda.path).stem).strip("-.") or "agenda"
+    return stem if room is None else f"{stem}.{room}"
 
 
 def planned_end_us(replayed: Replayed, reading: Reading) -> int:
@@ -77,11 +80,16 @@ def _same_agenda(replayed: Replayed, agenda: Agenda) -> bool:
     return replayed.header.agenda_text == agenda.source or (theirs.title, theirs.date) == (mine.title, mine.date)
 
 
-def _unfinished(agenda: Agenda, modes: tuple[str, ...]) -> list[tuple[Path, Replayed]]:
-    """The agenda's unfinished journals in `modes`, the latest written first."""
+def _unfinished(agenda: Agenda, modes: tuple[str, ...], room: str | None) -> list[tuple[Path, Replayed]]:
+    """The agenda's unfinished journals in `modes` (in `room`), the latest written first."""
     folder = state_dir()
+    stem = _stem(agenda, room)
     try:
-        names = [p for p in folder.glob(f"{_stem(agenda)}_*.jsonl") if re.search(r"_\d{4}-\d\d-\d\d", p.name)]
+        names = [
+            p
+            for p in folder.glob(f"{glob.escape(stem)}_*.jsonl")
+            if re.fullmatch(rf"{re.escape(stem)}_\d{{4}}-\d\d-\d\d.*", p.name)
+        ]
         names.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return []
@@ -96,8 +104,10 @@ def _unfinished(agenda: Agenda, modes: tuple[str, ...]) -> list[tuple[Path, Repl
     return found
 
 
-def choose_journal(agenda: Agenda, reading: Reading, *, rehearsal: bool, new: bool = False) -> Choice:
-    """The journal `run AGENDA` opens now, by the one rule in this module's docstring.
+def choose_journal(
+    agenda: Agenda, reading: Reading, *, rehearsal: bool, new: bool = False, room: str | None = None
+) -> Choice:
+    """The journal `run AGENDA` opens now, by the one rule in this module's docstring (`room`: the hub's room).
 
     With `rehearsal`, only rehearsals are resumed; on the agenda's live day,
     only its live session is; any other day, a live session still going on
@@ -105,28 +115,28 @@ def choose_journal(agenda: Agenda, reading: Reading, *, rehearsal: bool, new: bo
     """
     mode = choose_mode(agenda, reading, rehearsal)
     if new:
-        return Choice(find_journal(agenda, mode, reading, new=True)[0], mode)
+        return Choice(find_journal(agenda, mode, reading, new=True, room=room)[0], mode)
     modes = (REHEARSAL,) if rehearsal else (LIVE,) if mode == LIVE else (LIVE, REHEARSAL)
     stale: Path | None = None
-    for path, replayed in _unfinished(agenda, modes):
+    for path, replayed in _unfinished(agenda, modes, room):
         end_us = planned_end_us(replayed, reading)
         past_s = (reading.wall_us - end_us) / 1e6
         if past_s > GOING_ON_AFTER_END_S:
             stale = stale or path
             continue
         if replayed.header.mode == REHEARSAL and past_s > 0:
-            fresh = find_journal(agenda, REHEARSAL, reading, new=True)[0]
+            fresh = find_journal(agenda, REHEARSAL, reading, new=True, room=room)[0]
             question = (
                 f"{path.name} is a rehearsal planned to end {format_duration(past_s)} ago, so it would come back "
                 f"in overtime; resume it? (no starts a fresh one, {fresh.name})"
             )
             return Choice(path, REHEARSAL, question=question, fresh=fresh)
         return Choice(path, replayed.header.mode)
-    path, ended_before = find_journal(agenda, mode, reading)
+    path, ended_before = find_journal(agenda, mode, reading, room=room)
     if ended_before is not None:
         return Choice(path, mode, note=f"{ended_before.name} has ended, so this is a new session in {path.name}")
     if path.exists():  # today's journal, not ended but no longer going on
-        stale, path = path, find_journal(agenda, mode, reading, new=True)[0]
+        stale, path = path, find_journal(agenda, mode, reading, new=True, room=room)[0]
     if stale is not None:
         return Choice(
             path,
@@ -136,14 +146,16 @@ def choose_journal(agenda: Agenda, reading: Reading, *, rehearsal: bool, new: bo
     return Choice(path, mode)
 
 
-def find_journal(agenda: Agenda, mode: str, reading: Reading, *, new: bool = False) -> tuple[Path, Path | None]:
+def find_journal(
+    agenda: Agenda, mode: str, reading: Reading, *, new: bool = False, room: str | None = None
+) -> tuple[Path, Path | None]:
     """The journal to use for `agenda` today: the latest one unless it has ended (or `new`),
     and the ended one it follows, if any, so that the moderator can be told.
 
-    Names are `<agenda>_<date>[_rehearsal][-N].jsonl`; a live session is named
+    Names are `<agenda>[.<room>]_<date>[_rehearsal][-N].jsonl`; a live session is named
     by its own date, a rehearsal by the day it is held.
     """
-    stem = _stem(agenda)
+    stem = _stem(agenda, room)
     if mode == LIVE:
         day = agenda.session.date.isoformat()
         base = f"{stem}_{day}"
