@@ -113,7 +113,11 @@ def kill_at_random(path: Path, rng: random.Random) -> list[tuple[int, str]]:
     while len(printed) < wanted and (line := child.stdout.readline()):
         printed.append(line)
     child.kill()
-    rest, errors = child.communicate(timeout=60)
+    # The rest from the same buffered reader: `communicate` would read the pipe past what readline
+    # buffered, and a line cut there ("18|5 pause") would read as an acknowledgement of record 5.
+    assert child.stderr is not None
+    rest, errors = child.stdout.read(), child.stderr.read()
+    child.wait(timeout=60)
     assert child.returncode == -signal.SIGKILL, f"the writer died on its own: {errors}"
     printed += rest.splitlines(keepends=True)
     return [(int(seq), kind) for seq, kind in (line.split() for line in printed if line.endswith("\n"))]
