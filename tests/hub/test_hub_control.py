@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,7 +22,7 @@ from runofshow.sync.hub.mirror import mirror_controller
 from runofshow.sync.hub.tier import NO_CONTROLLER, TOKENS_BUCKET, HubTier
 from runofshow.sync.listen import bind
 from tests.hub.kit import TIMEOUT_S
-from tests.kit.nats import nats_server
+from tests.kit.nats import single_server
 
 pytestmark = [pytest.mark.network]
 
@@ -33,29 +30,8 @@ pytestmark = [pytest.mark.network]
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One nats-server with JetStream; its URL."""
-    program = nats_server()
-    if program is None:
-        pytest.skip("nats-server is not installed")
-    root = tmp_path_factory.mktemp("control")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [program, "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(root / "js")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "nats-server did not start"
-            time.sleep(0.05)
-    yield f"nats://127.0.0.1:{port}"
-    process.kill()
-    process.wait(10)
+    with single_server(tmp_path_factory.mktemp("control")) as url:
+        yield url
 
 
 @contextlib.asynccontextmanager

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,7 +19,7 @@ from runofshow.sync.hub.reader import RoomReader, header_session
 from runofshow.words.hub import describe_hub
 from tests.hub.kit import TIMEOUT_S, journal_lines, publish_by_hand
 from tests.kit.journals import drive_live
-from tests.kit.nats import nats_server
+from tests.kit.nats import single_server
 
 #: A JSON array nested deeper than Python's parser goes.
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -31,29 +28,8 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One nats-server with JetStream and no password; its URL."""
-    program = nats_server()
-    if program is None:
-        pytest.skip("nats-server is not installed")
-    root = tmp_path_factory.mktemp("hostile")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [program, "-js", "-sd", str(root / "js"), "-a", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "nats-server did not start"
-            time.sleep(0.05)
-    yield f"nats://127.0.0.1:{port}"
-    process.kill()
-    process.wait(10)
+    with single_server(tmp_path_factory.mktemp("hostile")) as url:
+        yield url
 
 
 def test_a_header_nested_too_deep_is_not_a_header() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from runofshow.sync.hub.mirror import mirror_controller
 from runofshow.sync.hub.reader import room_lines
 from tests.hub.kit import TIMEOUT_S, collect, journal_lines
 from tests.kit.journals import run_cli
-from tests.kit.nats import nats_server
+from tests.kit.nats import single_server
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
@@ -27,30 +25,10 @@ pytestmark = [pytest.mark.network, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One nats-server with JetStream, user `room` and password `s3cret`; its URL."""
-    program = nats_server()
-    if program is None:
-        pytest.skip("nats-server is not installed")
-    root = tmp_path_factory.mktemp("single")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = root / "hub.conf"
-    config.write_text(
-        f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{root / "js"}" }}\n'
-        'authorization { users: [ { user: room, password: "s3cret" } ] }\n'
-    )
-    process = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "nats-server did not start"
-            time.sleep(0.05)
-    yield f"nats://127.0.0.1:{port}"
-    process.kill()
-    process.wait(10)
+    with single_server(
+        tmp_path_factory.mktemp("single"), authorization='users: [ { user: room, password: "s3cret" } ]'
+    ) as url:
+        yield url
 
 
 async def test_a_room_on_one_server_with_a_password_from_a_file(

@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,3 +118,34 @@ class Cluster:
         """What node `index` has logged, for a failing test's message."""
         path = self.root / f"n{index}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+@contextlib.contextmanager
+def single_server(root: Path, *, authorization: str = "") -> Iterator[str]:
+    """One nats-server with JetStream on loopback (with an `authorization { … }` block if given); its URL."""
+    program = nats_server()
+    if program is None:
+        import pytest
+
+        pytest.skip("nats-server is not installed")
+    port = _free_ports(1)[0]
+    config = root / "single.conf"
+    config.write_text(
+        f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{root / "js"}" }}\n'
+        + (f"authorization {{ {authorization} }}\n" if authorization else "")
+    )
+    process = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + START_WAIT_S
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("nats-server did not start") from None
+                time.sleep(0.05)
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait(10)
