@@ -9,6 +9,7 @@ event loop's latency and the app sleeps in between.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from functools import partial
@@ -369,7 +370,11 @@ class RunofshowApp(SessionApp):
         on disk."""
         if self.remote is not None and isinstance(screen, ModeratorScreen):
             screen.answers = self.remote
-            self.remote.listen(screen.remote, asyncio.get_running_loop())
+            # A callback scheduled from another thread runs in that thread's context, where Textual finds no
+            # active app; run each in this App's, as a key's handler is.
+            context = contextvars.copy_context()
+            carry_out = screen.remote
+            self.remote.listen(lambda inbound: context.run(carry_out, inbound), asyncio.get_running_loop())
 
     def on_mount(self) -> None:
         """Say what the moderator must know once, then start ticking."""
