@@ -28,7 +28,26 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with single_server(
         tmp_path_factory.mktemp("single"), authorization='users: [ { user: room, password: "s3cret" } ]'
     ) as url:
+        asyncio.run(_jetstream_ready(url))
         yield url
+
+
+async def _jetstream_ready(url: str) -> None:
+    """Wait until JetStream answers for the password's account: nats-server 2.9 can crash on a stream
+    request that comes in the moment it says it is ready, before the account's JetStream is set up."""
+    import nats
+
+    client = await nats.connect(url, user="room", password="s3cret")
+    try:
+        async with asyncio.timeout(TIMEOUT_S):
+            while True:
+                try:
+                    await client.jetstream(timeout=1).account_info()
+                    return
+                except Exception:
+                    await asyncio.sleep(0.1)
+    finally:
+        await client.close()
 
 
 async def test_a_room_on_one_server_with_a_password_from_a_file(

@@ -9,6 +9,7 @@ leader's death); `stop_all()` is a partition of the whole hub.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
@@ -86,11 +87,15 @@ class Cluster:
         )
         log.close()
         deadline = time.monotonic() + START_WAIT_S
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.client_ports[index]), 0.2):
+        # Its own log must say it listens: a connection alone could reach another test's server that took
+        # the port between choosing it and this node binding it.
+        said = f"Listening for client connections on 127.0.0.1:{self.client_ports[index]}".encode()
+        process = self.processes[index]
+        while time.monotonic() < deadline and process is not None and process.poll() is None:
+            if said in (self.root / f"n{index}.log").read_bytes():
                 return
             time.sleep(0.05)
-        raise RuntimeError(f"nats node n{index} did not start; see {self.root / f'n{index}.log'}")
+        raise RuntimeError(f"nats node n{index} did not start: {self.log(index)[-500:]}")
 
     def start_all(self) -> None:
         """Start every node."""
@@ -122,30 +127,33 @@ class Cluster:
 
 @contextlib.contextmanager
 def single_server(root: Path, *, authorization: str = "") -> Iterator[str]:
-    """One nats-server with JetStream on loopback (with an `authorization { … }` block if given); its URL."""
+    """One nats-server with JetStream on loopback (with an `authorization { … }` block if given); its URL.
+
+    The server picks its own port (`-1`) and says which in its log: a port chosen here and freed for it
+    could be taken meanwhile by another test's server, and this one would then talk to that.
+    """
     program = nats_server()
     if program is None:
         import pytest
 
         pytest.skip("nats-server is not installed")
-    port = _free_ports(1)[0]
     config = root / "single.conf"
     config.write_text(
-        f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{root / "js"}" }}\n'
+        f'listen: 127.0.0.1:-1\njetstream {{ store_dir: "{root / "js"}" }}\n'
         + (f"authorization {{ {authorization} }}\n" if authorization else "")
     )
-    process = subprocess.Popen([program, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = root / "single.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([program, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_WAIT_S
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("nats-server did not start") from None
-                time.sleep(0.05)
-        yield f"nats://127.0.0.1:{port}"
+        while (
+            found := re.search(rb"Listening for client connections on 127\.0\.0\.1:(\d+)", log.read_bytes())
+        ) is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nats-server did not start: {log.read_text(errors='replace')[-500:]}")
+            time.sleep(0.05)
+        yield f"nats://127.0.0.1:{int(found.group(1))}"
     finally:
         process.kill()
         process.wait(10)
