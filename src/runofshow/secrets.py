@@ -96,9 +96,16 @@ def _read(path: Path, kind: Token) -> str | None:
     return found
 
 
+def new_token() -> str:
+    """A fresh random token that never starts with '-', which a command line would take for an option."""
+    while (made := _random.token_urlsafe(TOKEN_BYTES)).startswith("-"):
+        pass
+    return made
+
+
 def _create(path: Path, kind: Token) -> str:
     """Make a new token file with O_EXCL, mode 0600, and fsync it and its folder. FileExistsError if one appeared."""
-    new = _random.token_urlsafe(TOKEN_BYTES)
+    new = new_token()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
